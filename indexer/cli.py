@@ -60,7 +60,9 @@ class _Bar:
         self._bar: tqdm[Any] | None = None
 
     def start(self, total: int, description: str) -> None:
-        self._bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, disable=None)
+        self._bar = tqdm(
+            total=total, desc=description, unit="passage", file=sys.stderr, disable=None
+        )
 
     def advance(self, n: int) -> None:
         if self._bar is not None:
@@ -108,7 +110,9 @@ def _print_report(report: IndexReport, as_json: bool) -> None:
 
 @app.command()
 def index(
-    files: Annotated[list[Path], typer.Argument(help="CSV, JSON Lines, JSON or XLSX files. / Fichiers.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV, JSON Lines, JSON or XLSX files. / Fichiers.")
+    ],
     data_dir: DataDirOption = None,
     kind: KindOption = Kind.ORGANIZATION,
     map_: Annotated[
@@ -121,10 +125,14 @@ def index(
     ] = None,
     rebuild: Annotated[
         bool,
-        typer.Option("--rebuild", help="Build a new index from these files only. / Reconstruire l'index."),
+        typer.Option(
+            "--rebuild", help="Build a new index from these files only. / Reconstruire l'index."
+        ),
     ] = False,
     model: ModelOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON. / Rapport en JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON. / Rapport en JSON.")
+    ] = False,
 ) -> None:
     """Index profile files; unchanged rows are skipped. / Indexer des fichiers de profils."""
     try:
@@ -132,7 +140,9 @@ def index(
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
-        report = engine.index_files(files, kind=kind, mapping=mapping, rebuild=rebuild, progress=_Bar())
+        report = engine.index_files(
+            files, kind=kind, mapping=mapping, rebuild=rebuild, progress=_Bar()
+        )
     _print_report(report, as_json)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
@@ -144,8 +154,12 @@ def _print_results(response: SearchResponse) -> None:
         f"(query language: {response.detected_language})"
     )
     for rank, hit in enumerate(response.results, start=1):
-        place = ", ".join(str(hit.attributes[k]) for k in ("city", "province") if hit.attributes.get(k))
-        typer.echo(f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}")
+        place = ", ".join(
+            str(hit.attributes[k]) for k in ("city", "province") if hit.attributes.get(k)
+        )
+        typer.echo(
+            f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}"
+        )
         if place:
             typer.echo(f"     {place}")
         typer.echo(f"     {hit.snippet}")
@@ -153,16 +167,28 @@ def _print_results(response: SearchResponse) -> None:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for, in English or French. / Requête.")],
+    query: Annotated[
+        str, typer.Argument(help="What to look for, in English or French. / Requête.")
+    ],
     data_dir: DataDirOption = None,
     kind: Annotated[
         list[Kind] | None,
-        typer.Option("--kind", help="Only these kinds (repeatable). / Seulement ces types.", case_sensitive=False),
+        typer.Option(
+            "--kind",
+            help="Only these kinds (repeatable). / Seulement ces types.",
+            case_sensitive=False,
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")] = 10,
-    offset: Annotated[int, typer.Option("--offset", help="Results to skip. / Résultats à sauter.")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
+    ] = 10,
+    offset: Annotated[
+        int, typer.Option("--offset", help="Results to skip. / Résultats à sauter.")
+    ] = 0,
     model: ModelOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")
+    ] = False,
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
     with _engine(data_dir, model) as engine:
@@ -200,7 +226,9 @@ def info(data_dir: DataDirOption = None, model: ModelOption = None) -> None:
 @app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Output folder. / Dossier de sortie.")],
-    organizations: Annotated[int, typer.Option("--organizations", help="How many organisations.")] = 6000,
+    organizations: Annotated[
+        int, typer.Option("--organizations", help="How many organisations.")
+    ] = 6000,
     clusters: Annotated[int, typer.Option("--clusters", help="How many clusters.")] = 32,
     ip_assets: Annotated[int, typer.Option("--ip-assets", help="How many IP assets.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Random seed. / Graine aléatoire.")] = 2024,
@@ -208,7 +236,9 @@ def sample(
     """Generate SAMPLE member data (fictitious). / Générer des données d'EXEMPLE (fictives)."""
     from ngen_connect.sample import write_sample
 
-    paths = write_sample(out, organizations=organizations, clusters=clusters, ip_assets=ip_assets, seed=seed)
+    paths = write_sample(
+        out, organizations=organizations, clusters=clusters, ip_assets=ip_assets, seed=seed
+    )
     for path in paths:
         typer.echo(f"wrote {path}")
 
@@ -221,7 +251,9 @@ def _serve(engine: Engine, host: str, port: int) -> None:
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
 
 
-HostOption = Annotated[str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")]
+HostOption = Annotated[
+    str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")
+]
 PortOption = Annotated[int, typer.Option("--port", help="Port. / Port.")]
 
 
@@ -253,7 +285,9 @@ def demo(
             typer.echo(f"Indexing sample {kind.value} data from {path.name} (if changed)...")
             report = engine.index_files([path], kind=kind, progress=_Bar())
             _print_report(report, as_json=False)
-        typer.echo(f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+        typer.echo(
+            f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
+        )
         _serve(engine, host, port)
 
 

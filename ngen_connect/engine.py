@@ -18,7 +18,8 @@ from ngen_connect.embedding import Embedder, load_embedder
 from ngen_connect.errors import InputFileError, QueryError, RowError
 from ngen_connect.language import detect_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
-from ngen_connect.profiles import content_hashes, read_profiles
+from ngen_connect.passages import split_sentences
+from ngen_connect.profiles import content_hashes, fold, read_profiles
 from ngen_connect.readers import read_rows
 from ngen_connect.settings import Settings
 from ngen_connect.store import Store
@@ -295,7 +296,9 @@ class Engine:
         page = ranked[offset : offset + limit]
         records = reader.store.records([key for key, _, _ in page])
         hits = [
-            _hit(records[key], score, passage) for key, score, passage in page if key in records
+            _hit(records[key], score, passage, text)
+            for key, score, passage in page
+            if key in records
         ]
         return SearchResponse(text, detect_language(text), total, hits)
 
@@ -312,17 +315,17 @@ class Engine:
 
     def _rank(
         self, reader: _Reader, query: np.ndarray, allowed: np.ndarray | None, need: int
-    ) -> list[tuple[str, float, tuple[int, str, str, int]]]:
+    ) -> list[tuple[str, float, tuple[int, str, str]]]:
         """Records ranked by their best passage (MaxP), widening the passage search until `need` records."""
         k = max(64, need * 8)
         while True:
             scores, ids = reader.vectors.search(query, k, allowed)
             passages = reader.store.passages_by_id(ids)
-            best: dict[str, tuple[float, tuple[int, str, str, int]]] = {}
+            best: dict[str, tuple[float, tuple[int, str, str]]] = {}
             for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
                 key, ordinal, text, language = passages[pid]
                 if key not in best:
-                    best[key] = (score, (ordinal, text, language, 0))
+                    best[key] = (score, (ordinal, text, language))
             if len(best) >= need or len(ids) < k:
                 break
             k *= 4
@@ -353,21 +356,30 @@ def _classify(
 
 
 def _embedding_text(profile: Profile, ordinal: int) -> str:
-    """The first passage carries the name: names often say what a company does."""
-    text = profile.passages[ordinal].text
-    return f"{profile.name}. {text}" if ordinal == 0 else text
+    """Every passage carries the name: names often say what a company does, and it ties a
+    passage to its profile."""
+    return f"{profile.name}. {profile.passages[ordinal].text}"
 
 
-def _snippet(text: str) -> str:
+def _snippet(text: str, query: str) -> str:
+    """The passage, or for a long one the run of sentences that shares most words with the query."""
     if len(text) <= _SNIPPET_CHARS:
         return text
-    return text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    words = {w for w in fold(query).split() if len(w) > 2}
+    sentences = split_sentences(text)
+    start = max(
+        range(len(sentences)), key=lambda i: (len(words & set(fold(sentences[i]).split())), -i)
+    )
+    snippet = " ".join(sentences[start:])
+    if len(snippet) > _SNIPPET_CHARS:
+        snippet = snippet[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    return ("…" if start else "") + snippet
 
 
 def _hit(
-    record: Mapping[str, object], score: float, passage: tuple[int, str, str, int]
+    record: Mapping[str, object], score: float, passage: tuple[int, str, str], query: str
 ) -> SearchHit:
-    ordinal, text, language, _ = passage
+    ordinal, text, language = passage
     attributes = record["attributes"]
     assert isinstance(attributes, dict)
     passages = record["passages"]
@@ -378,7 +390,7 @@ def _hit(
         name=str(record["name"]),
         score=score,
         language=str(record["language"]),
-        snippet=_snippet(text),
+        snippet=_snippet(text, query),
         snippet_language=language,
         explanation=explanation,
         attributes=attributes,

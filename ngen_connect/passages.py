@@ -3,6 +3,7 @@ profile can match a query on its own."""
 
 from __future__ import annotations
 
+import math
 import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(]?[A-ZÀ-ÖØ-Þ0-9])|\n\s*[-*•·]?\s*|\s+[•·]\s+")
@@ -16,28 +17,32 @@ def split_sentences(text: str) -> list[str]:
 
 
 def split_passages(text: str, max_words: int = _MAX_WORDS) -> list[str]:
-    """Group consecutive sentences into passages of at most `max_words` words.
+    """Group consecutive sentences into passages of about equal size, at most ~`max_words` words.
 
-    A sentence longer than the hard limit is cut into word windows so nothing falls off the end of
-    the model's input.
+    Balanced sizes matter: a short leftover passage ("Our team has 9 people.") would otherwise
+    match any query about as well as a real capability sentence. A sentence longer than the hard
+    limit is cut into word windows so nothing falls off the end of the model's input.
     """
-    passages: list[str] = []
-    current: list[str] = []
-    current_words = 0
+    sentences: list[list[str]] = []
     for sentence in split_sentences(text):
         words = sentence.split()
         if len(words) > _HARD_MAX_WORDS:
-            if current:
-                passages.append(" ".join(current))
-                current, current_words = [], 0
-            for start in range(0, len(words), max_words):
-                passages.append(" ".join(words[start : start + max_words]))
-            continue
-        if current and current_words + len(words) > max_words:
+            sentences.extend(words[i : i + max_words] for i in range(0, len(words), max_words))
+        else:
+            sentences.append(words)
+    total = sum(len(words) for words in sentences)
+    if not total:
+        return []
+    target = total / math.ceil(total / max_words)
+    passages: list[str] = []
+    current: list[str] = []
+    for words in sentences:
+        if current and len(current) + len(words) / 2 > target:
             passages.append(" ".join(current))
-            current, current_words = [], 0
-        current.append(sentence)
-        current_words += len(words)
-    if current:
+            current = []
+        current.extend(words)
+    if passages and len(current) < target / 2:
+        passages[-1] += " " + " ".join(current)
+    else:
         passages.append(" ".join(current))
     return passages

@@ -1,0 +1,197 @@
+"""The engine on a real data directory (DuckDB + FAISS on disk) with the deterministic fake embedder."""
+
+from pathlib import Path
+
+import pytest
+
+from ngen_connect import (
+    Engine,
+    FakeEmbedder,
+    IndexMismatchError,
+    IndexNotFoundError,
+    Kind,
+    QueryError,
+    load_settings,
+)
+from ngen_connect.datadir import MANIFEST, Manifest
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ORGS = """id,name,description,province
+a,Alpha Welding,Robotic welding of steel frames for trucks.,ON
+b,Beta Plastics,Injection moulding of plastic housings.,QC
+c,Gamma Foods,Frozen bakery products and bagels.,SK
+"""
+
+
+def test_index_then_search(fake_engine: Engine, tmp_path: Path) -> None:
+    report = fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    assert (report.added, report.rejected, report.passages_embedded) == (3, [], 3)
+    response = fake_engine.search("welding steel frames", limit=2)
+    assert response.results[0].id == "a"
+    assert response.total == 3 and len(response.results) == 2
+    top = response.results[0]
+    assert top.kind is Kind.ORGANIZATION and top.language == "en" and "welding" in top.snippet
+    assert "passage 1 of 1" in top.explanation
+    assert top.attributes["province"] == "ON"
+
+
+def test_reindexing_unchanged_embeds_nothing_and_keeps_the_version(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "o.csv", ORGS)
+    first = fake_engine.index_files([path])
+    again = fake_engine.index_files([path])
+    assert (again.unchanged, again.added, again.passages_embedded) == (3, 0, 0)
+    assert again.version == first.version
+
+
+def test_changed_row_is_reembedded_and_metadata_change_is_not(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    changed = ORGS.replace(
+        "Frozen bakery products and bagels.", "Industrial bread and pastry lines."
+    )
+    changed = changed.replace(
+        "Beta Plastics,Injection moulding of plastic housings.,QC",
+        "Beta Plastics,Injection moulding of plastic housings.,NB",
+    )
+    report = fake_engine.index_files([_write(tmp_path / "o.csv", changed)])
+    assert (report.updated, report.metadata_only, report.unchanged, report.passages_embedded) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    hits = {h.id: h for h in fake_engine.search("bread pastry lines", limit=3).results}
+    assert hits["c"].snippet == "Industrial bread and pastry lines."
+    assert hits["b"].attributes["province"] == "NB"
+    assert fake_engine.manifest().passages == 3
+
+
+def test_delete_removes_record_and_vectors(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    assert fake_engine.delete(["a", "zzz"]) == ["a"]
+    response = fake_engine.search("robotic welding", limit=10)
+    assert [h.id for h in response.results] == ["b", "c"] or "a" not in [
+        h.id for h in response.results
+    ]
+    assert response.total == 2
+    manifest = fake_engine.manifest()
+    assert manifest.counts["organization"] == 2 and manifest.passages == 2
+
+
+def test_duplicate_ids_and_bad_rows_are_reported_good_rows_indexed(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    text = ORGS + "a,Alpha Again,Duplicate row.,ON\nd,Delta,Forging.,Nowhere\n"
+    report = fake_engine.index_files([_write(tmp_path / "o.csv", text)])
+    assert report.added == 3 and report.read == 5
+    messages = sorted((e.row, e.column, e.message.split(" ")[0]) for e in report.rejected)
+    assert messages == [(5, "id", "duplicate"), (6, "province", "'Nowhere'")]
+
+
+def test_rebuild_swaps_versions_atomically(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    old = fake_engine.data.current
+    assert old is not None
+    report = fake_engine.index_files(
+        [_write(tmp_path / "p.csv", "name,description\nOmega,Laser cutting.\n")], rebuild=True
+    )
+    new = fake_engine.data.current
+    assert new is not None and new != old and report.version == new.name
+    assert (old / MANIFEST).is_file(), "the previous version stays readable until pruned"
+    assert Manifest.read(new).counts["organization"] == 1
+    assert [h.name for h in fake_engine.search("laser").results] == ["Omega"]
+
+
+def test_failed_write_leaves_the_live_index_untouched(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    live = fake_engine.data.current
+
+    class Broken(FakeEmbedder):
+        def encode_documents(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model crashed")
+
+    broken = Engine(fake_engine.settings, embedder=Broken())
+    with pytest.raises(RuntimeError):
+        broken.index_files([_write(tmp_path / "n.csv", "name,description\nNew,Brand new text.\n")])
+    assert fake_engine.data.current == live
+    assert len(list((fake_engine.data.root / "versions").iterdir())) == 1
+    assert fake_engine.search("steel").total == 3
+
+
+def test_index_built_with_another_model_fails_loudly(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    other = Engine(
+        load_settings(data_dir=fake_engine.settings.data_dir), embedder=FakeEmbedder(dim=32)
+    )
+    with pytest.raises(IndexMismatchError, match="built with the model 'fake:64'"):
+        other.search("welding")
+    with pytest.raises(IndexMismatchError):
+        other.index_files([tmp_path / "o.csv"])
+
+
+def test_search_without_index_and_bad_queries(fake_engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="ngen-connect index"):
+        fake_engine.search("welding")
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    with pytest.raises(QueryError, match="empty"):
+        fake_engine.search("   ")
+    with pytest.raises(QueryError, match="limit is 1,000"):
+        fake_engine.search("x" * 1001)
+    with pytest.raises(QueryError, match="limit must be"):
+        fake_engine.search("x", limit=0)
+
+
+def test_kinds_are_searched_separately_or_together(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    fake_engine.index_files(
+        [
+            _write(
+                tmp_path / "c.csv",
+                "name,description,focus_areas\nWelding Cluster,Welding network.,welding\n",
+            )
+        ],
+        kind=Kind.CLUSTER,
+    )
+    assert {h.kind for h in fake_engine.search("welding", kinds=[Kind.CLUSTER]).results} == {
+        Kind.CLUSTER
+    }
+    assert fake_engine.search("welding", kinds=[Kind.CLUSTER]).total == 1
+    together = fake_engine.search("welding", limit=10)
+    assert {h.kind for h in together.results} == {
+        Kind.CLUSTER,
+        Kind.ORGANIZATION,
+    } and together.total == 4
+
+
+def test_pagination_neither_repeats_nor_skips(fake_engine: Engine, tmp_path: Path) -> None:
+    rows = "\n".join(
+        f"o{i},Org {i},Metal part number {i} with welding and coating {i % 7}." for i in range(57)
+    )
+    fake_engine.index_files([_write(tmp_path / "many.csv", "id,name,description\n" + rows + "\n")])
+    pages = [
+        fake_engine.search("welding coating", limit=10, offset=o).results for o in range(0, 60, 10)
+    ]
+    ids = [h.id for page in pages for h in page]
+    assert len(ids) == 57 and len(set(ids)) == 57
+    whole = [h.id for h in fake_engine.search("welding coating", limit=57).results]
+    assert ids == whole
+
+
+def test_long_profile_matches_on_its_best_passage(fake_engine: Engine, tmp_path: Path) -> None:
+    filler = " ".join(
+        f"We have served customers across the country since {1950 + i}." for i in range(20)
+    )
+    text = f'id,name,description\nlong,Long Corp,"{filler} We also provide cryogenic deburring services."\n'
+    fake_engine.index_files([_write(tmp_path / "l.csv", text)])
+    [hit] = fake_engine.search("cryogenic deburring").results
+    assert "cryogenic deburring" in hit.snippet
+    assert hit.explanation.startswith("Semantic match on passage")
+    assert int(hit.explanation.split(" of ")[1].split()[0]) > 1

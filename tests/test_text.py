@@ -1,0 +1,39 @@
+from ngen_connect.language import BILINGUAL, combine_languages, detect_language
+from ngen_connect.passages import split_passages, split_sentences
+
+
+def test_detection_is_deterministic_and_prefers_product_languages() -> None:
+    text = "Soudage robotisé de pièces"
+    assert {detect_language(text) for _ in range(5)} == {"fr"}
+    assert detect_language("Robotic welding of steel frames for trucks") == "en"
+    assert detect_language("12345 !!") == "und"
+
+
+def test_combined_language() -> None:
+    assert combine_languages([("en", 100), ("fr", 90)]) == BILINGUAL
+    assert combine_languages([("en", 100), ("fr", 5)]) == "en"
+    assert combine_languages([("und", 10)]) == "und"
+
+
+def test_passages_are_balanced_and_cover_all_words() -> None:
+    sentences = [
+        f"Sentence number {i} talks about welding and machining of steel parts." for i in range(12)
+    ]
+    text = " ".join(sentences)
+    passages = split_passages(text, max_words=40)
+    assert " ".join(passages).split() == text.split()
+    sizes = [len(p.split()) for p in passages]
+    assert max(sizes) - min(sizes) <= 10
+    assert all(size <= 50 for size in sizes)
+
+
+def test_a_huge_sentence_is_windowed() -> None:
+    text = " ".join(["word"] * 500)
+    passages = split_passages(text)
+    assert sum(len(p.split()) for p in passages) == 500
+    assert max(len(p.split()) for p in passages) <= 100
+
+
+def test_bullets_and_lines_split_sentences() -> None:
+    text = "Services:\n- CNC turning\n- Wire EDM\n• Grinding"
+    assert split_sentences(text) == ["Services:", "CNC turning", "Wire EDM", "Grinding"]
