@@ -40,9 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(
-                    f"the server exited early:\n{process.stdout.read() if process.stdout else ''}"
-                )
+                pytest.fail(f"the server exited early:\n{log_path.read_text()}")
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                     break
