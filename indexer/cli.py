@@ -157,8 +157,9 @@ def _print_results(response: SearchResponse) -> None:
         place = ", ".join(
             str(hit.attributes[k]) for k in ("city", "province") if hit.attributes.get(k)
         )
+        sample = "  [SAMPLE DATA / DONNÉES D'EXEMPLE]" if hit.attributes.get("sample") else ""
         typer.echo(
-            f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}"
+            f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}{sample}"
         )
         if place:
             typer.echo(f"     {place}")

@@ -16,7 +16,7 @@ import numpy as np
 from ngen_connect.datadir import RECORDS, VECTORS, DataDir, Manifest, now
 from ngen_connect.embedding import Embedder, load_embedder
 from ngen_connect.errors import InputFileError, QueryError, RowError
-from ngen_connect.language import detect_language
+from ngen_connect.language import detect_query_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
 from ngen_connect.passages import split_sentences
 from ngen_connect.profiles import content_hashes, fold, read_profiles
@@ -300,7 +300,7 @@ class Engine:
             for key, score, passage in page
             if key in records
         ]
-        return SearchResponse(text, detect_language(text), total, hits)
+        return SearchResponse(text, detect_query_language(text), total, hits)
 
     def validate_query(self, query: str) -> str:
         text = " ".join(query.split())

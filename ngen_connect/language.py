@@ -34,6 +34,19 @@ def detect_language(text: str) -> str:
     return str(best.lang)
 
 
+def detect_query_language(text: str) -> str:
+    """ "en", "fr" or "und": a query to a bilingual product is in one of its two languages."""
+    if not any(c.isalpha() for c in text):
+        return UNDETERMINED
+    with _lock:
+        DetectorFactory.seed = 0
+        try:
+            candidates = [c for c in detect_langs(text) if c.lang in _PRODUCT_LANGUAGES]
+        except LangDetectException:
+            return UNDETERMINED
+    return str(max(candidates, key=lambda c: c.prob).lang) if candidates else UNDETERMINED
+
+
 def combine_languages(weighted: list[tuple[str, int]], min_share: float = 0.15) -> str:
     """A profile's language from its passages' languages weighted by length.
 

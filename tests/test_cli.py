@@ -11,18 +11,19 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.model
 
 
+CROSSLANG = Path(__file__).parent / "data" / "crosslang.csv"
+
+
+def _index_crosslang(data_dir: Path) -> dict:  # type: ignore[type-arg]
+    result = run_cli("index", str(CROSSLANG), "--data-dir", str(data_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("cli") / "data"
-    result = run_cli(
-        "index",
-        str(Path(__file__).parent / "data" / "crosslang.csv"),
-        "--data-dir",
-        str(data_dir),
-        "--json",
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = _index_crosslang(data_dir)
     assert (report["added"], report["rejected"]) == (9, [])
     return data_dir
 
@@ -67,15 +68,7 @@ def test_search_json_has_the_documented_shape(index_dir: Path) -> None:
 
 
 def test_reindexing_the_same_file_embeds_nothing(index_dir: Path) -> None:
-    result = run_cli(
-        "index",
-        str(Path(__file__).parent / "data" / "crosslang.csv"),
-        "--data-dir",
-        str(index_dir),
-        "--json",
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = _index_crosslang(index_dir)
     assert (
         report["unchanged"],
         report["added"],
@@ -142,12 +135,7 @@ def test_bad_queries_and_missing_index(tmp_path: Path, index_dir: Path) -> None:
 
 def test_delete_removes_an_organisation(tmp_path: Path) -> None:
     data_dir = str(tmp_path / "d")
-    assert (
-        run_cli(
-            "index", str(Path(__file__).parent / "data" / "crosslang.csv"), "--data-dir", data_dir
-        ).returncode
-        == 0
-    )
+    assert run_cli("index", str(CROSSLANG), "--data-dir", data_dir).returncode == 0
     assert run_cli("delete", "t-aero", "--data-dir", data_dir).returncode == 0
     ids = [
         r["id"] for r in _search(Path(data_dir), "titanium machining", "--limit", "20")["results"]

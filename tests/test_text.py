@@ -1,4 +1,9 @@
-from ngen_connect.language import BILINGUAL, combine_languages, detect_language
+from ngen_connect.language import (
+    BILINGUAL,
+    combine_languages,
+    detect_language,
+    detect_query_language,
+)
 from ngen_connect.passages import split_passages, split_sentences
 
 
@@ -37,3 +42,11 @@ def test_a_huge_sentence_is_windowed() -> None:
 def test_bullets_and_lines_split_sentences() -> None:
     text = "Services:\n- CNC turning\n- Wire EDM\n• Grinding"
     assert split_sentences(text) == ["Services:", "CNC turning", "Wire EDM", "Grinding"]
+
+
+def test_query_language_is_english_french_or_undetermined() -> None:
+    assert detect_query_language("usinage 5 axes de titane") == "fr"
+    assert detect_query_language("5-axis titanium machining") == "en"
+    assert detect_query_language("titanium") in {"en", "fr", "und"}
+    assert detect_query_language("AS9100 !!") in {"en", "fr", "und"}
+    assert detect_query_language("1234") == "und"
