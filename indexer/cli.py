@@ -17,7 +17,7 @@ import typer
 from tqdm import tqdm
 
 from ngen_connect import Engine, Kind, NgenConnectError, load_settings
-from ngen_connect.errors import InputFileError, QueryError
+from ngen_connect.errors import IndexMismatchError, IndexNotFoundError, InputFileError, QueryError
 from ngen_connect.models import IndexReport, SearchResponse
 from ngen_connect.profiles import parse_mapping
 
@@ -282,9 +282,20 @@ def demo(
     from ngen_connect.sample import bundled_sample_files
 
     with _engine(data_dir, model) as engine:
+        rebuild = False
+        try:
+            engine.manifest()
+        except IndexNotFoundError:
+            pass
+        except IndexMismatchError as exc:
+            typer.echo(
+                f"{exc}\nRebuilding the sample index. / Reconstruction de l'index d'exemple."
+            )
+            rebuild = True
         for kind, path in bundled_sample_files():
             typer.echo(f"Indexing sample {kind.value} data from {path.name} (if changed)...")
-            report = engine.index_files([path], kind=kind, progress=_Bar())
+            report = engine.index_files([path], kind=kind, progress=_Bar(), rebuild=rebuild)
+            rebuild = False
             _print_report(report, as_json=False)
         typer.echo(
             f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"

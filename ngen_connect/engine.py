@@ -9,23 +9,31 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from ngen_connect.datadir import RECORDS, VECTORS, DataDir, Manifest, now
 from ngen_connect.embedding import Embedder, load_embedder
-from ngen_connect.errors import InputFileError, QueryError, RowError
+from ngen_connect.errors import InputFileError, QueryError, RecordNotFoundError, RowError
+from ngen_connect.explain import highlight, why
+from ngen_connect.filters import Filters, facet_counts
+from ngen_connect.glossary import load_glossary
+from ngen_connect.keywords import KeywordIndex
 from ngen_connect.language import detect_query_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
 from ngen_connect.passages import split_sentences
-from ngen_connect.profiles import content_hashes, fold, read_profiles
+from ngen_connect.profiles import content_hashes, read_profiles
+from ngen_connect.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.readers import read_rows
 from ngen_connect.settings import Settings
 from ngen_connect.store import Store
-from ngen_connect.vectors import VectorIndex
+from ngen_connect.text import analyse, fold
+from ngen_connect.vectors import Ids, VectorIndex
 
 MAX_LIMIT = 100
+#: a query's result set: its best-ranked records that pass the filters (facets count over it)
+RESULT_POOL = 300
 _SNIPPET_CHARS = 300
 _BATCH_PROFILES = 64
 
@@ -53,6 +61,7 @@ class _Reader:
     manifest: Manifest
     store: Store
     vectors: VectorIndex
+    ranker: Ranker
 
     def close(self) -> None:
         self.store.close()
@@ -68,8 +77,11 @@ class _Changes:
 class Engine:
     """Owns the embedder and the open index; heavy resources load once, on first use."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, weights: Weights | None = None
+    ) -> None:
         self.settings = settings
+        self.weights = weights or Weights()
         self.data = DataDir(settings.data_dir)
         self._embedder = embedder
         self._reader: _Reader | None = None
@@ -94,12 +106,10 @@ class Engine:
         self.close()
         manifest = Manifest.read(folder)
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
-        self._reader = _Reader(
-            folder,
-            manifest,
-            Store(folder / RECORDS, read_only=True),
-            VectorIndex.load(folder / VECTORS, manifest.dim),
-        )
+        store = Store(folder / RECORDS, read_only=True)
+        vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
+        ranker = Ranker(store, vectors, KeywordIndex.load(folder), self.weights)
+        self._reader = _Reader(folder, manifest, store, vectors, ranker)
         return self._reader
 
     def manifest(self) -> Manifest:
@@ -231,6 +241,9 @@ class Engine:
                 self._embed_and_store(changes, store, vectors, report, progress)
                 store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
                 store.checkpoint()
+                KeywordIndex.build(
+                    (pid, analyse(text, language)) for pid, text, language in store.all_passages()
+                ).save(folder)
                 manifest.counts = store.counts()
                 manifest.passages = store.passage_count()
             finally:
@@ -279,28 +292,127 @@ class Engine:
     # -- searching ---------------------------------------------------------------------------------
 
     def search(
-        self, query: str, *, kinds: Sequence[Kind] | None = None, limit: int = 10, offset: int = 0
+        self,
+        query: str,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        filters: Filters | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        ranking: Ranking = Ranking.HYBRID,
+        ui_language: str = "en",
     ) -> SearchResponse:
+        """One ranked page of results, the size of the whole result set and its facets.
+
+        The result set is the best `RESULT_POOL` records that pass the kinds and filters; filters
+        apply before ranking, so a filtered search still fills its page when enough records match.
+        """
         text = self.validate_query(query)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        if offset < 0:
-            raise QueryError(f"offset must be 0 or more, got {offset}")
+        _check_page(limit, offset)
         reader = self._open()
-        wanted = list(dict.fromkeys(kinds)) if kinds else list(Kind)
-        total = sum(reader.manifest.counts.get(k.value, 0) for k in wanted)
-        allowed = None if set(wanted) == set(Kind) else reader.store.passage_ids(wanted)
-        ranked = self._rank(
-            reader, self.embedder.encode_query(text), allowed, min(offset + limit, total)
-        )
-        page = ranked[offset : offset + limit]
-        records = reader.store.records([key for key, _, _ in page])
-        hits = [
-            _hit(records[key], score, passage, text)
-            for key, score, passage in page
-            if key in records
+        allowed = self._allowed(reader, kinds, filters)
+        language = detect_query_language(text)
+        plan = plan_query(text, language, self.embedder.encode_query(text), load_glossary())
+        ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
+        records = reader.store.records([c.key for c in ranked])
+        page = [
+            self._hit(records[c.key], c, passages, plan, ranking)
+            for c in ranked[offset : offset + limit]
         ]
-        return SearchResponse(text, detect_query_language(text), total, hits)
+        facets = facet_counts([records[c.key] for c in ranked], ui_language)
+        return SearchResponse(text, language, len(ranked), page, facets)
+
+    def similar(
+        self,
+        record_id: str,
+        *,
+        kind: Kind = Kind.ORGANIZATION,
+        filters: Filters | None = None,
+        limit: int = 10,
+    ) -> SearchResponse:
+        """Records most like one record: the mean of its passage vectors as the query."""
+        _check_page(limit, 0)
+        reader = self._open()
+        key = f"{kind.value}:{record_id}"
+        own = reader.store.passages_of([key])
+        if not own:
+            raise RecordNotFoundError(
+                f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
+            )
+        vector = reader.vectors.vectors(np.asarray(sorted(own), dtype=np.int64)).mean(axis=0)
+        vector /= max(float(np.linalg.norm(vector)), 1e-9)
+        allowed = self._allowed(reader, [kind], filters)
+        plan = QueryPlan(reader.store.records([key])[key]["name"], "und", vector, set(), [], set())
+        ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
+        ranked = [c for c in ranked if c.key != key][:limit]
+        records = reader.store.records([c.key for c in ranked])
+        hits = [self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC) for c in ranked]
+        return SearchResponse(plan.text, "und", len(hits), hits, {})
+
+    def record(self, record_id: str, kind: Kind = Kind.ORGANIZATION) -> dict[str, Any]:
+        """One record with its texts and attributes."""
+        reader = self._open()
+        found = reader.store.record_detail(f"{kind.value}:{record_id}")
+        if found is None:
+            raise RecordNotFoundError(
+                f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
+            )
+        return found
+
+    def _allowed(
+        self, reader: _Reader, kinds: Sequence[Kind] | None, filters: Filters | None
+    ) -> Ids | None:
+        wanted = list(dict.fromkeys(kinds)) if kinds else list(Kind)
+        if set(wanted) == set(Kind) and not filters:
+            return None
+        where, params = (filters or Filters()).sql()
+        return reader.store.allowed_passage_ids(wanted, where, params)
+
+    def _hit(
+        self,
+        record: Mapping[str, Any],
+        candidate: Candidate,
+        passages: Mapping[int, tuple[str, int, str, str]],
+        plan: QueryPlan,
+        ranking: Ranking,
+    ) -> SearchHit:
+        pid = (
+            candidate.semantic_passage
+            if candidate.semantic_passage is not None
+            else candidate.keyword_passage
+        )
+        assert pid is not None
+        _, ordinal, text, language = passages[pid]
+        snippet = _snippet(text, plan.text)
+        keyword_passage = None
+        if candidate.keyword_passage is not None:
+            keyword_passage = (
+                passages[candidate.keyword_passage][2],
+                passages[candidate.keyword_passage][3],
+            )
+        structured, sentence = why(
+            candidate,
+            plan,
+            ranking,
+            self.weights,
+            ordinal,
+            int(record["passages"]),
+            language,
+            keyword_passage,
+        )
+        return SearchHit(
+            id=str(record["id"]),
+            kind=Kind(str(record["kind"])),
+            name=str(record["name"]),
+            score=candidate.score,
+            language=str(record["language"]),
+            snippet=snippet,
+            snippet_language=language,
+            explanation=sentence,
+            attributes=record["attributes"],
+            snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, language),
+            why=structured,
+        )
 
     def validate_query(self, query: str) -> str:
         text = " ".join(query.split())
@@ -313,24 +425,16 @@ class Engine:
             )
         return text
 
-    def _rank(
-        self, reader: _Reader, query: np.ndarray, allowed: np.ndarray | None, need: int
-    ) -> list[tuple[str, float, tuple[int, str, str]]]:
-        """Records ranked by their best passage (MaxP), widening the passage search until `need` records."""
-        k = max(64, need * 8)
-        while True:
-            scores, ids = reader.vectors.search(query, k, allowed)
-            passages = reader.store.passages_by_id(ids)
-            best: dict[str, tuple[float, tuple[int, str, str]]] = {}
-            for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-                key, ordinal, text, language = passages[pid]
-                if key not in best:
-                    best[key] = (score, (ordinal, text, language))
-            if len(best) >= need or len(ids) < k:
-                break
-            k *= 4
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-        return [(key, score, passage) for key, (score, passage) in ranked]
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(
+            f"limit must be between 1 and {MAX_LIMIT}, got {limit}. / La limite doit être entre 1 et {MAX_LIMIT}."
+        )
+    if offset < 0:
+        raise QueryError(
+            f"offset must be 0 or more, got {offset}. / Le décalage doit être positif."
+        )
 
 
 def _classify(
@@ -374,24 +478,3 @@ def _snippet(text: str, query: str) -> str:
     if len(snippet) > _SNIPPET_CHARS:
         snippet = snippet[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     return ("…" if start else "") + snippet
-
-
-def _hit(
-    record: Mapping[str, object], score: float, passage: tuple[int, str, str], query: str
-) -> SearchHit:
-    ordinal, text, language = passage
-    attributes = record["attributes"]
-    assert isinstance(attributes, dict)
-    passages = record["passages"]
-    explanation = f"Semantic match on passage {ordinal + 1} of {passages} ({language}), cosine similarity {score:.3f}."
-    return SearchHit(
-        id=str(record["id"]),
-        kind=Kind(str(record["kind"])),
-        name=str(record["name"]),
-        score=score,
-        language=str(record["language"]),
-        snippet=_snippet(text, query),
-        snippet_language=language,
-        explanation=explanation,
-        attributes=attributes,
-    )

@@ -14,6 +14,7 @@ __all__ = [
     "MissingDependencyError",
     "NgenConnectError",
     "QueryError",
+    "RecordNotFoundError",
     "RowError",
 ]
 
@@ -52,6 +53,10 @@ class IndexMismatchError(NgenConnectError):
 
 class IndexLockedError(NgenConnectError):
     """Another process is writing to the same data directory."""
+
+
+class RecordNotFoundError(NgenConnectError):
+    """No record has the requested id."""
 
 
 class QueryError(NgenConnectError):

@@ -62,6 +62,8 @@ class SearchHit:
     snippet_language: str
     explanation: str
     attributes: dict[str, Any] = field(default_factory=dict)
+    snippet_highlighted: str = ""
+    why: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,11 +75,13 @@ class SearchHit:
             "snippet": self.snippet,
             "snippet_language": self.snippet_language,
             "explanation": self.explanation,
+            "snippet_highlighted": self.snippet_highlighted,
+            "why": self.why,
             **{k: v for k, v in self.attributes.items() if k not in _HIT_FIELDS},
         }
 
 
-_HIT_FIELDS = {"id", "kind", "name", "score", "language", "snippet", "explanation"}
+_HIT_FIELDS = {"id", "kind", "name", "score", "language", "snippet", "explanation", "why"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class SearchResponse:
     detected_language: str
     total: int
     results: list[SearchHit]
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +98,7 @@ class SearchResponse:
             "detected_language": self.detected_language,
             "total": self.total,
             "results": [hit.to_dict() for hit in self.results],
+            "facets": self.facets,
         }
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ngen_connect.models import Kind, Profile
 from ngen_connect.vectors import Ids
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _RECORD_COLUMNS = {
     "key": "VARCHAR",
@@ -78,6 +78,40 @@ class Store:
         row = self._db.execute("SELECT count(*) FROM passages").fetchone()
         return int(row[0]) if row else 0
 
+    def allowed_passage_ids(self, kinds: Sequence[Kind], where: str, params: Sequence[Any]) -> Ids:
+        """Passage ids of the records of these kinds that satisfy a WHERE clause over `records`."""
+        rows = self._db.execute(
+            "SELECT p.passage_id FROM passages p JOIN records r ON r.key = p.record_key "
+            f"WHERE r.kind IN (SELECT unnest(?)) AND ({where})",
+            [[k.value for k in kinds], *params],
+        ).fetchnumpy()
+        return np.asarray(rows["passage_id"], dtype=np.int64)
+
+    def names(self) -> list[tuple[str, str]]:
+        """(record key, name) of every record."""
+        return [
+            (key, name)
+            for key, name in self._db.execute("SELECT key, name FROM records").fetchall()
+        ]
+
+    def all_passages(self) -> list[tuple[int, str, str]]:
+        rows = self._db.execute(
+            "SELECT passage_id, text, language FROM passages ORDER BY passage_id"
+        )
+        return [(int(pid), text, language) for pid, text, language in rows.fetchall()]
+
+    def passages_of(self, keys: Sequence[str]) -> dict[int, tuple[str, int, str, str]]:
+        """Every passage of these records: passage id -> (record key, ordinal, text, language)."""
+        rows = self._db.execute(
+            "SELECT passage_id, record_key, ordinal, text, language FROM passages "
+            "WHERE record_key IN (SELECT unnest(?))",
+            [list(keys)],
+        ).fetchall()
+        return {
+            int(pid): (key, int(ordinal), text, language)
+            for pid, key, ordinal, text, language in rows
+        }
+
     def passage_ids(self, kinds: Sequence[Kind]) -> Ids:
         rows = self._db.execute(
             "SELECT passage_id FROM passages WHERE kind IN (SELECT unnest(?))",
@@ -115,6 +149,27 @@ class Store:
                 "passages": int(passages),
             }
         return found
+
+    def record_detail(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT id, kind, name, language, texts, attributes, source, source_row, indexed_at "
+            "FROM records WHERE key = ?",
+            [key],
+        ).fetchone()
+        if row is None:
+            return None
+        rid, kind, name, language, texts, attributes, source, source_row, indexed_at = row
+        return {
+            "id": rid,
+            "kind": kind,
+            "name": name,
+            "language": language,
+            "texts": json.loads(texts),
+            "attributes": json.loads(attributes),
+            "source": source,
+            "source_row": source_row,
+            "indexed_at": indexed_at.isoformat() if indexed_at else None,
+        }
 
     def record_passage_ids(self, keys: Iterable[str]) -> Ids:
         rows = self._db.execute(

@@ -43,6 +43,13 @@ class VectorIndex:
             return 0
         return int(self._index.remove_ids(faiss.IDSelectorBatch(ids.astype(np.int64))))
 
+    def vectors(self, ids: Ids) -> Vectors:
+        """The stored vectors of these passage ids, in order."""
+        if not len(ids):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        found: Vectors = self._index.reconstruct_batch(ids.astype(np.int64))
+        return found
+
     def search(
         self, query: Vectors, k: int, allowed: Ids | None = None
     ) -> tuple[npt.NDArray[np.float32], Ids]:

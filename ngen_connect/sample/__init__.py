@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ngen_connect.models import Kind
 from ngen_connect.sample.vocabulary import (
@@ -162,7 +163,7 @@ class _Facts:
     certs: list[str]
     employees: int
     year: int
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _english(f: _Facts, rng: random.Random) -> str:
@@ -313,7 +314,7 @@ def _postal(letter: str, rng: random.Random) -> str:
     return f"{letter}{rng.choice(digits)}{rng.choice(letters)} {rng.choice(digits)}{rng.choice(letters)}{rng.choice(digits)}"
 
 
-def _organisation(number: int, names: _Names, rng: random.Random) -> dict[str, str]:
+def _organisation(number: int, names: _Names, rng: random.Random) -> dict[str, Any]:
     sector = rng.choices(SECTORS, weights=[_SECTOR_WEIGHTS[s.key] for s in SECTORS])[0]
     city, province, letter, francophone = _pick_city(rng)
     english, french = _language_mix(francophone, rng)
@@ -360,7 +361,9 @@ def _organisation(number: int, names: _Names, rng: random.Random) -> dict[str, s
         "clusters": "",
         "ownership": ";".join(ownership),
         "sample": "yes",
+        # Ground truth for relevance judgments; not written to files.
         "_sector": sector.key,
+        "_capabilities": [en for en, _ in caps],
     }
 
 
@@ -561,7 +564,7 @@ _CLUSTERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _clusters(count: int, orgs: list[dict[str, str]], rng: random.Random) -> list[dict[str, str]]:
+def _clusters(count: int, orgs: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
     sectors = {s.key: s for s in SECTORS}
     rows = []
     for number, (name_en, name_fr, province, focus) in enumerate(_CLUSTERS[:count], start=1):
@@ -597,7 +600,7 @@ def _clusters(count: int, orgs: list[dict[str, str]], rng: random.Random) -> lis
     return rows
 
 
-def _ip_assets(count: int, orgs: list[dict[str, str]], rng: random.Random) -> list[dict[str, str]]:
+def _ip_assets(count: int, orgs: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
     sectors = {s.key: s for s in SECTORS}
     owners = [o for o in orgs if o["_sector"] not in {"ecosystem", "food"}]
     rows = []
@@ -659,7 +662,7 @@ def _ip_assets(count: int, orgs: list[dict[str, str]], rng: random.Random) -> li
 
 def generate(
     organizations: int = 6000, clusters: int = 32, ip_assets: int = 200, seed: int = 2024
-) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(organisations, clusters, IP assets) as rows; the same seed gives the same data."""
     rng = random.Random(seed)
     names = _Names()
@@ -669,7 +672,7 @@ def generate(
     return orgs, cluster_rows, ip_rows
 
 
-def _write_csv(path: Path, columns: Sequence[str], rows: list[dict[str, str]]) -> Path:
+def _write_csv(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()

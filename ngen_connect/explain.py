@@ -1,0 +1,88 @@
+"""Why a result matched: the highlighted passage and the contribution of each ranking leg."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from ngen_connect.ranking import Candidate, QueryPlan, Ranking, Weights
+from ngen_connect.text import analyse
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def matched_words(text: str, terms: set[str], language: str) -> list[str]:
+    """The words of `text` whose index terms are in `terms`, once each, in order."""
+    found: dict[str, None] = {}
+    for match in _WORD.finditer(text):
+        if terms & set(analyse(match.group(0), language if language in {"en", "fr"} else "und")):
+            found.setdefault(match.group(0).lower(), None)
+    return list(found)
+
+
+def highlight(text: str, terms: set[str], language: str) -> str:
+    """HTML-escaped text with the words whose index terms are in `terms` wrapped in <mark>."""
+    out: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        if terms & set(analyse(word, language if language in {"en", "fr"} else "und")):
+            out.append(html.escape(text[last : match.start()]))
+            out.append(f"<mark>{html.escape(word)}</mark>")
+            last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def why(
+    candidate: Candidate,
+    plan: QueryPlan,
+    ranking: Ranking,
+    weights: Weights,
+    ordinal: int,
+    passages: int,
+    language: str,
+    keyword_passage: tuple[str, str] | None,
+) -> tuple[dict[str, Any], str]:
+    """(structured explanation, one readable sentence) for one result."""
+    legs: dict[str, Any] = {"semantic": round(candidate.semantic, 4)}
+    parts = [
+        f"semantic match {candidate.semantic:.3f} on passage {ordinal + 1} of {passages} ({language})"
+    ]
+    if ranking is not Ranking.SEMANTIC and candidate.keyword > 0:
+        text, text_language = keyword_passage or ("", language)
+        terms = matched_words(text, candidate.keyword_terms, text_language)
+        legs["keyword"] = {"score": round(candidate.keyword, 4), "terms": terms}
+        parts.append(f"keywords {', '.join(terms)} ({candidate.keyword:.2f})")
+    if candidate.name > 0:
+        legs["name"] = round(candidate.name, 4)
+        parts.append(f"name similarity {candidate.name:.2f}")
+    glossary = [
+        e.group.label
+        for e in plan.expansions
+        if candidate.keyword_terms & _terms_of(e) - plan.terms
+    ]
+    if glossary:
+        legs["glossary"] = glossary
+        parts.append("glossary " + "; ".join(glossary))
+    boosts: dict[str, float] = {}
+    if ranking is Ranking.HYBRID:
+        if candidate.cross_language:
+            boosts["cross_language"] = round(candidate.cross_language, 4)
+            parts.append(f"cross-language correction +{candidate.cross_language:.3f}")
+        if candidate.keyword:
+            boosts["keyword"] = round(weights.keyword * candidate.keyword, 4)
+        if candidate.name:
+            boosts["name"] = round(weights.name * candidate.name, 4)
+    sentence = "Matched by " + "; ".join(parts) + "."
+    return {"legs": legs, "boosts": boosts, "ranking": ranking.value}, sentence
+
+
+def _terms_of(expansion: Any) -> set[str]:
+    terms: set[str] = set()
+    for term in expansion.group.en:
+        terms.update(analyse(term, "en"))
+    for term in expansion.group.fr:
+        terms.update(analyse(term, "fr"))
+    return terms

@@ -1,0 +1,194 @@
+"""Search filters (turned into SQL over the records table) and facet counts over a result set."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ngen_connect.errors import QueryError
+from ngen_connect.language import BILINGUAL
+from ngen_connect.naics import naics_title
+from ngen_connect.profiles import normalise_province
+from ngen_connect.text import fold
+
+FILTER_KEYS = (
+    "province",
+    "city",
+    "country",
+    "type",
+    "naics",
+    "certification",
+    "sme",
+    "cluster",
+    "ownership",
+    "language",
+    "registry",
+)
+FACET_KEYS = (
+    "kind",
+    "province",
+    "type",
+    "naics",
+    "certification",
+    "sme",
+    "cluster",
+    "ownership",
+    "language",
+)
+_TRUE = {"true", "yes", "oui", "1"}
+_FALSE = {"false", "no", "non", "0"}
+
+
+def _code(value: str) -> str:
+    """Certification names compare without case, accents, spaces or punctuation: 'ISO-9001' = 'iso 9001'."""
+    return re.sub(r"[^a-z0-9]", "", fold(value))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Each key holds the accepted values; a record passes when every key matches one of them."""
+
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, str | Sequence[str]] | None) -> Filters:
+        values: dict[str, tuple[str, ...]] = {}
+        for key, given in (raw or {}).items():
+            if key not in FILTER_KEYS:
+                raise QueryError(
+                    f"Unknown filter '{key}'; use one of {', '.join(FILTER_KEYS)}. "
+                    f"/ Filtre inconnu « {key} »."
+                )
+            items = [given] if isinstance(given, str) else list(given)
+            cleaned = tuple(v.strip() for v in items if v and v.strip())
+            if cleaned:
+                values[key] = _validate(key, cleaned)
+        return cls(values)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[str]) -> Filters:
+        """`KEY=VALUE` pairs from the command line; repeating a key accepts any of its values."""
+        raw: dict[str, list[str]] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise QueryError(
+                    f"'{pair}' is not KEY=VALUE (for example province=QC). / Format attendu : CLÉ=VALEUR."
+                )
+            raw.setdefault(key.strip(), []).append(value)
+        return cls.parse(raw)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A WHERE clause over `records` and its parameters ("TRUE" when there is no filter)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for key, accepted in self.values.items():
+            clause, args = _CLAUSES[key](list(accepted))
+            clauses.append(clause)
+            params.extend(args)
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        if key == "province":
+            return tuple(normalise_province(v) for v in values)
+        if key == "sme":
+            if any(fold(v) not in _TRUE | _FALSE for v in values):
+                raise ValueError("sme takes yes/no (oui/non)")
+            return tuple("true" if fold(v) in _TRUE else "false" for v in values)
+        if key == "naics" and any(not v.isdigit() or not 2 <= len(v) <= 6 for v in values):
+            raise ValueError("naics takes a code or prefix of 2 to 6 digits")
+    except ValueError as exc:
+        raise QueryError(f"Filter '{key}': {exc}. / Filtre « {key} » invalide.") from None
+    if key == "language":
+        return tuple(fold(v) for v in values)
+    return values
+
+
+def _in(column: str) -> Any:
+    return lambda vs: (f"{column} IN (SELECT unnest(?))", [vs])
+
+
+def _folded_list_has(column: str) -> Any:
+    return lambda vs: (
+        f"list_has_any(list_transform({column}, x -> lower(strip_accents(x))), ?)",
+        [[fold(v) for v in vs]],
+    )
+
+
+def _certification(values: list[str]) -> tuple[str, list[Any]]:
+    normalised = "regexp_replace(lower(strip_accents(x)), '[^a-z0-9]', '', 'g')"
+    return f"list_has_any(list_transform(certifications, x -> {normalised}), ?)", [
+        [_code(v) for v in values]
+    ]
+
+
+def _language(values: list[str]) -> tuple[str, list[Any]]:
+    wanted = set(values)
+    if wanted & {"en", "fr"}:
+        wanted.add(BILINGUAL)
+    return "language IN (SELECT unnest(?))", [sorted(wanted)]
+
+
+_CLAUSES: dict[str, Any] = {
+    "province": _in("province"),
+    "city": lambda vs: (
+        "lower(strip_accents(city)) IN (SELECT unnest(?))",
+        [[fold(v) for v in vs]],
+    ),
+    "country": lambda vs: ("upper(country) IN (SELECT unnest(?))", [[v.upper() for v in vs]]),
+    "type": _in("org_type"),
+    "naics": lambda vs: (
+        "len(list_filter(naics, x -> list_has_any([x[1:2], x[1:3], x[1:4], x[1:5], x[1:6]], ?))) > 0",
+        [vs],
+    ),
+    "certification": _certification,
+    "sme": lambda vs: ("sme IN (SELECT unnest(?)::BOOLEAN)", [vs]),
+    "cluster": _folded_list_has("clusters"),
+    "ownership": _folded_list_has("ownership"),
+    "language": _language,
+    "registry": _in("registry"),
+}
+
+
+def facet_counts(
+    records: Sequence[Mapping[str, Any]], ui_language: str = "en"
+) -> dict[str, list[dict[str, Any]]]:
+    """Counts of each facet value over a result set, most frequent first."""
+    counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
+    for record in records:
+        attrs = record["attributes"]
+        counters["kind"][record["kind"]] += 1
+        counters["language"][record["language"]] += 1
+        for key, attr in (("province", "province"), ("type", "org_type")):
+            if attrs.get(attr):
+                counters[key][attrs[attr]] += 1
+        if attrs.get("sme") is not None:
+            counters["sme"]["yes" if attrs["sme"] else "no"] += 1
+        for key, attr in (
+            ("certification", "certifications"),
+            ("cluster", "clusters"),
+            ("ownership", "ownership"),
+        ):
+            for value in set(attrs.get(attr) or ()):
+                counters[key][value] += 1
+        for prefix in {code[:3] for code in attrs.get("naics") or () if len(code) >= 3}:
+            counters["naics"][prefix] += 1
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for key, counter in counters.items():
+        entries = []
+        for value, count in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
+            entry: dict[str, Any] = {"value": value, "count": count}
+            if key == "naics":
+                entry["label"] = naics_title(value, ui_language)
+            entries.append(entry)
+        if entries:
+            facets[key] = entries
+    return facets

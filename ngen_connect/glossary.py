@@ -1,0 +1,212 @@
+"""A bilingual manufacturing glossary: abbreviations and synonyms in English and French.
+
+Curated groups (below) plus noun-phrase pairs from ESCO's knowledge concepts (`data/glossary_esco.tsv`,
+rebuilt by `scripts/build_glossary.py`). A query that mentions any term of a group is expanded, for the
+keyword leg, with the group's other terms in both languages, so keywords can match across languages.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ngen_connect.text import fold
+
+DATA = Path(__file__).parent / "data"
+
+# Each group: (English terms, French terms). The first term of each side is its display form.
+CURATED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("CNC", "computer numerical control", "CNC machining"),
+        ("commande numérique", "CNC", "usinage CNC", "CN"),
+    ),
+    (("machining", "machine shop"), ("usinage", "atelier d'usinage")),
+    (("5-axis", "five-axis", "5 axis"), ("5 axes", "cinq axes")),
+    (("milling",), ("fraisage",)),
+    (("turning", "lathe"), ("tournage", "tour")),
+    (("grinding",), ("rectification", "meulage")),
+    (
+        ("EDM", "electrical discharge machining", "wire EDM"),
+        ("électroérosion", "EDM", "électroérosion à fil"),
+    ),
+    (
+        ("additive manufacturing", "AM", "3D printing"),
+        ("fabrication additive", "FA", "impression 3D"),
+    ),
+    (("welding", "welder"), ("soudage", "soudure")),
+    (("robotic welding",), ("soudage robotisé",)),
+    (("sheet metal",), ("tôle", "tôlerie")),
+    (("laser cutting",), ("découpe laser", "découpe au laser")),
+    (("stamping",), ("emboutissage", "estampage")),
+    (("casting", "foundry", "die casting"), ("moulage", "fonderie", "moulage sous pression")),
+    (("forging",), ("forgeage",)),
+    (("injection moulding", "injection molding"), ("moulage par injection", "injection plastique")),
+    (("extrusion",), ("extrusion",)),
+    (("thermoforming",), ("thermoformage",)),
+    (("composites", "composite"), ("composites", "composite")),
+    (("carbon fibre", "carbon fiber"), ("fibre de carbone",)),
+    (("plastics", "plastic"), ("plastiques", "plastique")),
+    (("titanium",), ("titane",)),
+    (("aluminum", "aluminium"), ("aluminium",)),
+    (("stainless steel",), ("acier inoxydable", "inox")),
+    (("steel",), ("acier",)),
+    (("coating", "coatings", "painting"), ("revêtement", "revêtements", "peinture")),
+    (("powder coating",), ("peinture en poudre", "revêtement en poudre")),
+    (("heat treating", "heat treatment"), ("traitement thermique",)),
+    (("anodizing", "anodising"), ("anodisation",)),
+    (("plating", "electroplating"), ("placage", "électrodéposition")),
+    (("automation", "industrial automation"), ("automatisation", "automatisation industrielle")),
+    (("robotics", "robot", "robots"), ("robotique", "robot", "robots")),
+    (("cobot", "collaborative robot"), ("cobot", "robot collaboratif")),
+    (("PLC", "programmable logic controller"), ("automate programmable", "API", "automate")),
+    (("machine vision", "computer vision"), ("vision artificielle", "vision par ordinateur")),
+    (("IoT", "internet of things", "IIoT"), ("internet des objets", "IdO", "IIoT")),
+    (
+        ("AI", "artificial intelligence", "machine learning"),
+        ("IA", "intelligence artificielle", "apprentissage automatique"),
+    ),
+    (("digital twin",), ("jumeau numérique",)),
+    (("predictive maintenance",), ("maintenance prédictive",)),
+    (("MES", "manufacturing execution system"), ("MES", "système de gestion de la production")),
+    (("ERP", "enterprise resource planning"), ("PGI", "progiciel de gestion intégré", "ERP")),
+    (("cybersecurity", "cyber security"), ("cybersécurité",)),
+    (
+        ("PCB", "printed circuit board", "circuit board"),
+        ("carte de circuit imprimé", "circuit imprimé", "CCI"),
+    ),
+    (("SMT", "surface mount", "surface-mount technology"), ("CMS", "montage en surface")),
+    (("electronics",), ("électronique",)),
+    (
+        ("wire harness", "cable harness", "harness"),
+        ("faisceau de câbles", "faisceau électrique", "faisceau"),
+    ),
+    (
+        ("EV", "electric vehicle", "electric vehicles"),
+        ("VE", "véhicule électrique", "véhicules électriques"),
+    ),
+    (("battery", "batteries", "battery pack"), ("batterie", "batteries", "bloc-batterie")),
+    (("BMS", "battery management system"), ("système de gestion de batterie", "BMS")),
+    (("charging station", "EV charger", "charging equipment"), ("borne de recharge", "recharge")),
+    (("hydrogen",), ("hydrogène",)),
+    (("fuel cell",), ("pile à combustible",)),
+    (("carbon capture", "CCUS"), ("captage du carbone", "captage et stockage du carbone")),
+    (("decarbonization", "decarbonisation"), ("décarbonation", "décarbonisation")),
+    (("heat pump",), ("thermopompe", "pompe à chaleur")),
+    (("recycling",), ("recyclage",)),
+    (("circular economy",), ("économie circulaire",)),
+    (("aerospace", "aviation", "aircraft"), ("aérospatiale", "aéronautique", "aéronef")),
+    (("MRO", "maintenance repair and overhaul"), ("entretien, réparation et révision", "MRO")),
+    (
+        ("NDT", "non-destructive testing"),
+        ("END", "essais non destructifs", "contrôle non destructif", "CND"),
+    ),
+    (("landing gear",), ("train d'atterrissage",)),
+    (("automotive", "auto parts"), ("automobile", "pièces automobiles")),
+    (("mining", "mine", "mines"), ("minier", "mine", "mines", "industrie minière")),
+    (("drilling",), ("forage",)),
+    (("potash",), ("potasse",)),
+    (
+        ("pharmaceutical", "pharmaceuticals", "pharma", "drug"),
+        ("pharmaceutique", "produits pharmaceutiques", "médicament"),
+    ),
+    (("sterile", "aseptic"), ("stérile", "aseptique")),
+    (
+        ("injectable", "injectables", "injection"),
+        ("injectable", "injectables", "solution injectable"),
+    ),
+    (("fill-finish", "fill and finish"), ("remplissage et finition", "remplissage aseptique")),
+    (("biologics", "biomanufacturing"), ("produits biologiques", "biofabrication")),
+    (("API", "active pharmaceutical ingredient"), ("IPA", "ingrédient pharmaceutique actif")),
+    (("GMP", "good manufacturing practices"), ("BPF", "bonnes pratiques de fabrication")),
+    (
+        ("medical device", "medical devices", "medtech"),
+        ("dispositif médical", "dispositifs médicaux", "technologies médicales"),
+    ),
+    (("cleanroom", "clean room"), ("salle blanche", "salle propre")),
+    (
+        ("food processing", "food manufacturing", "agri-food"),
+        ("transformation alimentaire", "agroalimentaire"),
+    ),
+    (("bakery",), ("boulangerie",)),
+    (("packaging",), ("emballage", "conditionnement")),
+    (("co-packing", "contract packaging"), ("emballage à forfait", "conditionnement à façon")),
+    (
+        ("contract manufacturing", "contract manufacturer"),
+        ("fabrication à contrat", "sous-traitance", "fabrication à façon"),
+    ),
+    (("prototype", "prototyping"), ("prototype", "prototypage")),
+    (("supplier", "suppliers", "vendor"), ("fournisseur", "fournisseurs")),
+    (("manufacturer", "manufacturing"), ("fabricant", "fabrication", "manufacturier")),
+    (("SME", "small business"), ("PME", "petite entreprise")),
+    (("R&D", "research and development"), ("R-D", "recherche et développement")),
+    (("lean manufacturing", "lean"), ("production à valeur ajoutée", "lean")),
+    (("quality management system", "QMS"), ("système de management de la qualité", "SMQ")),
+    (("ISO 9001",), ("ISO 9001",)),
+    (("ISO 13485",), ("ISO 13485",)),
+    (("AS9100",), ("AS9100",)),
+    (("IATF 16949",), ("IATF 16949",)),
+    (("Indigenous-owned", "Indigenous owned"), ("propriété autochtone", "entreprise autochtone")),
+    (("women-owned", "women owned"), ("propriété féminine", "entreprise appartenant à des femmes")),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    en: tuple[str, ...]
+    fr: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.en[0]} ↔ {self.fr[0]}"
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A glossary group the query mentioned, and the terms it adds in each language."""
+
+    group: Group
+    matched: str
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(fold(term)) + r"(?![a-z0-9])")
+
+
+class Glossary:
+    def __init__(self, groups: list[Group]) -> None:
+        self.groups = groups
+        self._patterns = [
+            (group, term, _pattern(term)) for group in groups for term in (*group.en, *group.fr)
+        ]
+
+    def expand(self, query: str) -> list[Expansion]:
+        """Groups whose terms occur in the query (accents and case ignored), longest match first."""
+        folded = fold(query)
+        found: dict[int, Expansion] = {}
+        for group, term, pattern in sorted(self._patterns, key=lambda p: -len(p[1])):
+            if id(group) not in found and pattern.search(folded):
+                found[id(group)] = Expansion(group, term)
+        return list(found.values())
+
+    def vocabulary(self, language: str) -> set[str]:
+        """Folded words of one side of the glossary (used to tell short queries' language)."""
+        return {
+            w
+            for g in self.groups
+            for term in (g.en if language == "en" else g.fr)
+            for w in fold(term).split()
+        }
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> Glossary:
+    groups = [Group(en, fr) for en, fr in CURATED]
+    esco = DATA / "glossary_esco.tsv"
+    if esco.is_file():
+        with esco.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                groups.append(Group((row["en"],), (row["fr"],)))
+    return Glossary(groups)

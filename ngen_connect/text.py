@@ -1,0 +1,74 @@
+"""Text analysis for the keyword leg, in English and French: accents and case folded, elisions
+removed (l', d', qu'...), stop words dropped, Snowball stems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]")
+
+STOP_EN = frozenset(
+    "a about above after all also an and any are as at be been being both but by can could did do does "
+    "for from had has have having he her here his how i if in into is it its just me more most my no nor "
+    "not of off on once only or other our ours out over own same she should so some such than that the "
+    "their them then there these they this those through to too under until up very was we were what "
+    "when where which while who whom why will with within would you your us per via including include "
+    "includes".split()
+)
+STOP_FR = frozenset(
+    "a au aux avec ce ces cet cette dans de des du elle elles en entre est et eux il ils je la le les leur "
+    "leurs lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
+    "sont sur ta te tes toi ton tu un une vos votre vous y ete etre sans sous chez ainsi aussi comme dont "
+    "plus tout tous toute toutes depuis afin notamment".split()
+)
+_STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed: 'Capacités' -> 'capacites'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens with French elisions removed; digits kept (AS9100 -> as9100)."""
+    return _TOKEN.findall(
+        _ELISION.sub(" ", text.casefold().replace("’", "'")).translate(_FOLD_TABLE)
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str, language: str) -> str:
+    if any(c.isdigit() for c in word):
+        return word
+    return str(_STEMMERS[language].stemWord(word))
+
+
+def analyse(text: str, language: str) -> list[str]:
+    """Index terms of a text in one language ("en" or "fr"; anything else is analysed as both)."""
+    if language not in _STEMMERS:
+        return sorted(set(analyse(text, "en")) | set(analyse(text, "fr")))
+    stop = STOP_EN if language == "en" else STOP_FR
+    return [
+        f"{language}:{_stem(w, language)}"
+        for w in words(text)
+        if (w not in stop and len(w) > 1) or w.isdigit()
+    ]
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table that strips accents, computed lazily per character."""
+
+    def __missing__(self, key: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(key))
+        value = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[key] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
