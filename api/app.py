@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from ngen_connect import Engine, Kind
 from ngen_connect.errors import IndexNotFoundError, NgenConnectError, QueryError
+from ngen_connect.filters import Filters
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +25,11 @@ class SearchRequest(BaseModel):
     query: str = Field(description="What to look for, in English or French.")
     kinds: list[Kind] | None = Field(
         default=None, description="Only these kinds; all when omitted."
+    )
+    filters: dict[str, list[str] | str] | None = Field(
+        default=None,
+        description="province, city, country, type, naics (prefix), certification, sme, cluster, "
+        "ownership, language, registry: each one value or a list of accepted values.",
     )
     limit: int = Field(default=10, ge=1, le=100)
     offset: int = Field(default=0, ge=0)
@@ -45,6 +51,7 @@ class SearchResponseModel(BaseModel):
     detected_language: str
     total: int
     results: list[SearchResult]
+    facets: dict[str, list[dict[str, Any]]]
 
 
 class Health(BaseModel):
@@ -111,7 +118,11 @@ def create_app(engine: Engine) -> FastAPI:
     def run_search(svc: _Service, body: SearchRequest) -> dict[str, Any]:
         with svc.lock:
             response = svc.engine.search(
-                body.query, kinds=body.kinds, limit=body.limit, offset=body.offset
+                body.query,
+                kinds=body.kinds,
+                filters=Filters.parse(body.filters),
+                limit=body.limit,
+                offset=body.offset,
             )
         return response.to_dict()
 

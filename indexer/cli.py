@@ -17,9 +17,18 @@ import typer
 from tqdm import tqdm
 
 from ngen_connect import Engine, Kind, NgenConnectError, load_settings
-from ngen_connect.errors import IndexMismatchError, IndexNotFoundError, InputFileError, QueryError
+from ngen_connect.errors import (
+    IndexMismatchError,
+    IndexNotFoundError,
+    InputFileError,
+    QueryError,
+    RecordNotFoundError,
+)
+from ngen_connect.export import write_results
+from ngen_connect.filters import Filters
 from ngen_connect.models import IndexReport, SearchResponse
 from ngen_connect.profiles import parse_mapping
+from ngen_connect.ranking import Ranking
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -85,7 +94,7 @@ def _engine(data_dir: Path | None, model: str | None) -> Iterator[Engine]:
     try:
         engine = Engine(load_settings(data_dir=data_dir, model=model))
         yield engine
-    except (InputFileError, QueryError) as exc:
+    except (InputFileError, QueryError, RecordNotFoundError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_ERROR) from None
@@ -164,6 +173,17 @@ def _print_results(response: SearchResponse) -> None:
         if place:
             typer.echo(f"     {place}")
         typer.echo(f"     {hit.snippet}")
+        typer.echo(f"     why: {hit.explanation}")
+
+
+FilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter",
+        help="KEY=VALUE, repeatable: province, city, country, type, naics (prefix), certification, sme, "
+        "cluster, ownership, language, registry. / Filtres.",
+    ),
+]
 
 
 @app.command()
@@ -180,12 +200,23 @@ def search(
             case_sensitive=False,
         ),
     ] = None,
+    filter_: FilterOption = None,
     limit: Annotated[
         int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
     ] = 10,
     offset: Annotated[
         int, typer.Option("--offset", help="Results to skip. / Résultats à sauter.")
     ] = 0,
+    ranking: Annotated[
+        Ranking,
+        typer.Option("--ranking", help="hybrid (default), semantic or keyword. / Classement."),
+    ] = Ranking.HYBRID,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", help="Also write the results to a .csv or .xlsx file. / Exporter."
+        ),
+    ] = None,
     model: ModelOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")
@@ -193,7 +224,37 @@ def search(
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
     with _engine(data_dir, model) as engine:
-        response = engine.search(query, kinds=kind, limit=limit, offset=offset)
+        filters = Filters.from_pairs(filter_ or [])
+        response = engine.search(
+            query, kinds=kind, filters=filters, limit=limit, offset=offset, ranking=ranking
+        )
+        if export is not None:
+            count = write_results(export, response)
+            typer.echo(
+                f"Wrote {count} results to {export}. / {count} résultats exportés.", err=True
+            )
+    if as_json:
+        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
+    else:
+        _print_results(response)
+
+
+@app.command()
+def similar(
+    record_id: Annotated[str, typer.Argument(help="Id of the organisation. / Identifiant.")],
+    data_dir: DataDirOption = None,
+    filter_: FilterOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
+    ] = 10,
+    model: ModelOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")
+    ] = False,
+) -> None:
+    """Organisations most like one organisation. / Organisations semblables."""
+    with _engine(data_dir, model) as engine:
+        response = engine.similar(record_id, filters=Filters.from_pairs(filter_ or []), limit=limit)
     if as_json:
         typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
@@ -35,9 +36,16 @@ def detect_language(text: str) -> str:
 
 
 def detect_query_language(text: str) -> str:
-    """ "en", "fr" or "und": a query to a bilingual product is in one of its two languages."""
+    """ "en", "fr" or "und": a query to a bilingual product is in one of its two languages.
+
+    Short queries defeat character statistics ("welding" reads as Dutch), so words that belong to
+    only one language's stop words or glossary vote first; langdetect decides when they tie.
+    """
     if not any(c.isalpha() for c in text):
         return UNDETERMINED
+    votes = _vocabulary_votes(text)
+    if votes["en"] != votes["fr"]:
+        return "en" if votes["en"] > votes["fr"] else "fr"
     with _lock:
         DetectorFactory.seed = 0
         try:
@@ -62,3 +70,28 @@ def combine_languages(weighted: list[tuple[str, int]], min_share: float = 0.15) 
     if all(totals.get(lang, 0) >= min_share * whole for lang in _PRODUCT_LANGUAGES):
         return BILINGUAL
     return max(totals, key=lambda lang: totals[lang])
+
+
+def _vocabulary_votes(text: str) -> dict[str, int]:
+    from ngen_connect.text import STOP_EN, STOP_FR, fold, words
+
+    english, french = _vocabularies()
+    votes = {"en": 0, "fr": 0}
+    has_accent = fold(text) != text.casefold()
+    for word in words(text):
+        in_en = word in STOP_EN or word in english
+        in_fr = word in STOP_FR or word in french
+        if in_en != in_fr:
+            votes["en" if in_en else "fr"] += 1
+    if has_accent:
+        votes["fr"] += 1
+    return votes
+
+
+@lru_cache(maxsize=1)
+def _vocabularies() -> tuple[set[str], set[str]]:
+    from ngen_connect.glossary import load_glossary
+
+    glossary = load_glossary()
+    english, french = glossary.vocabulary("en"), glossary.vocabulary("fr")
+    return english - french, french - english
