@@ -242,7 +242,8 @@ class Engine:
                 store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
                 store.checkpoint()
                 KeywordIndex.build(
-                    (pid, analyse(text, language)) for pid, text, language in store.all_passages()
+                    (pid, analyse(text, language) + (analyse(facts, "und") if facts else []))
+                    for pid, text, language, facts in store.keyword_sources()
                 ).save(folder)
                 manifest.counts = store.counts()
                 manifest.passages = store.passage_count()

@@ -179,8 +179,8 @@ def facet_counts(
         ):
             for value in set(attrs.get(attr) or ()):
                 counters[key][value] += 1
-        for prefix in {code[:3] for code in attrs.get("naics") or () if len(code) >= 3}:
-            counters["naics"][prefix] += 1
+        for code in set(attrs.get("naics") or ()):
+            counters["naics"][code] += 1
     facets: dict[str, list[dict[str, Any]]] = {}
     for key, counter in counters.items():
         entries = []

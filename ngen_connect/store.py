@@ -31,6 +31,10 @@ _RECORD_COLUMNS = {
     "naics": "VARCHAR[]",
     "certifications": "VARCHAR[]",
     "sme": "BOOLEAN",
+    "country": "VARCHAR",
+    "clusters": "VARCHAR[]",
+    "ownership": "VARCHAR[]",
+    "registry": "VARCHAR",
     "source": "VARCHAR",
     "source_row": "INTEGER",
     "text_hash": "VARCHAR",
@@ -81,11 +85,21 @@ class Store:
     def allowed_passage_ids(self, kinds: Sequence[Kind], where: str, params: Sequence[Any]) -> Ids:
         """Passage ids of the records of these kinds that satisfy a WHERE clause over `records`."""
         rows = self._db.execute(
-            "SELECT p.passage_id FROM passages p JOIN records r ON r.key = p.record_key "
-            f"WHERE r.kind IN (SELECT unnest(?)) AND ({where})",
+            "SELECT passage_id FROM passages WHERE record_key IN "
+            f"(SELECT key FROM records WHERE kind IN (SELECT unnest(?)) AND ({where}))",
             [[k.value for k in kinds], *params],
         ).fetchnumpy()
         return np.asarray(rows["passage_id"], dtype=np.int64)
+
+    def keyword_sources(self) -> list[tuple[int, str, str, str | None]]:
+        """(passage id, text, language, record facts) for the keyword index: a record's first passage
+        also carries its name, certifications and NAICS codes, so those can be searched by keyword."""
+        rows = self._db.execute(
+            "SELECT p.passage_id, p.text, p.language, CASE WHEN p.ordinal = 0 THEN "
+            "concat_ws(' ', r.name, array_to_string(r.certifications, ' '), array_to_string(r.naics, ' ')) END "
+            "FROM passages p JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
+        )
+        return [(int(pid), text, language, facts) for pid, text, language, facts in rows.fetchall()]
 
     def names(self) -> list[tuple[str, str]]:
         """(record key, name) of every record."""
@@ -93,12 +107,6 @@ class Store:
             (key, name)
             for key, name in self._db.execute("SELECT key, name FROM records").fetchall()
         ]
-
-    def all_passages(self) -> list[tuple[int, str, str]]:
-        rows = self._db.execute(
-            "SELECT passage_id, text, language FROM passages ORDER BY passage_id"
-        )
-        return [(int(pid), text, language) for pid, text, language in rows.fetchall()]
 
     def passages_of(self, keys: Sequence[str]) -> dict[int, tuple[str, int, str, str]]:
         """Every passage of these records: passage id -> (record key, ordinal, text, language)."""
@@ -268,6 +276,10 @@ def _record_row(profile: Profile, hashes: tuple[str, str]) -> dict[str, Any]:
         "naics": attrs.get("naics", []),
         "certifications": attrs.get("certifications", []),
         "sme": attrs.get("sme"),
+        "country": attrs.get("country"),
+        "clusters": attrs.get("clusters", []),
+        "ownership": attrs.get("ownership", []),
+        "registry": attrs.get("registry"),
         "source": profile.source,
         "source_row": profile.source_row,
         "text_hash": hashes[0],

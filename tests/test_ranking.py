@@ -1,0 +1,185 @@
+"""Hybrid ranking, filters, facets, explanations and export, on a real index with the fake embedder."""
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from ngen_connect import Engine, Kind, QueryError
+from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.explain import highlight
+from ngen_connect.export import write_results
+from ngen_connect.filters import Filters
+from ngen_connect.language import detect_query_language
+from ngen_connect.ranking import Ranking, name_key
+from ngen_connect.text import analyse
+
+MEMBERS = """id,name,description_en,description_fr,province,city,naics,certifications,employees,ownership
+m1,Prairie Plastics Ltd.,Custom plastic parts for farm equipment.,,SK,Regina,326198,ISO 9001,40,
+m2,Moulures Gagnon inc.,,Moulage par injection de boîtiers techniques pour l'automobile.,QC,Laval,326193,IATF 16949,120,women_owned
+m3,Titan Aero Machining Inc.,Five-axis machining of titanium aircraft parts.,,ON,Toronto,332710,AS9100,60,
+m4,Usinage Côté ltée,,Usinage de pièces de précision pour l'aérospatiale.,QC,Québec,332710,as-9100,25,indigenous_owned
+m5,Coastal Composites Ltd.,Carbon fibre boat hulls.,Coques de bateaux en fibre de carbone.,NS,Halifax,326198,,800,
+m6,Northern Welding Corp.,Robotic welding of steel frames.,,AB,Calgary,332319,CWB,15,
+"""
+
+
+@pytest.fixture
+def engine(fake_engine: Engine, tmp_path: Path) -> Engine:
+    path = tmp_path / "members.csv"
+    path.write_text(MEMBERS, encoding="utf-8")
+    report = fake_engine.index_files([path])
+    assert report.added == 6 and not report.rejected
+    return fake_engine
+
+
+def ids(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [hit.id for hit in response.results]
+
+
+def test_certification_codes_match_by_keyword(engine: Engine) -> None:
+    keyword = engine.search("AS9100", limit=3, ranking=Ranking.KEYWORD)
+    assert set(ids(keyword)) == {
+        "m3",
+        "m4",
+    }  # "AS9100" and "as-9100"; certifications are searchable
+    hybrid = {h.id: h for h in engine.search("AS9100", limit=6).results}
+    for record in ("m3", "m4"):
+        assert hybrid[record].why["legs"]["keyword"]["score"] > 0
+        assert hybrid[record].why["boosts"]["keyword"] > 0
+    assert "keyword" not in hybrid["m1"].why["legs"]
+
+
+def test_misspelled_company_name_comes_first(engine: Engine) -> None:
+    response = engine.search("Prarie Plastic", limit=3)
+    assert ids(response)[0] == "m1"
+    assert response.results[0].why["legs"]["name"] > 0.85
+    assert name_key("Les Industries Côté ltée") == "industries cote"
+
+
+def test_glossary_lets_keywords_cross_languages(engine: Engine) -> None:
+    response = engine.search("injection moulding", limit=3)
+    assert ids(response)[0] == "m2"  # French-only profile
+    legs = response.results[0].why["legs"]
+    assert "injection moulding ↔ moulage par injection" in legs["glossary"]
+    assert "glossary" in response.results[0].explanation
+    keyword_only = engine.search("injection moulding", ranking=Ranking.KEYWORD)
+    assert "m2" in ids(keyword_only)
+
+
+def test_cross_language_correction_is_explained(engine: Engine) -> None:
+    response = engine.search("usinage de pièces", limit=6)
+    english = [h for h in response.results if h.language == "en"]
+    assert english and all(h.why["boosts"].get("cross_language", 0) > 0 for h in english)
+    semantic = engine.search("usinage de pièces", limit=6, ranking=Ranking.SEMANTIC)
+    assert all("cross_language" not in h.why["boosts"] for h in semantic.results)
+
+
+def test_filters_apply_before_ranking(engine: Engine) -> None:
+    only_qc = engine.search("welding", filters=Filters.parse({"province": ["Québec"]}), limit=5)
+    assert set(ids(only_qc)) == {"m2", "m4"} and only_qc.total == 2
+    assert ids(engine.search("parts", filters=Filters.parse({"naics": "3327"}))) in (
+        ["m3", "m4"],
+        ["m4", "m3"],
+    )
+    assert set(
+        ids(engine.search("parts", filters=Filters.parse({"certification": "as 9100"})))
+    ) == {"m3", "m4"}
+    assert ids(engine.search("parts", filters=Filters.parse({"sme": "non"}))) == ["m5"]
+    assert set(ids(engine.search("parts", filters=Filters.parse({"language": "fr"})))) == {
+        "m2",
+        "m4",
+        "m5",
+    }
+    assert ids(
+        engine.search("parts", filters=Filters.parse({"ownership": "Indigenous_Owned"}))
+    ) == ["m4"]
+    both = Filters.from_pairs(["province=QC", "province=ON", "naics=332"])
+    assert set(ids(engine.search("parts", filters=both))) == {"m3", "m4"}
+
+
+def test_bad_filters_are_query_errors(engine: Engine) -> None:
+    with pytest.raises(QueryError, match="Unknown filter 'colour'"):
+        Filters.parse({"colour": "red"})
+    with pytest.raises(QueryError, match="naics"):
+        Filters.parse({"naics": "33A"})
+    with pytest.raises(QueryError, match="not a Canadian province"):
+        Filters.parse({"province": "Atlantis"})
+    with pytest.raises(QueryError, match="KEY=VALUE"):
+        Filters.from_pairs(["province"])
+
+
+def test_facets_count_the_filtered_result_set(engine: Engine) -> None:
+    response = engine.search("parts", limit=2)
+    facets = {
+        key: {e["value"]: e["count"] for e in entries} for key, entries in response.facets.items()
+    }
+    assert response.total == 6 and len(response.results) == 2
+    assert facets["province"] == {"QC": 2, "SK": 1, "ON": 1, "NS": 1, "AB": 1}
+    assert facets["naics"]["332710"] == 2 and facets["sme"] == {"yes": 5, "no": 1}
+    filtered = engine.search("parts", filters=Filters.parse({"province": "QC"}), ui_language="fr")
+    labels = {e["value"]: e["label"] for e in filtered.facets["naics"]}
+    assert labels["332710"] == "Ateliers d'usinage"
+    assert {e["value"]: e["count"] for e in filtered.facets["province"]} == {"QC": 2}
+
+
+def test_similar_organisations(engine: Engine) -> None:
+    response = engine.similar("m3", limit=3)
+    assert "m3" not in ids(response) and len(response.results) == 3
+    with pytest.raises(RecordNotFoundError):
+        engine.similar("nope")
+    assert engine.record("m4")["attributes"]["ownership"] == ["indigenous_owned"]
+
+
+def test_kinds_together_in_one_list(engine: Engine, tmp_path: Path) -> None:
+    clusters = tmp_path / "clusters.csv"
+    clusters.write_text(
+        "id,name,description\nc1,Prairie Plastics Cluster,Plastic parts network.\n",
+        encoding="utf-8",
+    )
+    engine.index_files([clusters], kind=Kind.CLUSTER)
+    response = engine.search("plastic parts", limit=10)
+    assert {h.kind for h in response.results} == {Kind.ORGANIZATION, Kind.CLUSTER}
+    assert {e["value"] for e in response.facets["kind"]} == {"organization", "cluster"}
+
+
+def test_export_csv_and_xlsx(engine: Engine, tmp_path: Path) -> None:
+    response = engine.search("injection moulding", limit=4)
+    assert write_results(tmp_path / "r.csv", response) == 4
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["id"] == "m2" and rows[0]["explanation"] and "glossary" not in rows[0]["boosts"]
+    assert "moulage par injection" in rows[0]["glossary"]
+    write_results(tmp_path / "r.xlsx", response)
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert sheet.cell(1, 4).value == "name" and sheet.cell(2, 2).value == "m2"
+    with pytest.raises(QueryError, match="Export to"):
+        write_results(tmp_path / "r.pdf", response)
+
+
+def test_french_analysis_handles_elision_accents_and_stems() -> None:
+    assert analyse("L'usinage des pièces", "fr") == ["fr:usinag", "fr:piec"]
+    assert analyse("Usinages de PIECES", "fr") == ["fr:usinag", "fr:piec"]
+    assert analyse("The welded frames", "en") == ["en:weld", "en:frame"]
+    assert "en:as9100" in analyse("AS9100 certified", "en")
+    assert (
+        highlight("Usinage de pièces & co", {"fr:piec"}, "fr")
+        == "Usinage de <mark>pièces</mark> &amp; co"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        ("welding", "en"),
+        ("soudage", "fr"),
+        ("usinage CNC", "fr"),
+        ("CNC machining", "en"),
+        ("EV batteries", "en"),
+        ("batteries VE", "fr"),
+        ("fabrication additive", "fr"),
+    ],
+)
+def test_short_queries_get_a_language(query: str, language: str) -> None:
+    assert detect_query_language(query) == language
