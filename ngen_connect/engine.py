@@ -28,7 +28,7 @@ from ngen_connect.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights,
 from ngen_connect.readers import read_rows
 from ngen_connect.settings import Settings
 from ngen_connect.store import Store
-from ngen_connect.text import analyse, fold
+from ngen_connect.text import fold
 from ngen_connect.vectors import Ids, VectorIndex
 
 MAX_LIMIT = 100
@@ -108,7 +108,8 @@ class Engine:
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
         store = Store(folder / RECORDS, read_only=True)
         vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
-        ranker = Ranker(store, vectors, KeywordIndex.load(folder), self.weights)
+        keywords = KeywordIndex.load(folder) or KeywordIndex.from_store(store)
+        ranker = Ranker(store, vectors, keywords, self.weights)
         self._reader = _Reader(folder, manifest, store, vectors, ranker)
         return self._reader
 
@@ -241,10 +242,7 @@ class Engine:
                 self._embed_and_store(changes, store, vectors, report, progress)
                 store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
                 store.checkpoint()
-                KeywordIndex.build(
-                    (pid, analyse(text, language) + (analyse(facts, "und") if facts else []))
-                    for pid, text, language, facts in store.keyword_sources()
-                ).save(folder)
+                KeywordIndex.from_store(store).save(folder)
                 manifest.counts = store.counts()
                 manifest.passages = store.passage_count()
             finally:

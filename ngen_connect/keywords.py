@@ -10,8 +10,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ngen_connect.store import Store
+from ngen_connect.text import analyse
 from ngen_connect.vectors import Ids
 
+#: bump when `ngen_connect.text.analyse` changes: saved keyword indexes are then rebuilt on open
+ANALYSIS_VERSION = 2
 K1 = 1.2
 B = 0.75
 
@@ -70,19 +74,35 @@ class KeywordIndex:
             shape=np.asarray(weights.shape),
             passage_ids=self.passage_ids,
         )
+        meta = {"analysis": ANALYSIS_VERSION, "vocabulary": self.vocabulary}
         (folder / "keywords.json").write_text(
-            json.dumps(self.vocabulary, ensure_ascii=False), encoding="utf-8"
+            json.dumps(meta, ensure_ascii=False), encoding="utf-8"
         )
 
     @classmethod
-    def load(cls, folder: Path) -> KeywordIndex:
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        """The saved index, or None when it is missing or was built by another text analysis."""
+        try:
+            meta = json.loads((folder / "keywords.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("analysis") != ANALYSIS_VERSION:
+            return None
         with np.load(folder / "keywords.npz") as arrays:
             weights = sparse.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
             )
             ids = arrays["passage_ids"].astype(np.int64)
-        vocabulary = json.loads((folder / "keywords.json").read_text(encoding="utf-8"))
-        return cls(ids, vocabulary, weights)
+        return cls(ids, meta["vocabulary"], weights)
+
+    @classmethod
+    def from_store(cls, store: Store) -> KeywordIndex:
+        """Analyse every passage; a record's first passage also carries its name, certifications
+        and NAICS codes."""
+        return cls.build(
+            (pid, analyse(text, language) + (analyse(facts, "und") if facts else []))
+            for pid, text, language, facts in store.keyword_sources()
+        )
 
     def search(
         self, terms: Iterable[str], k: int, allowed: Ids | None = None

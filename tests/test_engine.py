@@ -196,3 +196,17 @@ def test_long_profile_matches_on_its_best_passage(fake_engine: Engine, tmp_path:
     assert (
         "passage 4 of 4" in hit.explanation and "keywords cryogenic, deburring" in hit.explanation
     )
+
+
+def test_keyword_index_of_an_older_analysis_is_rebuilt_on_open(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    folder = fake_engine.data.current
+    assert folder is not None
+    (folder / "keywords.json").write_text('{"analysis": 0, "vocabulary": {}}', encoding="utf-8")
+    reopened = Engine(fake_engine.settings, embedder=FakeEmbedder())
+    from ngen_connect.ranking import Ranking
+
+    assert [h.id for h in reopened.search("bagels", ranking=Ranking.KEYWORD).results] == ["c"]
+    reopened.close()
