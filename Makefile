@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install install-dev demo serve test lint typecheck unit bench clean
+.PHONY: install install-dev demo serve test lint typecheck unit bench relevance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ test: lint typecheck unit
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_indexing.py
+
+relevance: install-dev
+	$(BIN)/python benchmarks/relevance/run.py --grid
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -103,8 +103,10 @@ class Ranker:
         self.keywords = keywords
         self.weights = weights
         names = store.names()
-        self._name_keys = [key for key, _ in names]
-        self._name_texts = [name_key(name) for _, name in names]
+        self._name_keys = [key for key, _, _ in names]
+        self._name_texts = [name_key(name) for _, name, _ in names]
+        # Filters select passages; a record passes when its first passage does.
+        self._first_passage = {key: pid for key, _, pid in names}
 
     def rank(
         self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking
@@ -215,9 +217,6 @@ class Ranker:
         query = name_key(plan.text)
         if len(query) < 3:
             return
-        allowed_keys = None
-        if allowed is not None:
-            allowed_keys = {v[0] for v in self.store.passages_by_id(allowed).values()}
         matches = process.extract(
             query,
             self._name_texts,
@@ -228,7 +227,7 @@ class Ranker:
         )
         for _, score, index in matches:
             key = self._name_keys[index]
-            if allowed_keys is not None and key not in allowed_keys:
+            if allowed is not None and not np.isin(self._first_passage[key], allowed):
                 continue
             # Name similarity only counts when the query is about as long as the name.
             length_ratio = min(len(query), len(self._name_texts[index])) / max(

@@ -101,12 +101,13 @@ class Store:
         )
         return [(int(pid), text, language, facts) for pid, text, language, facts in rows.fetchall()]
 
-    def names(self) -> list[tuple[str, str]]:
-        """(record key, name) of every record."""
-        return [
-            (key, name)
-            for key, name in self._db.execute("SELECT key, name FROM records").fetchall()
-        ]
+    def names(self) -> list[tuple[str, str, int]]:
+        """(record key, name, first passage id) of every record."""
+        rows = self._db.execute(
+            "SELECT r.key, r.name, min(p.passage_id) FROM records r "
+            "JOIN passages p ON p.record_key = r.key GROUP BY r.key, r.name"
+        ).fetchall()
+        return [(key, name, int(pid)) for key, name, pid in rows]
 
     def passages_of(self, keys: Sequence[str]) -> dict[int, tuple[str, int, str, str]]:
         """Every passage of these records: passage id -> (record key, ordinal, text, language)."""
