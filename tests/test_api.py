@@ -90,3 +90,19 @@ def test_page_and_docs_are_served(server: str) -> None:
     page = httpx.get(f"{server}/")
     assert page.status_code == 200 and "NGen Connect" in page.text and "Français" in page.text
     assert httpx.get(f"{server}/openapi.json").json()["info"]["title"] == "NGen Connect"
+
+
+def test_filters_and_facets(server: str) -> None:
+    body = httpx.post(
+        f"{server}/search",
+        json={
+            "query": "machining",
+            "filters": {"province": ["QC", "NB"], "language": "fr"},
+            "limit": 5,
+        },
+    ).json()
+    assert body["results"] and {r["province"] for r in body["results"]} <= {"QC", "NB"}
+    provinces = {f["value"]: f["count"] for f in body["facets"]["province"]}
+    assert set(provinces) <= {"QC", "NB"} and sum(provinces.values()) == body["total"]
+    bad = httpx.post(f"{server}/search", json={"query": "x", "filters": {"planet": "Mars"}})
+    assert bad.status_code == 400 and "planet" in bad.json()["message"]

@@ -143,3 +143,35 @@ def test_delete_removes_an_organisation(tmp_path: Path) -> None:
     assert "t-aero" not in ids and len(ids) == 8
     again = run_cli("delete", "t-aero", "--data-dir", data_dir)
     assert again.returncode == 1 and "not in the index: t-aero" in again.stderr
+
+
+def test_filters_export_and_similar_from_the_command_line(index_dir: Path, tmp_path: Path) -> None:
+    export = tmp_path / "shortlist.xlsx"
+    response = _search(
+        index_dir,
+        "manufacturing",
+        "--filter",
+        "province=Québec",
+        "--filter",
+        "province=NB",
+        "--export",
+        str(export),
+        "--limit",
+        "5",
+    )
+    assert {r["province"] for r in response["results"]} == {"QC", "NB"}
+    assert response["total"] == 4 and {f["value"] for f in response["facets"]["province"]} == {
+        "QC",
+        "NB",
+    }
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(export).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("rank", "id", "kind", "name") and len(rows) == 5
+    similar = run_cli("similar", "t-aero", "--data-dir", str(index_dir), "--json", "--limit", "3")
+    assert similar.returncode == 0, similar.stderr
+    assert "t-aero" not in [r["id"] for r in json.loads(similar.stdout)["results"]]
+    bad = run_cli("search", "x", "--data-dir", str(index_dir), "--filter", "planet=Mars")
+    assert bad.returncode == 2 and "Unknown filter 'planet'" in bad.stderr
+    missing = run_cli("similar", "nope", "--data-dir", str(index_dir))
+    assert missing.returncode == 2 and "There is no organization with id 'nope'" in missing.stderr

@@ -2,7 +2,7 @@
 
     python benchmarks/relevance/run.py [--organizations 2000] [--grid]
 
-Reports nDCG@10, recall@10 (grade-2 documents) and MRR (first grade-2 document) by collection and
+Reports nDCG@10, recall@10 (grade-2 documents) and MRR (first grade-2 document in the top 20) by collection and
 query language, and two views of the same rankings that isolate the language bias:
 `nDCG@10 same` counts only relevant profiles written in the query's language, `nDCG@10 cross` only
 those written in the other language; `top-10 share` is the share of the top 10 written in the
@@ -96,7 +96,7 @@ def run_collection(
 ) -> list[dict[str, float | None]]:
     rows = []
     for query in collection.queries:
-        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=100, ranking=ranking)
+        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=20, ranking=ranking)
         ranked = [hit.id for hit in response.results]
         rows.append(
             {
@@ -162,7 +162,7 @@ def main() -> None:
     grid = []
     if args.grid:
         for cross, keyword in itertools.product(
-            (0.0, 0.01, 0.02, 0.03, 0.04, 0.05), (0.0, 0.02, 0.04, 0.06, 0.1)
+            (0.0, 0.02, 0.04, 0.06, 0.08, 0.1), (0.0, 0.02, 0.04, 0.08)
         ):
             weights = Weights(cross_language=cross, keyword=keyword)
             row: dict[str, float] = {"cross_language": cross, "keyword": keyword}
