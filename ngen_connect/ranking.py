@@ -3,11 +3,13 @@
 Fusion is additive on the semantic score, so each leg helps where it helps without overturning the
 semantic order elsewhere:
 
-    score = cosine(best passage) + cross_language  [when that passage is not in the query's language]
+    score = cosine(best passage) + language gap    [when that passage is not in the query's language]
           + keyword * BM25(best keyword passage) / BM25(best passage of any candidate)
           + name * name similarity                 [when the query reads as the organisation's name]
 
-`cross_language` corrects the model's preference for profiles written in the query's own language;
+The language gap corrects the model's preference for profiles written in the query's own language:
+per query, it is the difference between the mean cosine of the best passages written in the query's
+language and of the best written in the other, so both languages' best candidates compete evenly;
 the keyword leg is fed the query plus its glossary translations, so it can match across languages
 too. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
 """
@@ -15,8 +17,10 @@ too. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from statistics import mean
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -43,6 +47,11 @@ class Ranking(StrEnum):
 
 @dataclass(frozen=True)
 class Weights:
+    #: passages in the other language get the gap between the two languages' best cosines (the mean
+    #: of each language's top `align_depth`), at most `max_cross_language`; with too few passages of
+    #: either language to measure it, `cross_language` instead
+    align_depth: int = 20
+    max_cross_language: float = 0.1
     cross_language: float = 0.03
     keyword: float = 0.04
     name: float = 0.3
@@ -54,8 +63,11 @@ class Candidate:
     """One record's evidence from every leg."""
 
     key: str
+    #: best (cosine, passage id) per passage language
+    by_language: dict[str, tuple[float, int]] = field(default_factory=dict)
     semantic: float = -1.0
     semantic_passage: int | None = None
+    semantic_language: str = ""
     cross_language: float = 0.0
     keyword: float = 0.0
     keyword_passage: int | None = None
@@ -115,12 +127,20 @@ class Ranker:
         candidates: dict[str, Candidate] = {}
         passages: dict[int, tuple[str, int, str, str]] = {}
         if ranking is not Ranking.KEYWORD:
-            self._semantic(plan, allowed, pool, candidates, passages)
+            scores, ids = self._semantic(plan, allowed, pool, passages)
+            for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
+                self._take_semantic(candidates, pid, cosine, passages[pid])
         if ranking is not Ranking.SEMANTIC:
             self._keyword(plan, allowed, pool, candidates, passages)
         if ranking is Ranking.HYBRID:
             self._names(plan, allowed, candidates)
             self._complete_semantic(plan, candidates, passages)
+        for candidate in candidates.values():
+            self._settle(plan, candidate, 0.0)
+        if ranking is Ranking.HYBRID:
+            gap = self._language_gap(plan, candidates.values())
+            for candidate in candidates.values():
+                self._settle(plan, candidate, gap)
         for candidate in candidates.values():
             candidate.score = self._fuse(candidate, ranking)
         ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
@@ -136,44 +156,73 @@ class Ranker:
         w = self.weights
         return c.semantic + c.cross_language + w.keyword * c.keyword + w.name * c.name
 
-    def _semantic_score(self, plan: QueryPlan, cosine: float, language: str) -> tuple[float, float]:
-        """(cosine, cross-language correction) of one passage."""
-        other = (
+    @staticmethod
+    def _other_language(plan: QueryPlan, language: str) -> bool:
+        return (
             plan.language in _PRODUCT_LANGUAGES
             and language in _PRODUCT_LANGUAGES
             and language != plan.language
         )
-        return cosine, self.weights.cross_language if other else 0.0
 
+    def _base(self, c: Candidate) -> float:
+        return c.semantic + self.weights.keyword * c.keyword + self.weights.name * c.name
+
+    def _language_gap(self, plan: QueryPlan, candidates: Iterable[Candidate]) -> float:
+        """How far the best candidates in the query's language outscore the best in the other,
+        for this query: the difference of the means of each language's top `align_depth` fused
+        scores. Measured on fused scores, it also offsets a keyword leg that matched one language only."""
+        if plan.language not in _PRODUCT_LANGUAGES:
+            return 0.0
+        same: list[float] = []
+        other: list[float] = []
+        for candidate in candidates:
+            if candidate.semantic_language == plan.language:
+                same.append(self._base(candidate))
+            elif self._other_language(plan, candidate.semantic_language):
+                other.append(self._base(candidate))
+        depth = self.weights.align_depth
+        if depth and len(same) >= depth and len(other) >= depth:
+            gap = mean(sorted(same, reverse=True)[:depth]) - mean(
+                sorted(other, reverse=True)[:depth]
+            )
+            return min(max(gap, 0.0), self.weights.max_cross_language)
+        return self.weights.cross_language
+
+    def _settle(self, plan: QueryPlan, candidate: Candidate, gap: float) -> None:
+        """Pick the record's best passage, the other language's passages counting `gap` more."""
+        best: tuple[float, float, int, str] | None = None
+        for language, (cosine, pid) in candidate.by_language.items():
+            bias = gap if self._other_language(plan, language) else 0.0
+            if best is None or cosine + bias > best[0] + best[1]:
+                best = (cosine, bias, pid, language)
+        if best is not None:
+            (
+                candidate.semantic,
+                candidate.cross_language,
+                candidate.semantic_passage,
+                candidate.semantic_language,
+            ) = best
+
+    @staticmethod
     def _take_semantic(
-        self,
-        plan: QueryPlan,
         candidates: dict[str, Candidate],
         pid: int,
         cosine: float,
         passage: tuple[str, int, str, str],
     ) -> None:
-        key = passage[0]
-        raw, bias = self._semantic_score(plan, cosine, passage[3])
-        candidate = candidates.setdefault(key, Candidate(key))
-        if (
-            candidate.semantic_passage is None
-            or raw + bias > candidate.semantic + candidate.cross_language
-        ):
-            candidate.semantic, candidate.cross_language, candidate.semantic_passage = (
-                raw,
-                bias,
-                pid,
-            )
+        candidate = candidates.setdefault(passage[0], Candidate(passage[0]))
+        language = passage[3]
+        if language not in candidate.by_language or cosine > candidate.by_language[language][0]:
+            candidate.by_language[language] = (cosine, pid)
 
     def _semantic(
         self,
         plan: QueryPlan,
         allowed: Ids | None,
         pool: int,
-        candidates: dict[str, Candidate],
         passages: dict[int, tuple[str, int, str, str]],
-    ) -> None:
+    ) -> tuple[Vectors, Ids]:
+        """Top passages by cosine, widening the search until they cover `pool` records."""
         k = max(1000, pool * 4)
         while True:
             scores, ids = self.vectors.search(plan.vector, k, allowed)
@@ -183,8 +232,7 @@ class Ranker:
                 break
             k *= 4
         passages.update(found)
-        for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-            self._take_semantic(plan, candidates, pid, cosine, found[pid])
+        return scores, ids
 
     def _keyword(
         self,
@@ -243,7 +291,7 @@ class Ranker:
         passages: dict[int, tuple[str, int, str, str]],
     ) -> None:
         """Exact semantic scores for records that only the keyword or name legs brought in."""
-        missing = [key for key, c in candidates.items() if c.semantic_passage is None]
+        missing = [key for key, c in candidates.items() if not c.by_language]
         if not missing:
             return
         found = self.store.passages_of(missing)
@@ -251,4 +299,4 @@ class Ranker:
         ids = np.asarray(sorted(found), dtype=np.int64)
         cosines = self.vectors.vectors(ids) @ plan.vector
         for pid, cosine in zip(ids.tolist(), cosines.tolist(), strict=True):
-            self._take_semantic(plan, candidates, pid, float(cosine), found[pid])
+            self._take_semantic(candidates, pid, float(cosine), found[pid])
