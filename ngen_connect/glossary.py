@@ -1,7 +1,8 @@
 """A bilingual manufacturing glossary: abbreviations and synonyms in English and French.
 
-Curated groups (below) plus noun-phrase pairs from ESCO's knowledge concepts (`data/glossary_esco.tsv`,
-rebuilt by `scripts/build_glossary.py`). A query that mentions any term of a group is expanded, for the
+Curated groups (below), plus noun-phrase pairs from ESCO's knowledge concepts (`data/glossary_esco.tsv`,
+rebuilt by `scripts/build_glossary.py`) and Health Canada's dosage forms and routes of administration
+(`data/glossary_health.tsv`, rebuilt by `scripts/build_health_glossary.py`). A query that mentions any term of a group is expanded, for the
 keyword leg, with the group's other terms in both languages, so keywords can match across languages.
 """
 
@@ -204,9 +205,8 @@ class Glossary:
 @lru_cache(maxsize=1)
 def load_glossary() -> Glossary:
     groups = [Group(en, fr) for en, fr in CURATED]
-    esco = DATA / "glossary_esco.tsv"
-    if esco.is_file():
-        with esco.open(encoding="utf-8") as handle:
+    for path in sorted(DATA.glob("glossary_*.tsv")):
+        with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 groups.append(Group((row["en"],), (row["fr"],)))
     return Glossary(groups)
