@@ -210,3 +210,22 @@ def test_keyword_index_of_an_older_analysis_is_rebuilt_on_open(
 
     assert [h.id for h in reopened.search("bagels", ranking=Ranking.KEYWORD).results] == ["c"]
     reopened.close()
+
+
+def test_a_filtered_search_still_fills_its_page(fake_engine: Engine, tmp_path: Path) -> None:
+    # 50 close matches outside Québec and 12 weak ones inside: filtering after a top-k would leave
+    # the page empty; filtering first returns 10.
+    rows = [f"on{i},Weld {i},Robotic welding of steel frames number {i}.,ON" for i in range(50)]
+    rows += [
+        f"qc{i},Atelier {i},Entretien de bâtiments et services divers {i}.,QC" for i in range(12)
+    ]
+    fake_engine.index_files(
+        [_write(tmp_path / "f.csv", "id,name,description,province\n" + "\n".join(rows) + "\n")]
+    )
+    from ngen_connect.filters import Filters
+
+    response = fake_engine.search(
+        "robotic welding steel frames", filters=Filters.parse({"province": "QC"}), limit=10
+    )
+    assert len(response.results) == 10 and response.total == 12
+    assert all(hit.id.startswith("qc") for hit in response.results)
