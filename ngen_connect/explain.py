@@ -46,13 +46,19 @@ def why(
     keyword_passage: tuple[str, str] | None,
 ) -> tuple[dict[str, Any], str]:
     """(structured explanation, one readable sentence) for one result."""
-    legs: dict[str, Any] = {"semantic": round(candidate.semantic, 4)}
-    parts = [
-        f"semantic match {candidate.semantic:.3f} on passage {ordinal + 1} of {passages} ({language})"
-    ]
+    legs: dict[str, Any] = {}
+    parts = []
+    if candidate.semantic_passage is not None:
+        legs["semantic"] = round(candidate.semantic, 4)
+        parts.append(
+            f"semantic match {candidate.semantic:.3f} on passage {ordinal + 1} of {passages} ({language})"
+        )
     if ranking is not Ranking.SEMANTIC and candidate.keyword > 0:
         text, text_language = keyword_passage or ("", language)
-        terms = matched_words(text, candidate.keyword_terms, text_language)
+        # Terms matched in the record's name, certifications or codes have no word in the passage.
+        terms = matched_words(text, candidate.keyword_terms, text_language) or sorted(
+            {t.split(":", 1)[1] for t in candidate.keyword_terms}
+        )
         legs["keyword"] = {"score": round(candidate.keyword, 4), "terms": terms}
         parts.append(f"keywords {', '.join(terms)} ({candidate.keyword:.2f})")
     if candidate.name > 0:
