@@ -157,6 +157,13 @@ def index(
         raise typer.Exit(EXIT_REJECTED)
 
 
+def _emit(response: SearchResponse, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
+    else:
+        _print_results(response)
+
+
 def _print_results(response: SearchResponse) -> None:
     typer.echo(
         f'{response.total} records ranked for "{response.query}" '
@@ -176,6 +183,10 @@ def _print_results(response: SearchResponse) -> None:
         typer.echo(f"     why: {hit.explanation}")
 
 
+LimitOption = Annotated[
+    int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")]
 FilterOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -201,9 +212,7 @@ def search(
         ),
     ] = None,
     filter_: FilterOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
-    ] = 10,
+    limit: LimitOption = 10,
     offset: Annotated[
         int, typer.Option("--offset", help="Results to skip. / Résultats à sauter.")
     ] = 0,
@@ -218,9 +227,7 @@ def search(
         ),
     ] = None,
     model: ModelOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
     with _engine(data_dir, model) as engine:
@@ -233,10 +240,7 @@ def search(
             typer.echo(
                 f"Wrote {count} results to {export}. / {count} résultats exportés.", err=True
             )
-    if as_json:
-        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
-    else:
-        _print_results(response)
+    _emit(response, as_json)
 
 
 @app.command()
@@ -244,21 +248,14 @@ def similar(
     record_id: Annotated[str, typer.Argument(help="Id of the organisation. / Identifiant.")],
     data_dir: DataDirOption = None,
     filter_: FilterOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Results to show. / Nombre de résultats.")
-    ] = 10,
+    limit: LimitOption = 10,
     model: ModelOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object. / Sortie JSON.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Organisations most like one organisation. / Organisations semblables."""
     with _engine(data_dir, model) as engine:
         response = engine.similar(record_id, filters=Filters.from_pairs(filter_ or []), limit=limit)
-    if as_json:
-        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
-    else:
-        _print_results(response)
+    _emit(response, as_json)
 
 
 @app.command()
