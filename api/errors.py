@@ -1,0 +1,102 @@
+"""Errors as JSON `{code, message}`: stable codes, messages in English or French (`lang` query
+parameter or Accept-Language), 4xx for bad input."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ngen_connect.errors import (
+    IndexMismatchError,
+    IndexNotFoundError,
+    InputFileError,
+    NgenConnectError,
+    QueryError,
+    RecordNotFoundError,
+)
+
+_STATUS: list[tuple[type[NgenConnectError], int, str]] = [
+    (QueryError, 400, "bad_query"),
+    (InputFileError, 400, "bad_file"),
+    (RecordNotFoundError, 404, "not_found"),
+    (IndexNotFoundError, 503, "no_index"),
+    (IndexMismatchError, 503, "index_mismatch"),
+]
+MESSAGES = {
+    "invalid_request": {
+        "en": "The request is not valid: {fields}.",
+        "fr": "La requête n'est pas valide : {fields}.",
+    },
+    "not_found": {"en": "Nothing here.", "fr": "Rien ici."},
+    "internal_error": {
+        "en": "Something went wrong on our side; the error was logged.",
+        "fr": "Une erreur s'est produite de notre côté; elle a été consignée.",
+    },
+}
+
+
+def request_language(request: Request) -> str:
+    """ "fr" when asked for by `?lang=fr` or an Accept-Language that prefers French, else "en"."""
+    explicit = request.query_params.get("lang", "").lower()
+    if explicit in {"en", "fr"}:
+        return explicit
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in {"en", "fr"}:
+            return tag
+    return "en"
+
+
+def localise(message: str, language: str) -> str:
+    """Core messages carry both languages as "English. / Français."; keep the one asked for."""
+    if " / " not in message:
+        return message
+    english, french = message.split(" / ", 1)
+    return french.strip() if language == "fr" else english.strip()
+
+
+def problem(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NgenConnectError)
+    async def core_error(request: Request, exc: NgenConnectError) -> JSONResponse:
+        status, code = 500, "internal_error"
+        for kind, kind_status, kind_code in _STATUS:
+            if isinstance(exc, kind):
+                status, code = kind_status, kind_code
+                break
+        return problem(status, code, localise(str(exc), request_language(request)))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = request_language(request)
+        details = [
+            {
+                "field": ".".join(str(p) for p in error.get("loc", ())[1:]) or "body",
+                "problem": error.get("msg", ""),
+            }
+            for error in exc.errors()
+        ]
+        fields = ", ".join(f"{d['field']} ({d['problem']})" for d in details)
+        return problem(
+            422,
+            "invalid_request",
+            MESSAGES["invalid_request"][language].format(fields=fields),
+            details,
+        )
+
+    @app.exception_handler(404)
+    async def missing(request: Request, exc: Exception) -> JSONResponse:
+        return problem(404, "not_found", MESSAGES["not_found"][request_language(request)])
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return problem(500, "internal_error", MESSAGES["internal_error"][request_language(request)])

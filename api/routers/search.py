@@ -1,0 +1,90 @@
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import FiltersDep, LanguageDep, ServiceDep
+from api.schemas import Problem, SearchRequest, SearchResponse
+from ngen_connect import Kind
+from ngen_connect.export import write_results
+from ngen_connect.filters import Filters
+from ngen_connect.models import SearchResponse as CoreResponse
+
+router = APIRouter(tags=["search"])
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 422: {"model": Problem}}
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+QueryParam = Annotated[
+    str, Query(description="The query, in English or French.", max_length=10_000)
+]
+KindParam = Annotated[list[Kind] | None, Query(description="Only these kinds (repeatable).")]
+LimitParam = Annotated[int, Query(ge=1, le=100)]
+OffsetParam = Annotated[int, Query(ge=0)]
+
+
+def _search(
+    service: ServiceDep,
+    query: str,
+    kinds: list[Kind] | None,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    language: str,
+) -> CoreResponse:
+    with service.lock:
+        return service.engine.search(
+            query, kinds=kinds, filters=filters, limit=limit, offset=offset, ui_language=language
+        )
+
+
+@router.get("/search", response_model=SearchResponse, responses=ERRORS)
+def search_get(
+    service: ServiceDep,
+    filters: FiltersDep,
+    language: LanguageDep,
+    q: QueryParam,
+    kind: KindParam = None,
+    limit: LimitParam = 10,
+    offset: OffsetParam = 0,
+) -> dict[str, Any]:
+    """Ranked organisations, clusters and IP assets, with explanations and facets."""
+    return _search(service, q, kind, filters, limit, offset, language).to_dict()
+
+
+@router.post("/search", response_model=SearchResponse, responses=ERRORS)
+def search_post(service: ServiceDep, language: LanguageDep, body: SearchRequest) -> dict[str, Any]:
+    """The same search with a JSON body."""
+    filters = Filters.parse(body.filters)
+    return _search(
+        service, body.query, body.kinds, filters, body.limit, body.offset, language
+    ).to_dict()
+
+
+@router.get(
+    "/search/export", responses={**ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}}
+)
+def export(
+    service: ServiceDep,
+    filters: FiltersDep,
+    language: LanguageDep,
+    q: QueryParam,
+    kind: KindParam = None,
+    limit: LimitParam = 100,
+    offset: OffsetParam = 0,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """A page of results as a CSV or XLSX file, with the explanation columns."""
+    response = _search(service, q, kind, filters, limit, offset, language)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"ngen-connect-results.{format}"
+        write_results(path, response)
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="ngen-connect-results.{format}"'},
+    )

@@ -1,0 +1,71 @@
+"""Request and response models of the HTTP API."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ngen_connect import Kind
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(description="What to look for, in English or French.")
+    kinds: list[Kind] | None = Field(
+        default=None, description="Only these kinds; all when omitted."
+    )
+    filters: dict[str, list[str] | str] | None = Field(
+        default=None,
+        description="province, city, country, type, naics (prefix), certification, sme, cluster, "
+        "ownership, language, registry: each one value or a list of accepted values.",
+    )
+    limit: int = Field(default=10, ge=1, le=100)
+    offset: int = Field(default=0, ge=0)
+
+
+class SearchResult(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    score: float
+    language: str
+    snippet: str
+    snippet_highlighted: str
+    explanation: str
+    why: dict[str, Any]
+    model_config = {"extra": "allow"}
+
+
+class SearchResponse(BaseModel):
+    query: str
+    detected_language: str
+    total: int
+    results: list[SearchResult]
+    facets: dict[str, list[dict[str, Any]]]
+
+
+class Record(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    language: str
+    texts: dict[str, str]
+    attributes: dict[str, Any]
+    source: str | None
+    source_row: int | None
+    indexed_at: str | None
+
+
+class Health(BaseModel):
+    status: str
+    model: str
+    dimensions: int
+    counts: dict[str, int]
+    passages: int
+    index_version: str
+
+
+class Problem(BaseModel):
+    """Every error: a stable code, a message in the language asked for, and details when useful."""
+
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
