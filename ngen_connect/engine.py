@@ -27,7 +27,7 @@ from ngen_connect.profiles import content_hashes, read_profiles
 from ngen_connect.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.readers import read_rows
 from ngen_connect.settings import Settings
-from ngen_connect.store import Store
+from ngen_connect.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.text import fold
 from ngen_connect.vectors import Ids, VectorIndex
 
@@ -105,6 +105,9 @@ class Engine:
             return self._reader
         self.close()
         manifest = Manifest.read(folder)
+        if manifest.schema_version < SCHEMA_VERSION and manifest.schema_version in MIGRATIONS:
+            folder = self._migrate(folder, manifest)
+            manifest = Manifest.read(folder)
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
         store = Store(folder / RECORDS, read_only=True)
         vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
@@ -115,6 +118,26 @@ class Engine:
 
     def manifest(self) -> Manifest:
         return self._open().manifest
+
+    def _migrate(self, live: Path, manifest: Manifest) -> Path:
+        """Bring an index of an older schema up to date in a new version; nothing is re-embedded."""
+        with self.data.write_lock():
+            folder = self.data.new_version(live)
+            try:
+                store = Store(folder / RECORDS)
+                try:
+                    manifest.schema_version = store.migrate(manifest.schema_version)
+                    store.checkpoint()
+                    KeywordIndex.from_store(store).save(folder)
+                finally:
+                    store.close()
+                manifest.updated, manifest.version = now(), folder.name
+                manifest.write(folder)
+                self.data.publish(folder)
+            except BaseException:
+                self.data.discard(folder)
+                raise
+        return folder
 
     # -- indexing ----------------------------------------------------------------------------------
 

@@ -56,6 +56,22 @@ CREATE TABLE IF NOT EXISTS counters (name VARCHAR, value BIGINT);
 """
 
 
+# Numbered schema migrations: MIGRATIONS[n] turns schema n into n + 1, in place.
+MIGRATIONS: dict[int, str] = {
+    1: """
+    ALTER TABLE records ADD COLUMN country VARCHAR;
+    ALTER TABLE records ADD COLUMN clusters VARCHAR[];
+    ALTER TABLE records ADD COLUMN ownership VARCHAR[];
+    ALTER TABLE records ADD COLUMN registry VARCHAR;
+    UPDATE records SET
+        country = json_extract_string(attributes, '$.country'),
+        clusters = CAST(coalesce(json_extract(attributes, '$.clusters'), '[]') AS VARCHAR[]),
+        ownership = CAST(coalesce(json_extract(attributes, '$.ownership'), '[]') AS VARCHAR[]),
+        registry = json_extract_string(attributes, '$.registry');
+    """,
+}
+
+
 class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -256,6 +272,14 @@ class Store:
             )
         finally:
             os.unlink(name)
+
+    def migrate(self, from_version: int) -> int:
+        """Apply every migration from `from_version`; returns the version reached."""
+        version = from_version
+        while version in MIGRATIONS:
+            self._db.execute(MIGRATIONS[version])
+            version += 1
+        return version
 
     def checkpoint(self) -> None:
         self._db.execute("CHECKPOINT")

@@ -229,3 +229,42 @@ def test_a_filtered_search_still_fills_its_page(fake_engine: Engine, tmp_path: P
     )
     assert len(response.results) == 10 and response.total == 12
     assert all(hit.id.startswith("qc") for hit in response.results)
+
+
+def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from ngen_connect.datadir import RECORDS
+    from ngen_connect.filters import Filters
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + "d,Delta,Forging.,QC\n")])
+    old = fake_engine.data.current
+    assert old is not None
+    fake_engine.close()
+    db = duckdb.connect(str(old / RECORDS))
+    for column in ("country", "clusters", "ownership", "registry"):
+        db.execute(f"ALTER TABLE records DROP COLUMN {column}")
+    db.close()
+    manifest = Manifest.read(old)
+    manifest.schema_version = 1
+    manifest.write(old)
+
+    class Counting(FakeEmbedder):
+        documents = 0
+
+        def encode_documents(self, texts):  # type: ignore[no-untyped-def]
+            Counting.documents += len(texts)
+            return super().encode_documents(texts)
+
+    reopened = Engine(fake_engine.settings, embedder=Counting())
+    response = reopened.search(
+        "forging", filters=Filters.parse({"country": "CA", "province": "QC"})
+    )
+    assert [h.id for h in response.results] == ["b", "d"] or set(
+        h.id for h in response.results
+    ) == {"b", "d"}
+    assert reopened.manifest().schema_version == 2 and reopened.data.current != old
+    assert Counting.documents == 0
+    reopened.close()
