@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install install-dev demo serve test lint typecheck unit bench relevance clean
+.PHONY: install install-dev browser demo serve test lint typecheck unit bench relevance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.core
 install-dev: $(VENV)/.dev
 
+# The browser tests drive Debian's Chromium; install it when it is missing (needs root, as on CI).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing Debian's chromium and chromium-driver for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
 demo: install
 	$(BIN)/ngen-connect demo --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
 
@@ -39,7 +47,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-unit: install-dev
+unit: install-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck unit

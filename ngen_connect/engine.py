@@ -336,7 +336,7 @@ class Engine:
         language = detect_query_language(text)
         plan = plan_query(text, language, self.embedder.encode_query(text), load_glossary())
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
-        records = reader.store.records([c.key for c in ranked])
+        records = reader.ranker.catalog.records_of([c.key for c in ranked])
         page = [
             self._hit(records[c.key], c, passages, plan, ranking)
             for c in ranked[offset : offset + limit]
@@ -356,7 +356,7 @@ class Engine:
         _check_page(limit, 0)
         reader = self._open()
         key = f"{kind.value}:{record_id}"
-        own = reader.store.passages_of([key])
+        own = reader.ranker.catalog.passages_of([key])
         if not own:
             raise RecordNotFoundError(
                 f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
@@ -364,10 +364,12 @@ class Engine:
         vector = reader.vectors.vectors(np.asarray(sorted(own), dtype=np.int64)).mean(axis=0)
         vector /= max(float(np.linalg.norm(vector)), 1e-9)
         allowed = self._allowed(reader, [kind], filters)
-        plan = QueryPlan(reader.store.records([key])[key]["name"], "und", vector, set(), [], set())
+        plan = QueryPlan(
+            reader.ranker.catalog.records[key]["name"], "und", vector, set(), [], set()
+        )
         ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
         ranked = [c for c in ranked if c.key != key][:limit]
-        records = reader.store.records([c.key for c in ranked])
+        records = reader.ranker.catalog.records_of([c.key for c in ranked])
         hits = [self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC) for c in ranked]
         return SearchResponse(plan.text, "und", len(hits), hits, {})
 

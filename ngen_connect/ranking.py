@@ -114,6 +114,7 @@ class Ranker:
         self.vectors = vectors
         self.keywords = keywords
         self.weights = weights
+        self.catalog = store.catalog()
         names = store.names()
         self._name_keys = [key for key, _, _ in names]
         self._name_texts = [name_key(name) for _, name, _ in names]
@@ -226,7 +227,7 @@ class Ranker:
         k = max(1000, pool * 4)
         while True:
             scores, ids = self.vectors.search(plan.vector, k, allowed)
-            found = self.store.passages_by_id(ids)
+            found = self.catalog.passages_by_id(ids.tolist())
             records = {found[pid][0] for pid in ids.tolist()}
             if len(records) >= pool or len(ids) < k:
                 break
@@ -247,7 +248,7 @@ class Ranker:
         )
         if not len(ids):
             return
-        found = self.store.passages_by_id(ids)
+        found = self.catalog.passages_by_id(ids.tolist())
         passages.update(found)
         best = float(scores[0])
         for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
@@ -294,7 +295,7 @@ class Ranker:
         missing = [key for key, c in candidates.items() if not c.by_language]
         if not missing:
             return
-        found = self.store.passages_of(missing)
+        found = self.catalog.passages_of(missing)
         passages.update(found)
         ids = np.asarray(sorted(found), dtype=np.int64)
         cosines = self.vectors.vectors(ids) @ plan.vector

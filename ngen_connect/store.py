@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,26 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Catalog:
+    passages: dict[
+        int, tuple[str, int, str, str]
+    ]  # passage id -> (record key, ordinal, text, language)
+    by_record: dict[str, list[int]]  # record key -> passage ids
+    records: dict[
+        str, dict[str, Any]
+    ]  # record key -> id, kind, name, language, attributes, passages
+
+    def passages_by_id(self, ids: Iterable[int]) -> dict[int, tuple[str, int, str, str]]:
+        return {pid: self.passages[pid] for pid in ids}
+
+    def passages_of(self, keys: Iterable[str]) -> dict[int, tuple[str, int, str, str]]:
+        return {pid: self.passages[pid] for key in keys for pid in self.by_record.get(key, ())}
+
+    def records_of(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: self.records[key] for key in keys if key in self.records}
+
+
 class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -124,6 +145,39 @@ class Store:
             "JOIN passages p ON p.record_key = r.key GROUP BY r.key, r.name"
         ).fetchall()
         return [(key, name, int(pid)) for key, name, pid in rows]
+
+    def catalog(self) -> Catalog:
+        """Every passage and record summary, held in memory so a query never waits on the database."""
+        passages = self._db.execute(
+            "SELECT passage_id, record_key, ordinal, text, language FROM passages"
+        ).fetchnumpy()
+        records = self._db.execute(
+            "SELECT key, id, kind, name, language, attributes FROM records"
+        ).fetchall()
+        by_id: dict[int, tuple[str, int, str, str]] = {}
+        by_record: dict[str, list[int]] = {}
+        for pid, key, ordinal, text, language in zip(
+            passages["passage_id"].tolist(),
+            passages["record_key"].tolist(),
+            passages["ordinal"].tolist(),
+            passages["text"].tolist(),
+            passages["language"].tolist(),
+            strict=True,
+        ):
+            by_id[pid] = (key, ordinal, text, language)
+            by_record.setdefault(key, []).append(pid)
+        summaries = {
+            key: {
+                "id": rid,
+                "kind": kind,
+                "name": name,
+                "language": language,
+                "attributes": json.loads(attributes),
+                "passages": len(by_record.get(key, ())),
+            }
+            for key, rid, kind, name, language, attributes in records
+        }
+        return Catalog(by_id, by_record, summaries)
 
     def passages_of(self, keys: Sequence[str]) -> dict[int, tuple[str, int, str, str]]:
         """Every passage of these records: passage id -> (record key, ordinal, text, language)."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ngen_connect import Engine, FakeEmbedder, load_settings
@@ -54,3 +58,32 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run(
         command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600
     )
+
+
+@contextmanager
+def running_server(*args: str, log_dir: Path) -> Iterator[str]:
+    """`ngen-connect ARGS --port P` on a free loopback port; yields its base URL once /health answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [str(Path(sys.executable).with_name("ngen-connect")), *args, "--port", str(port)]
+    log_path = log_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    pytest.fail(f"the server exited early:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail("the server did not answer /health within 120 s")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

@@ -1,58 +1,21 @@
 """The HTTP app run by a real uvicorn server, started the way users start it (`ngen-connect demo`)."""
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import running_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ngen-connect demo` on the bundled sample data, with the fake model to keep it quick."""
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("api") / "data"
-    command = [
-        str(Path(sys.executable).with_name("ngen-connect")),
-        "demo",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-        "--model",
-        "fake",
-    ]
-    log_path = data_dir.parent / "server.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited early:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the server did not answer /health within 120 s")
+    folder = tmp_path_factory.mktemp("api")
+    with running_server(
+        "demo", "--data-dir", str(folder / "data"), "--model", "fake", log_dir=folder
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_health_reports_model_and_counts(server: str) -> None:
