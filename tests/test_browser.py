@@ -102,6 +102,7 @@ def test_a_member_searches_filters_opens_a_profile_and_switches_to_french(
     _wait(browser, lambda d: d.find_element(By.ID, "status").text != total_before)
     assert browser.find_element(By.ID, "status").text.startswith(f"{count} results")
     assert len(_result_names(browser)) == count
+    assert not browser.find_element(By.ID, "pager").is_displayed()  # one page only
     assert browser.find_element(By.CSS_SELECTOR, "input[name=province][value=QC]").is_selected()
     assert not browser.find_elements(By.CSS_SELECTOR, "input[name=province][value=ON]")
     browser.save_screenshot(str(ARTIFACTS / "2-facet-quebec.png"))
