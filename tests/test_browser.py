@@ -99,8 +99,8 @@ def test_a_member_searches_filters_opens_a_profile_and_switches_to_french(
     quebec = browser.find_element(By.CSS_SELECTOR, "input[name=province][value=QC]")
     count = int(quebec.find_element(By.XPATH, "..").find_element(By.CLASS_NAME, "count").text)
     quebec.click()
-    _wait(browser, lambda d: d.find_element(By.ID, "status").text != total_before)
-    assert browser.find_element(By.ID, "status").text.startswith(f"{count} results")
+    _wait(browser, lambda d: d.find_element(By.ID, "status").text.startswith(f"{count} results"))
+    assert browser.find_element(By.ID, "status").text != total_before
     assert len(_result_names(browser)) == count
     assert not browser.find_element(By.ID, "pager").is_displayed()  # one page only
     assert browser.find_element(By.CSS_SELECTOR, "input[name=province][value=QC]").is_selected()
