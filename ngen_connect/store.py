@@ -179,56 +179,6 @@ class Store:
         }
         return Catalog(by_id, by_record, summaries)
 
-    def passages_of(self, keys: Sequence[str]) -> dict[int, tuple[str, int, str, str]]:
-        """Every passage of these records: passage id -> (record key, ordinal, text, language)."""
-        rows = self._db.execute(
-            "SELECT passage_id, record_key, ordinal, text, language FROM passages "
-            "WHERE record_key IN (SELECT unnest(?))",
-            [list(keys)],
-        ).fetchall()
-        return {
-            int(pid): (key, int(ordinal), text, language)
-            for pid, key, ordinal, text, language in rows
-        }
-
-    def passage_ids(self, kinds: Sequence[Kind]) -> Ids:
-        rows = self._db.execute(
-            "SELECT passage_id FROM passages WHERE kind IN (SELECT unnest(?))",
-            [[k.value for k in kinds]],
-        ).fetchnumpy()
-        return np.asarray(rows["passage_id"], dtype=np.int64)
-
-    def passages_by_id(self, ids: Ids) -> dict[int, tuple[str, int, str, str]]:
-        """passage id -> (record key, ordinal, text, language)."""
-        rows = self._db.execute(
-            "SELECT passage_id, record_key, ordinal, text, language FROM passages "
-            "WHERE passage_id IN (SELECT unnest(?))",
-            [ids.tolist()],
-        ).fetchall()
-        return {
-            int(pid): (key, int(ordinal), text, language)
-            for pid, key, ordinal, text, language in rows
-        }
-
-    def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        cursor = self._db.execute(
-            "SELECT r.key, r.id, r.kind, r.name, r.language, r.attributes, "
-            "(SELECT count(*) FROM passages p WHERE p.record_key = r.key) AS passages "
-            "FROM records r WHERE r.key IN (SELECT unnest(?))",
-            [list(keys)],
-        )
-        found: dict[str, dict[str, Any]] = {}
-        for key, rid, kind, name, language, attributes, passages in cursor.fetchall():
-            found[key] = {
-                "id": rid,
-                "kind": kind,
-                "name": name,
-                "language": language,
-                "attributes": json.loads(attributes),
-                "passages": int(passages),
-            }
-        return found
-
     def record_detail(self, key: str) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT id, kind, name, language, texts, attributes, source, source_row, indexed_at "
