@@ -259,6 +259,46 @@ def similar(
 
 
 @app.command()
+def match(
+    file: Annotated[
+        Path, typer.Argument(help="Registry file: CSV, JSON Lines, JSON or XLSX. / Registre.")
+    ],
+    data_dir: DataDirOption = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping FIELD=COLUMN. / Correspondance des colonnes."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report to .csv, .xlsx or .json. / Rapport."),
+    ] = None,
+    model: ModelOption = None,
+) -> None:
+    """Match a registry against the member base. / Apparier un registre aux membres."""
+    from ngen_connect.matching import Matcher
+    from ngen_connect.registry import match_file, members_from_records, summary
+
+    try:
+        mapping = parse_mapping(map_ or [])
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    with _engine(data_dir, model) as engine:
+        matcher = Matcher(members_from_records(engine.records()))
+        report = match_file(file, matcher, mapping)
+        if out is not None:
+            report.write(out)
+    for line in summary(report):
+        typer.echo(line)
+    if out is not None:
+        typer.echo(f"Report: {out}")
+    rejected = [r for r in report.rows if r.match.status.value == "rejected"]
+    for row in rejected:
+        typer.echo(f"  rejected: {file}, row {row.row}: {row.match.reason}", err=True)
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+@app.command()
 def delete(
     ids: Annotated[list[str], typer.Argument(help="Ids of the records to remove. / Identifiants.")],
     data_dir: DataDirOption = None,

@@ -373,6 +373,10 @@ class Engine:
         hits = [self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC) for c in ranked]
         return SearchResponse(plan.text, "und", len(hits), hits, {})
 
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Summaries of every record (id, kind, name, language, attributes), by record key."""
+        return self._open().ranker.catalog.records
+
     def record(self, record_id: str, kind: Kind = Kind.ORGANIZATION) -> dict[str, Any]:
         """One record with its texts and attributes."""
         reader = self._open()

@@ -1,0 +1,246 @@
+"""Entity resolution: which member profile, if any, a registry record is.
+
+Names are normalised (accents, case, `&`/`and`/`et`, punctuation, trailing legal forms in English,
+French and other languages: Inc., Ltd, Ltée, Limitée, S.E.C., ULC, Corp., Cie, N.V., GmbH...),
+candidates come from blocking (shared name tokens, website domain, postal code, phone), and each is
+scored with rapidfuzz plus agreement on domain, postal code, phone and city. Every record gets one
+status: matched, ambiguous (with its top candidates), new, or rejected (with the reason).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from ngen_connect.text import fold
+
+DATA = Path(__file__).parent / "data"
+_LEADING = {"the", "les", "le", "la", "l"}
+_AND = re.compile(r"\s*(?:&|\+)\s*|\b(?:et|and|und)\b")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
+_COMMON_TOKEN_SHARE = 0.02  # tokens on more than 2 % of member names do not block
+
+
+class Status(StrEnum):
+    MATCHED = "matched"
+    AMBIGUOUS = "ambiguous"
+    NEW = "new"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    matched: float = 0.9
+    ambiguous: float = 0.75
+    margin: float = 0.05  # a match must lead the runner-up by this much
+
+
+@lru_cache(maxsize=1)
+def legal_forms() -> frozenset[str]:
+    lines = (DATA / "legal_forms.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def normalise_name(name: str) -> str:
+    """'Les Industries Bélanger & Fils Ltée' -> 'industries belanger and fils'."""
+    text = fold(name)
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # S.E.C. -> sec
+    text = _AND.sub(" and ", text)
+    tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
+    forms = legal_forms()
+    while len(tokens) > 1 and tokens[0] in _LEADING:
+        tokens.pop(0)
+    stripped = True
+    while stripped and len(tokens) > 1:
+        stripped = False
+        for size in (3, 2, 1):
+            if len(tokens) > size and " ".join(tokens[-size:]) in forms:
+                del tokens[-size:]
+                stripped = True
+                break
+    return " ".join(_join_initials(tokens))
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """'d s m ip assets' -> 'dsm ip assets': spaced-out initials are one word."""
+    joined: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if run:
+            joined.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if token:
+            joined.append(token)
+    return joined
+
+
+def _prefix(name: str) -> str:
+    """The first letters of a name without spaces: 'gistbrocades' and 'gist brocades' share 'gistb'."""
+    return name.replace(" ", "")[:5]
+
+
+def domain(url: str | None) -> str:
+    if not url:
+        return ""
+    host = re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/")[0].split(":")[0]
+    return host.removeprefix("www.")
+
+
+def postal_code(code: str | None) -> str:
+    return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+
+
+def phone_number(phone: str | None) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-10:] if len(digits) >= 10 else ""
+
+
+@dataclass(frozen=True)
+class Party:
+    """What matching looks at in a record, on either side."""
+
+    id: str
+    name: str
+    city: str = ""
+    postal: str = ""
+    website: str = ""
+    phone: str = ""
+
+    @classmethod
+    def from_fields(cls, record_id: str, name: str, fields: Mapping[str, Any]) -> Party:
+        return cls(
+            record_id,
+            name,
+            fold(str(fields.get("city") or "")),
+            postal_code(fields.get("postal_code")),
+            domain(fields.get("website")),
+            phone_number(fields.get("phone")),
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    name: str
+    confidence: float  # 0..1, shown to people
+    name_similarity: float
+    evidence: dict[str, bool]
+    score: float  # the uncapped evidence sum that ranks candidates
+
+
+@dataclass
+class Match:
+    status: Status
+    confidence: float = 0.0
+    candidates: list[Candidate] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class Matcher:
+    """Resolves records against a fixed set of member profiles."""
+
+    def __init__(self, members: Sequence[Party], thresholds: Thresholds | None = None) -> None:
+        self.members = list(members)
+        self.thresholds = thresholds or Thresholds()
+        self._names = [normalise_name(m.name) for m in self.members]
+        self._by_token: dict[str, list[int]] = defaultdict(list)
+        self._by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, (member, name) in enumerate(zip(self.members, self._names, strict=True)):
+            for token in set(name.split()):
+                self._by_token[token].append(index)
+            self._by_value[("prefix", _prefix(name))].append(index)
+            for kind in ("postal", "website", "phone"):
+                value = getattr(member, kind)
+                if value:
+                    self._by_value[(kind, value)].append(index)
+        limit = max(50, int(len(self.members) * _COMMON_TOKEN_SHARE))
+        self._common = {token for token, found in self._by_token.items() if len(found) > limit}
+
+    def _block(self, party: Party, name: str) -> set[int]:
+        """Candidate members: a shared uncommon name token (or a close one), or the same domain,
+        postal code or phone."""
+        found: set[int] = set()
+        for token in set(name.split()):
+            if token not in self._common:
+                found.update(self._by_token.get(token, ()))
+        if not found and name:
+            # A misspelled distinctive token: compare against tokens of the same first letter.
+            for token in set(name.split()):
+                for other, members in self._by_token.items():
+                    if (
+                        other[:1] == token[:1]
+                        and other not in self._common
+                        and fuzz.ratio(token, other) >= 85
+                    ):
+                        found.update(members)
+        for kind in ("postal", "website", "phone"):
+            value = getattr(party, kind)
+            if value:
+                found.update(self._by_value.get((kind, value), ()))
+        found.update(self._by_value.get(("prefix", _prefix(name)), ()))
+        return found
+
+    def _score(self, party: Party, name: str, index: int) -> Candidate:
+        member, member_name = self.members[index], self._names[index]
+        # A name that only contains the other ("dsm" in "dsm ip assets") is at most ambiguous.
+        similarity = (
+            max(
+                fuzz.token_sort_ratio(name, member_name),
+                fuzz.ratio(name.replace(" ", ""), member_name.replace(" ", "")),
+                fuzz.token_set_ratio(name, member_name) * 0.85,
+            )
+            / 100
+        )
+        evidence: dict[str, bool] = {}
+        confidence = similarity
+        for kind, weight in (("website", 0.25), ("phone", 0.2), ("postal", 0.15), ("city", 0.05)):
+            mine, theirs = getattr(party, kind), getattr(member, kind)
+            if mine and theirs:
+                evidence[kind] = mine == theirs
+                confidence += weight if mine == theirs else -weight / 2
+        return Candidate(
+            member.id,
+            member.name,
+            round(min(max(confidence, 0.0), 1.0), 4),
+            round(similarity, 4),
+            evidence,
+            confidence,
+        )
+
+    def match(self, party: Party) -> Match:
+        name = normalise_name(party.name)
+        if not name:
+            return Match(
+                Status.REJECTED,
+                reason="the name is empty once legal forms and punctuation are removed",
+            )
+        scored = sorted(
+            (self._score(party, name, index) for index in self._block(party, name)),
+            key=lambda c: (-c.score, c.id),
+        )
+        top = scored[:3]
+        t = self.thresholds
+        if not top or top[0].confidence < t.ambiguous:
+            return Match(Status.NEW, top[0].confidence if top else 0.0, top)
+        runner_up = top[1].score if len(top) > 1 else 0.0
+        if top[0].confidence >= t.matched and top[0].score - runner_up >= t.margin:
+            return Match(Status.MATCHED, top[0].confidence, top)
+        return Match(Status.AMBIGUOUS, top[0].confidence, top)
+
+    def match_all(self, parties: Iterable[Party]) -> list[Match]:
+        return [self.match(party) for party in parties]

@@ -1,0 +1,156 @@
+"""Registry matching: name normalisation, statuses, evidence, and a report with every row once."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from ngen_connect.errors import InputFileError
+from ngen_connect.matching import (
+    Matcher,
+    Party,
+    Status,
+    domain,
+    normalise_name,
+    phone_number,
+    postal_code,
+)
+from ngen_connect.registry import match_file
+from tests.conftest import run_cli
+
+MEMBERS = [
+    Party.from_fields(
+        "m1",
+        "Les Industries Bélanger & Fils Ltée",
+        {"city": "Lévis", "postal_code": "G6V 1A1", "website": "https://www.belanger.example/"},
+    ),
+    Party.from_fields(
+        "m2", "Knight Therapeutics Inc.", {"city": "Montréal", "phone": "+1 (514) 555-0100"}
+    ),
+    Party.from_fields("m3", "Northern Welding Corp.", {"city": "Calgary"}),
+    Party.from_fields("m4", "Northern Welding Ltd.", {"city": "Edmonton"}),
+    Party.from_fields("m5", "Gist-Brocades B.V.", {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Les Industries Bélanger & Fils Ltée", "industries belanger and fils"),
+        ("INDUSTRIES BELANGER ET FILS LIMITÉE", "industries belanger and fils"),
+        ("Groupe ABC S.E.C.", "groupe abc"),
+        ("Akzo Nobel N.V.", "akzo nobel"),
+        ("D S M IP Assets B.V.", "dsm ip assets"),
+        ("Acme ULC", "acme"),
+        ("Boulangerie Cie", "boulangerie"),
+    ],
+)
+def test_names_are_normalised(raw: str, expected: str) -> None:
+    assert normalise_name(raw) == expected
+
+
+def test_contact_fields_are_normalised() -> None:
+    assert domain("HTTPS://WWW.Belanger.example/contact") == "belanger.example"
+    assert postal_code("g6v 1a1") == "G6V1A1"
+    assert phone_number("+1 (514) 555-0100") == phone_number("514.555.0100") == "5145550100"
+    assert phone_number("555-0100") == ""
+
+
+def test_statuses() -> None:
+    matcher = Matcher(MEMBERS)
+    exact = matcher.match(Party("r1", "INDUSTRIES BELANGER ET FILS LIMITÉE"))
+    assert exact.status is Status.MATCHED and exact.best is not None and exact.best.id == "m1"
+    typo = matcher.match(Party.from_fields("r2", "Knight Therapeutic", {"phone": "514-555-0100"}))
+    assert (
+        typo.status is Status.MATCHED
+        and typo.best is not None
+        and typo.best.evidence == {"phone": True}
+    )
+    joined = matcher.match(Party("r3", "GISTBROCADES N.V."))
+    assert joined.status is Status.MATCHED and joined.best is not None and joined.best.id == "m5"
+    two = matcher.match(Party("r4", "Northern Welding"))
+    assert two.status is Status.AMBIGUOUS and {c.id for c in two.candidates[:2]} == {"m3", "m4"}
+    in_calgary = matcher.match(Party.from_fields("r4b", "Northern Welding", {"city": "Calgary"}))
+    assert (
+        in_calgary.status is Status.MATCHED
+        and in_calgary.best is not None
+        and in_calgary.best.id == "m3"
+    )
+    assert matcher.match(Party("r5", "Prairie Hearth Bakery")).status is Status.NEW
+    assert matcher.match(Party("r6", "Inc.")).status in {Status.NEW, Status.REJECTED}
+
+
+def test_disagreeing_evidence_lowers_confidence() -> None:
+    matcher = Matcher(MEMBERS)
+    same_site = matcher.match(
+        Party.from_fields("a", "Industries Belanger", {"website": "belanger.example"})
+    )
+    other_site = matcher.match(
+        Party.from_fields("b", "Industries Belanger", {"website": "someone-else.example"})
+    )
+    assert same_site.confidence > other_site.confidence
+    assert other_site.best is not None and other_site.best.evidence["website"] is False
+
+
+def test_report_has_every_row_exactly_once(tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text(
+        "Entreprise,Ville,Site web\n"
+        "Industries Bélanger et Fils,Lévis,belanger.example\n"
+        "Northern Welding,,\n"
+        ",Regina,\n"
+        "Prairie Hearth Bakery,Regina,\n"
+        "Bad,row,with,too,many,fields\n",
+        encoding="utf-8",
+    )
+    report = match_file(path, Matcher(MEMBERS))
+    assert [r.row for r in report.rows] == [2, 3, 4, 5, 6]
+    assert [r.match.status.value for r in report.rows] == [
+        "matched",
+        "ambiguous",
+        "rejected",
+        "new",
+        "rejected",
+    ]
+    assert report.counts() == {"matched": 1, "ambiguous": 1, "new": 1, "rejected": 2}
+    assert (
+        "the name is empty" in report.rows[2].match.reason
+        and "fields" in report.rows[4].match.reason
+    )
+    for suffix in (".csv", ".xlsx", ".json"):
+        report.write(tmp_path / f"report{suffix}")
+    with (tmp_path / "report.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5 and rows[0]["match_id"] == "m1" and "m3" in rows[1]["candidates"]
+    assert json.loads((tmp_path / "report.json").read_text())["counts"]["rejected"] == 2
+
+
+def test_a_registry_without_a_name_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("city,website\nRegina,a.example\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="no name column"):
+        match_file(path, Matcher(MEMBERS))
+
+
+def test_match_from_the_command_line(tmp_path: Path) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "id,name,description,city\nm1,Usinage Côté ltée,Usinage CNC.,Québec\nm2,Prairie Plastics Ltd.,Plastic parts.,Regina\n",
+        encoding="utf-8",
+    )
+    data_dir = str(tmp_path / "d")
+    assert run_cli("index", str(members), "--data-dir", data_dir, "--model", "fake").returncode == 0
+    registry = tmp_path / "registre.csv"
+    registry.write_bytes(
+        "nom;ville\nUSINAGE COTE LIMITEE;Québec\nNouvelle Boulangerie;Laval\n;Laval\n".encode(
+            "cp1252"
+        )
+    )
+    out = tmp_path / "rapport.xlsx"
+    result = run_cli(
+        "match", str(registry), "--data-dir", data_dir, "--model", "fake", "--out", str(out)
+    )
+    assert result.returncode == 3, result.stderr
+    assert "3 rows: 1 matched, 0 ambiguous, 1 new, 1 rejected" in result.stdout
+    assert f"{registry}, row 4:" in result.stderr and out.is_file()
