@@ -272,23 +272,41 @@ def match(
         Path | None,
         typer.Option("--out", help="Write the report to .csv, .xlsx or .json. / Rapport."),
     ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="Keep this upload as a version of the named registry and report what changed. "
+            "/ Conserver comme version du registre nommé.",
+        ),
+    ] = None,
     model: ModelOption = None,
 ) -> None:
     """Match a registry against the member base. / Apparier un registre aux membres."""
     from ngen_connect.matching import Matcher
-    from ngen_connect.registry import match_file, members_from_records, summary
+    from ngen_connect.registry import Registries, match_file, members_from_records, summary
 
     try:
         mapping = parse_mapping(map_ or [])
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
+        registries = Registries(engine.settings.data_dir)
+        if registry is not None:
+            registries.check_name(registry)
         matcher = Matcher(members_from_records(engine.records()))
         report = match_file(file, matcher, mapping)
         if out is not None:
             report.write(out)
+        changes = registries.save(registry, report) if registry is not None else None
     for line in summary(report):
         typer.echo(line)
+    if changes is not None:
+        since = f"since upload {changes.previous}" if changes.previous else "first upload"
+        typer.echo(
+            f"Registry '{registry}' ({since}): {len(changes.added)} added, {len(changes.removed)} removed, "
+            f"{len(changes.changed)} changed, {changes.unchanged} unchanged."
+        )
     if out is not None:
         typer.echo(f"Report: {out}")
     rejected = [r for r in report.rows if r.match.status.value == "rejected"]

@@ -4,15 +4,18 @@ row appears exactly once: matched, ambiguous (with candidates), new, or rejected
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ngen_connect.datadir import now
 from ngen_connect.errors import InputFileError, QueryError, RowError
-from ngen_connect.matching import Match, Matcher, Party, Status
+from ngen_connect.matching import Match, Matcher, Party, Status, normalise_name
 from ngen_connect.profiles import guess_mapping
 from ngen_connect.readers import Row, read_rows
 
@@ -37,6 +40,12 @@ class ReportRow:
     input_id: str
     input_name: str
     match: Match
+    fingerprint: str = ""  # hash of the row's values, to tell changed rows between two uploads
+
+    @property
+    def key(self) -> str:
+        """What identifies the record across uploads: its id, else its normalised name."""
+        return self.input_id or normalise_name(self.input_name)
 
     def to_dict(self) -> dict[str, Any]:
         best = self.match.best if self.match.status in {Status.MATCHED, Status.AMBIGUOUS} else None
@@ -139,7 +148,12 @@ def match_file(
             )
             continue
         party = Party.from_fields(record_id or f"row-{item.number}", name, fields)
-        report.rows.append(ReportRow(item.number, record_id, name, matcher.match(party)))
+        fingerprint = hashlib.sha256(
+            json.dumps(item.values, sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        report.rows.append(
+            ReportRow(item.number, record_id, name, matcher.match(party), fingerprint)
+        )
     return report
 
 
@@ -167,3 +181,94 @@ def summary(report: MatchReport) -> Sequence[str]:
     return [
         f"{len(report.rows)} rows: " + ", ".join(f"{n} {status}" for status, n in counts.items())
     ]
+
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass
+class Changes:
+    """What a new upload of a registry changed, by record key."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    unchanged: int
+    previous: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "previous_upload": self.previous,
+        }
+
+
+class Registries:
+    """Named registries in the data directory: each upload's mapping and match report, kept by date.
+
+    DATA_DIR/registries/<name>/<upload time>.json
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / "registries"
+
+    @staticmethod
+    def check_name(name: str) -> str:
+        if not _NAME.match(name):
+            raise QueryError(
+                f"'{name}' is not a registry name: use lower-case letters, digits and dashes (e.g. scan-health). "
+                "/ Nom de registre invalide."
+            )
+        return name
+
+    def uploads(self, name: str) -> list[Path]:
+        folder = self.root / self.check_name(name)
+        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+    def save(self, name: str, report: MatchReport) -> Changes:
+        """Store an upload and report what changed since the previous one."""
+        previous_path = next(iter(reversed(self.uploads(name))), None)
+        previous = (
+            json.loads(previous_path.read_text(encoding="utf-8")) if previous_path else {"rows": []}
+        )
+        before = {
+            row["key"]: row["fingerprint"]
+            for row in previous["rows"]
+            if row["status"] != "rejected"
+        }
+        after = {
+            row.key: row.fingerprint
+            for row in report.rows
+            if row.match.status is not Status.REJECTED
+        }
+        changes = Changes(
+            added=sorted(set(after) - set(before)),
+            removed=sorted(set(before) - set(after)),
+            changed=sorted(k for k in set(after) & set(before) if after[k] != before[k]),
+            unchanged=sum(1 for k in set(after) & set(before) if after[k] == before[k]),
+            previous=previous_path.stem if previous_path else None,
+        )
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        # Numbered so uploads sort in order even within one second.
+        number = len(self.uploads(name)) + 1
+        body = {
+            "registry": name,
+            "upload": number,
+            "uploaded": now(),
+            "file": report.file,
+            "mapping": report.mapping,
+            "counts": report.counts(),
+            "changes": changes.to_dict(),
+            "rows": [
+                {**row.to_dict(), "key": row.key, "fingerprint": row.fingerprint}
+                for row in report.rows
+            ],
+        }
+        tmp = folder / f".{number:05d}.tmp"
+        tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(folder / f"{number:05d}.json")
+        return changes

@@ -154,3 +154,43 @@ def test_match_from_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "3 rows: 1 matched, 0 ambiguous, 1 new, 1 rejected" in result.stdout
     assert f"{registry}, row 4:" in result.stderr and out.is_file()
+
+
+def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path) -> None:
+    from ngen_connect.errors import QueryError
+    from ngen_connect.registry import Registries
+
+    registries = Registries(tmp_path)
+    matcher = Matcher(MEMBERS)
+    first = tmp_path / "v1.csv"
+    first.write_text(
+        "id,name,city\ns1,Knight Therapeutics,Montréal\ns2,Northern Welding,Calgary\ns3,Old Co,Regina\n",
+        encoding="utf-8",
+    )
+    changes = registries.save("simsa", match_file(first, matcher))
+    assert (changes.added, changes.removed, changes.changed, changes.previous) == (
+        ["s1", "s2", "s3"],
+        [],
+        [],
+        None,
+    )
+    second = tmp_path / "v2.csv"
+    second.write_text(
+        "id,name,city\ns1,Knight Therapeutics,Montréal\ns2,Northern Welding,Edmonton\ns4,New Co,Regina\n",
+        encoding="utf-8",
+    )
+    changes = registries.save("simsa", match_file(second, matcher))
+    assert (changes.added, changes.removed, changes.changed, changes.unchanged) == (
+        ["s4"],
+        ["s3"],
+        ["s2"],
+        1,
+    )
+    assert changes.previous is not None and len(registries.uploads("simsa")) == 2
+    stored = json.loads(registries.uploads("simsa")[-1].read_text())
+    assert (
+        stored["mapping"] == {"id": "id", "name": "name", "city": "city"}
+        and len(stored["rows"]) == 3
+    )
+    with pytest.raises(QueryError, match="not a registry name"):
+        registries.save("SCAN Health!", match_file(second, matcher))
