@@ -316,6 +316,75 @@ def match(
         raise typer.Exit(EXIT_REJECTED)
 
 
+scan_health = typer.Typer(
+    help="SCAN Health: Health Canada's licensed drug suppliers. / Fournisseurs autorisés par Santé Canada.",
+    no_args_is_help=True,
+)
+app.add_typer(scan_health, name="scan-health")
+ExtractPaths = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Folders or .zip files of DPD extract files (comp, drug, form, route, ther, status)."
+    ),
+]
+
+
+@scan_health.command("import")
+def scan_health_import(
+    paths: ExtractPaths, data_dir: DataDirOption = None, model: ModelOption = None
+) -> None:
+    """Import DPD extracts into the scan-health registry; companies no longer listed are removed.
+    / Importer les extraits de la BDPP."""
+    from ngen_connect.dpd import REGISTRY, company_profile, read_extracts
+
+    with _engine(data_dir, model) as engine:
+        profiles = [company_profile(c) for c in read_extracts(paths)]
+        report = engine.index_profiles(profiles, progress=_Bar())
+        known = {p.id for p in profiles}
+        try:
+            previous = [
+                r["id"]
+                for r in engine.records().values()
+                if r["attributes"].get("registry") == REGISTRY
+            ]
+        except NgenConnectError:
+            previous = []
+        removed = (
+            engine.delete([i for i in previous if i not in known]) if set(previous) - known else []
+        )
+    typer.echo(
+        f"scan-health: {len(profiles)} companies; {report.added} added, {report.updated} updated, "
+        f"{report.metadata_only} changed without re-embedding, {report.unchanged} unchanged, {len(removed)} removed."
+    )
+
+
+@scan_health.command("compare")
+def scan_health_compare(
+    old: Annotated[Path, typer.Argument(help="The earlier extract (folder or .zip).")],
+    new: Annotated[Path, typer.Argument(help="The later extract (folder or .zip).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Companies and products that appeared, disappeared or changed status. / Comparer deux extraits."""
+    from dataclasses import asdict
+
+    from ngen_connect.dpd import compare, read_extracts
+
+    try:
+        changes = compare(read_extracts([old]), read_extracts([new]))
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(asdict(changes), ensure_ascii=False))
+        return
+    typer.echo(
+        f"Companies: {len(changes.companies_added)} appeared, {len(changes.companies_removed)} disappeared. "
+        f"Products (DIN): {len(changes.products_added)} appeared, {len(changes.products_removed)} disappeared, "
+        f"{len(changes.status_changed)} changed status."
+    )
+    for din, before, after in changes.status_changed[:50]:
+        typer.echo(f"  {din}: {before or '-'} -> {after or '-'}")
+
+
 @app.command()
 def delete(
     ids: Annotated[list[str], typer.Argument(help="Ids of the records to remove. / Identifiants.")],

@@ -1,0 +1,85 @@
+"""SCAN Health: Health Canada Drug Product Database extracts into the scan-health registry."""
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ngen_connect import InputFileError
+from ngen_connect.dpd import REGISTRY, company_profile, compare, read_extracts
+from tests.conftest import DATA, run_cli
+
+
+def test_extracts_become_one_bilingual_profile_per_company() -> None:
+    companies = {c.code: c for c in read_extracts([DATA / "dpd_v1"])}
+    assert set(companies) == {"100", "200", "300"}
+    sterile = company_profile(companies["100"])
+    assert sterile.id == "dpd-100" and sterile.language == "en+fr"
+    assert sterile.attributes["registry"] == REGISTRY and sterile.attributes["province"] == "QC"
+    assert "Injectable (parenteral) products" in sterile.texts["en"]
+    assert "Produits injectables" in sterile.texts["fr"] and "intraveineuse" in sterile.texts["fr"]
+    assert sterile.attributes["product_status"] == {"MARKETED": 2}
+
+
+def test_real_extracts_are_read(shared_data: Path) -> None:
+    companies = read_extracts([shared_data / "health_canada_dpd" / "allfiles_ap"])
+    assert len(companies) > 50 and all(c.products for c in companies)
+
+
+def test_zip_and_bad_input(tmp_path: Path) -> None:
+    archive = tmp_path / "allfiles.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in (DATA / "dpd_v1").iterdir():
+            handle.write(file, file.name)
+    assert len(read_extracts([archive])) == 3
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputFileError, match=r"no comp\.txt or drug\.txt"):
+        read_extracts([empty])
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for file in (DATA / "dpd_v1").iterdir():
+        (broken / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    (broken / "form.txt").write_text('"1","1","TABLET"\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match="form rows have 4 fields, this one has 3"):
+        read_extracts([broken])
+
+
+def test_comparing_two_extracts() -> None:
+    changes = compare(read_extracts([DATA / "dpd_v1"]), read_extracts([DATA / "dpd_v2"]))
+    assert changes.companies_added == ["NORTHERN OPHTHALMICS INC."]
+    assert changes.companies_removed == ["OCEAN DERM LIMITED"]
+    assert changes.products_added == ["02000005"] and changes.products_removed == ["02000004"]
+    assert changes.status_changed == [("02000003", "MARKETED", "DORMANT")]
+
+
+def test_import_refresh_and_search_from_the_command_line(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    first = run_cli(
+        "scan-health", "import", str(DATA / "dpd_v1"), "--data-dir", data_dir, "--model", "fake"
+    )
+    assert first.returncode == 0, first.stderr
+    assert "3 companies; 3 added" in first.stdout
+    second = run_cli(
+        "scan-health", "import", str(DATA / "dpd_v2"), "--data-dir", data_dir, "--model", "fake"
+    )
+    assert "1 added" in second.stdout and "1 removed" in second.stdout, second.stdout
+    found = run_cli(
+        "search",
+        "ophthalmic drops",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--json",
+        "--filter",
+        "registry=scan-health",
+    )
+    results = json.loads(found.stdout)["results"]
+    assert results[0]["id"] == "dpd-400" and {r["registry"] for r in results} == {"scan-health"}
+    assert "dpd-300" not in {r["id"] for r in results}
+    compared = run_cli(
+        "scan-health", "compare", str(DATA / "dpd_v1"), str(DATA / "dpd_v2"), "--json"
+    )
+    assert json.loads(compared.stdout)["status_changed"] == [["02000003", "MARKETED", "DORMANT"]]
