@@ -385,6 +385,134 @@ def scan_health_compare(
         typer.echo(f"  {din}: {before or '-'} -> {after or '-'}")
 
 
+registry_app = typer.Typer(
+    help="Supplier registries (e.g. SIMSA): import, and match a needs list. / Registres de fournisseurs.",
+    no_args_is_help=True,
+)
+app.add_typer(registry_app, name="registry")
+RegistryName = Annotated[str, typer.Argument(help="Registry name, e.g. simsa. / Nom du registre.")]
+
+
+@registry_app.command("import")
+def registry_import(
+    name: RegistryName,
+    file: Annotated[
+        Path, typer.Argument(help="Supplier directory: CSV, JSON Lines, JSON or XLSX.")
+    ],
+    data_dir: DataDirOption = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="Column mapping FIELD=COLUMN.")
+    ] = None,
+    model: ModelOption = None,
+) -> None:
+    """Index a supplier directory as a searchable registry (one record per supplier); suppliers no
+    longer listed are removed. / Indexer un répertoire de fournisseurs."""
+    from ngen_connect.registry import Registries
+    from ngen_connect.suppliers import read_suppliers
+
+    try:
+        mapping = parse_mapping(map_ or [])
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    with _engine(data_dir, model) as engine:
+        Registries.check_name(name)
+        imported = read_suppliers(file, name, mapping)
+        report = engine.index_profiles(imported.profiles, progress=_Bar())
+        kept = {p.id for p in imported.profiles}
+        previous = [
+            r["id"] for r in engine.records().values() if r["attributes"].get("registry") == name
+        ]
+        removed = (
+            engine.delete([i for i in previous if i not in kept]) if set(previous) - kept else []
+        )
+    typer.echo(
+        f"{name}: {imported.rows} rows -> {len(imported.profiles)} suppliers; {report.added} added, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {len(removed)} removed, "
+        f"{len(imported.rejected)} rows rejected."
+    )
+    for error in imported.rejected:
+        typer.echo(f"  rejected: {error}", err=True)
+    if imported.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+@registry_app.command("needs")
+def registry_needs(
+    name: RegistryName,
+    file: Annotated[
+        Path, typer.Argument(help="A needs list, one need per row, English or French.")
+    ],
+    data_dir: DataDirOption = None,
+    prefer_province: Annotated[
+        str | None,
+        typer.Option(
+            "--prefer-province", help="Rank suppliers from this province first among near-equals."
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Suppliers per need. / Fournisseurs par besoin.")
+    ] = 5,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the matches to .csv, .xlsx or .json.")
+    ] = None,
+    model: ModelOption = None,
+) -> None:
+    """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
+    from ngen_connect.profiles import normalise_province
+    from ngen_connect.suppliers import needs_rows, prefer, read_needs
+
+    try:
+        province = normalise_province(prefer_province) if prefer_province else None
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    with _engine(data_dir, model) as engine:
+        needs, rejected = read_needs(file)
+        only = Filters.parse({"registry": name})
+        results = {
+            need.row: prefer(
+                engine.search(need.text, filters=only, limit=min(100, limit * 4)).results, province
+            )[:limit]
+            for need in needs
+        }
+    rows = needs_rows(needs, results)
+    for need in needs:
+        typer.echo(f"\nrow {need.row}: {need.text}")
+        for rank, hit in enumerate(results[need.row], start=1):
+            place = hit.attributes.get("province") or hit.attributes.get("region") or ""
+            typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
+    if out is not None:
+        _write_rows(out, rows)
+        typer.echo(f"\nWrote {len(rows)} rows to {out}.")
+    for error in rejected:
+        typer.echo(f"  rejected: {error}", err=True)
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    suffix = path.suffix.lower()
+    columns = list(rows[0]) if rows else ["row", "need"]
+    if suffix == ".json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif suffix == ".csv":
+        import csv
+
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    elif suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.append(columns)
+        for row in rows:
+            book.active.append([row[c] for c in columns])
+        book.save(path)
+    else:
+        raise _fail(f"write .csv, .xlsx or .json, not '{suffix}'", EXIT_USAGE)
+
+
 @app.command()
 def delete(
     ids: Annotated[list[str], typer.Argument(help="Ids of the records to remove. / Identifiants.")],

@@ -1,0 +1,247 @@
+"""Supplier registries (such as SIMSA's) as searchable records, and needs lists matched against them.
+
+A supplier directory often lists a company once per category; its rows are merged into one record
+per company (same normalised name and city) carrying all its categories. Records get the registry's
+name as `registry`, so `registry=NAME` filters a search to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.language import combine_languages
+from ngen_connect.matching import normalise_name
+from ngen_connect.models import Kind, Profile
+from ngen_connect.profiles import build_passages, guess_mapping, header_key, normalise_province
+from ngen_connect.readers import Row, read_rows
+from ngen_connect.text import fold
+
+_CATEGORY_HEADERS = {
+    "category",
+    "categories",
+    "category_file",
+    "categorie",
+    "categories_fr",
+    "secteur",
+    "service",
+}
+
+
+@dataclass
+class _Supplier:
+    name: str
+    rows: list[int] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SupplierImport:
+    profiles: list[Profile]
+    rejected: list[RowError]
+    rows: int
+
+
+def read_suppliers(
+    path: Path, registry: str, overrides: Mapping[str, str] | None = None
+) -> SupplierImport:
+    mapping: dict[str, str] = {}
+    suppliers: dict[tuple[str, str], _Supplier] = {}
+    rejected: list[RowError] = []
+    rows = 0
+    for item in read_rows(path):
+        rows += 1
+        if isinstance(item, RowError):
+            rejected.append(item)
+            continue
+        if not mapping:
+            mapping = guess_mapping(item.values.keys(), overrides)
+            if "name" not in mapping:
+                raise InputFileError(
+                    RowError(
+                        str(path),
+                        1,
+                        None,
+                        "no name column (name, nom, company, entreprise...); map one with --map name=COLUMN",
+                    )
+                )
+        _add_row(item, mapping, suppliers, rejected, str(path))
+    profiles = [_profile(s, registry, str(path)) for s in suppliers.values()]
+    return SupplierImport(profiles, rejected, rows)
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value not in (None, "") else ""
+
+
+def _add_row(
+    item: Row,
+    mapping: Mapping[str, str],
+    suppliers: dict[tuple[str, str], _Supplier],
+    rejected: list[RowError],
+    file: str,
+) -> None:
+    name = _text(item.values.get(mapping["name"]))
+    if not name:
+        rejected.append(RowError(file, item.number, mapping["name"], "the name is empty"))
+        return
+    fields = {f: _text(item.values.get(column)) for f, column in mapping.items()}
+    key = (normalise_name(name), fold(fields.get("city", "")))
+    supplier = suppliers.setdefault(key, _Supplier(name))
+    supplier.rows.append(item.number)
+    for f, value in fields.items():
+        if value and f not in supplier.fields:
+            supplier.fields[f] = value
+    for text in (fields.get(f, "") for f in ("description", "description_en", "description_fr")):
+        if text and text not in supplier.descriptions:
+            supplier.descriptions.append(text)
+    mapped = set(mapping.values())
+    for header, value in item.values.items():
+        category = _text(value)
+        if header not in mapped and header_key(header) in _CATEGORY_HEADERS and category:
+            category = category.replace("_", " ")
+            if category not in supplier.categories:
+                supplier.categories.append(category)
+
+
+def _place(fields: Mapping[str, str]) -> dict[str, Any]:
+    place: dict[str, Any] = {"city": fields.get("city", "")}
+    postal = fields.get("postal_code", "")
+    for candidate in (fields.get("province", ""), postal.split(" ")[0] if postal else ""):
+        try:
+            place["province"] = normalise_province(candidate)
+            place["country"] = "CA"
+            break
+        except ValueError:
+            continue
+    else:
+        if fields.get("province"):
+            place["region"] = fields["province"]
+        if fields.get("country"):
+            place["country"] = fields["country"]
+    if "province" in place and postal:
+        place["postal_code"] = " ".join(postal.split()[1:]) if len(postal.split()) == 3 else postal
+    elif postal:
+        place["postal_code"] = postal
+    return place
+
+
+def _profile(supplier: _Supplier, registry: str, source: str) -> Profile:
+    fields = supplier.fields
+    categories = supplier.categories
+    text = " ".join(supplier.descriptions)
+    if categories:
+        text = (text + " " if text else "") + f"Supplier categories: {', '.join(categories)}."
+    if not text:
+        text = supplier.name
+    passages = build_passages({"und": text})
+    language = combine_languages([(p.language, len(p.text)) for p in passages])
+    attributes: dict[str, Any] = {"registry": registry, **_place(fields)}
+    for f in ("website", "phone"):
+        if fields.get(f):
+            attributes[f] = fields[f].lower() if f == "website" else fields[f]
+    if categories:
+        attributes["categories"] = categories
+    basis = f"{registry}|{normalise_name(supplier.name)}|{fold(fields.get('city', ''))}"
+    record_id = fields.get("id") or f"{registry}-{hashlib.sha1(basis.encode()).hexdigest()[:12]}"
+    return Profile(
+        record_id,
+        Kind.ORGANIZATION,
+        supplier.name,
+        {language if language in {"en", "fr"} else "und": text},
+        language,
+        {k: v for k, v in attributes.items() if v not in ("", None)},
+        source,
+        supplier.rows[0],
+        tuple(passages),
+    )
+
+
+@dataclass(frozen=True)
+class Need:
+    row: int
+    text: str
+
+
+def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
+    """A needs list: one need per row, in the first text column (or one named need/besoin/description)."""
+    needs: list[Need] = []
+    rejected: list[RowError] = []
+    column: str | None = None
+    for item in read_rows(path):
+        if isinstance(item, RowError):
+            rejected.append(item)
+            continue
+        if column is None:
+            named = [
+                h
+                for h in item.values
+                if header_key(h)
+                in {
+                    "need",
+                    "needs",
+                    "besoin",
+                    "besoins",
+                    "description",
+                    "item",
+                    "requirement",
+                    "exigence",
+                }
+            ]
+            column = named[0] if named else next(iter(item.values))
+        text = _text(item.values.get(column))
+        if text:
+            needs.append(Need(item.number, text))
+        else:
+            rejected.append(RowError(str(path), item.number, column, "the need is empty"))
+    return needs, rejected
+
+
+def prefer(hits: Sequence[Any], province: str | None, boost: float = 0.05) -> list[Any]:
+    """Re-rank search hits so suppliers in `province` come first among near-equals."""
+    if not province:
+        return list(hits)
+    return sorted(
+        hits,
+        key=lambda h: -(h.score + (boost if h.attributes.get("province") == province else 0.0)),
+    )
+
+
+def needs_rows(needs: Iterable[Need], results: Mapping[int, Sequence[Any]]) -> list[dict[str, Any]]:
+    """One row per (need, supplier) for export; a need with no supplier still has one row."""
+    rows: list[dict[str, Any]] = []
+    for need in needs:
+        hits = results.get(need.row, [])
+        if not hits:
+            rows.append(
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "rank": "",
+                    "supplier": "",
+                    "id": "",
+                    "province": "",
+                    "score": "",
+                    "why": "no supplier found",
+                }
+            )
+        for rank, hit in enumerate(hits, start=1):
+            rows.append(
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "rank": rank,
+                    "supplier": hit.name,
+                    "id": hit.id,
+                    "province": hit.attributes.get("province", hit.attributes.get("region", "")),
+                    "score": round(hit.score, 4),
+                    "why": hit.explanation,
+                }
+            )
+    return rows
