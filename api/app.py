@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import Service
-from api.routers import health, records, search
+from api.routers import health, records, registries, search
 from ngen_connect import Engine, __version__
 
 STATIC = Path(__file__).parent / "static"
@@ -36,7 +36,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.service = Service(engine)
     errors.install(app)
-    for module in (health, search, records):
+    for module in (health, search, records, registries):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -3,7 +3,7 @@
 import threading
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
 from api.errors import request_language
 from ngen_connect import Engine
@@ -61,6 +61,19 @@ def _filters(
     return Filters.parse({key: values for key, values in given.items() if values})
 
 
+def _hidden(
+    request: Request,
+    x_api_key: Annotated[
+        str | None, Header(description="API key that unlocks private registries.")
+    ] = None,
+) -> set[str]:
+    from ngen_connect.registry import Access
+
+    service: Service = request.app.state.service
+    return Access(service.engine.settings.data_dir).hidden_for(x_api_key)
+
+
 ServiceDep = Annotated[Service, Depends(_service)]
+HiddenDep = Annotated[set[str], Depends(_hidden)]
 LanguageDep = Annotated[str, Depends(request_language)]
 FiltersDep = Annotated[Filters, Depends(_filters)]

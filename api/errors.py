@@ -14,9 +14,11 @@ from ngen_connect.errors import (
     NgenConnectError,
     QueryError,
     RecordNotFoundError,
+    TooLargeError,
 )
 
 _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
+    (TooLargeError, 413, "too_large"),
     (QueryError, 400, "bad_query"),
     (InputFileError, 400, "bad_file"),
     (RecordNotFoundError, 404, "not_found"),

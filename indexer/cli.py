@@ -436,6 +436,36 @@ def registry_import(
         raise typer.Exit(EXIT_REJECTED)
 
 
+@registry_app.command("private")
+def registry_private(
+    name: RegistryName,
+    key: Annotated[
+        str, typer.Option("--key", help="API key that may read it (16+ characters). / Clé d'API.")
+    ],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Make a registry readable over HTTP only with this API key (X-API-Key). / Rendre un registre privé."""
+    from ngen_connect.registry import Access
+
+    try:
+        Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    typer.echo(f"Registry '{name}' is private to its API keys. / Le registre « {name} » est privé.")
+
+
+@registry_app.command("public")
+def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
+    """Make a registry readable by everyone. / Rendre un registre public."""
+    from ngen_connect.registry import Access
+
+    try:
+        Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    typer.echo(f"Registry '{name}' is public. / Le registre « {name} » est public.")
+
+
 @registry_app.command("needs")
 def registry_needs(
     name: RegistryName,

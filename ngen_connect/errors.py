@@ -16,6 +16,7 @@ __all__ = [
     "QueryError",
     "RecordNotFoundError",
     "RowError",
+    "TooLargeError",
 ]
 
 
@@ -87,3 +88,7 @@ class InputFileError(NgenConnectError):
     def __init__(self, error: RowError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class TooLargeError(InputFileError):
+    """An input is over a size or row limit."""

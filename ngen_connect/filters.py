@@ -52,6 +52,11 @@ class Filters:
     """Each key holds the accepted values; a record passes when every key matches one of them."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: registries whose records stay out of every result (private registries the caller cannot read)
+    hidden_registries: tuple[str, ...] = ()
+
+    def hiding(self, registries: Iterable[str]) -> Filters:
+        return Filters(self.values, tuple(sorted(set(self.hidden_registries) | set(registries))))
 
     @classmethod
     def parse(cls, raw: Mapping[str, str | Sequence[str]] | None) -> Filters:
@@ -82,7 +87,7 @@ class Filters:
         return cls.parse(raw)
 
     def __bool__(self) -> bool:
-        return bool(self.values)
+        return bool(self.values or self.hidden_registries)
 
     def sql(self) -> tuple[str, list[Any]]:
         """A WHERE clause over `records` and its parameters ("TRUE" when there is no filter)."""
@@ -92,6 +97,9 @@ class Filters:
             clause, args = _CLAUSES[key](list(accepted))
             clauses.append(clause)
             params.extend(args)
+        if self.hidden_registries:
+            clauses.append("(registry IS NULL OR registry NOT IN (SELECT unnest(?)))")
+            params.append(list(self.hidden_registries))
         return (" AND ".join(clauses) or "TRUE"), params
 
 

@@ -272,3 +272,49 @@ class Registries:
         tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         tmp.replace(folder / f"{number:05d}.json")
         return changes
+
+
+class Access:
+    """Which registries are private, and to which API keys (kept as SHA-256 hashes).
+
+    DATA_DIR/registries/access.json   {"scan-health": ["<sha256 of a key>", ...]}
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "registries" / "access.json"
+
+    def _load(self) -> dict[str, list[str]]:
+        if not self.path.is_file():
+            return {}
+        rules: dict[str, list[str]] = json.loads(self.path.read_text(encoding="utf-8"))
+        return rules
+
+    def _save(self, rules: dict[str, list[str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rules, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
+
+    @staticmethod
+    def _hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def make_private(self, registry: str, key: str) -> None:
+        if len(key) < 16:
+            raise QueryError(
+                "An API key needs at least 16 characters. / Une clé d'API compte au moins 16 caractères."
+            )
+        rules = self._load()
+        hashes = set(rules.get(Registries.check_name(registry), [])) | {self._hash(key)}
+        rules[registry] = sorted(hashes)
+        self._save(rules)
+
+    def make_public(self, registry: str) -> None:
+        rules = self._load()
+        rules.pop(Registries.check_name(registry), None)
+        self._save(rules)
+
+    def hidden_for(self, key: str | None) -> set[str]:
+        """Private registries this key (or no key) cannot read."""
+        digest = self._hash(key) if key else None
+        return {name for name, hashes in self._load().items() if digest not in hashes}

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import FiltersDep, LanguageDep, ServiceDep
+from api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
 from api.schemas import Problem, SearchRequest, SearchResponse
 from ngen_connect import Kind
 from ngen_connect.export import write_results
@@ -43,6 +43,7 @@ def _search(
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS)
 def search_get(
+    hidden: HiddenDep,
     service: ServiceDep,
     filters: FiltersDep,
     language: LanguageDep,
@@ -52,13 +53,15 @@ def search_get(
     offset: OffsetParam = 0,
 ) -> dict[str, Any]:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
-    return _search(service, q, kind, filters, limit, offset, language).to_dict()
+    return _search(service, q, kind, filters.hiding(hidden), limit, offset, language).to_dict()
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
-def search_post(service: ServiceDep, language: LanguageDep, body: SearchRequest) -> dict[str, Any]:
+def search_post(
+    hidden: HiddenDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
+) -> dict[str, Any]:
     """The same search with a JSON body."""
-    filters = Filters.parse(body.filters)
+    filters = Filters.parse(body.filters).hiding(hidden)
     return _search(
         service, body.query, body.kinds, filters, body.limit, body.offset, language
     ).to_dict()
@@ -68,6 +71,7 @@ def search_post(service: ServiceDep, language: LanguageDep, body: SearchRequest)
     "/search/export", responses={**ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}}
 )
 def export(
+    hidden: HiddenDep,
     service: ServiceDep,
     filters: FiltersDep,
     language: LanguageDep,
@@ -78,7 +82,7 @@ def export(
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """A page of results as a CSV or XLSX file, with the explanation columns."""
-    response = _search(service, q, kind, filters, limit, offset, language)
+    response = _search(service, q, kind, filters.hiding(hidden), limit, offset, language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response)

@@ -1,0 +1,117 @@
+"""Registry uploads over HTTP and private registries, on a real uvicorn server."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import DATA, run_cli, running_server
+
+KEY = "scan-health-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    folder = tmp_path_factory.mktemp("registries")
+    data_dir = str(folder / "data")
+    with running_server("demo", "--data-dir", data_dir, "--model", "fake", log_dir=folder) as base:
+        imported = run_cli(
+            "scan-health", "import", str(DATA / "dpd_v1"), "--data-dir", data_dir, "--model", "fake"
+        )
+        assert imported.returncode == 0, imported.stderr
+        assert (
+            run_cli(
+                "registry", "private", "scan-health", "--key", KEY, "--data-dir", data_dir
+            ).returncode
+            == 0
+        )
+        yield base, data_dir
+
+
+def test_a_private_registry_is_invisible_to_other_keys(server: tuple[str, str]) -> None:
+    base, _ = server
+    query = {"q": "sterile injectable solutions", "registry": "scan-health"}
+    assert httpx.get(f"{base}/search", params=query).json()["total"] == 0
+    assert (
+        httpx.get(
+            f"{base}/search", params=query, headers={"X-API-Key": "another-key-0123456789"}
+        ).json()["total"]
+        == 0
+    )
+    allowed = httpx.get(f"{base}/search", params=query, headers={"X-API-Key": KEY}).json()
+    assert allowed["total"] == 3 and {r["registry"] for r in allowed["results"]} == {"scan-health"}
+    everything = httpx.get(
+        f"{base}/search", params={"q": "sterile injectable solutions", "limit": 100}
+    ).json()
+    assert not any(r["id"].startswith("dpd-") for r in everything["results"])
+    assert httpx.get(f"{base}/organizations/dpd-100").status_code == 404
+    assert (
+        httpx.get(f"{base}/organizations/dpd-100", headers={"X-API-Key": KEY}).json()["name"]
+        == "STERILE SOLUTIONS QUEBEC INC."
+    )
+    assert httpx.get(f"{base}/organizations/dpd-100/similar").status_code == 404
+    exported = httpx.get(
+        f"{base}/search/export", params={"q": "sterile", "limit": 100, "registry": "scan-health"}
+    )
+    assert "dpd-" not in exported.text
+    post = httpx.post(
+        f"{base}/search", json={"query": "sterile", "filters": {"registry": "scan-health"}}
+    )
+    assert post.json()["total"] == 0
+
+
+def test_upload_preview_and_match(server: tuple[str, str]) -> None:
+    base, _ = server
+    body = "Entreprise;Ville\nUnknown Foundry;Laval\n;Laval\n".encode("cp1252")
+    preview = httpx.post(
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv", "preview": "true"},
+        content=body,
+    )
+    assert preview.status_code == 200 and preview.json()["mapping"] == {
+        "name": "Entreprise",
+        "city": "Ville",
+    }
+    first = httpx.post(
+        f"{base}/registries/simsa-test/uploads", params={"filename": "r.csv"}, content=body
+    ).json()
+    assert first["counts"] == {"matched": 0, "ambiguous": 0, "new": 1, "rejected": 1}
+    assert [r["row"] for r in first["rows"]] == [2, 3] and first["changes"]["added"] == [
+        "unknown foundry"
+    ]
+    again = httpx.post(
+        f"{base}/registries/simsa-test/uploads", params={"filename": "r.csv"}, content=body
+    ).json()
+    assert again["changes"]["unchanged"] == 1 and again["changes"]["previous_upload"] == "00001"
+
+
+def test_bad_uploads_get_clear_errors(server: tuple[str, str]) -> None:
+    base, _ = server
+    wrong = httpx.post(
+        f"{base}/registries/simsa-test/uploads", params={"filename": "r.pdf"}, content=b"x"
+    )
+    assert (
+        wrong.status_code == 400
+        and wrong.json()["code"] == "bad_file"
+        and ".pdf" in wrong.json()["message"]
+    )
+    empty = httpx.post(
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv", "lang": "fr"},
+        content=b"",
+    )
+    assert empty.status_code == 400 and empty.json()["message"].endswith("le fichier est vide")
+    no_name = httpx.post(
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv"},
+        content=b"city\nRegina\n",
+    )
+    assert no_name.status_code == 400 and "no name column" in no_name.json()["message"]
+    bad_name = httpx.post(
+        f"{base}/registries/Bad Name/uploads", params={"filename": "r.csv"}, content=b"name\nA\n"
+    )
+    assert bad_name.status_code == 400 and bad_name.json()["code"] == "bad_query"
+    private = httpx.post(
+        f"{base}/registries/scan-health/uploads", params={"filename": "r.csv"}, content=b"name\nA\n"
+    )
+    assert private.status_code == 404
