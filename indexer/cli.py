@@ -276,10 +276,16 @@ def match(
         str | None,
         typer.Option(
             "--registry",
-            help="Keep this upload as a version of the named registry and report what changed. "
-            "/ Conserver comme version du registre nommé.",
+            help="Keep this upload as a version of the named registry, report what changed, and make "
+            "its records searchable (registry=NAME). / Conserver comme version du registre nommé.",
         ),
     ] = None,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview", help="Only show the guessed column mapping and the first rows. / Aperçu."
+        ),
+    ] = False,
     model: ModelOption = None,
 ) -> None:
     """Match a registry against the member base. / Apparier un registre aux membres."""
@@ -290,6 +296,9 @@ def match(
         mapping = parse_mapping(map_ or [])
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
+    if preview:
+        _preview(file, mapping)
+        return
     with _engine(data_dir, model) as engine:
         registries = Registries(engine.settings.data_dir)
         if registry is not None:
@@ -299,6 +308,10 @@ def match(
         if out is not None:
             report.write(out)
         changes = registries.save(registry, report) if registry is not None else None
+        if registry is not None:
+            from ngen_connect.suppliers import index_registry
+
+            index_registry(engine, registry, file, mapping, progress=_Bar())
     for line in summary(report):
         typer.echo(line)
     if changes is not None:
@@ -314,6 +327,34 @@ def match(
         typer.echo(f"  rejected: {file}, row {row.row}: {row.match.reason}", err=True)
     if rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _preview(file: Path, overrides: dict[str, str]) -> None:
+    from ngen_connect.profiles import FIELDS, guess_mapping
+    from ngen_connect.readers import Row, read_rows
+
+    try:
+        rows = []
+        for item in read_rows(file):
+            if isinstance(item, Row):
+                rows.append(item)
+            if len(rows) == 5:
+                break
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    if not rows:
+        raise _fail(f"{file}: no rows to preview", EXIT_USAGE)
+    mapping = guess_mapping(rows[0].values.keys(), overrides)
+    typer.echo("Column mapping / Correspondance des colonnes:")
+    for field in FIELDS:
+        if field in mapping:
+            typer.echo(f"  {field:<16} <- {mapping[field]}")
+    unmapped = [h for h in rows[0].values if h not in mapping.values()]
+    if unmapped:
+        typer.echo(f"  (kept as extra columns: {', '.join(unmapped)})")
+    for row in rows:
+        shown = ", ".join(f"{k}={v}" for k, v in row.values.items() if v not in (None, ""))
+        typer.echo(f"row {row.number}: {shown}")
 
 
 scan_health = typer.Typer(
@@ -408,7 +449,7 @@ def registry_import(
     """Index a supplier directory as a searchable registry (one record per supplier); suppliers no
     longer listed are removed. / Indexer un répertoire de fournisseurs."""
     from ngen_connect.registry import Registries
-    from ngen_connect.suppliers import read_suppliers
+    from ngen_connect.suppliers import index_registry
 
     try:
         mapping = parse_mapping(map_ or [])
@@ -416,18 +457,11 @@ def registry_import(
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
         Registries.check_name(name)
-        imported = read_suppliers(file, name, mapping)
-        report = engine.index_profiles(imported.profiles, progress=_Bar())
-        kept = {p.id for p in imported.profiles}
-        previous = [
-            r["id"] for r in engine.records().values() if r["attributes"].get("registry") == name
-        ]
-        removed = (
-            engine.delete([i for i in previous if i not in kept]) if set(previous) - kept else []
-        )
+        done = index_registry(engine, name, file, mapping, progress=_Bar())
+    imported, report = done.imported, done.report
     typer.echo(
         f"{name}: {imported.rows} rows -> {len(imported.profiles)} suppliers; {report.added} added, "
-        f"{report.updated} updated, {report.unchanged} unchanged, {len(removed)} removed, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {len(done.removed)} removed, "
         f"{len(imported.rejected)} rows rejected."
     )
     for error in imported.rejected:

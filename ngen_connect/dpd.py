@@ -191,6 +191,7 @@ def company_profile(company: Company) -> Profile:
         "products": len(company.products),
         "dosage_forms": _top(forms, 0, 20),
         "routes": _top(routes, 0, 20),
+        "atc": sorted({a[0] for p in company.products for a in p.atc if a[0]})[:50],
     }
     try:
         attributes["province"] = normalise_province(company.province)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ngen_connect.engine import Engine, Progress
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.language import combine_languages
 from ngen_connect.matching import normalise_name
-from ngen_connect.models import Kind, Profile
+from ngen_connect.models import IndexReport, Kind, Profile
 from ngen_connect.profiles import build_passages, guess_mapping, header_key, normalise_province
 from ngen_connect.readers import Row, read_rows
 from ngen_connect.text import fold
@@ -161,6 +162,34 @@ def _profile(supplier: _Supplier, registry: str, source: str) -> Profile:
         supplier.rows[0],
         tuple(passages),
     )
+
+
+@dataclass
+class RegistryIndexing:
+    imported: SupplierImport
+    report: IndexReport
+    removed: list[str]
+
+
+def index_registry(
+    engine: Engine,
+    name: str,
+    path: Path,
+    overrides: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> RegistryIndexing:
+    """Make a registry file's records searchable (`registry=NAME`), one per supplier; records of
+    that registry missing from the file are removed."""
+    imported = read_suppliers(path, name, overrides)
+    report = engine.index_profiles(imported.profiles, progress=progress)
+    kept = {p.id for p in imported.profiles}
+    stale = [
+        r["id"]
+        for r in engine.records().values()
+        if r["attributes"].get("registry") == name and r["id"] not in kept
+    ]
+    removed = engine.delete(stale) if stale else []
+    return RegistryIndexing(imported, report, removed)
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,23 @@ def test_import_refresh_and_search_from_the_command_line(tmp_path: Path) -> None
         "scan-health", "compare", str(DATA / "dpd_v1"), str(DATA / "dpd_v2"), "--json"
     )
     assert json.loads(compared.stdout)["status_changed"] == [["02000003", "MARKETED", "DORMANT"]]
+
+
+@pytest.mark.model
+def test_a_french_buyer_query_finds_the_quebec_injectable_maker(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    assert (
+        run_cli("scan-health", "import", str(DATA / "dpd_v1"), "--data-dir", data_dir).returncode
+        == 0
+    )
+    found = run_cli(
+        "search",
+        "fabricant de solutions injectables stériles au Québec",
+        "--data-dir",
+        data_dir,
+        "--filter",
+        "registry=scan-health",
+        "--json",
+    )
+    results = json.loads(found.stdout)["results"]
+    assert results[0]["id"] == "dpd-100" and results[0]["province"] == "QC"

@@ -194,3 +194,38 @@ def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path)
     )
     with pytest.raises(QueryError, match="not a registry name"):
         registries.save("SCAN Health!", match_file(second, matcher))
+
+
+def test_match_preview_and_registry_records_become_searchable(tmp_path: Path) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "id,name,description,city\nm1,Usinage Côté ltée,Usinage CNC.,Québec\n", encoding="utf-8"
+    )
+    data_dir = str(tmp_path / "d")
+    assert run_cli("index", str(members), "--data-dir", data_dir, "--model", "fake").returncode == 0
+    registry = tmp_path / "simsa.csv"
+    registry.write_text(
+        "Company,City,Category\nNorth Conveyors,Saskatoon,conveyors\nUsinage Cote,Québec,machining\n",
+        encoding="utf-8",
+    )
+    preview = run_cli("match", str(registry), "--preview")
+    assert preview.returncode == 0 and "name             <- Company" in preview.stdout
+    assert "row 2: Company=North Conveyors" in preview.stdout
+    result = run_cli(
+        "match", str(registry), "--data-dir", data_dir, "--model", "fake", "--registry", "simsa"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Registry 'simsa' (first upload): 2 added" in result.stdout
+    found = run_cli(
+        "search",
+        "conveyors",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--json",
+        "--filter",
+        "registry=simsa",
+    )
+    names = [r["name"] for r in json.loads(found.stdout)["results"]]
+    assert names[0] == "North Conveyors" and len(names) == 2
