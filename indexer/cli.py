@@ -303,7 +303,10 @@ def match(
         registries = Registries(engine.settings.data_dir)
         if registry is not None:
             registries.check_name(registry)
-        matcher = Matcher(members_from_records(engine.records()))
+        matcher = Matcher(
+            members_from_records(engine.records()),
+            capability_similarity=engine.capability_similarity,
+        )
         report = match_file(file, matcher, mapping)
         if out is not None:
             report.write(out)

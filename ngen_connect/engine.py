@@ -373,6 +373,19 @@ class Engine:
         hits = [self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC) for c in ranked]
         return SearchResponse(plan.text, "und", len(hits), hits, {})
 
+    def capability_similarity(
+        self, text: str, ids: Sequence[str], kind: Kind = Kind.ORGANIZATION
+    ) -> list[float]:
+        """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
+        reader = self._open()
+        query = self.embedder.encode_query(text)
+        scores = []
+        for record_id in ids:
+            pids = reader.ranker.catalog.by_record.get(f"{kind.value}:{record_id}", [])
+            vectors = reader.vectors.vectors(np.asarray(pids, dtype=np.int64))
+            scores.append(float((vectors @ query).max()) if len(pids) else 0.0)
+        return scores
+
     def records(self) -> dict[str, dict[str, Any]]:
         """Summaries of every record (id, kind, name, language, attributes), by record key."""
         return self._open().ranker.catalog.records

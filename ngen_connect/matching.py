@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -116,9 +116,13 @@ class Party:
     postal: str = ""
     website: str = ""
     phone: str = ""
+    capabilities: str = ""
 
     @classmethod
     def from_fields(cls, record_id: str, name: str, fields: Mapping[str, Any]) -> Party:
+        text = " ".join(
+            str(fields.get(f) or "") for f in ("description", "description_en", "description_fr")
+        )
         return cls(
             record_id,
             name,
@@ -126,6 +130,7 @@ class Party:
             postal_code(fields.get("postal_code")),
             domain(fields.get("website")),
             phone_number(fields.get("phone")),
+            " ".join(text.split()),
         )
 
 
@@ -154,7 +159,15 @@ class Match:
 class Matcher:
     """Resolves records against a fixed set of member profiles."""
 
-    def __init__(self, members: Sequence[Party], thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        members: Sequence[Party],
+        thresholds: Thresholds | None = None,
+        capability_similarity: Callable[[str, Sequence[str]], Sequence[float]] | None = None,
+    ) -> None:
+        """`capability_similarity(text, member ids)` scores a record's capability text against
+        members' profiles (cosine); it refines the top candidates of records that have such text."""
+        self.capability_similarity = capability_similarity
         self.members = list(members)
         self.thresholds = thresholds or Thresholds()
         self._names = [normalise_name(m.name) for m in self.members]
@@ -233,7 +246,7 @@ class Matcher:
             (self._score(party, name, index) for index in self._block(party, name)),
             key=lambda c: (-c.score, c.id),
         )
-        top = scored[:3]
+        top = self._with_capabilities(party, scored[:3])
         t = self.thresholds
         if not top or top[0].confidence < t.ambiguous:
             return Match(Status.NEW, top[0].confidence if top else 0.0, top)
@@ -241,6 +254,27 @@ class Matcher:
         if top[0].confidence >= t.matched and top[0].score - runner_up >= t.margin:
             return Match(Status.MATCHED, top[0].confidence, top)
         return Match(Status.AMBIGUOUS, top[0].confidence, top)
+
+    def _with_capabilities(self, party: Party, top: list[Candidate]) -> list[Candidate]:
+        """Agreement of capability texts: +0.1 at cosine 1.0, nothing at or below 0.8."""
+        if not (self.capability_similarity and party.capabilities and top):
+            return top
+        cosines = self.capability_similarity(party.capabilities, [c.id for c in top])
+        refined = []
+        for candidate, cosine in zip(top, cosines, strict=True):
+            bonus = 0.1 * max(0.0, (cosine - 0.8) / 0.2)
+            evidence = {**candidate.evidence, "capabilities": cosine >= 0.85}
+            refined.append(
+                Candidate(
+                    candidate.id,
+                    candidate.name,
+                    round(min(1.0, candidate.confidence + bonus), 4),
+                    candidate.name_similarity,
+                    evidence,
+                    candidate.score + bonus,
+                )
+            )
+        return sorted(refined, key=lambda c: (-c.score, c.id))
 
     def match_all(self, parties: Iterable[Party]) -> list[Match]:
         return [self.match(party) for party in parties]

@@ -229,3 +229,40 @@ def test_match_preview_and_registry_records_become_searchable(tmp_path: Path) ->
     )
     names = [r["name"] for r in json.loads(found.stdout)["results"]]
     assert names[0] == "North Conveyors" and len(names) == 2
+
+
+def test_capability_text_settles_a_tie_between_namesakes() -> None:
+    def similarity(text: str, ids: list[str]) -> list[float]:
+        return [0.97 if member == "m3" else 0.7 for member in ids]
+
+    tie = Party.from_fields(
+        "r", "Northern Welding", {"description": "Robotic welding of truck frames"}
+    )
+    assert Matcher(MEMBERS).match(tie).status is Status.AMBIGUOUS
+    settled = Matcher(MEMBERS, capability_similarity=similarity).match(tie)
+    assert settled.status is Status.MATCHED and settled.best is not None and settled.best.id == "m3"
+    assert settled.best.evidence["capabilities"] is True
+    nameless_text = Party.from_fields("r2", "Northern Welding", {})
+    assert (
+        Matcher(MEMBERS, capability_similarity=similarity).match(nameless_text).status
+        is Status.AMBIGUOUS
+    )
+
+
+@pytest.mark.model
+def test_engine_capability_similarity_uses_the_real_model(tmp_path: Path) -> None:
+    from ngen_connect import Engine, load_settings
+
+    members = tmp_path / "m.csv"
+    members.write_text(
+        "id,name,description\nw,Northern Welding Corp.,Robotic welding of steel truck frames.\n"
+        "b,Northern Welding Ltd.,Bakery producing frozen bread.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(load_settings(data_dir=tmp_path / "d"))
+    engine.index_files([members])
+    welding, bakery, missing = engine.capability_similarity(
+        "soudage robotisé de châssis", ["w", "b", "zzz"]
+    )
+    assert welding > bakery and missing == 0.0
+    engine.close()

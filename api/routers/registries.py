@@ -1,4 +1,5 @@
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,7 +107,13 @@ async def upload(
                 )
             )
         with service.lock:
-            matcher = Matcher(members_from_records(service.engine.records()))
+            members = members_from_records(service.engine.records())
+
+        def similarity(text: str, ids: Sequence[str]) -> list[float]:
+            with service.lock:  # the model and the index are shared with searches
+                return service.engine.capability_similarity(text, ids)
+
+        matcher = Matcher(members, capability_similarity=similarity)
         report = match_file(path, matcher, overrides)
         report.file = filename
         changes = Registries(service.engine.settings.data_dir).save(name, report)
