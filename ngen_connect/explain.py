@@ -81,6 +81,9 @@ def why(
             boosts["keyword"] = round(weights.keyword * candidate.keyword, 4)
         if candidate.name:
             boosts["name"] = round(weights.name * candidate.name, 4)
+        if candidate.place:
+            boosts["place"] = round(candidate.place, 4)
+            parts.append(f"in {plan.province}, the province the query names")
     sentence = "Matched by " + "; ".join(parts) + "."
     return {"legs": legs, "boosts": boosts, "ranking": ranking.value}, sentence
 

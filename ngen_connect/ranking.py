@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process, utils
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.keywords import KeywordIndex
+from ngen_connect.profiles import PROVINCES
 from ngen_connect.store import Store
 from ngen_connect.text import analyse, fold
 from ngen_connect.vectors import Ids, VectorIndex
@@ -56,6 +57,8 @@ class Weights:
     keyword: float = 0.04
     name: float = 0.3
     name_threshold: float = 88.0
+    #: added to records in the province a query names
+    place: float = 0.03
 
 
 @dataclass
@@ -73,6 +76,7 @@ class Candidate:
     keyword_passage: int | None = None
     keyword_terms: set[str] = field(default_factory=set)
     name: float = 0.0
+    place: float = 0.0
     score: float = 0.0
 
 
@@ -84,6 +88,8 @@ class QueryPlan:
     terms: set[str]
     expansions: list[Expansion]
     expansion_terms: set[str]
+    #: a province the query names ("… au Québec", "Saskatchewan suppliers"): records there get a boost
+    province: str | None = None
 
 
 def name_key(name: str) -> str:
@@ -101,7 +107,19 @@ def plan_query(text: str, language: str, vector: Vectors, glossary: Glossary) ->
             extra.update(analyse(term, "en"))
         for term in expansion.group.fr:
             extra.update(analyse(term, "fr"))
-    return QueryPlan(text, language, vector, terms, expansions, extra - terms)
+    return QueryPlan(text, language, vector, terms, expansions, extra - terms, named_province(text))
+
+
+def named_province(text: str) -> str | None:
+    """The one province or territory a query names in full (English or French), if any."""
+    folded = " " + re.sub(r"[^a-z]+", " ", fold(text)) + " "
+    found = {
+        code
+        for code, names in PROVINCES.items()
+        for name in names
+        if len(name) > 4 and f" {name} " in folded
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 class Ranker:
@@ -142,6 +160,11 @@ class Ranker:
             gap = self._language_gap(plan, candidates.values())
             for candidate in candidates.values():
                 self._settle(plan, candidate, gap)
+        if ranking is Ranking.HYBRID and plan.province:
+            for candidate in candidates.values():
+                record = self.catalog.records.get(candidate.key)
+                if record and record["attributes"].get("province") == plan.province:
+                    candidate.place = self.weights.place
         for candidate in candidates.values():
             candidate.score = self._fuse(candidate, ranking)
         ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
@@ -155,7 +178,7 @@ class Ranker:
         if ranking is Ranking.KEYWORD:
             return c.keyword
         w = self.weights
-        return c.semantic + c.cross_language + w.keyword * c.keyword + w.name * c.name
+        return c.semantic + c.cross_language + w.keyword * c.keyword + w.name * c.name + c.place
 
     @staticmethod
     def _other_language(plan: QueryPlan, language: str) -> bool:

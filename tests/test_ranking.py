@@ -183,3 +183,11 @@ def test_french_analysis_handles_elision_accents_and_stems() -> None:
 )
 def test_short_queries_get_a_language(query: str, language: str) -> None:
     assert detect_query_language(query) == language
+
+
+def test_a_province_named_in_the_query_lifts_records_there(engine: Engine) -> None:
+    plain = {h.id: h for h in engine.search("plastic parts", limit=6).results}
+    placed = {h.id: h for h in engine.search("plastic parts in Saskatchewan", limit=6).results}
+    assert placed["m1"].why["boosts"]["place"] == 0.03 and "place" not in plain["m1"].why["boosts"]
+    assert "in SK, the province the query names" in placed["m1"].explanation
+    assert all("place" not in h.why["boosts"] for k, h in placed.items() if k != "m1")
