@@ -548,36 +548,18 @@ def registry_needs(
             place = hit.attributes.get("province") or hit.attributes.get("region") or ""
             typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
     if out is not None:
-        _write_rows(out, rows)
+        from ngen_connect.export import write_table
+
+        columns = list(rows[0]) if rows else ["row", "need"]
+        try:
+            write_table(out, columns, rows, sheet="Needs", about={"registry": name})
+        except NgenConnectError as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
         typer.echo(f"\nWrote {len(rows)} rows to {out}.")
     for error in rejected:
         typer.echo(f"  rejected: {error}", err=True)
     if rejected:
         raise typer.Exit(EXIT_REJECTED)
-
-
-def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    suffix = path.suffix.lower()
-    columns = list(rows[0]) if rows else ["row", "need"]
-    if suffix == ".json":
-        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        import csv
-
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-    elif suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        book.active.append(columns)
-        for row in rows:
-            book.active.append([row[c] for c in columns])
-        book.save(path)
-    else:
-        raise _fail(f"write .csv, .xlsx or .json, not '{suffix}'", EXIT_USAGE)
 
 
 @app.command()

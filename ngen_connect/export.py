@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,32 +72,63 @@ def result_rows(response: SearchResponse, start_rank: int = 1) -> list[dict[str,
     return rows
 
 
-def write_results(path: Path, response: SearchResponse) -> int:
-    """Write the results to `path` (.csv or .xlsx); returns the number of rows."""
+def write_table(
+    path: Path,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    sheet: str = "Results",
+    about: Mapping[str, Any] | None = None,
+    formats: Sequence[str] = (".csv", ".xlsx", ".json"),
+) -> None:
+    """Rows as CSV (UTF-8 with BOM, for spreadsheets), XLSX (with an `about` sheet) or JSON
+    (`{**about, "rows": [...]}`), chosen by the file's extension."""
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if suffix not in formats:
         raise QueryError(
-            f"Export to {', '.join(FORMATS)}, not '{suffix or path.name}'. / Format d'export non pris en charge."
+            f"Write {', '.join(formats)}, not '{suffix or path.name}'. / Format de fichier non pris en charge."
         )
-    rows = result_rows(response)
-    if suffix == ".csv":
+    if suffix == ".json":
+        body = {**(about or {}), "rows": [dict(row) for row in rows]}
+        path.write_text(
+            json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+    elif suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer = csv.DictWriter(handle, fieldnames=list(columns))
             writer.writeheader()
             writer.writerows(rows)
     else:
         from openpyxl import Workbook
 
         book = Workbook()
-        sheet = book.active
-        sheet.title = "Results"
-        sheet.append(list(COLUMNS))
+        table = book.active
+        table.title = sheet
+        table.append(list(columns))
         for row in rows:
-            sheet.append([row[c] for c in COLUMNS])
-        sheet.freeze_panes = "A2"
-        query = book.create_sheet("Query")
-        query.append(["query", response.query])
-        query.append(["detected_language", response.detected_language])
-        query.append(["total", response.total])
+            table.append([row.get(c, "") for c in columns])
+        table.freeze_panes = "A2"
+        if about:
+            details = book.create_sheet("About")
+            for key, value in about.items():
+                details.append(
+                    [
+                        key,
+                        json.dumps(value, ensure_ascii=False)
+                        if isinstance(value, dict | list)
+                        else value,
+                    ]
+                )
         book.save(path)
+
+
+def write_results(path: Path, response: SearchResponse) -> int:
+    """Write the results to `path` (.csv or .xlsx); returns the number of rows."""
+    rows = result_rows(response)
+    about = {
+        "query": response.query,
+        "detected_language": response.detected_language,
+        "total": response.total,
+    }
+    write_table(path, COLUMNS, rows, about=about, formats=FORMATS)
     return len(rows)

@@ -3,7 +3,6 @@ row appears exactly once: matched, ambiguous (with candidates), new, or rejected
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -15,6 +14,7 @@ from typing import Any
 
 from ngen_connect.datadir import now
 from ngen_connect.errors import InputFileError, QueryError, RowError
+from ngen_connect.export import write_table
 from ngen_connect.matching import Match, Matcher, Party, Status, normalise_name
 from ngen_connect.profiles import guess_mapping
 from ngen_connect.readers import Row, read_rows
@@ -80,37 +80,11 @@ class MatchReport:
         return {status.value: counted.get(status.value, 0) for status in Status}
 
     def write(self, path: Path) -> None:
-        suffix = path.suffix.lower()
-        if suffix not in REPORT_FORMATS:
-            raise QueryError(
-                f"Write the report as {', '.join(REPORT_FORMATS)}, not '{suffix or path.name}'. "
-                "/ Format de rapport non pris en charge."
-            )
+        about = {"file": self.file, "mapping": self.mapping, "counts": self.counts()}
         rows = [r.to_dict() for r in self.rows]
-        if suffix == ".json":
-            body = {
-                "file": self.file,
-                "mapping": self.mapping,
-                "counts": self.counts(),
-                "rows": rows,
-            }
-            path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        elif suffix == ".csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS)
-                writer.writeheader()
-                writer.writerows(rows)
-        else:
-            from openpyxl import Workbook
-
-            book = Workbook()
-            sheet = book.active
-            sheet.title = "Match report"
-            sheet.append(list(REPORT_COLUMNS))
-            for row in rows:
-                sheet.append([row[c] for c in REPORT_COLUMNS])
-            sheet.freeze_panes = "A2"
-            book.save(path)
+        write_table(
+            path, REPORT_COLUMNS, rows, sheet="Match report", about=about, formats=REPORT_FORMATS
+        )
 
 
 def members_from_records(records: Mapping[str, Mapping[str, Any]]) -> list[Party]:

@@ -154,7 +154,7 @@ def test_export_csv_and_xlsx(engine: Engine, tmp_path: Path) -> None:
     write_results(tmp_path / "r.xlsx", response)
     sheet = load_workbook(tmp_path / "r.xlsx").active
     assert sheet.cell(1, 4).value == "name" and sheet.cell(2, 2).value == "m2"
-    with pytest.raises(QueryError, match="Export to"):
+    with pytest.raises(QueryError, match=r"Write \.csv, \.xlsx, not '\.pdf'"):
         write_results(tmp_path / "r.pdf", response)
 
 

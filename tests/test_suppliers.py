@@ -66,7 +66,7 @@ def test_import_and_needs_from_the_command_line(directory: Path, tmp_path: Path)
         str(out),
     )
     assert result.returncode == 0, result.stderr
-    rows = json.loads(out.read_text())
+    rows = json.loads(out.read_text())["rows"]
     assert [r["row"] for r in rows] == [2, 2, 2, 3, 3, 3]
     assert all(r["id"].startswith("simsa-") for r in rows)
     again = run_cli(
