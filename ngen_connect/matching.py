@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ngen_connect.text import fold
 
@@ -183,6 +183,10 @@ class Matcher:
                     self._by_value[(kind, value)].append(index)
         limit = max(50, int(len(self.members) * _COMMON_TOKEN_SHARE))
         self._common = {token for token, found in self._by_token.items() if len(found) > limit}
+        self._tokens_by_letter: dict[str, list[str]] = defaultdict(list)
+        for token in self._by_token:
+            if token not in self._common:
+                self._tokens_by_letter[token[:1]].append(token)
 
     def _block(self, party: Party, name: str) -> set[int]:
         """Candidate members: a shared uncommon name token (or a close one), or the same domain,
@@ -194,19 +198,41 @@ class Matcher:
         if not found and name:
             # A misspelled distinctive token: compare against tokens of the same first letter.
             for token in set(name.split()):
-                for other, members in self._by_token.items():
-                    if (
-                        other[:1] == token[:1]
-                        and other not in self._common
-                        and fuzz.ratio(token, other) >= 85
-                    ):
-                        found.update(members)
+                candidates = self._tokens_by_letter.get(token[:1], [])
+                for other, _, _ in process.extract(
+                    token, candidates, scorer=fuzz.ratio, score_cutoff=85, limit=None
+                ):
+                    found.update(self._by_token[other])
         for kind in ("postal", "website", "phone"):
             value = getattr(party, kind)
             if value:
                 found.update(self._by_value.get((kind, value), ()))
         found.update(self._by_value.get(("prefix", _prefix(name)), ()))
         return found
+
+    def _shortlist(self, party: Party, name: str, size: int = 15) -> set[int]:
+        """The blocked members worth a full score: the closest names by two scorers (run in C over
+        the whole block), plus any member sharing a website, postal code or phone."""
+        block = self._block(party, name)
+        if len(block) <= size:
+            return block
+        names = {index: self._names[index] for index in block}
+        squashed = {index: value.replace(" ", "") for index, value in names.items()}
+        keep = {
+            index
+            for _, _, index in process.extract(name, names, scorer=fuzz.token_set_ratio, limit=size)
+        }
+        keep |= {
+            index
+            for _, _, index in process.extract(
+                name.replace(" ", ""), squashed, scorer=fuzz.ratio, limit=size
+            )
+        }
+        for kind in ("postal", "website", "phone"):
+            value = getattr(party, kind)
+            if value:
+                keep.update(i for i in self._by_value.get((kind, value), ()) if i in block)
+        return keep
 
     def _score(self, party: Party, name: str, index: int) -> Candidate:
         member, member_name = self.members[index], self._names[index]
@@ -243,7 +269,7 @@ class Matcher:
                 reason="the name is empty once legal forms and punctuation are removed",
             )
         scored = sorted(
-            (self._score(party, name, index) for index in self._block(party, name)),
+            (self._score(party, name, index) for index in self._shortlist(party, name)),
             key=lambda c: (-c.score, c.id),
         )
         top = self._with_capabilities(party, scored[:3])
