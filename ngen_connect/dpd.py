@@ -17,9 +17,8 @@ from pathlib import Path
 
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.language import BILINGUAL
-from ngen_connect.models import Kind, Passage, Profile
-from ngen_connect.passages import split_passages
-from ngen_connect.profiles import normalise_province
+from ngen_connect.models import Kind, Profile
+from ngen_connect.profiles import build_passages, normalise_province
 
 REGISTRY = "scan-health"
 FILES = ("comp", "drug", "form", "route", "ther", "status")
@@ -199,12 +198,7 @@ def company_profile(company: Company) -> Profile:
     except ValueError:
         attributes["country"] = company.country.title()
     texts = {"en": english, "fr": french}
-    passages = [
-        Passage(i, chunk, lang)
-        for i, (lang, chunk) in enumerate(
-            (lang, chunk) for lang, text in texts.items() for chunk in split_passages(text)
-        )
-    ]
+    passages = build_passages(texts)
     return Profile(
         f"dpd-{company.code}",
         Kind.ORGANIZATION,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,15 +15,10 @@ from ngen_connect.language import UNDETERMINED, combine_languages, detect_langua
 from ngen_connect.models import Kind, Passage, Profile
 from ngen_connect.passages import split_passages
 from ngen_connect.readers import Row
+from ngen_connect.text import fold
 
 MAX_NAME_CHARS = 300
 MAX_TEXT_CHARS = 20_000
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed: 'Capacités' -> 'capacites'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def header_key(header: str) -> str:

@@ -28,6 +28,7 @@ OffsetParam = Annotated[int, Query(ge=0)]
 
 def _search(
     service: ServiceDep,
+    hidden: set[str],
     query: str,
     kinds: list[Kind] | None,
     filters: Filters,
@@ -37,7 +38,12 @@ def _search(
 ) -> CoreResponse:
     with service.lock:
         return service.engine.search(
-            query, kinds=kinds, filters=filters, limit=limit, offset=offset, ui_language=language
+            query,
+            kinds=kinds,
+            filters=filters.hiding(hidden),  # private registries the caller cannot read stay out
+            limit=limit,
+            offset=offset,
+            ui_language=language,
         )
 
 
@@ -53,7 +59,7 @@ def search_get(
     offset: OffsetParam = 0,
 ) -> dict[str, Any]:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
-    return _search(service, q, kind, filters.hiding(hidden), limit, offset, language).to_dict()
+    return _search(service, hidden, q, kind, filters, limit, offset, language).to_dict()
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
@@ -61,9 +67,9 @@ def search_post(
     hidden: HiddenDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
 ) -> dict[str, Any]:
     """The same search with a JSON body."""
-    filters = Filters.parse(body.filters).hiding(hidden)
+    filters = Filters.parse(body.filters)
     return _search(
-        service, body.query, body.kinds, filters, body.limit, body.offset, language
+        service, hidden, body.query, body.kinds, filters, body.limit, body.offset, language
     ).to_dict()
 
 
@@ -82,7 +88,7 @@ def export(
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """A page of results as a CSV or XLSX file, with the explanation columns."""
-    response = _search(service, q, kind, filters.hiding(hidden), limit, offset, language)
+    response = _search(service, hidden, q, kind, filters, limit, offset, language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
 from ngen_connect.embedding.base import Embedder, Vectors, normalise
+from ngen_connect.text import fold
 
 _WORD = re.compile(r"\w+")
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _bucket(token: str, dim: int) -> int:
@@ -34,7 +29,7 @@ class FakeEmbedder(Embedder):
     def _encode(self, texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in _WORD.findall(_fold(text)):
+            for word in _WORD.findall(fold(text)):
                 out[row, _bucket(word, self.dim)] += 1.0
                 padded = f"#{word}#"
                 for i in range(len(padded) - 2):
