@@ -53,9 +53,7 @@ class Manifest:
             ) from exc
 
     def write(self, folder: Path) -> None:
-        tmp = folder / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, folder / MANIFEST)
+        write_atomic(folder / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
 
     def check_compatible(self, model_id: str, dim: int, where: Path) -> None:
         if self.schema_version != SCHEMA_VERSION:
@@ -69,6 +67,13 @@ class Manifest:
                 f"but this process uses '{model_id}' ({dim} dimensions). Use --model {self.model} "
                 "(or NGEN_CONNECT_MODEL), or rebuild with: ngen-connect index --rebuild FILE..."
             )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so readers see the old content or the new, never half of it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def now() -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.datadir import now
+from ngen_connect.datadir import now, write_atomic
 from ngen_connect.errors import InputFileError, QueryError, RowError
 from ngen_connect.export import write_table
 from ngen_connect.matching import Match, Matcher, Party, Status, normalise_name
@@ -242,9 +242,9 @@ class Registries:
                 for row in report.rows
             ],
         }
-        tmp = folder / f".{number:05d}.tmp"
-        tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(folder / f"{number:05d}.json")
+        write_atomic(
+            folder / f"{number:05d}.json", json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+        )
         return changes
 
 
@@ -265,9 +265,7 @@ class Access:
 
     def _save(self, rules: dict[str, list[str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rules, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(self.path)
+        write_atomic(self.path, json.dumps(rules, indent=2, sort_keys=True) + "\n")
 
     @staticmethod
     def _hash(key: str) -> str:
