@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ from ngen_connect.errors import (
     InputFileError,
     QueryError,
     RecordNotFoundError,
+    RowError,
 )
 from ngen_connect.export import write_results
 from ngen_connect.filters import Filters
@@ -107,14 +108,29 @@ def _print_report(report: IndexReport, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
+    merged = f", {report.merged} merged into another row's record" if report.merged else ""
     typer.echo(
-        f"Read {report.read} rows: {report.added} added, {report.updated} re-embedded, "
-        f"{report.metadata_only} updated without re-embedding, {report.unchanged} unchanged, "
-        f"{len({(e.file, e.row) for e in report.rejected})} rejected. "
+        f"Read {report.read} rows: {report.added} added, "
+        f"{report.updated + report.metadata_only} updated ({report.updated} re-embedded), "
+        f"{report.unchanged} unchanged{merged}; {len(report.warnings)} warnings, "
+        f"{report.rejected_rows} rejected. "
         f"{report.passages_embedded} passages embedded in {report.seconds:.1f} s."
     )
-    for error in report.rejected:
-        typer.echo(f"  rejected: {error}", err=True)
+    _print_problems(report.warnings, report.rejected)
+
+
+def _print_problems(
+    warnings: Sequence[RowError], rejected: Sequence[RowError], shown: int = 50
+) -> None:
+    """Warnings and rejections on stderr, each with file, row and column; long lists cut short."""
+    for label, errors in (("warning", warnings), ("rejected", rejected)):
+        for error in errors[:shown]:
+            typer.echo(f"  {label}: {error}", err=True)
+        if len(errors) > shown:
+            typer.echo(
+                f"  ... and {len(errors) - shown} more {label} lines (--json lists them all)",
+                err=True,
+            )
 
 
 @app.command()
@@ -123,7 +139,16 @@ def index(
         list[Path], typer.Argument(help="CSV, JSON Lines, JSON or XLSX files. / Fichiers.")
     ],
     data_dir: DataDirOption = None,
-    kind: KindOption = Kind.ORGANIZATION,
+    kind: Annotated[
+        list[Kind] | None,
+        typer.Option(
+            "--kind",
+            help="Record kind: once for every file, or once per file in order; by default each "
+            "file's kind is read from its columns. / Type de fiche : une fois pour tous les "
+            "fichiers ou une fois par fichier; sinon déduit des colonnes.",
+            case_sensitive=False,
+        ),
+    ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option(
@@ -287,6 +312,9 @@ def match(
         ),
     ] = False,
     model: ModelOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON. / Résumé en JSON.")
+    ] = False,
 ) -> None:
     """Match a registry against the member base. / Apparier un registre aux membres."""
     from ngen_connect.matching import Matcher
@@ -315,25 +343,36 @@ def match(
             from ngen_connect.suppliers import index_registry
 
             index_registry(engine, registry, file, mapping, progress=_Bar())
-    for line in summary(report):
-        typer.echo(line)
-    if changes is not None:
-        since = f"since upload {changes.previous}" if changes.previous else "first upload"
-        typer.echo(
-            f"Registry '{registry}' ({since}): {len(changes.added)} added, {len(changes.removed)} removed, "
-            f"{len(changes.changed)} changed, {changes.unchanged} unchanged."
-        )
-    if out is not None:
-        typer.echo(f"Report: {out}")
-    rejected = [r for r in report.rows if r.match.status.value == "rejected"]
-    for row in rejected:
-        typer.echo(f"  rejected: {file}, row {row.row}: {row.match.reason}", err=True)
-    if rejected:
+    if as_json:
+        body = {
+            "file": str(file),
+            "mapping": report.mapping,
+            "counts": report.counts(),
+            "registry": registry,
+            "registry_changes": changes.to_dict() if changes is not None else None,
+            "report": str(out) if out is not None else None,
+            "warnings": [vars(w) for w in report.warnings],
+            "rejected": [vars(e) for e in report.rejected],
+        }
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        for line in summary(report):
+            typer.echo(line)
+        if changes is not None:
+            since = f"since upload {changes.previous}" if changes.previous else "first upload"
+            typer.echo(
+                f"Registry '{registry}' ({since}): {len(changes.added)} added, {len(changes.removed)} removed, "
+                f"{len(changes.changed)} changed, {changes.unchanged} unchanged."
+            )
+        if out is not None:
+            typer.echo(f"Report: {out}")
+        _print_problems(report.warnings, report.rejected)
+    if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
 
 def _preview(file: Path, overrides: dict[str, str]) -> None:
-    from ngen_connect.profiles import FIELDS, guess_mapping
+    from ngen_connect.profiles import FIELDS, FileColumns
     from ngen_connect.readers import Row, read_rows
 
     try:
@@ -347,12 +386,17 @@ def _preview(file: Path, overrides: dict[str, str]) -> None:
         raise _fail(str(exc), EXIT_USAGE) from None
     if not rows:
         raise _fail(f"{file}: no rows to preview", EXIT_USAGE)
-    mapping = guess_mapping(rows[0].values.keys(), overrides)
+    columns = FileColumns.of(list(rows[0].values), overrides)
+    mapping = columns.mapping
     typer.echo("Column mapping / Correspondance des colonnes:")
     for field in FIELDS:
         if field in mapping:
             typer.echo(f"  {field:<16} <- {mapping[field]}")
-    unmapped = [h for h in rows[0].values if h not in mapping.values()]
+    for header, language in columns.texts:
+        if header not in mapping.values():
+            typer.echo(f"  {'text (' + language + ')':<16} <- {header}")
+    read = set(mapping.values()) | {header for header, _ in columns.texts}
+    unmapped = [h for h in rows[0].values if h not in read]
     if unmapped:
         typer.echo(f"  (kept as extra columns: {', '.join(unmapped)})")
     for row in rows:
@@ -525,7 +569,7 @@ def registry_needs(
     model: ModelOption = None,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.profiles import normalise_province
+    from ngen_connect.places import normalise_province
     from ngen_connect.suppliers import needs_rows, prefer, read_needs
 
     try:

@@ -18,7 +18,8 @@ from pathlib import Path
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.language import BILINGUAL
 from ngen_connect.models import Kind, Profile
-from ngen_connect.profiles import build_passages, normalise_province
+from ngen_connect.places import normalise_place
+from ngen_connect.profiles import build_passages
 
 REGISTRY = "scan-health"
 FILES = ("comp", "drug", "form", "route", "ther", "status")
@@ -183,7 +184,6 @@ def company_profile(company: Company) -> Profile:
     attributes: dict[str, object] = {
         "registry": REGISTRY,
         "city": company.city,
-        "postal_code": company.postal_code,
         "licences": ["Health Canada DIN holder"],
         "dpd_company_code": company.code,
         "product_status": dict(statuses),
@@ -192,11 +192,9 @@ def company_profile(company: Company) -> Profile:
         "routes": _top(routes, 0, 20),
         "atc": sorted({a[0] for p in company.products for a in p.atc if a[0]})[:50],
     }
-    try:
-        attributes["province"] = normalise_province(company.province)
-        attributes["country"] = "CA"
-    except ValueError:
-        attributes["country"] = company.country.title()
+    attributes.update(
+        normalise_place(company.province, company.country, company.postal_code).attributes()
+    )
     texts = {"en": english, "fr": french}
     passages = build_passages(texts)
     return Profile(

@@ -23,7 +23,7 @@ from ngen_connect.keywords import KeywordIndex
 from ngen_connect.language import detect_query_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
 from ngen_connect.passages import split_sentences
-from ngen_connect.profiles import content_hashes, read_profiles
+from ngen_connect.profiles import content_hashes, merge_profiles, read_profiles
 from ngen_connect.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.readers import read_rows
 from ngen_connect.settings import Settings
@@ -144,42 +144,60 @@ class Engine:
     def read_files(
         self,
         paths: Sequence[Path],
-        kind: Kind,
+        kind: Kind | Sequence[Kind | None] | None,
         mapping: Mapping[str, str] | None,
         report: IndexReport,
     ) -> list[Profile]:
-        """Validate every row of every file; bad rows and duplicate ids go to the report."""
-        profiles: list[Profile] = []
+        """Read every row of every file; rejected rows and warnings go to the report.
+
+        `kind` is one kind for every file, one per file, or None to infer each file's kind from
+        its columns. Rows without an id column that name the same organisation at the same
+        place (a directory listing a company once per category) become one record.
+        """
+        kinds = _kinds_per_file(kind, len(paths))
+        profiles: dict[str, Profile] = {}
         first_seen: dict[str, tuple[str, int | None]] = {}
-        rejected_rows: set[tuple[str, int | None]] = set()
-        for path in paths:
-            for item in read_profiles(str(path), read_rows(path), kind, mapping):
-                if isinstance(item, RowError):
-                    report.rejected.append(item)
-                    rejected_rows.add((item.file, item.row))
+        for path, file_kind in zip(paths, kinds, strict=True):
+            for parsed in read_profiles(str(path), read_rows(path), file_kind, mapping):
+                report.read += 1
+                report.warnings.extend(parsed.warnings)
+                profile = parsed.profile
+                if profile is None:
+                    report.rejected.extend(parsed.errors)
                     continue
-                if item.key in first_seen:
-                    file, row = first_seen[item.key]
-                    report.rejected.append(
+                if profile.key not in first_seen:
+                    first_seen[profile.key] = (str(path), profile.source_row)
+                    profiles[profile.key] = profile
+                    continue
+                file, row = first_seen[profile.key]
+                if parsed.generated_id:
+                    profiles[profile.key] = merge_profiles(profiles[profile.key], profile)
+                    report.merged += 1
+                    report.warnings.append(
                         RowError(
                             str(path),
-                            item.source_row,
-                            "id",
-                            f"duplicate id '{item.id}' (first seen in {file}, row {row})",
+                            profile.source_row,
+                            None,
+                            f"same name and place as {file}, row {row} (the file has no id column): "
+                            "merged into that record",
                         )
                     )
-                    rejected_rows.add((str(path), item.source_row))
                     continue
-                first_seen[item.key] = (str(path), item.source_row)
-                profiles.append(item)
-        report.read = len(profiles) + len(rejected_rows)
-        return profiles
+                report.rejected.append(
+                    RowError(
+                        str(path),
+                        profile.source_row,
+                        "id",
+                        f"duplicate id '{profile.id}': already used by {file}, row {row}",
+                    )
+                )
+        return list(profiles.values())
 
     def index_files(
         self,
         paths: Sequence[Path],
         *,
-        kind: Kind = Kind.ORGANIZATION,
+        kind: Kind | Sequence[Kind | None] | None = None,
         mapping: Mapping[str, str] | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
@@ -476,6 +494,20 @@ def _check_page(limit: int, offset: int) -> None:
         raise QueryError(
             f"offset must be 0 or more, got {offset}. / Le décalage doit être positif."
         )
+
+
+def _kinds_per_file(kind: Kind | Sequence[Kind | None] | None, files: int) -> list[Kind | None]:
+    if kind is None or isinstance(kind, Kind):
+        return [kind] * files
+    kinds = list(kind)
+    if len(kinds) == 1:
+        return kinds * files
+    if len(kinds) != files:
+        raise QueryError(
+            f"{len(kinds)} kinds for {files} files: give one --kind for all files or one per file. "
+            f"/ Donnez un --kind pour tous les fichiers ou un par fichier."
+        )
+    return kinds
 
 
 def _classify(

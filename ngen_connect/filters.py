@@ -11,7 +11,7 @@ from typing import Any
 from ngen_connect.errors import QueryError
 from ngen_connect.language import BILINGUAL
 from ngen_connect.naics import naics_title
-from ngen_connect.profiles import normalise_province
+from ngen_connect.places import normalise_province
 from ngen_connect.text import fold
 
 FILTER_KEYS = (

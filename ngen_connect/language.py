@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -14,25 +15,41 @@ _PRODUCT_LANGUAGES = ("en", "fr")
 # A product language this probable wins over a more probable third language: short French
 # capability text is often scored as Catalan or Italian, short English as Dutch.
 _PREFERENCE_FLOOR = 0.2
+_MIN_LETTERS = 20
+_FRENCH_LETTERS = frozenset("éèêëàâîïôûùçœ")
+_FRENCH_ELISION = re.compile(r"\b(?:l|d|qu|j|n|s)['’][a-zàâéèêîôû]")
 
 _lock = threading.Lock()
 
 
 def detect_language(text: str) -> str:
-    """Return an ISO 639-1 code ("en", "fr", ...) or "und" when the text has no letters to go on."""
+    """ "en", "fr" or "und" for a profile's text: the product reads only its two languages.
+
+    Words that belong to one language's stop words or glossary vote first, so short and list-like
+    texts ("Supplier categories: pumps.") are read by their words, not by character statistics
+    that call them Afrikaans or Romanian; langdetect's English and French odds decide a tie, and a
+    text that is neither (or too little to tell) is "und".
+    """
     if not any(c.isalpha() for c in text):
         return UNDETERMINED
+    votes = _vocabulary_votes(text)
+    margin = votes["en"] - votes["fr"]
+    count = len(text.split())
+    if abs(margin) >= 2 or (abs(margin) == 1 and 2 <= count <= 5):
+        return "en" if margin > 0 else "fr"
+    if count < 2 or sum(c.isalpha() for c in text) < _MIN_LETTERS:
+        return UNDETERMINED  # a word or two: too little to tell
     with _lock:  # langdetect's seeded factory is shared state
         DetectorFactory.seed = 0
         try:
             candidates = detect_langs(text)
         except LangDetectException:
             return UNDETERMINED
-    preferred = [
-        c for c in candidates if c.lang in _PRODUCT_LANGUAGES and c.prob >= _PREFERENCE_FLOOR
-    ]
-    best = max(preferred or candidates, key=lambda c: c.prob)
-    return str(best.lang)
+    odds = {c.lang: c.prob for c in candidates if c.lang in _PRODUCT_LANGUAGES}
+    if margin:
+        odds["en" if margin > 0 else "fr"] = odds.get("en" if margin > 0 else "fr", 0.0) + 0.1
+    best = max(odds, key=lambda lang: odds[lang], default=None)
+    return best if best is not None and odds[best] >= _PREFERENCE_FLOOR else UNDETERMINED
 
 
 def detect_query_language(text: str) -> str:
@@ -73,17 +90,19 @@ def combine_languages(weighted: list[tuple[str, int]], min_share: float = 0.15) 
 
 
 def _vocabulary_votes(text: str) -> dict[str, int]:
-    from ngen_connect.text import STOP_EN, STOP_FR, fold, words
+    from ngen_connect.text import STOP_EN, STOP_FR, words
 
     english, french = _vocabularies()
     votes = {"en": 0, "fr": 0}
-    has_accent = fold(text) != text.casefold()
+    has_accent = any(c in _FRENCH_LETTERS for c in text.casefold())
     for word in words(text):
         in_en = word in STOP_EN or word in english
         in_fr = word in STOP_FR or word in french
         if in_en != in_fr:
             votes["en" if in_en else "fr"] += 1
     if has_accent:
+        votes["fr"] += 1
+    if _FRENCH_ELISION.search(text.casefold()):
         votes["fr"] += 1
     return votes
 

@@ -112,7 +112,11 @@ class IndexReport:
     updated: int = 0
     metadata_only: int = 0
     unchanged: int = 0
+    #: rows that named an organisation already read (same name and place, no id) and were merged
+    merged: int = 0
     rejected: list[RowError] = field(default_factory=list)
+    #: odd values on rows that were kept (an unknown province, a malformed code...)
+    warnings: list[RowError] = field(default_factory=list)
     passages_embedded: int = 0
     seconds: float = 0.0
     version: str | None = None
@@ -120,6 +124,14 @@ class IndexReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.metadata_only)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(e.file, e.row) for e in self.rejected})
+
+    @property
+    def warned_rows(self) -> int:
+        return len({(e.file, e.row) for e in self.warnings})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +141,17 @@ class IndexReport:
             "updated": self.updated,
             "metadata_only": self.metadata_only,
             "unchanged": self.unchanged,
+            "merged": self.merged,
+            "counts": {
+                "added": self.added,
+                "updated": self.updated + self.metadata_only,
+                "unchanged": self.unchanged,
+                "merged": self.merged,
+                "warnings": len(self.warnings),
+                "rows_with_warnings": self.warned_rows,
+                "rejected": self.rejected_rows,
+            },
+            "warnings": [vars(e) for e in self.warnings],
             "rejected": [vars(e) for e in self.rejected],
             "passages_embedded": self.passages_embedded,
             "seconds": round(self.seconds, 3),

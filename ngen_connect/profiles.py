@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.language import UNDETERMINED, combine_languages, detect_language
+from ngen_connect.language import BILINGUAL, UNDETERMINED, combine_languages, detect_language
 from ngen_connect.models import Kind, Passage, Profile
 from ngen_connect.passages import split_passages
+from ngen_connect.places import normalise_place
 from ngen_connect.readers import Row
 from ngen_connect.text import fold
 
@@ -180,6 +182,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "availability",
         "disponibilite",
     ),
+    "categories": (
+        "categories",
+        "category",
+        "category_file",
+        "categorie",
+        "product_categories",
+        "supplier_categories",
+        "categories_de_produits",
+        "products",
+        "produits",
+        "keywords",
+        "mots_cles",
+    ),
     "sample": ("sample", "sample_data", "donnees_exemple", "exemple"),
 }
 FIELDS = tuple(SYNONYMS)
@@ -192,36 +207,11 @@ _LIST_FIELDS = {
     "focus_areas",
     "members",
     "ipc",
+    "categories",
 }
 _TEXT_FIELDS = ("description", "description_en", "description_fr")
 _LOOKUP = {spelling: field for field, spellings in SYNONYMS.items() for spelling in spellings}
 
-PROVINCES: dict[str, tuple[str, ...]] = {
-    "AB": ("alberta", "alta"),
-    "BC": ("british columbia", "colombie britannique", "b c"),
-    "MB": ("manitoba", "man"),
-    "NB": ("new brunswick", "nouveau brunswick", "n b"),
-    "NL": (
-        "newfoundland and labrador",
-        "terre neuve et labrador",
-        "newfoundland",
-        "terre neuve",
-        "nfld",
-    ),
-    "NS": ("nova scotia", "nouvelle ecosse", "n s"),
-    "NT": ("northwest territories", "territoires du nord ouest", "nwt", "t n o"),
-    "NU": ("nunavut",),
-    "ON": ("ontario", "ont"),
-    "PE": ("prince edward island", "ile du prince edouard", "pei", "i p e"),
-    "QC": ("quebec", "que", "pq"),
-    "SK": ("saskatchewan", "sask"),
-    "YT": ("yukon", "yukon territory"),
-}
-_PROVINCE_LOOKUP = {
-    spelling: code
-    for code, spellings in PROVINCES.items()
-    for spelling in (code.lower(), *spellings)
-}
 _ORG_TYPES = {
     "manufacturer": (
         "manufacturer",
@@ -265,15 +255,41 @@ _NAICS = re.compile(r"^\d{2,6}$")
 _LIST_SPLIT = re.compile(r"\s*[;|\n]\s*|\s*,\s*")
 
 
+# Column suffixes or prefixes that say a column's language: "mission_fr", "description (English)".
+_LANGUAGE_AFFIXES = {
+    "en": ("en", "eng", "english", "anglais", "ang"),
+    "fr": ("fr", "fra", "fre", "french", "francais", "fran"),
+}
+
+
+def _field_of(header: str) -> tuple[str, str | None] | None:
+    """(canonical field, language the header names or None) for a header, if it is known."""
+    key = header_key(header)
+    if key in _LOOKUP:
+        return _LOOKUP[key], None
+    for language, affixes in _LANGUAGE_AFFIXES.items():
+        for affix in affixes:
+            for base in (
+                key[: -len(affix) - 1] if key.endswith("_" + affix) else "",
+                key[len(affix) + 1 :] if key.startswith(affix + "_") else "",
+            ):
+                if base in _LOOKUP:
+                    field = _LOOKUP[base]
+                    if field == "description":
+                        field = f"description_{language}"
+                    return field, language
+    return None
+
+
 def guess_mapping(
     headers: Iterable[str], overrides: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Map canonical fields to the file's own headers; explicit overrides win over the guess."""
     mapping: dict[str, str] = {}
     for header in headers:
-        field = _LOOKUP.get(header_key(header))
-        if field and field not in mapping:
-            mapping[field] = header
+        found = _field_of(header)
+        if found and found[0] not in mapping:
+            mapping[found[0]] = header
     for field, header in (overrides or {}).items():
         if field not in SYNONYMS:
             raise ValueError(
@@ -281,6 +297,19 @@ def guess_mapping(
             )
         mapping[field] = header
     return mapping
+
+
+def text_columns(headers: Iterable[str], mapping: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every column holding capability text, as (header, language or "und"): the mapped ones
+    first, then any other description-like column ("mission_fr" beside "activities_fr")."""
+    hints = {"description_en": "en", "description_fr": "fr", "description": UNDETERMINED}
+    columns = [(mapping[f], hint) for f, hint in hints.items() if f in mapping]
+    mapped = set(mapping.values())
+    for header in headers:
+        found = _field_of(header)
+        if header not in mapped and found and found[0] in hints:
+            columns.append((header, hints[found[0]]))
+    return columns
 
 
 def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
@@ -293,6 +322,72 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
         mapping[field.strip()] = header.strip()
     guess_mapping([], mapping)  # validates the field names
     return mapping
+
+
+# What a file's columns say about the kind of record it holds: (field or header key, weight).
+_KIND_SIGNALS: dict[Kind, dict[str, int]] = {
+    Kind.CLUSTER: {
+        "members": 2,
+        "cluster_id": 2,
+        "cluster_name": 2,
+        "nom_grappe": 2,
+        "focus_areas": 1,
+        "region": 1,
+    },
+    Kind.IP_ASSET: {
+        "asset_type": 2,
+        "ipc": 2,
+        "licensing_status": 2,
+        "asset_id": 2,
+        "owner": 1,
+        "project": 1,
+        "abstract": 1,
+        "abstract_en": 1,
+        "abstract_fr": 1,
+    },
+    Kind.ORGANIZATION: {
+        f: 1
+        for f in (
+            "naics",
+            "certifications",
+            "employees",
+            "employee_band",
+            "sme",
+            "org_type",
+            "postal_code",
+            "phone",
+            "ownership",
+            "licences",
+            "clusters",
+        )
+    },
+}
+
+
+def infer_kind(file: str, headers: Sequence[str], mapping: Mapping[str, str]) -> Kind:
+    """The kind of record a file holds, from its columns; organisations unless the columns say
+    otherwise. A file whose columns point to two kinds equally is refused: give --kind."""
+    present = set(mapping) | {header_key(h) for h in headers}
+    scores = {
+        kind: sum(w for name, w in signals.items() if name in present)
+        for kind, signals in _KIND_SIGNALS.items()
+    }
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    (best, top), (second, runner_up) = ranked[0], ranked[1]
+    if top < 2:
+        return Kind.ORGANIZATION
+    if top == runner_up:
+        raise InputFileError(
+            RowError(
+                file,
+                1,
+                None,
+                f"the columns fit both {best.value} and {second.value} records; say which with "
+                f"--kind {best.value} or --kind {second.value} / les colonnes conviennent à deux types de fiches : "
+                "précisez --kind",
+            )
+        )
+    return best
 
 
 def _text(value: Any) -> str:
@@ -321,14 +416,33 @@ def _as_bool(value: Any) -> bool | None:
     raise ValueError(f"'{value}' is not yes/no (oui/non, true/false, 1/0)")
 
 
-def normalise_province(value: str) -> str:
-    key = re.sub(r"[^a-z]+", " ", fold(value)).strip()
-    code = _PROVINCE_LOOKUP.get(key)
-    if code is None:
-        raise ValueError(
-            f"'{value}' is not a Canadian province or territory (use e.g. ON, QC, Québec)"
-        )
-    return code
+_DECLARED_LANGUAGES = {
+    "en": ("en", "eng", "english", "anglais", "ang", "a"),
+    "fr": ("fr", "fra", "fre", "french", "francais", "f"),
+    BILINGUAL: (
+        "en fr",
+        "fr en",
+        "bilingual",
+        "bilingue",
+        "both",
+        "les deux",
+        "english french",
+        "anglais francais",
+        "francais anglais",
+        "b",
+    ),
+}
+_DECLARED_LOOKUP = {s: code for code, spellings in _DECLARED_LANGUAGES.items() for s in spellings}
+
+
+def declared_language(value: Any) -> str | None:
+    """A language column's value as "en", "fr" or "en+fr"; ValueError when it says something else."""
+    key = " ".join(re.sub(r"[^a-z]+", " ", fold(_text(value))).split())
+    if not key:
+        return None
+    if key in _DECLARED_LOOKUP:
+        return _DECLARED_LOOKUP[key]
+    raise ValueError(f"'{value}' is not a language this product reads (en, fr, bilingual)")
 
 
 def employee_band(count: int) -> str:
@@ -342,7 +456,7 @@ def employee_band(count: int) -> str:
 class _RowContext:
     file: str
     row: int
-    mapping: dict[str, str]
+    mapping: Mapping[str, str]
 
     def error(self, field: str | None, message: str) -> RowError:
         column = self.mapping.get(field) if field else None
@@ -353,20 +467,16 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
     """Normalise one attribute value; raise ValueError with a readable reason."""
     if field in _LIST_FIELDS:
         values = _as_list(raw)
-        if field == "naics":
-            for code in values:
-                if not _NAICS.match(code):
-                    raise ValueError(f"'{code}' is not a NAICS code (2 to 6 digits)")
         if field == "certifications":
             values = [re.sub(r"\s+", " ", v) for v in values]
+        if field == "categories":
+            values = [v.replace("_", " ") for v in values]
         return values
     if field in {"sme", "sample"}:
         return _as_bool(raw)
     text = _text(raw)
     if not text:
         return None
-    if field == "province":
-        return normalise_province(text)
     if field == "employees":
         try:
             count = int(float(text.replace(",", "").replace(" ", "")))
@@ -379,8 +489,6 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
         return _ORG_TYPE_LOOKUP.get(re.sub(r"[^a-z]+", " ", fold(text)).strip(), text)
     if field == "website":
         return text.lower().removesuffix("/")
-    if field == "country":
-        return "CA" if fold(text) in {"canada", "ca", "can"} else text
     return text
 
 
@@ -391,109 +499,245 @@ def generated_id(kind: Kind, name: str, attributes: Mapping[str, Any]) -> str:
             kind.value,
             fold(name),
             fold(str(attributes.get("city") or "")),
-            str(attributes.get("province") or ""),
+            str(attributes.get("province") or attributes.get("region") or ""),
         ]
     )
     return "gen-" + hashlib.sha1(basis.encode()).hexdigest()[:12]
 
 
-def build_passages(texts: Mapping[str, str]) -> list[Passage]:
-    """Passages of every text; a text from a language-specific column keeps that language."""
+def build_passages(texts: Mapping[str, str], default: str | None = None) -> list[Passage]:
+    """Passages of every text; a text from a language-specific column keeps that language, an
+    undetermined one takes `default` ("en" or "fr") when given, else its detected language."""
     passages: list[Passage] = []
     for hint, text in texts.items():
         for chunk in split_passages(text):
-            language = hint if hint != UNDETERMINED else detect_language(chunk)
+            language = hint if hint != UNDETERMINED else default or detect_language(chunk)
             passages.append(Passage(len(passages), chunk, language))
     return passages
 
 
+@dataclass
+class ParsedRow:
+    """One input row read as a record: the profile (None when the row is rejected), the reasons
+    it was rejected, and what was odd about a row that is kept."""
+
+    row: int | None
+    profile: Profile | None
+    errors: list[RowError] = dataclass_field(default_factory=list)
+    warnings: list[RowError] = dataclass_field(default_factory=list)
+    #: the id was made from the name and place because the file gives none
+    generated_id: bool = False
+
+
+@dataclass(frozen=True)
+class FileColumns:
+    """How one file's columns are read: the mapping and every capability-text column."""
+
+    mapping: dict[str, str]
+    texts: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> FileColumns:
+        mapping = guess_mapping(headers, overrides)
+        return cls(mapping, tuple(text_columns(headers, mapping)))
+
+
+_PLACE_FIELDS = ("province", "country", "postal_code")
+_SPECIAL = {"id", "name", "declared_language", *_TEXT_FIELDS, *_PLACE_FIELDS}
+
+
 def profile_from_row(
-    row: Row, file: str, kind: Kind, mapping: dict[str, str]
-) -> Profile | list[RowError]:
+    row: Row,
+    file: str,
+    kind: Kind,
+    columns: FileColumns | Mapping[str, str],
+    *,
+    require_text: bool = True,
+) -> ParsedRow:
+    """Read one row; it is rejected only when it cannot become a record: no name, or no text
+    when `require_text` (a registry row to match needs only a name)."""
+    if not isinstance(columns, FileColumns):
+        columns = FileColumns.of(list(row.values), columns)
+    mapping = columns.mapping
     ctx = _RowContext(file, row.number, mapping)
-    errors: list[RowError] = []
-    name = _text(row.values.get(mapping.get("name", ""), ""))
+    parsed = ParsedRow(row.number, None, warnings=list(row.notes))
+    extra: dict[str, Any] = {}
+
+    def get(field: str) -> Any:
+        return row.values.get(mapping[field]) if field in mapping else None
+
+    name = " ".join(_text(get("name")).split())
     if not name:
-        errors.append(ctx.error("name", "the name is empty"))
-    elif len(name) > MAX_NAME_CHARS:
-        errors.append(ctx.error("name", f"the name is longer than {MAX_NAME_CHARS} characters"))
-    texts: dict[str, str] = {}
-    for field, hint in (
-        ("description_en", "en"),
-        ("description_fr", "fr"),
-        ("description", UNDETERMINED),
-    ):
-        text = _text(row.values.get(mapping[field])) if field in mapping else ""
-        if len(text) > MAX_TEXT_CHARS:
-            errors.append(
-                ctx.error(field, f"the text is longer than {MAX_TEXT_CHARS:,} characters")
+        parsed.errors.append(ctx.error("name", "the name is empty"))
+        return parsed
+    if len(name) > MAX_NAME_CHARS:
+        parsed.warnings.append(
+            ctx.error(
+                "name",
+                f"the name is longer than {MAX_NAME_CHARS} characters; the whole name is kept among the extra values",
             )
-        elif text:
-            texts[hint] = text
-    if not texts and not errors:
-        described = [mapping[f] for f in _TEXT_FIELDS if f in mapping]
-        errors.append(
-            ctx.error(None, f"no description: {', '.join(repr(c) for c in described)} empty")
         )
+        extra[mapping["name"]] = name
+        name = name[:MAX_NAME_CHARS].rstrip() + "…"
+    attributes = _attributes(row, columns, ctx, parsed, extra)
+    try:
+        declared = declared_language(get("declared_language"))
+    except ValueError as exc:
+        parsed.warnings.append(
+            ctx.error("declared_language", f"{exc}; the language is detected instead")
+        )
+        declared = None
+    texts = _texts(row, columns, ctx, parsed)
+    if not texts:
+        fallback = "; ".join(
+            v for f in ("categories", "focus_areas") for v in attributes.get(f, [])
+        )
+        if fallback:
+            texts[UNDETERMINED] = fallback
+        elif require_text:
+            described = [header for header, _ in columns.texts]
+            parsed.errors.append(
+                ctx.error(None, f"no description: {', '.join(repr(c) for c in described)} empty")
+            )
+            return parsed
+    if extra:
+        attributes["extra"] = {**extra, **attributes.get("extra", {})}
+    record_id = _text(get("id"))
+    if not record_id:
+        record_id, parsed.generated_id = generated_id(kind, name, attributes), True
+    default = declared if declared in {"en", "fr"} else None
+    passages = build_passages(texts, default)
+    language = combine_languages([(p.language, len(p.text)) for p in passages])
+    if UNDETERMINED in texts and len(texts) == 1 and language in {"en", "fr"}:
+        texts = {language: texts[UNDETERMINED]}
+    parsed.profile = Profile(
+        record_id, kind, name, texts, language, attributes, file, row.number, tuple(passages)
+    )
+    return parsed
+
+
+def _texts(row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for header, hint in columns.texts:
+        text = _text(row.values.get(header))
+        if len(text) > MAX_TEXT_CHARS:
+            parsed.warnings.append(
+                RowError(
+                    ctx.file,
+                    ctx.row,
+                    header,
+                    f"the text is longer than {MAX_TEXT_CHARS:,} characters; the first {MAX_TEXT_CHARS:,} are kept",
+                )
+            )
+            text = text[:MAX_TEXT_CHARS]
+        if text and text not in texts.get(hint, ""):
+            texts[hint] = f"{texts[hint]}\n\n{text}" if hint in texts else text
+    return texts
+
+
+def _attributes(
+    row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Every mapped attribute normalised; a value that cannot be read is kept as given among the
+    extra values, with a warning."""
+    mapping = columns.mapping
     attributes: dict[str, Any] = {}
     for field, header in mapping.items():
-        if field in {"id", "name", *_TEXT_FIELDS}:
+        if field in _SPECIAL:
             continue
-        try:
-            value = _normalise_attribute(field, row.values.get(header))
-        except ValueError as exc:
-            errors.append(ctx.error(field, str(exc)))
-            continue
+        raw = row.values.get(header)
+        if field == "naics":
+            codes = _as_list(raw)
+            bad = [c for c in codes if not _NAICS.match(c)]
+            if bad:
+                parsed.warnings.append(
+                    ctx.error(
+                        field,
+                        f"{', '.join(repr(b) for b in bad)} not a NAICS code (2 to 6 digits); kept as given",
+                    )
+                )
+                extra[header] = raw
+            value: Any = [c for c in codes if _NAICS.match(c)]
+        else:
+            try:
+                value = _normalise_attribute(field, raw)
+            except ValueError as exc:
+                parsed.warnings.append(ctx.error(field, f"{exc}; kept as given"))
+                extra[header] = raw
+                continue
         if value not in (None, [], ""):
             attributes[field] = value
-    if errors:
-        return errors
+    place = normalise_place(
+        *(_text(row.values.get(mapping[f])) if f in mapping else "" for f in _PLACE_FIELDS)
+    )
+    for field, message in place.notes:
+        parsed.warnings.append(ctx.error(field, message))
+    for key, value in place.attributes().items():
+        if key == "region" and "region" in attributes:
+            extra[mapping["province"]] = value  # the file's own region column wins
+        else:
+            attributes[key] = value
     if "employees" in attributes:
         attributes.setdefault("employee_band", employee_band(attributes["employees"]))
         attributes.setdefault("sme", attributes["employees"] < 500)
-    if "province" in attributes:
-        attributes.setdefault("country", "CA")
-    mapped = set(mapping.values())
-    extra = {k: v for k, v in row.values.items() if k not in mapped and _text(v)}
-    if extra:
-        attributes["extra"] = extra
-    record_id = _text(row.values.get(mapping.get("id", ""))) or generated_id(kind, name, attributes)
+    mapped = set(mapping.values()) | {header for header, _ in columns.texts}
+    unmapped = {k: v for k, v in row.values.items() if k not in mapped and _text(v)}
+    if unmapped:
+        attributes["extra"] = unmapped
+    return attributes
+
+
+def merge_profiles(first: Profile, later: Profile) -> Profile:
+    """One record from two rows about the same organisation: texts and lists joined, the first
+    row's values kept where both have one."""
+    texts = dict(first.texts)
+    for language, text in later.texts.items():
+        if text not in texts.get(language, ""):
+            texts[language] = f"{texts[language]}\n\n{text}" if language in texts else text
+    attributes = dict(first.attributes)
+    for key, value in later.attributes.items():
+        if isinstance(value, list) and isinstance(attributes.get(key), list):
+            attributes[key] = list(dict.fromkeys([*attributes[key], *value]))
+        elif isinstance(value, dict) and isinstance(attributes.get(key), dict):
+            attributes[key] = {**value, **attributes[key]}
+        else:
+            attributes.setdefault(key, value)
     passages = build_passages(texts)
     language = combine_languages([(p.language, len(p.text)) for p in passages])
-    if UNDETERMINED in texts and language != UNDETERMINED and len(texts) == 1:
-        texts = {language if language in {"en", "fr"} else UNDETERMINED: texts[UNDETERMINED]}
-    return Profile(
-        record_id, kind, name, texts, language, attributes, file, row.number, tuple(passages)
+    return replace(
+        first, texts=texts, attributes=attributes, language=language, passages=tuple(passages)
     )
 
 
 def read_profiles(
     path_label: str,
     rows: Iterable[Row | RowError],
-    kind: Kind,
+    kind: Kind | None,
     overrides: Mapping[str, str] | None = None,
-) -> Iterator[Profile | RowError]:
-    """Validate every row of one file; a bad row yields its errors and the good rows go on."""
-    mapping: dict[str, str] | None = None
+) -> Iterator[ParsedRow]:
+    """Read every row of one file; a bad row yields its errors and the good rows go on.
+
+    `kind` None infers the kind from the file's columns.
+    """
+    columns: FileColumns | None = None
     for item in rows:
         if isinstance(item, RowError):
-            yield item
+            yield ParsedRow(item.row, None, [item])
             continue
-        if mapping is None:
-            mapping = guess_mapping(item.values.keys(), overrides)
-            _require_columns(path_label, mapping, list(item.values.keys()))
-        result = profile_from_row(item, path_label, kind, mapping)
-        if isinstance(result, list):
-            yield from result
-        else:
-            yield result
+        if columns is None:
+            headers = list(item.values.keys())
+            columns = FileColumns.of(headers, overrides)
+            _require_columns(path_label, columns, headers)
+            kind = kind or infer_kind(path_label, headers, columns.mapping)
+        assert kind is not None
+        yield profile_from_row(item, path_label, kind, columns)
 
 
-def _require_columns(file: str, mapping: Mapping[str, str], headers: list[str]) -> None:
+def _require_columns(file: str, columns: FileColumns, headers: list[str]) -> None:
     missing = []
-    if "name" not in mapping:
+    if "name" not in columns.mapping:
         missing.append("a name column (name, nom, company, entreprise...)")
-    if not any(f in mapping for f in _TEXT_FIELDS):
+    if not columns.texts and not {"categories", "focus_areas"} & set(columns.mapping):
         missing.append("a description column (description, capabilities, capacités...)")
     if missing:
         raise InputFileError(

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process, utils
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.keywords import KeywordIndex
-from ngen_connect.profiles import PROVINCES
+from ngen_connect.places import PROVINCES
 from ngen_connect.store import Store
 from ngen_connect.text import analyse, fold
 from ngen_connect.vectors import Ids, VectorIndex
@@ -116,7 +116,7 @@ def named_province(text: str) -> str | None:
     found = {
         code
         for code, names in PROVINCES.items()
-        for name in names
+        for name in (re.sub(r"[^a-z]+", " ", fold(n)).strip() for n in names)
         if len(name) > 4 and f" {name} " in folded
     }
     return found.pop() if len(found) == 1 else None

@@ -15,26 +15,40 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import clevercsv
+
 from ngen_connect.errors import InputFileError, RowError
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
+DELIMITERS = (",", ";", "\t", "|")
 _CHUNK = 1 << 16
+_SAMPLE_CHARS = 1 << 15
 
 
 @dataclass(frozen=True)
 class Row:
     number: int
     values: dict[str, Any]
+    #: what was odd about the row as read (kept all the same), for the report's warnings
+    notes: tuple[RowError, ...] = ()
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as such, else Windows-1252.
+    """UTF-16 or UTF-8 when the file starts with their byte-order mark; else UTF-8 when the whole
+    file decodes as such, else Windows-1252.
 
     The check streams the file, so large registries stay in bounded memory.
     """
     with path.open("rb") as handle:
-        head = handle.read(3)
-    candidates = ["utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8", "cp1252"]
+        head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(
+        codecs.BOM_UTF32_LE
+    ):
+        candidates = ["utf-16"]
+    elif head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8", "cp1252"]
     failures: list[str] = []
     for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -53,7 +67,7 @@ def detect_encoding(path: Path) -> str:
             str(path),
             None,
             None,
-            "the file is neither UTF-8 nor Windows-1252 text (" + "; ".join(failures) + "). "
+            "the file is not UTF-8, UTF-16 or Windows-1252 text (" + "; ".join(failures) + "). "
             "Save it as UTF-8 CSV and try again.",
         )
     )
@@ -85,19 +99,33 @@ def read_rows(path: Path) -> Iterator[Row | RowError]:
     )
 
 
-def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample of many lines (comma, semicolon, tab or pipe).
+
+    CleverCSV scores each candidate dialect by how consistent a table it makes of the whole sample,
+    quotes included, so a header line alone never decides and a quoted comma is not a delimiter.
+    """
+    if "\n" in sample.rstrip("\r\n"):
+        sample = sample[: sample.rstrip("\r\n").rfind("\n") + 1]  # whole lines only
     try:
-        return csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n", delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+        dialect = clevercsv.Detector().detect(sample, delimiters=list(DELIMITERS))
+    except Exception:  # the detector fails on some degenerate samples; the header decides then
+        dialect = None
+    if dialect is not None and dialect.delimiter in DELIMITERS:
+        return str(dialect.delimiter)
+    header = sample.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _read_csv(path: Path) -> Iterator[Row | RowError]:
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
-        dialect = _sniff_dialect(handle.read(_CHUNK))
+        delimiter = sniff_delimiter(handle.read(_SAMPLE_CHARS))
         handle.seek(0)
-        reader = csv.reader(handle, dialect)
+        # RFC 4180 quoting whatever the delimiter: "" inside quotes is one quote.
+        reader = csv.reader(handle, csv.excel, delimiter=delimiter)
         try:
             header = next(reader, None)
         except csv.Error as exc:
@@ -107,6 +135,8 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
         if not header or not any(h.strip() for h in header):
             raise InputFileError(RowError(str(path), 1, None, "the file has no header row"))
         header = [h.strip() for h in header]
+        while header and not header[-1]:
+            header.pop()  # trailing empty header cells (a trailing delimiter) name nothing
         blank = [i + 1 for i, h in enumerate(header) if not h]
         if blank:
             raise InputFileError(
@@ -130,16 +160,38 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
             number += 1
             if not any(f.strip() for f in fields):
                 continue
-            if len(fields) != len(header):
-                yield RowError(
-                    str(path),
-                    number,
-                    None,
-                    f"the row has {len(fields)} fields but the header has {len(header)} "
-                    "(check the quoting and the delimiter)",
-                )
-                continue
-            yield Row(number, dict(zip(header, fields, strict=True)))
+            yield _csv_row(str(path), number, header, fields)
+
+
+def _csv_row(file: str, number: int, header: list[str], fields: list[str]) -> Row:
+    """A row of any width is kept: missing cells are empty, surplus cells get their own columns."""
+    notes: list[RowError] = []
+    surplus = [f for f in fields[len(header) :] if f.strip()]
+    if len(fields) < len(header):
+        notes.append(
+            RowError(
+                file,
+                number,
+                None,
+                f"the row has {len(fields)} fields but the header has {len(header)}; "
+                "the missing cells are read as empty",
+            )
+        )
+    values = dict(zip(header, fields, strict=False))
+    if surplus:
+        notes.append(
+            RowError(
+                file,
+                number,
+                None,
+                f"the row has {len(fields)} fields but the header has {len(header)}; the extra "
+                "values are kept as unnamed columns (check the quoting and the delimiter)",
+            )
+        )
+        for offset, value in enumerate(fields[len(header) :], start=len(header) + 1):
+            if value.strip():
+                values[f"column {offset}"] = value
+    return Row(number, values, tuple(notes))
 
 
 def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
@@ -236,15 +288,24 @@ def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
             values = [_cell(c) for c in cells]
             if not any(v is not None and str(v).strip() for v in values):
                 continue
-            extra = [v for v in values[len(header) :] if v is not None and str(v).strip()]
-            if extra:
-                yield RowError(
-                    str(path),
-                    number,
-                    None,
-                    f"{len(extra)} value(s) lie right of the last named column",
+            row = {h: v for h, v in zip(header, values, strict=False) if h}
+            notes: tuple[RowError, ...] = ()
+            surplus = {
+                f"column {offset}": v
+                for offset, v in enumerate(values[len(header) :], start=len(header) + 1)
+                if v is not None and str(v).strip()
+            }
+            if surplus:
+                row.update(surplus)
+                notes = (
+                    RowError(
+                        str(path),
+                        number,
+                        None,
+                        f"{len(surplus)} value(s) lie right of the last named column; kept as "
+                        "unnamed columns",
+                    ),
                 )
-                continue
-            yield Row(number, {h: v for h, v in zip(header, values, strict=False) if h})
+            yield Row(number, row, notes)
     finally:
         workbook.close()

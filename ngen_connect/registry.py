@@ -7,8 +7,8 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from ngen_connect.datadir import now, write_atomic
 from ngen_connect.errors import InputFileError, QueryError, RowError
 from ngen_connect.export import write_table
 from ngen_connect.matching import Match, Matcher, Party, Status, normalise_name
-from ngen_connect.profiles import guess_mapping
+from ngen_connect.models import Kind
+from ngen_connect.profiles import FileColumns, profile_from_row
 from ngen_connect.readers import Row, read_rows
 
 REPORT_COLUMNS = (
@@ -30,6 +31,7 @@ REPORT_COLUMNS = (
     "evidence",
     "candidates",
     "reason",
+    "warnings",
 )
 REPORT_FORMATS = (".csv", ".xlsx", ".json")
 
@@ -41,6 +43,8 @@ class ReportRow:
     input_name: str
     match: Match
     fingerprint: str = ""  # hash of the row's values, to tell changed rows between two uploads
+    #: what was odd about the row, which was read all the same
+    warnings: tuple[RowError, ...] = ()
 
     @property
     def key(self) -> str:
@@ -66,6 +70,9 @@ class ReportRow:
             if self.match.status is Status.AMBIGUOUS
             else "",
             "reason": self.match.reason,
+            "warnings": "; ".join(
+                f"{w.column}: {w.message}" if w.column else w.message for w in self.warnings
+            ),
         }
 
 
@@ -74,10 +81,17 @@ class MatchReport:
     file: str
     mapping: dict[str, str]
     rows: list[ReportRow]
+    #: why each rejected row was rejected, with file, row and column
+    rejected: list[RowError] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [w for row in self.rows for w in row.warnings]
 
     def counts(self) -> dict[str, int]:
         counted = Counter(r.match.status.value for r in self.rows)
-        return {status.value: counted.get(status.value, 0) for status in Status}
+        counts = {status.value: counted.get(status.value, 0) for status in Status}
+        return {**counts, "warnings": len(self.warnings)}
 
     def write(self, path: Path) -> None:
         about = {"file": self.file, "mapping": self.mapping, "counts": self.counts()}
@@ -99,61 +113,81 @@ def members_from_records(records: Mapping[str, Mapping[str, Any]]) -> list[Party
 def match_file(
     path: Path, matcher: Matcher, overrides: Mapping[str, str] | None = None
 ) -> MatchReport:
-    """Resolve every row of a registry file; only a name column is required."""
+    """Resolve every row of a registry file; only a name column is required.
+
+    Rows are read exactly as `index` reads them (addresses, codes, warnings), so a registry upload
+    and an index of the same file agree on every value.
+    """
     report = MatchReport(str(path), {}, [])
-    for item in _rows_with_mapping(path, overrides, report):
+    columns: FileColumns | None = None
+    for item in read_rows(path):
         if isinstance(item, RowError):
             report.rows.append(
                 ReportRow(item.row, "", "", Match(Status.REJECTED, reason=item.message))
             )
+            report.rejected.append(item)
             continue
-        fields = {field: item.values.get(column) for field, column in report.mapping.items()}
-        name = str(fields.get("name") or "").strip()
-        record_id = str(fields.get("id") or "").strip()
-        if not name:
-            column = report.mapping["name"]
+        if columns is None:
+            columns = _columns(path, item, overrides)
+            report.mapping = columns.mapping
+        parsed = profile_from_row(item, str(path), Kind.ORGANIZATION, columns, require_text=False)
+        profile = parsed.profile
+        if profile is None:
             report.rows.append(
                 ReportRow(
                     item.number,
-                    record_id,
+                    str(item.values.get(columns.mapping.get("id", "")) or "").strip(),
                     "",
-                    Match(Status.REJECTED, reason=f"column '{column}': the name is empty"),
+                    Match(Status.REJECTED, reason="; ".join(_located(e) for e in parsed.errors)),
                 )
             )
+            report.rejected.extend(parsed.errors)
             continue
-        party = Party.from_fields(record_id or f"row-{item.number}", name, fields)
+        record_id = "" if parsed.generated_id else profile.id
+        fields = {**profile.attributes, "description": profile.description}
+        party = Party.from_fields(record_id or f"row-{item.number}", profile.name, fields)
         fingerprint = hashlib.sha256(
             json.dumps(item.values, sort_keys=True, default=str).encode()
         ).hexdigest()[:16]
         report.rows.append(
-            ReportRow(item.number, record_id, name, matcher.match(party), fingerprint)
+            ReportRow(
+                item.number,
+                record_id,
+                profile.name,
+                matcher.match(party),
+                fingerprint,
+                tuple(parsed.warnings),
+            )
         )
     return report
 
 
-def _rows_with_mapping(
-    path: Path, overrides: Mapping[str, str] | None, report: MatchReport
-) -> Iterable[Row | RowError]:
-    for item in read_rows(path):
-        if isinstance(item, Row) and not report.mapping:
-            report.mapping = guess_mapping(item.values.keys(), overrides)
-            if "name" not in report.mapping:
-                raise InputFileError(
-                    RowError(
-                        str(path),
-                        1,
-                        None,
-                        f"no name column (name, nom, company, entreprise...) among {', '.join(repr(h) for h in item.values)}; "
-                        "map one with --map name=COLUMN",
-                    )
-                )
-        yield item
+def _located(error: RowError) -> str:
+    return f"column '{error.column}': {error.message}" if error.column else error.message
+
+
+def _columns(path: Path, first: Row, overrides: Mapping[str, str] | None) -> FileColumns:
+    columns = FileColumns.of(list(first.values), overrides)
+    if "name" not in columns.mapping:
+        raise InputFileError(
+            RowError(
+                str(path),
+                1,
+                None,
+                f"no name column (name, nom, company, entreprise...) among {', '.join(repr(h) for h in first.values)}; "
+                "map one with --map name=COLUMN",
+            )
+        )
+    return columns
 
 
 def summary(report: MatchReport) -> Sequence[str]:
     counts = report.counts()
+    warned = len({w.row for w in report.warnings})
     return [
-        f"{len(report.rows)} rows: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+        f"{len(report.rows)} rows: "
+        + ", ".join(f"{counts[status.value]} {status.value}" for status in Status)
+        + f"; {counts['warnings']} warnings on {warned} rows."
     ]
 
 

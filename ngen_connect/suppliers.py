@@ -18,7 +18,8 @@ from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.language import combine_languages
 from ngen_connect.matching import normalise_name
 from ngen_connect.models import IndexReport, Kind, Profile
-from ngen_connect.profiles import build_passages, guess_mapping, header_key, normalise_province
+from ngen_connect.places import normalise_place
+from ngen_connect.profiles import build_passages, guess_mapping, header_key
 from ngen_connect.readers import Row, read_rows
 from ngen_connect.text import fold
 
@@ -102,35 +103,21 @@ def _add_row(
     for text in (fields.get(f, "") for f in ("description", "description_en", "description_fr")):
         if text and text not in supplier.descriptions:
             supplier.descriptions.append(text)
-    mapped = set(mapping.values())
+    mapped = set(mapping.values()) - {mapping.get("categories")}
     for header, value in item.values.items():
         category = _text(value)
-        if header not in mapped and header_key(header) in _CATEGORY_HEADERS and category:
+        is_category = header == mapping.get("categories") or header_key(header) in _CATEGORY_HEADERS
+        if header not in mapped and is_category and category:
             category = category.replace("_", " ")
             if category not in supplier.categories:
                 supplier.categories.append(category)
 
 
 def _place(fields: Mapping[str, str]) -> dict[str, Any]:
-    place: dict[str, Any] = {"city": fields.get("city", "")}
-    postal = fields.get("postal_code", "")
-    for candidate in (fields.get("province", ""), postal.split(" ")[0] if postal else ""):
-        try:
-            place["province"] = normalise_province(candidate)
-            place["country"] = "CA"
-            break
-        except ValueError:
-            continue
-    else:
-        if fields.get("province"):
-            place["region"] = fields["province"]
-        if fields.get("country"):
-            place["country"] = fields["country"]
-    if "province" in place and postal:
-        place["postal_code"] = " ".join(postal.split()[1:]) if len(postal.split()) == 3 else postal
-    elif postal:
-        place["postal_code"] = postal
-    return place
+    place = normalise_place(
+        fields.get("province"), fields.get("country"), fields.get("postal_code")
+    )
+    return {"city": fields.get("city", ""), **place.attributes()}
 
 
 def _profile(supplier: _Supplier, registry: str, source: str) -> Profile:

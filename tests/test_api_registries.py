@@ -75,7 +75,13 @@ def test_upload_preview_and_match(server: tuple[str, str]) -> None:
     first = httpx.post(
         f"{base}/registries/simsa-test/uploads", params={"filename": "r.csv"}, content=body
     ).json()
-    assert first["counts"] == {"matched": 0, "ambiguous": 0, "new": 1, "rejected": 1}
+    assert first["counts"] == {
+        "matched": 0,
+        "ambiguous": 0,
+        "new": 1,
+        "rejected": 1,
+        "warnings": 0,
+    }
     assert [r["row"] for r in first["rows"]] == [2, 3] and first["changes"]["added"] == [
         "unknown foundry"
     ]

@@ -9,6 +9,7 @@ from ngen_connect import (
     FakeEmbedder,
     IndexMismatchError,
     IndexNotFoundError,
+    InputFileError,
     Kind,
     QueryError,
     load_settings,
@@ -86,14 +87,68 @@ def test_delete_removes_record_and_vectors(fake_engine: Engine, tmp_path: Path) 
     assert manifest.counts["organization"] == 2 and manifest.passages == 2
 
 
-def test_duplicate_ids_and_bad_rows_are_reported_good_rows_indexed(
+def test_duplicate_ids_are_rejected_and_odd_values_are_warnings(
     fake_engine: Engine, tmp_path: Path
 ) -> None:
-    text = ORGS + "a,Alpha Again,Duplicate row.,ON\nd,Delta,Forging.,Nowhere\n"
+    text = ORGS + "a,Alpha Again,Duplicate row.,ON\nd,Delta,Forging.,Nowhere\ne,,No name.,QC\n"
     report = fake_engine.index_files([_write(tmp_path / "o.csv", text)])
-    assert report.added == 3 and report.read == 5
-    messages = sorted((e.row, e.column, e.message.split(" ")[0]) for e in report.rejected)
-    assert messages == [(5, "id", "duplicate"), (6, "province", "'Nowhere'")]
+    assert (report.read, report.added, report.rejected_rows) == (6, 4, 2)
+    rejected = sorted((e.row, e.column, e.message) for e in report.rejected)
+    assert rejected[0][:2] == (5, "id") and "already used by" in rejected[0][2]
+    assert rejected[0][2].endswith("row 2")
+    assert rejected[1][:2] == (7, "name")
+    [warning] = report.warnings
+    assert (warning.row, warning.column) == (6, "province") and "'Nowhere'" in warning.message
+    delta = fake_engine.record("d")
+    assert delta["attributes"]["region"] == "Nowhere" and "province" not in delta["attributes"]
+    counts = report.to_dict()["counts"]
+    assert counts == {
+        "added": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "merged": 0,
+        "warnings": 1,
+        "rows_with_warnings": 1,
+        "rejected": 2,
+    }
+
+
+def test_rows_of_one_company_without_ids_become_one_record(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    text = (
+        "category,company,city,state,description\n"
+        "pumps,Pemo,Vimodrone,,\n"
+        "valves,Pemo,Vimodrone,,Valves for slurry.\n"
+        "pumps,Other Co,Pittsburgh,PA,\n"
+    )
+    report = fake_engine.index_files([_write(tmp_path / "dir.csv", text)])
+    assert (report.read, report.added, report.merged, report.rejected_rows) == (3, 2, 1, 0)
+    assert "merged into that record" in report.warnings[0].message
+    [pemo] = [r for r in fake_engine.records().values() if r["name"] == "Pemo"]
+    detail = fake_engine.record(pemo["id"])
+    assert detail["attributes"]["categories"] == ["pumps", "valves"]
+    assert "Valves for slurry." in " ".join(detail["texts"].values())
+
+
+def test_several_files_keep_their_kinds(fake_engine: Engine, tmp_path: Path) -> None:
+    clusters = _write(
+        tmp_path / "clusters.csv",
+        "id,name,description,region,focus_areas,members\n"
+        "k1,Prairie Cluster,Agri-food processing.,Prairies,food,a\n",
+    )
+    assets = _write(
+        tmp_path / "ip.csv",
+        "id,title,abstract,asset_type,ipc,owner\np1,Weld seam tracker,Vision system.,patent,B23K,a\n",
+    )
+    report = fake_engine.index_files([_write(tmp_path / "o.csv", ORGS), clusters, assets])
+    assert report.added == 5
+    assert fake_engine.manifest().counts == {"organization": 3, "cluster": 1, "ip_asset": 1}
+    ambiguous = _write(tmp_path / "both.csv", "name,description,members,ipc\nX,Y,a,B23K\n")
+    with pytest.raises(InputFileError, match="--kind"):
+        fake_engine.index_files([ambiguous])
+    report = fake_engine.index_files([ambiguous], kind=Kind.CLUSTER)
+    assert report.added == 1
 
 
 def test_rebuild_swaps_versions_atomically(fake_engine: Engine, tmp_path: Path) -> None:

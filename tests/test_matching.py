@@ -111,19 +111,25 @@ def test_report_has_every_row_exactly_once(tmp_path: Path) -> None:
         "ambiguous",
         "rejected",
         "new",
-        "rejected",
+        "new",
     ]
-    assert report.counts() == {"matched": 1, "ambiguous": 1, "new": 1, "rejected": 2}
-    assert (
-        "the name is empty" in report.rows[2].match.reason
-        and "fields" in report.rows[4].match.reason
-    )
+    assert report.counts() == {
+        "matched": 1,
+        "ambiguous": 1,
+        "new": 2,
+        "rejected": 1,
+        "warnings": 1,
+    }
+    assert "the name is empty" in report.rows[2].match.reason
+    assert report.rejected[0].row == 4 and report.rejected[0].column == "Entreprise"
+    assert "fields" in report.rows[4].warnings[0].message
     for suffix in (".csv", ".xlsx", ".json"):
         report.write(tmp_path / f"report{suffix}")
     with (tmp_path / "report.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 5 and rows[0]["match_id"] == "m1" and "m3" in rows[1]["candidates"]
-    assert json.loads((tmp_path / "report.json").read_text())["counts"]["rejected"] == 2
+    assert json.loads((tmp_path / "report.json").read_text())["counts"]["rejected"] == 1
+    assert "fields" in rows[4]["warnings"]
 
 
 def test_a_registry_without_a_name_column_is_refused(tmp_path: Path) -> None:
@@ -153,7 +159,14 @@ def test_match_from_the_command_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 3, result.stderr
     assert "3 rows: 1 matched, 0 ambiguous, 1 new, 1 rejected" in result.stdout
-    assert f"{registry}, row 4:" in result.stderr and out.is_file()
+    assert f"{registry}, row 4, column 'nom': the name is empty" in result.stderr
+    assert out.is_file()
+    as_json = run_cli("match", str(registry), "--data-dir", data_dir, "--model", "fake", "--json")
+    body = json.loads(as_json.stdout)
+    assert body["counts"] == {"matched": 1, "ambiguous": 0, "new": 1, "rejected": 1, "warnings": 0}
+    assert body["rejected"] == [
+        {"file": str(registry), "row": 4, "column": "nom", "message": "the name is empty"}
+    ]
 
 
 def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path) -> None:

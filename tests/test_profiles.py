@@ -2,17 +2,28 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.errors import InputFileError
 from ngen_connect.models import Kind, Profile
-from ngen_connect.profiles import guess_mapping, parse_mapping, profile_from_row, read_profiles
+from ngen_connect.profiles import (
+    ParsedRow,
+    guess_mapping,
+    infer_kind,
+    parse_mapping,
+    profile_from_row,
+    read_profiles,
+)
 from ngen_connect.readers import Row, read_rows
 
 
-def _profile(
-    values: dict[str, object], mapping: dict[str, str] | None = None
-) -> Profile | list[RowError]:
+def _parse(values: dict[str, object], mapping: dict[str, str] | None = None) -> ParsedRow:
     mapping = mapping or guess_mapping(values.keys())
     return profile_from_row(Row(2, dict(values)), "f.csv", Kind.ORGANIZATION, mapping)
+
+
+def _profile(values: dict[str, object]) -> Profile:
+    parsed = _parse(values)
+    assert parsed.profile is not None, parsed.errors
+    return parsed.profile
 
 
 def test_headers_are_recognised_in_english_and_french() -> None:
@@ -58,7 +69,6 @@ def test_values_are_normalised() -> None:
             "Notes": "kept",
         }
     )
-    assert isinstance(profile, Profile)
     assert profile.name == "Acme"
     assert profile.attributes["province"] == "QC" and profile.attributes["country"] == "CA"
     assert profile.attributes["naics"] == ["332710", "3323"]
@@ -71,18 +81,130 @@ def test_values_are_normalised() -> None:
     assert profile.language == "en"
 
 
-def test_every_bad_value_is_reported_with_its_column() -> None:
-    errors = _profile(
-        {"nom": "", "description": "x", "province": "Atlantis", "naics": "33A", "pme": "peut-être"}
+def test_an_odd_value_is_a_warning_on_a_kept_row() -> None:
+    parsed = _parse(
+        {
+            "nom": "Atlas",
+            "description": "x",
+            "province": "Atlantis",
+            "naics": "33A; 332710",
+            "pme": "peut-être",
+        }
     )
-    assert isinstance(errors, list)
-    assert {(e.row, e.column) for e in errors} == {
-        (2, "nom"),
+    assert parsed.profile is not None and not parsed.errors
+    assert {(w.row, w.column) for w in parsed.warnings} == {
         (2, "province"),
         (2, "naics"),
         (2, "pme"),
     }
-    assert all(e.file == "f.csv" for e in errors)
+    assert all(w.file == "f.csv" and "kept as given" in w.message for w in parsed.warnings)
+    attributes = parsed.profile.attributes
+    assert attributes["naics"] == ["332710"] and attributes["region"] == "Atlantis"
+    assert attributes["extra"] == {"naics": "33A; 332710", "pme": "peut-être"}
+    assert "province" not in attributes and "sme" not in attributes
+
+
+def test_a_row_is_rejected_only_without_a_name() -> None:
+    parsed = _parse({"nom": " ", "description": "Welding.", "province": "Atlantis"})
+    assert parsed.profile is None
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (2, "nom", "the name is empty")
+    ]
+
+
+def test_too_long_values_are_cut_with_a_warning() -> None:
+    parsed = _parse({"name": "N" * 400, "description": "word " * 5000})
+    assert parsed.profile is not None
+    assert len(parsed.profile.name) == 301 and parsed.profile.name.endswith("…")
+    assert parsed.profile.attributes["extra"]["name"] == "N" * 400
+    assert len(parsed.profile.description) == 20_000
+    assert {w.column for w in parsed.warnings} == {"name", "description"}
+
+
+def test_addresses_worldwide() -> None:
+    def place(**values: str) -> dict[str, object]:
+        attributes = _profile({"name": "A", "description": "Welding.", **values}).attributes
+        keys = ("province", "region", "country", "postal_code")
+        return {k: attributes[k] for k in keys if k in attributes}
+
+    assert place(province="COLOMBIE-BRITANIQUE", country="CANADA") == {
+        "province": "BC",
+        "country": "CA",
+    }
+    assert place(province="PA", country="USA") == {"region": "PA", "country": "US"}
+    assert place(province="NEW YORK", pays="ÉTATS UNIS") == {"region": "NEW YORK", "country": "US"}
+    assert place(province="Val-de-Marne", country="France") == {
+        "region": "Val-de-Marne",
+        "country": "FR",
+    }
+    assert place(province="--", country="KOREA, REPUBLIC OF") == {"country": "KR"}
+    assert place(state="PA", zip="15301") == {
+        "region": "PA",
+        "country": "US",
+        "postal_code": "15301",
+    }
+    assert place(country="Canada", zip="AB T6B 3C3") == {
+        "province": "AB",
+        "country": "CA",
+        "postal_code": "T6B 3C3",
+    }
+    assert place(province="P.Q.") == {"province": "QC", "country": "CA"}
+    for spelling in ("Qc", "Ont.", "Sask.", "Nfld", "Terre-Neuve", "nouvelle-écosse", "I.-P.-É."):
+        assert "province" in place(province=spelling), spelling
+
+
+def test_a_misspelt_province_or_country_is_read_and_reported() -> None:
+    parsed = _parse(
+        {"name": "A", "description": "Welding.", "province": "Ontaryo", "country": "Canadaa"}
+    )
+    assert parsed.profile is not None
+    assert parsed.profile.attributes["province"] == "ON"
+    assert parsed.profile.attributes["country"] == "CA"
+    assert sorted(w.message for w in parsed.warnings) == [
+        "'Canadaa' read as CA",
+        "'Ontaryo' read as ON",
+    ]
+
+
+def test_language_column_is_used_and_detection_stays_in_english_and_french() -> None:
+    declared = _profile({"name": "A", "description": "Pompes; vannes", "langue": "Français"})
+    assert declared.language == "fr"
+    for text in ("Supplier categories: pumps.", "Pumps, valves and hoses for mines."):
+        assert _profile({"name": "A", "description": text}).language == "en"
+    assert _profile({"name": "A", "description": "abrasion"}).language == "und"
+    german = "Wir sind ein Hersteller von Pumpen und Ventilen für den Bergbau."
+    assert _profile({"name": "A", "description": german}).language == "und"
+    odd = _parse({"name": "A", "description": "Welding.", "language": "Klingon"})
+    assert odd.profile is not None and odd.warnings[0].column == "language"
+
+
+def test_language_suffixed_columns_are_all_read() -> None:
+    profile = _profile(
+        {
+            "name": "Folie Technique",
+            "mission_fr": "Offrir aux jeunes la possibilité de découvrir les sciences.",
+            "activities_fr": "Camp d'été scientifique en aérospatiale.",
+        }
+    )
+    assert profile.language == "fr"
+    assert "Offrir" in profile.texts["fr"] and "Camp d'été" in profile.texts["fr"]
+
+
+def test_categories_stand_in_for_a_missing_description() -> None:
+    profile = _profile({"company": "Pemo", "category_file": "pumps", "description": ""})
+    assert profile.description == "pumps" and profile.attributes["categories"] == ["pumps"]
+
+
+def test_kind_is_read_from_the_columns(tmp_path: Path) -> None:
+    assert infer_kind("f", ["name", "description", "naics"], {}) is Kind.ORGANIZATION
+    assert infer_kind("f", ["name", "about"], {}) is Kind.ORGANIZATION
+    cluster = guess_mapping(["name", "description", "region", "focus_areas", "members"])
+    assert infer_kind("f", list(cluster.values()), cluster) is Kind.CLUSTER
+    ip = guess_mapping(["title", "abstract", "asset_type", "ipc", "owner"])
+    assert infer_kind("f", list(ip.values()), ip) is Kind.IP_ASSET
+    both = guess_mapping(["name", "description", "members", "ipc"])
+    with pytest.raises(InputFileError, match="--kind"):
+        infer_kind("f", list(both.values()), both)
 
 
 def test_bilingual_profile_keeps_both_texts() -> None:
@@ -93,7 +215,6 @@ def test_bilingual_profile_keeps_both_texts() -> None:
             "description_fr": "Coques de bateaux en fibre de carbone fabriquées par infusion de résine.",
         }
     )
-    assert isinstance(profile, Profile)
     assert profile.language == "en+fr"
     assert set(profile.texts) == {"en", "fr"}
     assert {p.language for p in profile.passages} == {"en", "fr"}
@@ -106,14 +227,12 @@ def test_language_of_a_single_text_is_detected() -> None:
             "description": "Atelier d'usinage de pièces de précision pour l'aéronautique.",
         }
     )
-    assert isinstance(profile, Profile)
     assert profile.language == "fr" and "fr" in profile.texts
 
 
 def test_generated_ids_are_stable() -> None:
     first = _profile({"name": "Acme", "description": "Welding.", "city": "Regina"})
     second = _profile({"name": "ACME", "description": "Welding and more.", "city": "Regina"})
-    assert isinstance(first, Profile) and isinstance(second, Profile)
     assert first.id == second.id and first.id.startswith("gen-")
 
 
@@ -127,10 +246,7 @@ def test_missing_required_columns_reject_the_file(tmp_path: Path) -> None:
 def test_empty_description_is_a_row_error(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("name,description\nAcme,\nBeta,Forging\n", encoding="utf-8")
-    items = list(read_profiles(str(path), read_rows(path), Kind.ORGANIZATION))
-    assert (
-        isinstance(items[0], RowError)
-        and items[0].row == 2
-        and "no description" in items[0].message
-    )
-    assert isinstance(items[1], Profile) and items[1].name == "Beta"
+    first, second = read_profiles(str(path), read_rows(path), Kind.ORGANIZATION)
+    assert first.profile is None and first.row == 2
+    assert "no description" in first.errors[0].message
+    assert second.profile is not None and second.profile.name == "Beta"

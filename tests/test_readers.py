@@ -15,7 +15,8 @@ def _rows(path: Path) -> list[Row | RowError]:
 
 
 @pytest.mark.parametrize(
-    ("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252")]
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252"), ("utf-16", "utf-16")],
 )
 def test_registry_encodings_are_read(tmp_path: Path, encoding: str, expected: str) -> None:
     path = tmp_path / "members.csv"
@@ -38,13 +39,66 @@ def test_semicolon_csv_from_french_excel(tmp_path: Path) -> None:
     assert isinstance(row, Row) and row.values == {"nom": "A", "description": "Soudure, pliage"}
 
 
-def test_ragged_csv_row_is_reported_and_others_kept(tmp_path: Path) -> None:
+def test_ragged_csv_rows_are_kept_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text("name,description\nA,one\nB,two,extra\nC,three\n", encoding="utf-8")
+    path.write_text(
+        "name,description,city\nA,one,Regina\nB,two,Laval,extra\nC,three\n", encoding="utf-8"
+    )
     rows = _rows(path)
-    assert [r.number for r in rows if isinstance(r, Row)] == [2, 4]
-    [error] = [r for r in rows if isinstance(r, RowError)]
-    assert error.row == 3 and "3 fields" in error.message
+    assert all(isinstance(r, Row) for r in rows)
+    a, b, c = (r for r in rows if isinstance(r, Row))
+    assert not a.notes
+    assert b.values["column 4"] == "extra" and "4 fields" in b.notes[0].message
+    assert (
+        c.values == {"name": "C", "description": "three"} and "read as empty" in c.notes[0].message
+    )
+    assert (b.notes[0].row, c.notes[0].row) == (3, 4)
+
+
+# One file per delimiter and encoding people send, all holding the same three records: RFC 4180
+# doubled quotes, a quoted newline, quoted delimiters of every kind.
+CSV_FILES = sorted((Path(__file__).parent / "data" / "csv").iterdir())
+
+
+@pytest.mark.parametrize("path", CSV_FILES, ids=[p.name for p in CSV_FILES])
+def test_csv_as_people_write_it(path: Path) -> None:
+    rows = _rows(path)
+    assert all(isinstance(r, Row) and not r.notes for r in rows)
+    values = [r.values for r in rows if isinstance(r, Row)]
+    assert [v["name"] for v in values] == [
+        "Sterile Works Inc.",
+        "Usinage Lévesque ltée",
+        "Prairie Pumps | Ltd",
+    ]
+    assert values[0]["description"] == 'Aseptic "fill-finish" of vials, line 1\nline 2'
+    assert values[1]["description"] == "Usinage CNC 5 axes; pièces en titane, AS9100"
+    assert values[2]["description"] == 'Dewatering pumps, 50% of sales; "rebuilt" units'
+    assert [r.number for r in rows if isinstance(r, Row)] == [2, 3, 4]
+
+
+def test_dialect_is_sniffed_from_many_lines_not_the_header(tmp_path: Path) -> None:
+    # The header alone looks like one column; the quoted commas below must not be delimiters.
+    lines = ["name;description"] + [
+        f'Shop {i};"Welding, ""MIG"" and TIG; bending, {i} t"' for i in range(30)
+    ]
+    path = tmp_path / "fr.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = _rows(path)
+    assert len(rows) == 30 and all(isinstance(r, Row) and not r.notes for r in rows)
+    first = rows[0]
+    assert isinstance(first, Row)
+    assert first.values == {"name": "Shop 0", "description": 'Welding, "MIG" and TIG; bending, 0 t'}
+
+
+def test_real_esco_slice_reads_every_row(shared_data: Path, tmp_path: Path) -> None:
+    source = shared_data / "esco" / "esco_skills_en_fr.csv"
+    with source.open(encoding="utf-8") as handle:
+        head = [next(handle) for _ in range(2501)]
+    path = tmp_path / "esco.csv"
+    path.write_text("".join(head), encoding="utf-8")
+    rows = _rows(path)
+    assert len(rows) == 2500 and all(isinstance(r, Row) and not r.notes for r in rows)
+    assert all(len(r.values) == 7 for r in rows if isinstance(r, Row))
 
 
 def test_jsonl_bad_line_names_line_and_character(tmp_path: Path) -> None:
@@ -99,5 +153,5 @@ def test_unknown_type_and_missing_file_are_clear(tmp_path: Path) -> None:
 def test_binary_garbage_is_not_text(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(b"name,description\n\x81\x8d\x8f\x90\x9d")
-    with pytest.raises(InputFileError, match="neither UTF-8 nor Windows-1252"):
+    with pytest.raises(InputFileError, match="not UTF-8, UTF-16 or Windows-1252"):
         _rows(path)
