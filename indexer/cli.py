@@ -196,7 +196,9 @@ def _print_results(response: SearchResponse) -> None:
     )
     for rank, hit in enumerate(response.results, start=1):
         place = ", ".join(
-            str(hit.attributes[k]) for k in ("city", "province") if hit.attributes.get(k)
+            str(hit.attributes[k])
+            for k in ("city", "province", "region", "country")
+            if hit.attributes.get(k)
         )
         sample = "  [SAMPLE DATA / DONNÉES D'EXEMPLE]" if hit.attributes.get("sample") else ""
         typer.echo(

@@ -11,7 +11,7 @@ from typing import Any
 from ngen_connect.errors import QueryError
 from ngen_connect.language import BILINGUAL
 from ngen_connect.naics import naics_title
-from ngen_connect.places import normalise_province
+from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
 
 FILTER_KEYS = (
@@ -29,6 +29,7 @@ FILTER_KEYS = (
 )
 FACET_KEYS = (
     "kind",
+    "country",
     "province",
     "type",
     "naics",
@@ -107,6 +108,8 @@ def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
     try:
         if key == "province":
             return tuple(normalise_province(v) for v in values)
+        if key == "country":
+            return tuple(_country(v) for v in values)
         if key == "sme":
             if any(fold(v) not in _TRUE | _FALSE for v in values):
                 raise ValueError("sme takes yes/no (oui/non)")
@@ -118,6 +121,12 @@ def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
     if key == "language":
         return tuple(fold(v) for v in values)
     return values
+
+
+def _country(value: str) -> str:
+    """A country as stored: its ISO code when the name is known ("États-Unis" -> "US")."""
+    found = country_code(value)
+    return found[0] if found else value
 
 
 def _in(column: str) -> Any:
@@ -175,7 +184,7 @@ def facet_counts(
         attrs = record["attributes"]
         counters["kind"][record["kind"]] += 1
         counters["language"][record["language"]] += 1
-        for key, attr in (("province", "province"), ("type", "org_type")):
+        for key, attr in (("province", "province"), ("country", "country"), ("type", "org_type")):
             if attrs.get(attr):
                 counters[key][attrs[attr]] += 1
         if attrs.get("sme") is not None:
@@ -196,6 +205,8 @@ def facet_counts(
             entry: dict[str, Any] = {"value": value, "count": count}
             if key == "naics":
                 entry["label"] = naics_title(value, ui_language)
+            if key == "country":
+                entry["label"] = country_name(value, ui_language)
             entries.append(entry)
         if entries:
             facets[key] = entries

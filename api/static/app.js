@@ -15,7 +15,7 @@ const TEXT = {
     page: (p, n) => `Page ${p} of ${n}`, why: "Why this result?", sample: "sample data", score: "score",
     legs: { semantic: "Meaning matches (semantic similarity)", keyword: "Words in common", name: "Name resembles the query",
             glossary: "Glossary used", cross_language: "Cross-language correction", passage: "Best passage" },
-    facets: { kind: "Kind", language: "Language", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
+    facets: { kind: "Kind", language: "Language", country: "Country", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
               certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership" },
     attributes: { website: "Website", city: "City", province: "Province", naics: "NAICS", certifications: "Certifications",
                   employees: "Employees", org_type: "Type", clusters: "Clusters", ownership: "Ownership",
@@ -35,7 +35,7 @@ const TEXT = {
     page: (p, n) => `Page ${p} sur ${n}`, why: "Pourquoi ce résultat?", sample: "données d'exemple", score: "score",
     legs: { semantic: "Le sens correspond (similarité sémantique)", keyword: "Mots en commun", name: "Le nom ressemble à la requête",
             glossary: "Glossaire utilisé", cross_language: "Correction interlangue", passage: "Meilleur passage" },
-    facets: { kind: "Type de fiche", language: "Langue", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
+    facets: { kind: "Type de fiche", language: "Langue", country: "Pays", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
               certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété" },
     attributes: { website: "Site web", city: "Ville", province: "Province", naics: "SCIAN", certifications: "Certifications",
                   employees: "Employés", org_type: "Type", clusters: "Grappes", ownership: "Propriété",
@@ -68,7 +68,7 @@ const VALUE_NAMES = {
                 QC: "Québec", SK: "Saskatchewan", YT: "Yukon" },
   },
 };
-const FACET_ORDER = ["kind", "language", "province", "type", "naics", "certification", "sme", "cluster", "ownership"];
+const FACET_ORDER = ["kind", "language", "country", "province", "type", "naics", "certification", "sme", "cluster", "ownership"];
 const DETAIL_PATH = { organization: "organizations", cluster: "clusters", ip_asset: "ip-assets" };
 const PAGE_SIZE = 10;
 const $ = (id) => document.getElementById(id);
@@ -76,8 +76,19 @@ const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem("ngen-lang") || ((navigator.language || "en").startsWith("fr") ? "fr" : "en");
 
 function t(key) { return TEXT[lang][key]; }
+function countryName(code) {
+  if (!/^[A-Z]{2}$/.test(code || "")) return code;  // a country kept as given
+  try { return new Intl.DisplayNames([lang], { type: "region" }).of(code) || code; } catch { return code; }
+}
+// City, then the province (by name) or the foreign region as given, then the country when not Canada.
+function placeOf(attrs) {
+  const region = attrs.province ? valueName("province", attrs.province) : attrs.region;
+  const country = attrs.country && attrs.country !== "CA" ? countryName(attrs.country) : "";
+  return [attrs.city, region, country].filter(Boolean).join(", ");
+}
 function valueName(facet, value, entry) {
   if (facet === "naics") return `${value} ${entry && entry.label ? "· " + entry.label : ""}`;
+  if (facet === "country") return countryName(value);
   if (facet === "language") return LANGUAGE_NAMES[lang][value] || value;
   return (VALUE_NAMES[lang][facet] || {})[value] || value;
 }
@@ -125,7 +136,7 @@ function renderHit(hit, withWhy = true) {
     el("span", { class: "badge", text: valueName("kind", hit.kind) }),
     el("span", { class: "badge", text: LANGUAGE_NAMES[lang][hit.language] || hit.language }));
   if (hit.sample) badges.append(el("span", { class: "badge sample", text: t("sample") }));
-  const place = [hit.city, hit.province && valueName("province", hit.province)].filter(Boolean).join(", ");
+  const place = placeOf(hit);
   badges.append(`${place ? place + " · " : ""}${t("score")} ${hit.score.toFixed(3)}`);
   item.append(badges);
   item.append(el("p", { class: "snippet", lang: hit.snippet_language, html: hit.snippet_highlighted || "" }));
@@ -227,7 +238,7 @@ async function showRecord(kind, id) {
     const record = await api(`/${DETAIL_PATH[kind]}/${encodeURIComponent(id)}`);
     $("record-name").textContent = record.name;
     const attrs = record.attributes;
-    const place = [attrs.city, attrs.province && valueName("province", attrs.province)].filter(Boolean).join(", ");
+    const place = placeOf(attrs);
     $("record-meta").textContent = [valueName("kind", record.kind), LANGUAGE_NAMES[lang][record.language], place,
       attrs.sample ? t("sample") : ""].filter(Boolean).join(" · ");
     $("record-texts").replaceChildren(...Object.entries(record.texts).map(([language, text]) =>
