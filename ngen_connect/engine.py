@@ -170,6 +170,7 @@ class Engine:
                     profiles[profile.key] = profile
                     continue
                 file, row = first_seen[profile.key]
+                where = f"row {row}" if file == str(path) else f"{file}, row {row}"
                 if parsed.generated_id:
                     profiles[profile.key] = merge_profiles(profiles[profile.key], profile)
                     report.merged += 1
@@ -178,7 +179,7 @@ class Engine:
                             str(path),
                             profile.source_row,
                             None,
-                            f"same name and place as {file}, row {row} (the file has no id column): "
+                            f"same name and place as {where} (the file has no id column): "
                             "merged into that record",
                         )
                     )
@@ -188,7 +189,7 @@ class Engine:
                         str(path),
                         profile.source_row,
                         "id",
-                        f"duplicate id '{profile.id}': already used by {file}, row {row}",
+                        f"duplicate id '{profile.id}': already used by {where}",
                     )
                 )
         return list(profiles.values())

@@ -68,6 +68,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "titre",
         "cluster_name",
         "nom_grappe",
+        "label",
+        "libelle",
     ),
     "description": (
         "description",
@@ -535,11 +537,19 @@ class FileColumns:
 
     mapping: dict[str, str]
     texts: tuple[tuple[str, str], ...]
+    #: the name column, then any other name-like column ("label_fr" beside "label_en"), read in
+    #: order when the first is empty
+    names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> FileColumns:
         mapping = guess_mapping(headers, overrides)
-        return cls(mapping, tuple(text_columns(headers, mapping)))
+        names = [mapping["name"]] if "name" in mapping else []
+        for header in headers:
+            found = _field_of(header)
+            if found and found[0] == "name" and header not in names:
+                names.append(header)
+        return cls(mapping, tuple(text_columns(headers, mapping)), tuple(names))
 
 
 _PLACE_FIELDS = ("province", "country", "postal_code")
@@ -566,7 +576,14 @@ def profile_from_row(
     def get(field: str) -> Any:
         return row.values.get(mapping[field]) if field in mapping else None
 
-    name = " ".join(_text(get("name")).split())
+    name = next(
+        (
+            " ".join(_text(row.values.get(h)).split())
+            for h in columns.names
+            if _text(row.values.get(h))
+        ),
+        "",
+    )
     if not name:
         parsed.errors.append(ctx.error("name", "the name is empty"))
         return parsed
@@ -680,7 +697,7 @@ def _attributes(
     if "employees" in attributes:
         attributes.setdefault("employee_band", employee_band(attributes["employees"]))
         attributes.setdefault("sme", attributes["employees"] < 500)
-    mapped = set(mapping.values()) | {header for header, _ in columns.texts}
+    mapped = set(mapping.values()) | {header for header, _ in columns.texts} | set(columns.names)
     unmapped = {k: v for k, v in row.values.items() if k not in mapped and _text(v)}
     if unmapped:
         attributes["extra"] = unmapped
