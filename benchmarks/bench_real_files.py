@@ -148,7 +148,8 @@ def measure(case: dict[str, Any], folder: Path, model: str) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     counts = report["counts"]
     records = report["added"] + report["updated"] + report["metadata_only"] + report["unchanged"]
-    lost = report["read"] - records - report["merged"]
+    lost = report["read"] - records - report["merged"] - counts["rejected"]
+    why_rejected = Counter(rejection_reason(e["message"]) for e in report["rejected"])
     code_match, matched = run(
         "match", str(case["file"]), "--data-dir", str(data_dir), "--model", model, "--json", *maps
     )
@@ -168,6 +169,7 @@ def measure(case: dict[str, Any], folder: Path, model: str) -> dict[str, Any]:
             "exit": code,
             "seconds": round(seconds, 1),
         },
+        "rejected_because": dict(why_rejected),
         "warning_reasons": reasons(report["warnings"]),
         "match": {**matched["counts"], "exit": code_match},
         "upload": {**uploaded["counts"], "rows": len(uploaded["rows"])},
@@ -176,12 +178,19 @@ def measure(case: dict[str, Any], folder: Path, model: str) -> dict[str, Any]:
     }
 
 
+def rejection_reason(message: str) -> str:
+    for reason in ("the name is empty", "no description", "duplicate id"):
+        if message.startswith(reason):
+            return reason.replace("the name is empty", "no name")
+    return message
+
+
 def reasons(warnings: list[dict[str, Any]]) -> dict[str, int]:
     """Warnings grouped by column and the shape of their message (values stripped)."""
     import re
 
-    quoted = re.compile(r"'[^']*'")
-    shapes = Counter(f"{w['column']}: {quoted.sub('…', w['message'])}" for w in warnings)
+    values = re.compile(r"'[^']*'|\b\d+\b")
+    shapes = Counter(f"{w['column'] or 'row'}: {values.sub('…', w['message'])}" for w in warnings)
     return dict(shapes.most_common(6))
 
 
@@ -211,17 +220,24 @@ def table(results: list[dict[str, Any]], machine: dict[str, str], model: str) ->
         f"{machine['cores']} cores, {machine['memory']}, Python {machine['python']}, {machine['packages']}.",
         "Each file from ../shared/data as published, through `ngen-connect index --json`, then `ngen-connect match --json` "
         "against that index and `POST /registries/NAME/uploads` to `ngen-connect serve`. *lost* = rows read that became "
-        "no record and were not merged into one. *before* = rows the previous release rejected on the same file.",
+        "no record, were not merged into one and were not rejected; *rejected* rows are listed by reason (a row is rejected "
+        "only with no name, no description at all, or a duplicate id). *before* = rows the previous release rejected on "
+        "the same file.",
         "",
-        "| file | rows | index: records | merged | rows with warnings | rejected | lost | before | index time (s) | match: matched / ambiguous / new / rejected | upload: rows / rejected |",
+        "| file | rows | index: records | merged | rows with warnings | rejected (why) | lost | before | index time (s) | match: matched / ambiguous / new / rejected | upload: rows / rejected |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         i, m, u = r["index"], r["match"], r["upload"]
         before = r["before_rejected"]
+        why = (
+            "(" + ", ".join(f"{n} {k}" for k, n in r["rejected_because"].items()) + ")"
+            if i["rejected"]
+            else ""
+        )
         lines.append(
             f"| {r['label']} | {r['rows']:,} | {i['records']:,} | {i['merged']} | {i['rows_with_warnings']} | "
-            f"{i['rejected']} | {i['lost']} | {before} | {i['seconds']} | "
+            f"{i['rejected']} {why} | {i['lost']} | {before} | {i['seconds']} | "
             f"{m['matched']} / {m['ambiguous']} / {m['new']} / {m['rejected']} | {u['rows']:,} / {u['rejected']} |"
         )
     lines += [

@@ -333,5 +333,10 @@ def _canadian_region(place: Place, region: str) -> None:
         place.country, place.region = "US", region
         return
     place.region = region
-    where = "a Canadian province or territory" if place.country == "CA" else "a known region"
-    place.notes.append(("province", f"'{region}' is not {where}; kept as given"))
+    if place.country == "CA":
+        reason = "is not a Canadian province or territory"
+    else:
+        reason = (
+            "is neither a Canadian province or territory nor a US state, and no country is given"
+        )
+    place.notes.append(("province", f"'{region}' {reason}; kept as given"))

@@ -77,7 +77,7 @@ def test_reindexing_the_same_file_embeds_nothing(index_dir: Path) -> None:
     ) == (9, 0, 0, 0)
 
 
-def test_malformed_rows_are_rejected_with_row_and_column(tmp_path: Path) -> None:
+def test_odd_rows_are_warned_and_nameless_rows_rejected(tmp_path: Path) -> None:
     path = tmp_path / "members.csv"
     path.write_bytes(
         "nom;capacités;province\nUsinage Côté;Usinage CNC;QC\nBad;Soudure;Atlantide\n;Pliage;QC\n".encode(
@@ -87,12 +87,13 @@ def test_malformed_rows_are_rejected_with_row_and_column(tmp_path: Path) -> None
     result = run_cli("index", str(path), "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 3
     assert (
-        f"{path}, row 3, column 'province': 'Atlantide' is not a Canadian province" in result.stderr
+        f"warning: {path}, row 3, column 'province': 'Atlantide' is neither a Canadian province"
+        in result.stderr
     )
-    assert f"{path}, row 4, column 'nom': the name is empty" in result.stderr
-    assert "1 added" in result.stdout and "2 rejected" in result.stdout
+    assert f"rejected: {path}, row 4, column 'nom': the name is empty" in result.stderr
+    assert "2 added" in result.stdout and "1 warnings, 1 rejected" in result.stdout
     found = _search(tmp_path / "d", "usinage")
-    assert [r["name"] for r in found["results"]] == ["Usinage Côté"]
+    assert found["results"][0]["name"] == "Usinage Côté"
 
 
 def test_malformed_json_file_is_rejected_with_line_and_character(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from ngen_connect import (
     load_settings,
 )
 from ngen_connect.datadir import MANIFEST, Manifest
+from ngen_connect.filters import Filters
 
 
 def _write(path: Path, text: str) -> Path:
@@ -323,3 +324,27 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
     assert reopened.manifest().schema_version == 2 and reopened.data.current != old
     assert Counting.documents == 0
     reopened.close()
+
+
+def test_country_filter_and_facet_use_normalised_values(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    text = (
+        "id,name,description,province,country\n"
+        "u,Keystone Pumps,Dewatering pumps for mines.,PA,USA\n"
+        "v,Empire Valves,Valves and pumps for mines.,NEW YORK,ÉTATS UNIS\n"
+        "c,Prairie Pumps,Pumps for potash mines.,Sask.,Canada\n"
+    )
+    fake_engine.index_files([_write(tmp_path / "w.csv", text)])
+    for spelling in ("US", "États-Unis", "united states"):
+        response = fake_engine.search(
+            "pumps", filters=Filters.parse({"country": spelling}), ui_language="fr"
+        )
+        assert {hit.id for hit in response.results} == {"u", "v"}, spelling
+    facets = fake_engine.search("pumps", ui_language="fr").facets
+    assert facets["country"] == [
+        {"value": "US", "count": 2, "label": "États-Unis"},
+        {"value": "CA", "count": 1, "label": "Canada"},
+    ]
+    assert facets["province"] == [{"value": "SK", "count": 1}]
+    assert fake_engine.record("v")["attributes"]["region"] == "NEW YORK"
