@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from ngen_connect import Engine, Kind, NgenConnectError, load_settings
 from ngen_connect.errors import (
+    ConfigurationError,
     IndexMismatchError,
     IndexNotFoundError,
     InputFileError,
@@ -95,7 +96,7 @@ def _engine(data_dir: Path | None, model: str | None) -> Iterator[Engine]:
     try:
         engine = Engine(load_settings(data_dir=data_dir, model=model))
         yield engine
-    except (InputFileError, QueryError, RecordNotFoundError) as exc:
+    except (InputFileError, QueryError, RecordNotFoundError, ConfigurationError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_ERROR) from None
@@ -388,7 +389,10 @@ def _preview(file: Path, overrides: dict[str, str]) -> None:
         raise _fail(str(exc), EXIT_USAGE) from None
     if not rows:
         raise _fail(f"{file}: no rows to preview", EXIT_USAGE)
-    columns = FileColumns.of(list(rows[0].values), overrides)
+    try:
+        columns = FileColumns.of(list(rows[0].values), overrides, str(file))
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     mapping = columns.mapping
     typer.echo("Column mapping / Correspondance des colonnes:")
     for field in FIELDS:

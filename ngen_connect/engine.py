@@ -156,8 +156,8 @@ class Engine:
         """
         kinds = _kinds_per_file(kind, len(paths))
         profiles: dict[str, Profile] = {}
-        first_seen: dict[str, tuple[str, int | None]] = {}
-        for path, file_kind in zip(paths, kinds, strict=True):
+        first_seen: dict[str, tuple[int, str, int | None]] = {}
+        for position, (path, file_kind) in enumerate(zip(paths, kinds, strict=True)):
             for parsed in read_profiles(str(path), read_rows(path), file_kind, mapping):
                 report.read += 1
                 report.warnings.extend(parsed.warnings)
@@ -166,11 +166,15 @@ class Engine:
                     report.rejected.extend(parsed.errors)
                     continue
                 if profile.key not in first_seen:
-                    first_seen[profile.key] = (str(path), profile.source_row)
+                    first_seen[profile.key] = (position, str(path), profile.source_row)
                     profiles[profile.key] = profile
                     continue
-                file, row = first_seen[profile.key]
-                where = f"row {row}" if file == str(path) else f"{file}, row {row}"
+                seen_in, file, row = first_seen[profile.key]
+                where = (
+                    f"row {row}"
+                    if seen_in == position
+                    else f"{file} (file {seen_in + 1}), row {row}"
+                )
                 if parsed.generated_id:
                     profiles[profile.key] = merge_profiles(profiles[profile.key], profile)
                     report.merged += 1
@@ -179,8 +183,7 @@ class Engine:
                             str(path),
                             profile.source_row,
                             None,
-                            f"same name and place as {where} (the file has no id column): "
-                            "merged into that record",
+                            f"same name and place as {where}, and no id: merged into that record",
                         )
                     )
                     continue

@@ -90,6 +90,22 @@ def write_table(
         raise QueryError(
             f"Write {', '.join(formats)}, not '{suffix or path.name}'. / Format de fichier non pris en charge."
         )
+    try:
+        _write(path, suffix, columns, rows, sheet, about)
+    except OSError as exc:
+        raise QueryError(
+            f"Cannot write {path}: {exc.strerror or exc}. / Impossible d'écrire {path}."
+        ) from None
+
+
+def _write(
+    path: Path,
+    suffix: str,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    sheet: str,
+    about: Mapping[str, Any] | None,
+) -> None:
     if suffix == ".json":
         body = {**(about or {}), "rows": [dict(row) for row in rows]}
         path.write_text(
@@ -108,7 +124,7 @@ def write_table(
         table.title = sheet
         table.append(list(columns))
         for row in rows:
-            table.append([row.get(c, "") for c in columns])
+            table.append([_xlsx_value(row.get(c, "")) for c in columns])
         table.freeze_panes = "A2"
         if about:
             details = book.create_sheet("About")
@@ -122,6 +138,13 @@ def write_table(
                     ]
                 )
         book.save(path)
+
+
+def _xlsx_value(value: Any) -> Any:
+    """Control characters (NUL, vertical tab...) that XLSX cannot hold are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def write_results(path: Path, response: SearchResponse) -> int:

@@ -16,6 +16,7 @@ _PRODUCT_LANGUAGES = ("en", "fr")
 # capability text is often scored as Catalan or Italian, short English as Dutch.
 _PREFERENCE_FLOOR = 0.2
 _MIN_LETTERS = 20
+_LONG_WORDS = 8
 _FRENCH_LETTERS = frozenset("éèêëàâîïôûùçœ")
 _FRENCH_ELISION = re.compile(r"\b(?:l|d|qu|j|n|s)['’][a-zàâéèêîôû]")
 
@@ -25,31 +26,45 @@ _lock = threading.Lock()
 def detect_language(text: str) -> str:
     """ "en", "fr" or "und" for a profile's text: the product reads only its two languages.
 
-    Words that belong to one language's stop words or glossary vote first, so short and list-like
-    texts ("Supplier categories: pumps.") are read by their words, not by character statistics
-    that call them Afrikaans or Romanian; langdetect's English and French odds decide a tie, and a
-    text that is neither (or too little to tell) is "und".
+    A text of some length that langdetect finds clearly in a third language (Spanish shares "de"
+    and "la" with French) is "und". Otherwise words that belong to one language's stop words or
+    glossary vote first, so short and list-like texts ("Supplier categories: pumps.") are read by
+    their words, not by character statistics that call them Afrikaans or Romanian; langdetect's
+    English and French odds decide a tie, and a word or two that nothing claims is "und".
     """
     if not any(c.isalpha() for c in text):
         return UNDETERMINED
+    count = len(text.split())
+    odds = _odds(text) if count >= _LONG_WORDS else None
+    if odds is not None and _third_language(odds):
+        return UNDETERMINED
     votes = _vocabulary_votes(text)
     margin = votes["en"] - votes["fr"]
-    count = len(text.split())
     if abs(margin) >= 2 or (abs(margin) == 1 and 2 <= count <= 5):
         return "en" if margin > 0 else "fr"
     if count < 2 or sum(c.isalpha() for c in text) < _MIN_LETTERS:
         return UNDETERMINED  # a word or two: too little to tell
+    product = {lang: p for lang, p in (odds or _odds(text)).items() if lang in _PRODUCT_LANGUAGES}
+    if margin:
+        voted = "en" if margin > 0 else "fr"
+        product[voted] = product.get(voted, 0.0) + 0.1
+    best = max(product, key=lambda lang: product[lang], default=None)
+    return best if best is not None and product[best] >= _PREFERENCE_FLOOR else UNDETERMINED
+
+
+def _odds(text: str) -> dict[str, float]:
     with _lock:  # langdetect's seeded factory is shared state
         DetectorFactory.seed = 0
         try:
-            candidates = detect_langs(text)
+            return {c.lang: c.prob for c in detect_langs(text)}
         except LangDetectException:
-            return UNDETERMINED
-    odds = {c.lang: c.prob for c in candidates if c.lang in _PRODUCT_LANGUAGES}
-    if margin:
-        odds["en" if margin > 0 else "fr"] = odds.get("en" if margin > 0 else "fr", 0.0) + 0.1
-    best = max(odds, key=lambda lang: odds[lang], default=None)
-    return best if best is not None and odds[best] >= _PREFERENCE_FLOOR else UNDETERMINED
+            return {}
+
+
+def _third_language(odds: dict[str, float]) -> bool:
+    other = max((p for lang, p in odds.items() if lang not in _PRODUCT_LANGUAGES), default=0.0)
+    ours = max((p for lang, p in odds.items() if lang in _PRODUCT_LANGUAGES), default=0.0)
+    return other >= 0.9 and ours < 0.05
 
 
 def detect_query_language(text: str) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import pycountry
 from rapidfuzz import fuzz, process
 
-from ngen_connect.text import fold
+from ngen_connect.text import fold, is_placeholder
 
 #: Canadian provinces and territories: code -> English name, French name, other spellings.
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -99,12 +99,13 @@ _COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "TR": ("turkey", "turquie"),
 }
 
-_PLACEHOLDERS = {"", "-", "--", "---", "n a", "na", "none", "null", "unknown", "inconnu", "s o"}
+_PLACEHOLDERS = {"unknown", "inconnu"}
 _STOP = {"of", "the", "and", "de", "du", "des", "la", "le", "les", "l", "d", "et"}
 _FUZZY_MIN = 88
 _CA_POSTAL = re.compile(r"^([A-Z]\d[A-Z])\s*-?\s*(\d[A-Z]\d)$")
 _PREFIXED_CA_POSTAL = re.compile(r"^([A-Za-z][A-Za-z.]{1,4})\s+([A-Z]\d[A-Z]\s*\d[A-Z]\d)$")
 _US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_TRAILING_CANADA = re.compile(r"[\s,/-]*\bcanada\s*$", re.IGNORECASE)
 # First letter of a Canadian postal code -> province (X is shared by NT and NU, so it decides nothing).
 _POSTAL_PROVINCE = {
     "A": "NL",
@@ -177,7 +178,9 @@ def country_code(value: str) -> tuple[str, bool] | None:
     if code:
         return code, True
     if len(key) >= 5:
-        found = process.extractOne(key, list(by_words), scorer=fuzz.ratio, score_cutoff=_FUZZY_MIN)
+        found = process.extractOne(
+            _sorted_key(key), list(by_words), scorer=fuzz.ratio, score_cutoff=_FUZZY_MIN
+        )
         if found:
             return by_words[found[0]], False
     return None
@@ -250,7 +253,7 @@ def us_state(value: str) -> str | None:
 
 def _clean(value: str | None) -> str:
     text = " ".join(str(value or "").split())
-    return "" if _key(text) in _PLACEHOLDERS else text
+    return "" if is_placeholder(text) or _key(text) in _PLACEHOLDERS else text
 
 
 @dataclass
@@ -286,6 +289,17 @@ def normalise_place(
     region, country_raw, postal = _clean(province), _clean(country), _clean(postal_code)
     if country_raw:
         found = country_code(country_raw)
+        in_country_column = province_code(country_raw) if found is None else None
+        if in_country_column is not None and not region:
+            # "Québec" in the country column: a province written where the country goes
+            region = country_raw
+            place.notes.append(
+                (
+                    "country",
+                    f"'{country_raw}' is a Canadian province; read as {in_country_column[0]}, Canada",
+                )
+            )
+            found = ("CA", True)
         if found is None:
             place.country = country_raw
             place.notes.append(
@@ -295,6 +309,10 @@ def normalise_place(
             place.country = found[0]
             if not found[1]:
                 place.notes.append(("country", f"'{country_raw}' read as {found[0]}"))
+    if region and place.country in (None, "CA"):
+        trailing = _TRAILING_CANADA.sub("", region)  # "BC Canada", "Ontario, Canada"
+        if trailing != region and province_code(trailing):
+            region, place.country = trailing, "CA"
     prefixed = _PREFIXED_CA_POSTAL.match(postal.upper()) if postal else None
     if prefixed and province_code(prefixed.group(1)) and place.country in (None, "CA"):
         region = region or prefixed.group(1)  # "AB T6B 3C3": a province written in the postal code
@@ -331,6 +349,10 @@ def _canadian_region(place: Place, region: str) -> None:
     state = us_state(region) if place.country is None else None
     if state is not None and not (place.postal_code and from_postal):
         place.country, place.region = "US", region
+        if state == "CA" and not (place.postal_code and _US_ZIP.match(place.postal_code)):
+            place.notes.append(
+                ("province", "'CA' read as the US state California (no country given)")
+            )
         return
     place.region = region
     if place.country == "CA":

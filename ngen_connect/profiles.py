@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from ngen_connect.models import Kind, Passage, Profile
 from ngen_connect.passages import split_passages
 from ngen_connect.places import normalise_place
 from ngen_connect.readers import Row
-from ngen_connect.text import fold
+from ngen_connect.text import fold, is_placeholder
 
 MAX_NAME_CHARS = 300
 MAX_TEXT_CHARS = 20_000
@@ -326,85 +327,81 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-# What a file's columns say about the kind of record it holds: (field or header key, weight).
-_KIND_SIGNALS: dict[Kind, dict[str, int]] = {
-    Kind.CLUSTER: {
-        "members": 2,
-        "cluster_id": 2,
-        "cluster_name": 2,
-        "nom_grappe": 2,
-        "focus_areas": 1,
-        "region": 1,
-    },
-    Kind.IP_ASSET: {
-        "asset_type": 2,
-        "ipc": 2,
-        "licensing_status": 2,
-        "asset_id": 2,
-        "owner": 1,
-        "project": 1,
-        "abstract": 1,
-        "abstract_en": 1,
-        "abstract_fr": 1,
-    },
-    Kind.ORGANIZATION: {
-        f: 1
-        for f in (
-            "naics",
-            "certifications",
-            "employees",
-            "employee_band",
-            "sme",
-            "org_type",
-            "postal_code",
-            "phone",
-            "ownership",
-            "licences",
-            "clusters",
-        )
-    },
+# Columns that only a cluster file or an IP-asset file has (header keys); any other file holds
+# organisations. A region, focus areas, an owner or a project alone decide nothing.
+_KIND_COLUMNS: dict[Kind, frozenset[str]] = {
+    Kind.CLUSTER: frozenset(
+        {
+            "members",
+            "membres",
+            "member_ids",
+            "members_ids",
+            "cluster_id",
+            "cluster_name",
+            "nom_grappe",
+            "id_grappe",
+        }
+    ),
+    Kind.IP_ASSET: frozenset(
+        {
+            "asset_id",
+            "asset_type",
+            "ip_type",
+            "type_de_pi",
+            "type_d_actif",
+            "ipc",
+            "ipc_class",
+            "ipc_classes",
+            "cib",
+            "classes_cib",
+            "licensing_status",
+            "licence_status",
+            "license_status",
+            "statut_de_licence",
+            "statut_licence",
+        }
+    ),
 }
 
 
-def infer_kind(file: str, headers: Sequence[str], mapping: Mapping[str, str]) -> Kind:
-    """The kind of record a file holds, from its columns; organisations unless the columns say
-    otherwise. A file whose columns point to two kinds equally is refused: give --kind."""
-    present = set(mapping) | {header_key(h) for h in headers}
-    scores = {
-        kind: sum(w for name, w in signals.items() if name in present)
-        for kind, signals in _KIND_SIGNALS.items()
-    }
-    ranked = sorted(scores.items(), key=lambda item: -item[1])
-    (best, top), (second, runner_up) = ranked[0], ranked[1]
-    if top < 2:
+def infer_kind(file: str, headers: Sequence[str]) -> Kind:
+    """The kind of record a file holds, from its columns: clusters when it has a members or cluster
+    column, IP assets when it has an asset type, IPC or licensing column, organisations otherwise.
+    A file with columns of both is refused: give --kind."""
+    present = {header_key(h) for h in headers}
+    kinds = [kind for kind, columns in _KIND_COLUMNS.items() if present & columns]
+    if not kinds:
         return Kind.ORGANIZATION
-    if top == runner_up:
+    if len(kinds) > 1:
+        found = {kind.value: sorted(present & _KIND_COLUMNS[kind]) for kind in kinds}
         raise InputFileError(
             RowError(
                 file,
                 1,
                 None,
-                f"the columns fit both {best.value} and {second.value} records; say which with "
-                f"--kind {best.value} or --kind {second.value} / les colonnes conviennent à deux types de fiches : "
-                "précisez --kind",
+                f"the columns fit both clusters {found['cluster']} and IP assets {found['ip_asset']}; "
+                "say which with --kind cluster or --kind ip_asset / les colonnes conviennent à deux "
+                "types de fiches : précisez --kind",
             )
         )
-    return best
+    return kinds[0]
 
 
 def _text(value: Any) -> str:
+    """A cell as text; empty for nothing, a blank or a placeholder such as 'N/A' or '--'."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(_text(v) for v in value)
-    return str(value).strip()
+        return "; ".join(t for t in (_text(v) for v in value) if t)
+    text = str(value).strip()
+    return "" if is_placeholder(text) else text
 
 
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     items = value if isinstance(value, list) else _LIST_SPLIT.split(str(value))
-    return [str(item).strip() for item in items if str(item).strip()]
+    return [text for text in (_text(item) for item in items) if text]
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -480,18 +477,29 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
     if not text:
         return None
     if field == "employees":
-        try:
-            count = int(float(text.replace(",", "").replace(" ", "")))
-        except ValueError:
-            raise ValueError(f"'{text}' is not a number of employees") from None
-        if count < 0:
-            raise ValueError("the number of employees cannot be negative")
-        return count
+        return _employees(text)
     if field == "org_type":
         return _ORG_TYPE_LOOKUP.get(re.sub(r"[^a-z]+", " ", fold(text)).strip(), text)
     if field == "website":
         return text.lower().removesuffix("/")
     return text
+
+
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([ ,.\u00a0\u202f])\d{3})(?:\1\d{3})*$")
+
+
+def _employees(text: str) -> int:
+    """A head count as people write it: 1200, 1,200, 1 200, 1.200 (thousands), 12.0."""
+    squeezed = text.replace("\u00a0", " ").strip()
+    if _THOUSANDS.match(squeezed):
+        squeezed = re.sub(r"[ ,.\u00a0\u202f]", "", squeezed)
+    try:
+        value = float(squeezed.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number of employees") from None
+    if not math.isfinite(value) or value < 0 or value > 10_000_000:
+        raise ValueError(f"'{text}' is not a number of employees")
+    return int(value)
 
 
 def generated_id(kind: Kind, name: str, attributes: Mapping[str, Any]) -> str:
@@ -503,6 +511,8 @@ def generated_id(kind: Kind, name: str, attributes: Mapping[str, Any]) -> str:
             fold(str(attributes.get("city") or "")),
             str(attributes.get("province") or attributes.get("region") or ""),
         ]
+        # Outside Canada the country tells two places apart (Cambridge, UK / Cambridge, US).
+        + ([str(attributes["country"])] if attributes.get("country") not in (None, "CA") else [])
     )
     return "gen-" + hashlib.sha1(basis.encode()).hexdigest()[:12]
 
@@ -542,14 +552,37 @@ class FileColumns:
     names: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, headers: Sequence[str], overrides: Mapping[str, str] | None = None) -> FileColumns:
-        mapping = guess_mapping(headers, overrides)
+    def of(
+        cls, headers: Sequence[str], overrides: Mapping[str, str] | None = None, file: str = ""
+    ) -> FileColumns:
+        """The columns of a file with these headers; an override naming a column the file lacks
+        is refused (case, accents and punctuation ignored when matching it)."""
+        mapping = guess_mapping(headers, _resolve(headers, overrides or {}, file))
         names = [mapping["name"]] if "name" in mapping else []
         for header in headers:
             found = _field_of(header)
             if found and found[0] == "name" and header not in names:
                 names.append(header)
         return cls(mapping, tuple(text_columns(headers, mapping)), tuple(names))
+
+
+def _resolve(headers: Sequence[str], overrides: Mapping[str, str], file: str) -> dict[str, str]:
+    by_key = {header_key(h): h for h in reversed(headers)}
+    resolved = {}
+    for field_name, header in overrides.items():
+        found = header if header in headers else by_key.get(header_key(header))
+        if found is None:
+            raise InputFileError(
+                RowError(
+                    file,
+                    1,
+                    None,
+                    f"--map {field_name}={header}: the file has no column '{header}'; its columns are "
+                    f"{', '.join(repr(h) for h in headers)} / colonne introuvable",
+                )
+            )
+        resolved[field_name] = found
+    return resolved
 
 
 _PLACE_FIELDS = ("province", "country", "postal_code")
@@ -614,7 +647,12 @@ def profile_from_row(
         elif require_text:
             described = [header for header, _ in columns.texts]
             parsed.errors.append(
-                ctx.error(None, f"no description: {', '.join(repr(c) for c in described)} empty")
+                RowError(
+                    file,
+                    row.number,
+                    described[0] if described else None,
+                    f"no description: {', '.join(repr(c) for c in described)} empty",
+                )
             )
             return parsed
     if extra:
@@ -743,9 +781,9 @@ def read_profiles(
             continue
         if columns is None:
             headers = list(item.values.keys())
-            columns = FileColumns.of(headers, overrides)
+            columns = FileColumns.of(headers, overrides, path_label)
             _require_columns(path_label, columns, headers)
-            kind = kind or infer_kind(path_label, headers, columns.mapping)
+            kind = kind or infer_kind(path_label, headers)
         assert kind is not None
         yield profile_from_row(item, path_label, kind, columns)
 

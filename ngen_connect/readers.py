@@ -9,11 +9,12 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import clevercsv
 
@@ -21,8 +22,26 @@ from ngen_connect.errors import InputFileError, RowError
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
+#: the largest cell a CSV file may hold; a larger one makes the file unreadable, with its row
+MAX_CELL_CHARS = 16 * 1024 * 1024
 _CHUNK = 1 << 16
 _SAMPLE_CHARS = 1 << 15
+_SAMPLE_LINES = 10
+_MAX_SAMPLE_CHARS = 1 << 20
+_MAX_JSON_KEYS = 1000
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n")
+
+csv.field_size_limit(MAX_CELL_CHARS)
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode bytes that are not UTF-8 as Windows-1252: a UTF-8 file with a few lines pasted from
+    an older system keeps both its UTF-8 and its Windows-1252 accents."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252"), error.end
+
+
+codecs.register_error("ngen-cp1252", _cp1252_fallback)
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,14 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+def open_text(path: Path) -> TextIO:
+    """The file as text in its detected encoding (newlines untranslated, for the csv module)."""
+    encoding = detect_encoding(path)
+    if encoding == "cp1252":  # not wholly UTF-8: UTF-8 where it is, Windows-1252 elsewhere
+        return path.open(encoding="utf-8", errors="ngen-cp1252", newline="")
+    return path.open(encoding=encoding, newline="")
+
+
 def read_rows(path: Path) -> Iterator[Row | RowError]:
     """Yield each row of a file, or a RowError for a row that cannot be read.
 
@@ -119,29 +146,36 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
+def _sample(handle: TextIO) -> str:
+    """The file's first 32 KB, or more when that holds too few lines (a very long first row)."""
+    sample = handle.read(_SAMPLE_CHARS)
+    while sample.count("\n") < _SAMPLE_LINES and len(sample) < _MAX_SAMPLE_CHARS:
+        more = handle.read(_SAMPLE_CHARS)
+        if not more:
+            break
+        sample += more
+    return sample
+
+
 def _read_csv(path: Path) -> Iterator[Row | RowError]:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        delimiter = sniff_delimiter(handle.read(_SAMPLE_CHARS))
+    with open_text(path) as handle:
+        sample = _sample(handle)
+        sep_line = _SEP_LINE.match(sample)  # Excel's "sep=;" first line names the delimiter
+        delimiter = sep_line.group(1) if sep_line else sniff_delimiter(sample)
         handle.seek(0)
+        if sep_line:
+            handle.readline()
         # RFC 4180 quoting whatever the delimiter: "" inside quotes is one quote.
         reader = csv.reader(handle, csv.excel, delimiter=delimiter)
         try:
-            header = next(reader, None)
+            cells = next(reader, None)
         except csv.Error as exc:
             raise InputFileError(
                 RowError(str(path), 1, None, f"malformed CSV header: {exc}")
             ) from exc
-        if not header or not any(h.strip() for h in header):
+        if not cells or not any(h.strip() for h in cells):
             raise InputFileError(RowError(str(path), 1, None, "the file has no header row"))
-        header = [h.strip() for h in header]
-        while header and not header[-1]:
-            header.pop()  # trailing empty header cells (a trailing delimiter) name nothing
-        blank = [i + 1 for i, h in enumerate(header) if not h]
-        if blank:
-            raise InputFileError(
-                RowError(str(path), 1, None, f"header cells {blank} are empty; name every column")
-            )
+        header, header_notes = _header(cells)
         number = 1
         while True:
             try:
@@ -154,16 +188,52 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
                         str(path),
                         number + 1,
                         None,
-                        f"malformed CSV near line {reader.line_num}: {exc}",
+                        f"malformed CSV near line {reader.line_num}: {_csv_reason(exc)}",
                     )
                 ) from exc
             number += 1
             if not any(f.strip() for f in fields):
                 continue
-            yield _csv_row(str(path), number, header, fields)
+            row = _csv_row(str(path), number, header, fields, delimiter)
+            if header_notes:
+                notes = [RowError(str(path), 1, None, note) for note in header_notes]
+                row = Row(row.number, row.values, (*notes, *row.notes))
+                header_notes = []
+            yield row
 
 
-def _csv_row(file: str, number: int, header: list[str], fields: list[str]) -> Row:
+def _csv_reason(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"a cell is longer than {MAX_CELL_CHARS:,} characters"
+    return str(error)
+
+
+def _header(cells: list[Any]) -> tuple[list[str], list[str]]:
+    """Column names from a header row: an empty cell becomes 'column N' and a repeated name
+    'NAME (2)', so no column's values are lost; each such change is noted."""
+    names = [str(c).strip() if c is not None else "" for c in cells]
+    while names and not names[-1]:
+        names.pop()  # trailing empty cells (a trailing delimiter) name nothing
+    header: list[str] = []
+    notes: list[str] = []
+    for position, name in enumerate(names, start=1):
+        if not name:
+            header.append(f"column {position}")
+            notes.append(
+                f"header cell {position} is empty; its values are kept as 'column {position}'"
+            )
+            continue
+        final, copy = name, 1
+        while final in header:
+            copy += 1
+            final = f"{name} ({copy})"
+        if final != name:
+            notes.append(f"column {position} repeats the header '{name}'; it is read as '{final}'")
+        header.append(final)
+    return header, notes
+
+
+def _csv_row(file: str, number: int, header: list[str], fields: list[str], delimiter: str) -> Row:
     """A row of any width is kept: missing cells are empty, surplus cells get their own columns."""
     notes: list[RowError] = []
     surplus = [f for f in fields[len(header) :] if f.strip()]
@@ -191,12 +261,31 @@ def _csv_row(file: str, number: int, header: list[str], fields: list[str]) -> Ro
         for offset, value in enumerate(fields[len(header) :], start=len(header) + 1):
             if value.strip():
                 values[f"column {offset}"] = value
+    for column, value in values.items():
+        rows_inside = _rows_inside(value, delimiter, len(header))
+        if rows_inside:
+            notes.append(
+                RowError(
+                    file,
+                    number,
+                    column,
+                    f"the value holds {rows_inside} line(s) that look like rows of the file: a quote "
+                    "may be unbalanced, with the rows that follow read into this value",
+                )
+            )
     return Row(number, values, tuple(notes))
 
 
+def _rows_inside(value: str, delimiter: str, columns: int) -> int:
+    """Lines of a multi-line value that hold as many delimiters as a row of the file would."""
+    if "\n" not in value or columns < 2:
+        return 0
+    return sum(1 for line in value.split("\n")[1:] if line.count(delimiter) >= columns - 1)
+
+
 def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding) as handle:
+    keys = _jsonl_keys(path)
+    with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -207,15 +296,52 @@ def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
                     str(path), number, None, f"invalid JSON at character {exc.colno}: {exc.msg}"
                 )
                 continue
+            except (ValueError, RecursionError) as exc:
+                yield RowError(str(path), number, None, f"unreadable JSON: {_json_reason(exc)}")
+                continue
             if not isinstance(value, dict):
                 yield RowError(str(path), number, None, "each line must be a JSON object")
                 continue
-            yield Row(number, value)
+            yield Row(number, _with_keys(value, keys))
+
+
+def _jsonl_keys(path: Path) -> list[str]:
+    """Every key of every object, in order of appearance: the file's columns."""
+    keys: dict[str, None] = {}
+    with open_text(path) as handle:
+        for line in handle:
+            try:
+                value = json.loads(line) if line.strip() else None
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, dict):
+                _add_keys(path, keys, value)
+    return list(keys)
+
+
+def _add_keys(path: Path, keys: dict[str, None], item: dict[str, Any]) -> None:
+    keys.update(dict.fromkeys(str(k) for k in item))
+    if len(keys) > _MAX_JSON_KEYS:
+        raise InputFileError(
+            RowError(
+                str(path), None, None, f"the objects hold more than {_MAX_JSON_KEYS} different keys"
+            )
+        )
+
+
+def _with_keys(item: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """The object as a row of the file's table: keys it lacks are empty."""
+    return {key: item.get(key) for key in keys} | {str(k): v for k, v in item.items()}
+
+
+def _json_reason(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "values nested too deeply"
+    return str(error)
 
 
 def _read_json(path: Path) -> Iterator[Row | RowError]:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding) as handle:
+    with open_text(path) as handle:
         try:
             document = json.load(handle)
         except json.JSONDecodeError as exc:
@@ -227,6 +353,10 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
                     f"invalid JSON at line {exc.lineno}, character {exc.colno}: {exc.msg}",
                 )
             ) from exc
+        except (ValueError, RecursionError) as exc:
+            raise InputFileError(
+                RowError(str(path), None, None, f"unreadable JSON: {_json_reason(exc)}")
+            ) from None
     if isinstance(document, dict):
         lists = [v for v in document.values() if isinstance(v, list)]
         if len(lists) != 1:
@@ -241,13 +371,17 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
         document = lists[0]
     if not isinstance(document, list):
         raise InputFileError(RowError(str(path), None, None, "expected a JSON array of objects"))
-    return _json_items(path, document)
+    keys: dict[str, None] = {}
+    for item in document:
+        if isinstance(item, dict):
+            _add_keys(path, keys, item)
+    return _json_items(path, document, list(keys))
 
 
-def _json_items(path: Path, items: list[Any]) -> Iterator[Row | RowError]:
+def _json_items(path: Path, items: list[Any], keys: list[str]) -> Iterator[Row | RowError]:
     for number, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            yield Row(number, item)
+            yield Row(number, _with_keys(item, keys))
         else:
             yield RowError(str(path), number, None, f"item {number} is not a JSON object")
 
@@ -281,15 +415,16 @@ def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
             raise InputFileError(
                 RowError(str(path), 1, None, f"sheet '{sheet.title}' has no header row")
             )
-        header = [str(c).strip() if c is not None else "" for c in header_cells]
-        while header and not header[-1]:
-            header.pop()
+        header, header_notes = _header(list(header_cells))
         for number, cells in enumerate(rows, start=2):
             values = [_cell(c) for c in cells]
             if not any(v is not None and str(v).strip() for v in values):
                 continue
-            row = {h: v for h, v in zip(header, values, strict=False) if h}
-            notes: tuple[RowError, ...] = ()
+            row = dict(zip(header, values, strict=False))
+            notes: tuple[RowError, ...] = tuple(
+                RowError(str(path), 1, None, note) for note in header_notes
+            )
+            header_notes = []
             surplus = {
                 f"column {offset}": v
                 for offset, v in enumerate(values[len(header) :], start=len(header) + 1)
@@ -297,7 +432,7 @@ def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
             }
             if surplus:
                 row.update(surplus)
-                notes = (
+                notes += (
                     RowError(
                         str(path),
                         number,

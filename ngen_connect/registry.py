@@ -167,7 +167,7 @@ def _located(error: RowError) -> str:
 
 
 def _columns(path: Path, first: Row, overrides: Mapping[str, str] | None) -> FileColumns:
-    columns = FileColumns.of(list(first.values), overrides)
+    columns = FileColumns.of(list(first.values), overrides, str(path))
     if "name" not in columns.mapping:
         raise InputFileError(
             RowError(

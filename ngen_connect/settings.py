@@ -41,4 +41,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object 
     model = str(values["model"]).strip()
     if not model:
         raise ConfigurationError(f"{ENV_PREFIX}MODEL must not be empty")
-    return Settings(data_dir=Path(str(values["data_dir"])), model=model, batch_size=batch_size)
+    data_dir = Path(str(values["data_dir"]))
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigurationError(f"The data directory {data_dir} is a file, not a folder.")
+    return Settings(data_dir=data_dir, model=model, batch_size=batch_size)

@@ -19,7 +19,7 @@ from ngen_connect.language import combine_languages
 from ngen_connect.matching import normalise_name
 from ngen_connect.models import IndexReport, Kind, Profile
 from ngen_connect.places import normalise_place
-from ngen_connect.profiles import build_passages, guess_mapping, header_key
+from ngen_connect.profiles import FileColumns, build_passages, header_key
 from ngen_connect.readers import Row, read_rows
 from ngen_connect.text import fold
 
@@ -63,7 +63,7 @@ def read_suppliers(
             rejected.append(item)
             continue
         if not mapping:
-            mapping = guess_mapping(item.values.keys(), overrides)
+            mapping = FileColumns.of(list(item.values), overrides, str(path)).mapping
             if "name" not in mapping:
                 raise InputFileError(
                     RowError(

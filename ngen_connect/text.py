@@ -30,6 +30,17 @@ STOP_FR = frozenset(
 _STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
 
 
+# What registries write for "no value": a cell holding only one of these counts as empty.
+_PLACEHOLDERS = frozenset(
+    {"-", "--", "---", "n/a", "na", "n.a.", "#n/a", "none", "null", "nan", "nil", "s/o", "n/d", "?"}
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """'N/A', '--', '#N/A', 's/o'... : a value that says there is no value."""
+    return " ".join(text.split()).casefold() in _PLACEHOLDERS
+
+
 def fold(text: str) -> str:
     """Lower case, accents removed: 'Capacités' -> 'capacites'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -151,6 +151,9 @@ def test_addresses_worldwide() -> None:
     assert place(province="P.Q.") == {"province": "QC", "country": "CA"}
     for spelling in ("Qc", "Ont.", "Sask.", "Nfld", "Terre-Neuve", "nouvelle-écosse", "I.-P.-É."):
         assert "province" in place(province=spelling), spelling
+    assert place(province="BC Canada") == {"province": "BC", "country": "CA"}
+    assert place(country="Québec") == {"province": "QC", "country": "CA"}
+    assert place(province="Ohio", country="Untied States")["country"] == "US"
 
 
 def test_a_misspelt_province_or_country_is_read_and_reported() -> None:
@@ -174,6 +177,8 @@ def test_language_column_is_used_and_detection_stays_in_english_and_french() -> 
     assert _profile({"name": "A", "description": "abrasion"}).language == "und"
     german = "Wir sind ein Hersteller von Pumpen und Ventilen für den Bergbau."
     assert _profile({"name": "A", "description": german}).language == "und"
+    spanish = "Somos una empresa familiar dedicada a la fabricación de piezas para la minería."
+    assert _profile({"name": "A", "description": spanish}).language == "und"
     odd = _parse({"name": "A", "description": "Welding.", "language": "Klingon"})
     assert odd.profile is not None and odd.warnings[0].column == "language"
 
@@ -195,16 +200,14 @@ def test_categories_stand_in_for_a_missing_description() -> None:
     assert profile.description == "pumps" and profile.attributes["categories"] == ["pumps"]
 
 
-def test_kind_is_read_from_the_columns(tmp_path: Path) -> None:
-    assert infer_kind("f", ["name", "description", "naics"], {}) is Kind.ORGANIZATION
-    assert infer_kind("f", ["name", "about"], {}) is Kind.ORGANIZATION
-    cluster = guess_mapping(["name", "description", "region", "focus_areas", "members"])
-    assert infer_kind("f", list(cluster.values()), cluster) is Kind.CLUSTER
-    ip = guess_mapping(["title", "abstract", "asset_type", "ipc", "owner"])
-    assert infer_kind("f", list(ip.values()), ip) is Kind.IP_ASSET
-    both = guess_mapping(["name", "description", "members", "ipc"])
+def test_kind_is_read_from_the_columns() -> None:
+    assert infer_kind("f", ["name", "description", "naics"]) is Kind.ORGANIZATION
+    assert infer_kind("f", ["nom", "description", "région", "secteurs"]) is Kind.ORGANIZATION
+    assert infer_kind("f", ["company", "capabilities", "owner", "project"]) is Kind.ORGANIZATION
+    assert infer_kind("f", ["name", "description", "region", "Members"]) is Kind.CLUSTER
+    assert infer_kind("f", ["title", "abstract", "asset_type", "IPC"]) is Kind.IP_ASSET
     with pytest.raises(InputFileError, match="--kind"):
-        infer_kind("f", list(both.values()), both)
+        infer_kind("f", ["name", "description", "members", "ipc"])
 
 
 def test_bilingual_profile_keeps_both_texts() -> None:
@@ -250,3 +253,34 @@ def test_empty_description_is_a_row_error(tmp_path: Path) -> None:
     assert first.profile is None and first.row == 2
     assert "no description" in first.errors[0].message
     assert second.profile is not None and second.profile.name == "Beta"
+
+
+def test_placeholders_count_as_empty_and_head_counts_are_read_as_written() -> None:
+    assert _parse({"name": "N/A", "description": "CNC"}).errors[0].message == "the name is empty"
+    rejected = _parse({"name": "Acme", "description": "--"})
+    assert rejected.profile is None and rejected.errors[0].column == "description"
+    for written, count in (("1,200", 1200), ("1 200", 1200), ("1.200", 1200), ("12.0", 12)):
+        assert (
+            _profile({"name": "A", "description": "CNC", "employees": written}).attributes[
+                "employees"
+            ]
+            == count
+        ), written
+    for odd in ("Infinity", "1e400", "-3", "beaucoup"):
+        parsed = _parse({"name": "A", "description": "CNC", "employees": odd})
+        assert parsed.profile is not None and parsed.warnings[0].column == "employees", odd
+
+
+def test_a_mapping_to_a_missing_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("Firm,Activités\nAcme,Usinage\n", encoding="utf-8")
+    found = list(read_profiles(str(path), read_rows(path), None, {"name": "firm"}))
+    assert found[0].profile is not None and found[0].profile.name == "Acme"
+    with pytest.raises(InputFileError, match="no column 'Firma'"):
+        list(read_profiles(str(path), read_rows(path), None, {"name": "Firma"}))
+
+
+def test_same_name_in_two_countries_are_two_records() -> None:
+    uk = _profile({"name": "Acme", "description": "CNC", "city": "Cambridge", "country": "UK"})
+    us = _profile({"name": "Acme", "description": "CNC", "city": "Cambridge", "country": "USA"})
+    assert uk.id != us.id

@@ -155,3 +155,79 @@ def test_binary_garbage_is_not_text(tmp_path: Path) -> None:
     path.write_bytes(b"name,description\n\x81\x8d\x8f\x90\x9d")
     with pytest.raises(InputFileError, match="not UTF-8, UTF-16 or Windows-1252"):
         _rows(path)
+
+
+def test_odd_headers_keep_every_column(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("id,name,,description,name\n1,Acme,x,CNC,Acme Inc.\n2,Beta,,Welding,\n")
+    first, second = _rows(path)
+    assert isinstance(first, Row) and isinstance(second, Row)
+    assert first.values == {
+        "id": "1",
+        "name": "Acme",
+        "column 3": "x",
+        "description": "CNC",
+        "name (2)": "Acme Inc.",
+    }
+    assert [n.message for n in first.notes] == [
+        "header cell 3 is empty; its values are kept as 'column 3'",
+        "column 5 repeats the header 'name'; it is read as 'name (2)'",
+    ]
+    assert not second.notes, "the header is reported once"
+
+
+def test_an_unbalanced_quote_is_reported_not_swallowed_silently(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('id,name,description\n1,Acme,"CNC machining\n2,Beta,Welding\n3,Gamma,Paint\n')
+    [row] = _rows(path)
+    assert isinstance(row, Row)
+    [note] = row.notes
+    assert note.column == "description" and "2 line(s) that look like rows" in note.message
+
+
+def test_excel_sep_line_long_first_row_and_big_cells(tmp_path: Path) -> None:
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\nnom;description\nA;Soudure, pliage\n", encoding="utf-8")
+    [row] = _rows(path)
+    assert isinstance(row, Row) and row.number == 2
+    assert row.values == {"nom": "A", "description": "Soudure, pliage"}
+    long_first = tmp_path / "long.csv"
+    long_first.write_text(
+        "Nom;Description, activités;Ville\n"
+        + f"A;{'usinage, ' * 5000};Laval\n"
+        + "".join(f"B{i};Soudage, pliage;Laval\n" for i in range(3))
+    )
+    rows = _rows(long_first)
+    assert len(rows) == 4 and all(isinstance(r, Row) and len(r.values) == 3 for r in rows)
+    big = tmp_path / "big.csv"
+    big.write_text("name,description\nA," + "x" * 200_000 + "\n")
+    [row] = _rows(big)
+    assert isinstance(row, Row) and len(row.values["description"]) == 200_000
+
+
+def test_mixed_utf8_and_windows_1252_lines_keep_both_accents(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "name,description\nSociété Générale,Usinage\n".encode()
+        + "Ébénisterie Côté,Menuiserie\n".encode("cp1252")
+    )
+    names = [r.values["name"] for r in _rows(path) if isinstance(r, Row)]
+    assert names == ["Société Générale", "Ébénisterie Côté"]
+
+
+def test_json_rows_take_every_key_and_hostile_json_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text('{"id": "1", "categories": "pumps"}\n{"id": "2", "name": "Beta"}\n')
+    first, second = _rows(path)
+    assert isinstance(first, Row) and isinstance(second, Row)
+    assert first.values == {"id": "1", "categories": "pumps", "name": None}
+    assert second.values == {"id": "2", "categories": None, "name": "Beta"}
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputFileError, match="nested too deeply"):
+        _rows(deep)
+    digits = tmp_path / "digits.jsonl"
+    digits.write_text('{"id": ' + "9" * 5000 + '}\n{"id": 1, "name": "A"}\n')
+    bad, good = _rows(digits)
+    assert isinstance(bad, RowError) and bad.row == 1 and "unreadable JSON" in bad.message
+    assert isinstance(good, Row)

