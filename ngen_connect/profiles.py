@@ -609,26 +609,10 @@ def profile_from_row(
     def get(field: str) -> Any:
         return row.values.get(mapping[field]) if field in mapping else None
 
-    name = next(
-        (
-            " ".join(_text(row.values.get(h)).split())
-            for h in columns.names
-            if _text(row.values.get(h))
-        ),
-        "",
-    )
+    name = _name(row, columns, ctx, parsed, extra)
     if not name:
         parsed.errors.append(ctx.error("name", "the name is empty"))
         return parsed
-    if len(name) > MAX_NAME_CHARS:
-        parsed.warnings.append(
-            ctx.error(
-                "name",
-                f"the name is longer than {MAX_NAME_CHARS} characters; the whole name is kept among the extra values",
-            )
-        )
-        extra[mapping["name"]] = name
-        name = name[:MAX_NAME_CHARS].rstrip() + "…"
     attributes = _attributes(row, columns, ctx, parsed, extra)
     try:
         declared = declared_language(get("declared_language"))
@@ -669,6 +653,30 @@ def profile_from_row(
         record_id, kind, name, texts, language, attributes, file, row.number, tuple(passages)
     )
     return parsed
+
+
+def _name(
+    row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow, extra: dict[str, Any]
+) -> str:
+    """The first non-empty name column's value; an over-long name is cut, kept whole in `extra`."""
+    for header in columns.names:
+        name = " ".join(_text(row.values.get(header)).split())
+        if not name:
+            continue
+        if len(name) > MAX_NAME_CHARS:
+            parsed.warnings.append(
+                RowError(
+                    ctx.file,
+                    ctx.row,
+                    header,
+                    f"the name is longer than {MAX_NAME_CHARS} characters; the whole name is kept "
+                    "among the extra values",
+                )
+            )
+            extra[header] = name
+            name = name[:MAX_NAME_CHARS].rstrip() + "…"
+        return name
+    return ""
 
 
 def _texts(row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow) -> dict[str, str]:
