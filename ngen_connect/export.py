@@ -113,38 +113,47 @@ def _write(
         )
     elif suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(columns))
-            writer.writeheader()
-            writer.writerows(rows)
+            writer = csv.writer(handle)
+            writer.writerow([inert(c) for c in columns])
+            writer.writerows([inert(row.get(c, "")) for c in columns] for row in rows)
     else:
         from openpyxl import Workbook
 
         book = Workbook()
         table = book.active
         table.title = sheet
-        table.append(list(columns))
+        table.append([_xlsx_value(c) for c in columns])
         for row in rows:
             table.append([_xlsx_value(row.get(c, "")) for c in columns])
         table.freeze_panes = "A2"
         if about:
             details = book.create_sheet("About")
             for key, value in about.items():
-                details.append(
-                    [
-                        key,
-                        json.dumps(value, ensure_ascii=False)
-                        if isinstance(value, dict | list)
-                        else value,
-                    ]
+                shown = (
+                    json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, dict | list)
+                    else value
                 )
+                details.append([_xlsx_value(key), _xlsx_value(shown)])
         book.save(path)
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _xlsx_value(value: Any) -> Any:
-    """Control characters (NUL, vertical tab...) that XLSX cannot hold are dropped."""
+    """An inert cell without the control characters (NUL, vertical tab...) XLSX cannot hold."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return ILLEGAL_CHARACTERS_RE.sub("", inert(value)) if isinstance(value, str) else value
 
 
 def write_results(path: Path, response: SearchResponse) -> int:
