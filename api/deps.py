@@ -7,15 +7,20 @@ from fastapi import Depends, Header, Query, Request
 
 from api.errors import request_language
 from ngen_connect import Engine
+from ngen_connect.access import Access, Caller
 from ngen_connect.filters import Filters
+from ngen_connect.registries import RegistryService
 
 
 class Service:
-    """The process's one engine; a lock serialises it, as its DuckDB connection is not shared across threads."""
+    """The process's one engine; a lock serialises it, as its DuckDB connection is not shared
+    across threads. The registries service and the access rules work over the same engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.registries = RegistryService(engine, guard=self.lock)
+        self.access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
 
 
 def _service(request: Request) -> Service:
@@ -61,19 +66,29 @@ def _filters(
     return Filters.parse({key: values for key, values in given.items() if values})
 
 
-def _hidden(
-    request: Request,
+def _key(
     x_api_key: Annotated[
-        str | None, Header(description="API key that unlocks private registries.")
+        str | None,
+        Header(
+            description="API key: the admin key, or a registry's key (reads and writes that registry)."
+        ),
     ] = None,
-) -> set[str]:
-    from ngen_connect.registry import Access
+) -> str | None:
+    return x_api_key or None
 
+
+def _caller(request: Request, key: Annotated[str | None, Depends(_key)]) -> Caller:
     service: Service = request.app.state.service
-    return Access(service.engine.settings.data_dir).hidden_for(x_api_key)
+    return service.access.caller(key)
+
+
+def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
+    return set(caller.hidden)
 
 
 ServiceDep = Annotated[Service, Depends(_service)]
+KeyDep = Annotated[str | None, Depends(_key)]
+CallerDep = Annotated[Caller, Depends(_caller)]
 HiddenDep = Annotated[set[str], Depends(_hidden)]
 LanguageDep = Annotated[str, Depends(request_language)]
 FiltersDep = Annotated[Filters, Depends(_filters)]

@@ -8,6 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ngen_connect.errors import (
+    AuthError,
+    ForbiddenError,
+    IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
     InputFileError,
@@ -18,6 +21,9 @@ from ngen_connect.errors import (
 )
 
 _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
+    (AuthError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
+    (IndexLockedError, 409, "busy"),
     (TooLargeError, 413, "too_large"),
     (QueryError, 400, "bad_query"),
     (InputFileError, 400, "bad_file"),

@@ -186,7 +186,7 @@ def _file_rate(matcher: Matcher, rows: list[tuple[Party, str]]) -> float:
     """Rows per second of `match_file` on a 10,000-row CSV: reading, mapping, matching, report."""
     import tempfile
 
-    from ngen_connect.registry import match_file
+    from ngen_connect.registries import match_file
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "registry.csv"

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -108,10 +110,12 @@ def upload(data_dir: Path, case: dict[str, Any], model: str) -> dict[str, Any]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log = (data_dir / "server.log").open("w")
+    key = secrets.token_urlsafe(32)
     server = subprocess.Popen(
         [CLI, "serve", "--data-dir", str(data_dir), "--model", model, "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "NGEN_CONNECT_ADMIN_KEY": key},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -127,6 +131,7 @@ def upload(data_dir: Path, case: dict[str, Any], model: str) -> dict[str, Any]:
             f"{base}/registries/bench-{case['name']}/uploads",
             params=params,
             content=case["file"].read_bytes(),
+            headers={"X-API-Key": key},
             timeout=600,
         )
         answer.raise_for_status()

@@ -304,8 +304,9 @@ def match(
         str | None,
         typer.Option(
             "--registry",
-            help="Keep this upload as a version of the named registry, report what changed, and make "
-            "its records searchable (registry=NAME). / Conserver comme version du registre nommé.",
+            help="Make this file the named registry's content: matched rows are listed on their "
+            "members, new rows become the registry's records (registry=NAME), what changed since the "
+            "previous upload is reported. / En faire le contenu du registre nommé.",
         ),
     ] = None,
     preview: Annotated[
@@ -320,8 +321,7 @@ def match(
     ] = False,
 ) -> None:
     """Match a registry against the member base. / Apparier un registre aux membres."""
-    from ngen_connect.matching import Matcher
-    from ngen_connect.registry import Registries, match_file, members_from_records, summary
+    from ngen_connect.registries import RegistryService
 
     try:
         mapping = parse_mapping(map_ or [])
@@ -330,22 +330,16 @@ def match(
     if preview:
         _preview(file, mapping)
         return
+    changes = None
     with _engine(data_dir, model) as engine:
-        registries = Registries(engine.settings.data_dir)
-        if registry is not None:
-            registries.check_name(registry)
-        matcher = Matcher(
-            members_from_records(engine.records()),
-            capability_similarity=engine.capability_similarity,
-        )
-        report = match_file(file, matcher, mapping)
+        registries = RegistryService(engine)
+        if registry is None:
+            report = registries.match(file, mapping)
+        else:
+            upload = registries.upload(registry, file, mapping, progress=_Bar())
+            report, changes = upload.report, upload.changes
         if out is not None:
             report.write(out)
-        changes = registries.save(registry, report) if registry is not None else None
-        if registry is not None:
-            from ngen_connect.suppliers import index_registry
-
-            index_registry(engine, registry, file, mapping, progress=_Bar())
     if as_json:
         body = {
             "file": str(file),
@@ -359,14 +353,9 @@ def match(
         }
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
-        for line in summary(report):
-            typer.echo(line)
+        typer.echo(report.summary())
         if changes is not None:
-            since = f"since upload {changes.previous}" if changes.previous else "first upload"
-            typer.echo(
-                f"Registry '{registry}' ({since}): {len(changes.added)} added, {len(changes.removed)} removed, "
-                f"{len(changes.changed)} changed, {changes.unchanged} unchanged."
-            )
+            typer.echo(f"Registry '{registry}': {changes.summary()}")
         if out is not None:
             typer.echo(f"Report: {out}")
         _print_problems(report.warnings, report.rejected)
@@ -375,39 +364,30 @@ def match(
 
 
 def _preview(file: Path, overrides: dict[str, str]) -> None:
-    from ngen_connect.profiles import FIELDS, FileColumns
-    from ngen_connect.readers import Row, read_rows
+    from ngen_connect.profiles import FIELDS
+    from ngen_connect.registries import preview
 
     try:
-        rows = []
-        for item in read_rows(file):
-            if isinstance(item, Row):
-                rows.append(item)
-            if len(rows) == 5:
-                break
+        shown = preview(file, overrides)
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
-    if not rows:
+    if not shown.rows:
         raise _fail(f"{file}: no rows to preview", EXIT_USAGE)
-    try:
-        columns = FileColumns.of(list(rows[0].values), overrides, str(file))
-    except NgenConnectError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
-    mapping = columns.mapping
+    rows, mapping = shown.rows, shown.mapping
     typer.echo("Column mapping / Correspondance des colonnes:")
     for field in FIELDS:
         if field in mapping:
             typer.echo(f"  {field:<16} <- {mapping[field]}")
-    for header, language in columns.texts:
+    for header, language in shown.text_columns:
         if header not in mapping.values():
             typer.echo(f"  {'text (' + language + ')':<16} <- {header}")
-    read = set(mapping.values()) | {header for header, _ in columns.texts}
+    read = set(mapping.values()) | {header for header, _ in shown.text_columns}
     unmapped = [h for h in rows[0].values if h not in read]
     if unmapped:
         typer.echo(f"  (kept as extra columns: {', '.join(unmapped)})")
     for row in rows:
-        shown = ", ".join(f"{k}={v}" for k, v in row.values.items() if v not in (None, ""))
-        typer.echo(f"row {row.number}: {shown}")
+        values = ", ".join(f"{k}={v}" for k, v in row.values.items() if v not in (None, ""))
+        typer.echo(f"row {row.number}: {values}")
 
 
 scan_health = typer.Typer(
@@ -499,40 +479,40 @@ def registry_import(
     ] = None,
     model: ModelOption = None,
 ) -> None:
-    """Index a supplier directory as a searchable registry (one record per supplier); suppliers no
-    longer listed are removed. / Indexer un répertoire de fournisseurs."""
-    from ngen_connect.registry import Registries
-    from ngen_connect.suppliers import index_registry
+    """Make a supplier directory the registry's content: rows of one company become one supplier,
+    suppliers who are members are listed on them, the others become the registry's records.
+    / Importer un répertoire de fournisseurs."""
+    from ngen_connect.registries import RegistryService
 
     try:
         mapping = parse_mapping(map_ or [])
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
-        Registries.check_name(name)
-        done = index_registry(engine, name, file, mapping, progress=_Bar())
-    imported, report = done.imported, done.report
+        upload = RegistryService(engine).import_directory(name, file, mapping, progress=_Bar())
+    report = upload.report
     typer.echo(
-        f"{name}: {imported.rows} rows -> {len(imported.profiles)} suppliers; {report.added} added, "
-        f"{report.updated} updated, {report.unchanged} unchanged, {len(done.removed)} removed, "
-        f"{len(imported.rejected)} rows rejected."
+        f"{name}: {len(report.rows)} suppliers and rejected rows; {upload.listed} members listed, "
+        f"{upload.indexed.added} records added, {upload.indexed.updated + upload.indexed.metadata_only} "
+        f"updated, {upload.indexed.unchanged} unchanged, {upload.indexed.removed} removed; "
+        f"{len(report.rejected)} rows rejected."
     )
-    for error in imported.rejected:
-        typer.echo(f"  rejected: {error}", err=True)
-    if imported.rejected:
+    _print_problems(report.warnings, report.rejected)
+    if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
 
+KeyOption = Annotated[
+    str,
+    typer.Option("--key", help="API key (16+ characters). / Clé d'API (16 caractères ou plus)."),
+]
+
+
 @registry_app.command("private")
-def registry_private(
-    name: RegistryName,
-    key: Annotated[
-        str, typer.Option("--key", help="API key that may read it (16+ characters). / Clé d'API.")
-    ],
-    data_dir: DataDirOption = None,
-) -> None:
-    """Make a registry readable over HTTP only with this API key (X-API-Key). / Rendre un registre privé."""
-    from ngen_connect.registry import Access
+def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
+    """Give KEY read and write on a registry, which becomes private to its keys (X-API-Key).
+    / Donner à une clé l'accès à un registre, qui devient privé."""
+    from ngen_connect.access import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
@@ -541,10 +521,24 @@ def registry_private(
     typer.echo(f"Registry '{name}' is private to its API keys. / Le registre « {name} » est privé.")
 
 
+@registry_app.command("revoke")
+def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
+    """Remove one key of a registry. / Retirer une clé d'un registre."""
+    from ngen_connect.access import Access
+
+    try:
+        removed = Access(load_settings(data_dir=data_dir).data_dir).revoke(name, key)
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    if not removed:
+        raise _fail(f"that key has no access to '{name}'", EXIT_USAGE)
+    typer.echo(f"Key removed from '{name}'. / Clé retirée du registre « {name} ».")
+
+
 @registry_app.command("public")
 def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
-    """Make a registry readable by everyone. / Rendre un registre public."""
-    from ngen_connect.registry import Access
+    """Remove every key of a registry: everyone may read it. / Rendre un registre public."""
+    from ngen_connect.access import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
@@ -575,40 +569,30 @@ def registry_needs(
     model: ModelOption = None,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
+    from ngen_connect.export import write_table
     from ngen_connect.places import normalise_province
-    from ngen_connect.suppliers import needs_rows, prefer, read_needs
+    from ngen_connect.registries import RegistryService, needs_rows
 
     try:
         province = normalise_province(prefer_province) if prefer_province else None
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
-        needs, rejected = read_needs(file)
-        only = Filters.parse({"registry": name})
-        results = {
-            need.row: prefer(
-                engine.search(need.text, filters=only, limit=min(100, limit * 4)).results, province
-            )[:limit]
-            for need in needs
-        }
-    rows = needs_rows(needs, results)
-    for need in needs:
+        found = RegistryService(engine).needs(name, file, prefer_province=province, limit=limit)
+        rows = needs_rows(found.needs, found.results)
+        if out is not None:
+            columns = list(rows[0]) if rows else ["row", "need"]
+            write_table(out, columns, rows, sheet="Needs", about={"registry": name})
+    for need in found.needs:
         typer.echo(f"\nrow {need.row}: {need.text}")
-        for rank, hit in enumerate(results[need.row], start=1):
+        for rank, hit in enumerate(found.results[need.row], start=1):
             place = hit.attributes.get("province") or hit.attributes.get("region") or ""
             typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
     if out is not None:
-        from ngen_connect.export import write_table
-
-        columns = list(rows[0]) if rows else ["row", "need"]
-        try:
-            write_table(out, columns, rows, sheet="Needs", about={"registry": name})
-        except NgenConnectError as exc:
-            raise _fail(str(exc), EXIT_USAGE) from None
         typer.echo(f"\nWrote {len(rows)} rows to {out}.")
-    for error in rejected:
+    for error in found.rejected:
         typer.echo(f"  rejected: {error}", err=True)
-    if rejected:
+    if found.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
 
@@ -709,6 +693,17 @@ def demo(
             report = engine.index_files([path], kind=kind, progress=_Bar(), rebuild=rebuild)
             rebuild = False
             _print_report(report, as_json=False)
+        if engine.settings.admin_key is None:
+            from dataclasses import replace
+
+            from ngen_connect.access import new_key
+
+            engine.settings = replace(engine.settings, admin_key=new_key())
+            typer.echo(
+                f"Admin API key for this run (X-API-Key): {engine.settings.admin_key}\n"
+                "Set NGEN_CONNECT_ADMIN_KEY to choose your own. / Clé d'API d'administration pour "
+                "cette exécution; NGEN_CONNECT_ADMIN_KEY permet de choisir la vôtre."
+            )
         typer.echo(
             f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
         )

@@ -5,8 +5,9 @@ Fronts (the command line, the HTTP API) make one call here and render what comes
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,12 +86,21 @@ class Engine:
         self.data = DataDir(settings.data_dir)
         self._embedder = embedder
         self._reader: _Reader | None = None
+        # The model is shared by searches and writes that may run on different threads.
+        self._model_lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model, batch_size=self.settings.batch_size)
-        return self._embedder
+        with self._model_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(
+                    self.settings.model, batch_size=self.settings.batch_size
+                )
+            return self._embedder
+
+    def _encode_query(self, text: str) -> Any:
+        with self._model_lock:
+            return self.embedder.encode_query(text)
 
     def close(self) -> None:
         if self._reader is not None:
@@ -244,6 +254,43 @@ class Engine:
             self._write(live, changes, report, progress or NoProgress())
         return report
 
+    def replace_registry(
+        self,
+        name: str,
+        profiles: Sequence[Profile],
+        listings: Mapping[str, dict[str, Any]],
+        *,
+        progress: Progress | None = None,
+        on_published: Callable[[], None] | None = None,
+    ) -> IndexReport:
+        """Make `profiles` the registry's own records and `listings` (member key -> values) its
+        listings, in one new index version; its records not in `profiles` are removed.
+
+        `on_published` runs once the version is live, still under the write lock, so a process
+        that loses the lock to another writer changes nothing at all.
+        """
+        report = IndexReport(read=len(profiles))
+        with self.data.write_lock():
+            live = self.data.current
+            existing: dict[str, tuple[str, str]] = {}
+            stale: list[str] = []
+            if live is not None:
+                Manifest.read(live).check_compatible(
+                    self.embedder.model_id, self.embedder.dim, self.data.root
+                )
+                store = Store(live / RECORDS, read_only=True)
+                existing = store.hashes()
+                stale = sorted(store.registry_keys(name) - {p.key for p in profiles})
+                store.close()
+            changes = _classify(profiles, existing, report)
+            report.removed = len(stale)
+            self._write(
+                live, changes, report, progress or NoProgress(), stale, (name, dict(listings))
+            )
+            if on_published is not None:
+                on_published()
+        return report
+
     def delete(self, ids: Iterable[str], kind: Kind = Kind.ORGANIZATION) -> list[str]:
         """Remove records by id; returns the ids that were found and removed."""
         keys = [f"{kind.value}:{i}" for i in ids]
@@ -266,6 +313,7 @@ class Engine:
         report: IndexReport,
         progress: Progress,
         delete: Sequence[str] = (),
+        listings: tuple[str, dict[str, dict[str, Any]]] | None = None,
     ) -> None:
         folder = self.data.new_version(live)
         try:
@@ -286,6 +334,8 @@ class Engine:
                     store.delete(delete)
                 self._embed_and_store(changes, store, vectors, report, progress)
                 store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
+                if listings is not None:
+                    store.replace_listings(*listings)
                 store.checkpoint()
                 KeywordIndex.from_store(store).save(folder)
                 manifest.counts = store.counts()
@@ -318,7 +368,8 @@ class Engine:
             for start in range(0, len(changes.embed), _BATCH_PROFILES):
                 batch = changes.embed[start : start + _BATCH_PROFILES]
                 texts = [_embedding_text(p, i) for p in batch for i in range(len(p.passages))]
-                embedded = self.embedder.encode_documents(texts)
+                with self._model_lock:
+                    embedded = self.embedder.encode_documents(texts)
                 keys = [p.key for p in batch]
                 vectors.remove(store.record_passage_ids(keys))
                 ids = store.allocate_passage_ids(len(texts))
@@ -356,11 +407,12 @@ class Engine:
         reader = self._open()
         allowed = self._allowed(reader, kinds, filters)
         language = detect_query_language(text)
-        plan = plan_query(text, language, self.embedder.encode_query(text), load_glossary())
+        plan = plan_query(text, language, self._encode_query(text), load_glossary())
+        hidden = filters.hidden_registries if filters else ()
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
         records = reader.ranker.catalog.records_of([c.key for c in ranked])
         page = [
-            self._hit(records[c.key], c, passages, plan, ranking)
+            self._hit(records[c.key], c, passages, plan, ranking, hidden)
             for c in ranked[offset : offset + limit]
         ]
         facets = facet_counts([records[c.key] for c in ranked], ui_language)
@@ -392,7 +444,10 @@ class Engine:
         ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
         ranked = [c for c in ranked if c.key != key][:limit]
         records = reader.ranker.catalog.records_of([c.key for c in ranked])
-        hits = [self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC) for c in ranked]
+        hidden = filters.hidden_registries if filters else ()
+        hits = [
+            self._hit(records[c.key], c, passages, plan, Ranking.SEMANTIC, hidden) for c in ranked
+        ]
         return SearchResponse(plan.text, "und", len(hits), hits, {})
 
     def capability_similarity(
@@ -400,7 +455,7 @@ class Engine:
     ) -> list[float]:
         """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
         reader = self._open()
-        query = self.embedder.encode_query(text)
+        query = self._encode_query(text)
         scores = []
         for record_id in ids:
             pids = reader.ranker.catalog.by_record.get(f"{kind.value}:{record_id}", [])
@@ -438,6 +493,7 @@ class Engine:
         passages: Mapping[int, tuple[str, int, str, str]],
         plan: QueryPlan,
         ranking: Ranking,
+        hidden: Sequence[str] = (),
     ) -> SearchHit:
         pid = (
             candidate.semantic_passage
@@ -472,7 +528,7 @@ class Engine:
             snippet=snippet,
             snippet_language=language,
             explanation=sentence,
-            attributes=record["attributes"],
+            attributes=visible_attributes(record["attributes"], hidden),
             snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, language),
             why=structured,
         )
@@ -487,6 +543,16 @@ class Engine:
                 f"/ La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}."
             )
         return text
+
+
+def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> dict[str, Any]:
+    """A record's attributes without the listings of registries the caller may not read."""
+    listed = attributes.get("listed_in")
+    if not listed or not hidden:
+        return dict(attributes)
+    kept = {name: values for name, values in listed.items() if name not in hidden}
+    shown = {k: v for k, v in attributes.items() if k != "listed_in"}
+    return {**shown, "listed_in": kept} if kept else shown
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthError",
     "ConfigurationError",
     "EmbedderError",
+    "ForbiddenError",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -54,6 +56,14 @@ class IndexMismatchError(NgenConnectError):
 
 class IndexLockedError(NgenConnectError):
     """Another process is writing to the same data directory."""
+
+
+class AuthError(NgenConnectError):
+    """A write came without an API key."""
+
+
+class ForbiddenError(NgenConnectError):
+    """An API key may not do what was asked."""
 
 
 class RecordNotFoundError(NgenConnectError):

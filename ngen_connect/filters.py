@@ -39,6 +39,8 @@ FACET_KEYS = (
     "ownership",
     "language",
 )
+MAX_VALUES_PER_FILTER = 50
+MAX_FILTER_VALUES = 200
 _TRUE = {"true", "yes", "oui", "1"}
 _FALSE = {"false", "no", "non", "0"}
 
@@ -57,11 +59,18 @@ class Filters:
     hidden_registries: tuple[str, ...] = ()
 
     def hiding(self, registries: Iterable[str]) -> Filters:
-        return Filters(self.values, tuple(sorted(set(self.hidden_registries) | set(registries))))
+        """These filters for a caller who may not read `registries`: their records and listings
+        stay out, and asking for one of them finds nothing, as for a registry that does not exist."""
+        hidden = tuple(sorted(set(self.hidden_registries) | set(registries)))
+        values = dict(self.values)
+        if "registry" in values:
+            values["registry"] = tuple(v for v in values["registry"] if v not in hidden)
+        return Filters(values, hidden)
 
     @classmethod
     def parse(cls, raw: Mapping[str, str | Sequence[str]] | None) -> Filters:
         values: dict[str, tuple[str, ...]] = {}
+        total = 0
         for key, given in (raw or {}).items():
             if key not in FILTER_KEYS:
                 raise QueryError(
@@ -69,6 +78,17 @@ class Filters:
                     f"/ Filtre inconnu « {key} »."
                 )
             items = [given] if isinstance(given, str) else list(given)
+            if len(items) > MAX_VALUES_PER_FILTER:
+                raise QueryError(
+                    f"Filter '{key}' has {len(items):,} values; the limit is {MAX_VALUES_PER_FILTER}. "
+                    f"/ Le filtre « {key} » compte trop de valeurs (limite : {MAX_VALUES_PER_FILTER})."
+                )
+            total += len(items)
+            if total > MAX_FILTER_VALUES:
+                raise QueryError(
+                    f"The filters hold more than {MAX_FILTER_VALUES} values. "
+                    f"/ Les filtres comptent plus de {MAX_FILTER_VALUES} valeurs."
+                )
             cleaned = tuple(v.strip() for v in items if v and v.strip())
             if cleaned:
                 values[key] = _validate(key, cleaned)
@@ -154,6 +174,17 @@ def _language(values: list[str]) -> tuple[str, list[Any]]:
     return "language IN (SELECT unnest(?))", [sorted(wanted)]
 
 
+def _registry(values: list[str]) -> tuple[str, list[Any]]:
+    """A registry's own records and the members it lists."""
+    if not values:
+        return "FALSE", []
+    return (
+        "(registry IN (SELECT unnest(?)) OR key IN "
+        "(SELECT record_key FROM listings WHERE registry IN (SELECT unnest(?))))",
+        [values, values],
+    )
+
+
 _CLAUSES: dict[str, Any] = {
     "province": _in("province"),
     "city": lambda vs: (
@@ -171,7 +202,7 @@ _CLAUSES: dict[str, Any] = {
     "cluster": _folded_list_has("clusters"),
     "ownership": _folded_list_has("ownership"),
     "language": _language,
-    "registry": _in("registry"),
+    "registry": _registry,
 }
 
 

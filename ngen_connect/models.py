@@ -114,6 +114,8 @@ class IndexReport:
     unchanged: int = 0
     #: rows that named an organisation already read (same name and place, no id) and were merged
     merged: int = 0
+    #: records of a registry that left it with this write
+    removed: int = 0
     rejected: list[RowError] = field(default_factory=list)
     #: odd values on rows that were kept (an unknown province, a malformed code...)
     warnings: list[RowError] = field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngen_connect.errors import ConfigurationError
@@ -19,6 +19,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     batch_size: int = 32
     max_query_chars: int = 1000
+    #: the key that may do everything over HTTP; None accepts no write
+    admin_key: str | None = field(default=None, repr=False)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object | None) -> Settings:
@@ -41,7 +43,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object 
     model = str(values["model"]).strip()
     if not model:
         raise ConfigurationError(f"{ENV_PREFIX}MODEL must not be empty")
+    admin_key = env.get(f"{ENV_PREFIX}ADMIN_KEY") or None
+    if admin_key is not None and len(admin_key) < 16:
+        raise ConfigurationError(f"{ENV_PREFIX}ADMIN_KEY must have at least 16 characters")
     data_dir = Path(str(values["data_dir"]))
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigurationError(f"The data directory {data_dir} is a file, not a folder.")
-    return Settings(data_dir=data_dir, model=model, batch_size=batch_size)
+    return Settings(data_dir=data_dir, model=model, batch_size=batch_size, admin_key=admin_key)

@@ -16,7 +16,7 @@ import numpy as np
 from ngen_connect.models import Kind, Profile
 from ngen_connect.vectors import Ids
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _RECORD_COLUMNS = {
     "key": "VARCHAR",
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS records ({", ".join(f"{c} {t}" for c, t in _RECORD_CO
     indexed_at TIMESTAMP DEFAULT current_timestamp);
 CREATE TABLE IF NOT EXISTS passages ({", ".join(f"{c} {t}" for c, t in _PASSAGE_COLUMNS.items())});
 CREATE TABLE IF NOT EXISTS counters (name VARCHAR, value BIGINT);
+CREATE TABLE IF NOT EXISTS listings (registry VARCHAR, record_key VARCHAR, listing JSON);
 """
 
 
@@ -70,6 +71,8 @@ MIGRATIONS: dict[int, str] = {
         ownership = CAST(coalesce(json_extract(attributes, '$.ownership'), '[]') AS VARCHAR[]),
         registry = json_extract_string(attributes, '$.registry');
     """,
+    # A registry's rows that matched a member list that member (with the registry's own values).
+    2: "CREATE TABLE IF NOT EXISTS listings (registry VARCHAR, record_key VARCHAR, listing JSON);",
 }
 
 
@@ -166,18 +169,32 @@ class Store:
         ):
             by_id[pid] = (key, ordinal, text, language)
             by_record.setdefault(key, []).append(pid)
+        listed = self.listings()
         summaries = {
             key: {
                 "id": rid,
                 "kind": kind,
                 "name": name,
                 "language": language,
-                "attributes": json.loads(attributes),
+                "attributes": _with_listings(json.loads(attributes), listed.get(key)),
                 "passages": len(by_record.get(key, ())),
             }
             for key, rid, kind, name, language, attributes in records
         }
         return Catalog(by_id, by_record, summaries)
+
+    def listings(self) -> dict[str, dict[str, Any]]:
+        """record key -> {registry: what that registry says about the record}."""
+        rows = self._db.execute("SELECT record_key, registry, listing FROM listings").fetchall()
+        listed: dict[str, dict[str, Any]] = {}
+        for key, registry, listing in rows:
+            listed.setdefault(key, {})[registry] = json.loads(listing)
+        return listed
+
+    def registry_keys(self, registry: str) -> set[str]:
+        """Keys of the records that belong to one registry."""
+        rows = self._db.execute("SELECT key FROM records WHERE registry = ?", [registry])
+        return {key for (key,) in rows.fetchall()}
 
     def record_detail(self, key: str) -> dict[str, Any] | None:
         row = self._db.execute(
@@ -188,13 +205,18 @@ class Store:
         if row is None:
             return None
         rid, kind, name, language, texts, attributes, source, source_row, indexed_at = row
+        listed = self._db.execute(
+            "SELECT registry, listing FROM listings WHERE record_key = ?", [key]
+        ).fetchall()
         return {
             "id": rid,
             "kind": kind,
             "name": name,
             "language": language,
             "texts": json.loads(texts),
-            "attributes": json.loads(attributes),
+            "attributes": _with_listings(
+                json.loads(attributes), {r: json.loads(v) for r, v in listed}
+            ),
             "source": source,
             "source_row": source_row,
             "indexed_at": indexed_at.isoformat() if indexed_at else None,
@@ -229,6 +251,21 @@ class Store:
                 "DELETE FROM passages WHERE record_key IN (SELECT unnest(?))", [list(keys)]
             )
             self._db.execute("DELETE FROM records WHERE key IN (SELECT unnest(?))", [list(keys)])
+            self._db.execute(
+                "DELETE FROM listings WHERE record_key IN (SELECT unnest(?))", [list(keys)]
+            )
+
+    def replace_listings(self, registry: str, listings: dict[str, dict[str, Any]]) -> None:
+        """The registry's listings become these (record key -> values), for records that exist."""
+        self._db.execute("DELETE FROM listings WHERE registry = ?", [registry])
+        if listings:
+            self._db.executemany(
+                "INSERT INTO listings SELECT ?, key, ? FROM records WHERE key = ?",
+                [
+                    [registry, json.dumps(values, ensure_ascii=False, default=str), key]
+                    for key, values in listings.items()
+                ],
+            )
 
     def upsert(
         self,
@@ -287,6 +324,11 @@ class Store:
 
     def checkpoint(self) -> None:
         self._db.execute("CHECKPOINT")
+
+
+def _with_listings(attributes: dict[str, Any], listed: dict[str, Any] | None) -> dict[str, Any]:
+    """A record's attributes with `listed_in`: the registries that list it, and what they say."""
+    return {**attributes, "listed_in": listed} if listed else attributes
 
 
 def _record_row(profile: Profile, hashes: tuple[str, str]) -> dict[str, Any]:

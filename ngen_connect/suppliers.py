@@ -1,23 +1,21 @@
-"""Supplier registries (such as SIMSA's) as searchable records, and needs lists matched against them.
+"""Supplier directories (such as SIMSA's) read as one record per supplier.
 
 A supplier directory often lists a company once per category; its rows are merged into one record
-per company (same normalised name and city) carrying all its categories. Records get the registry's
-name as `registry`, so `registry=NAME` filters a search to them.
+per company (same normalised name and city) carrying all its categories.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.engine import Engine, Progress
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.language import combine_languages
 from ngen_connect.matching import normalise_name
-from ngen_connect.models import IndexReport, Kind, Profile
+from ngen_connect.models import Kind, Profile
 from ngen_connect.places import normalise_place
 from ngen_connect.profiles import FileColumns, build_passages, header_key
 from ngen_connect.readers import Row, read_rows
@@ -48,6 +46,7 @@ class SupplierImport:
     profiles: list[Profile]
     rejected: list[RowError]
     rows: int
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 def read_suppliers(
@@ -75,7 +74,7 @@ def read_suppliers(
                 )
         _add_row(item, mapping, suppliers, rejected, str(path))
     profiles = [_profile(s, registry, str(path)) for s in suppliers.values()]
-    return SupplierImport(profiles, rejected, rows)
+    return SupplierImport(profiles, rejected, rows, mapping)
 
 
 def _text(value: Any) -> str:
@@ -137,7 +136,7 @@ def _profile(supplier: _Supplier, registry: str, source: str) -> Profile:
     if categories:
         attributes["categories"] = categories
     basis = f"{registry}|{normalise_name(supplier.name)}|{fold(fields.get('city', ''))}"
-    record_id = fields.get("id") or f"{registry}-{hashlib.sha1(basis.encode()).hexdigest()[:12]}"
+    record_id = fields.get("id") or hashlib.sha1(basis.encode()).hexdigest()[:12]
     return Profile(
         record_id,
         Kind.ORGANIZATION,
@@ -149,115 +148,3 @@ def _profile(supplier: _Supplier, registry: str, source: str) -> Profile:
         supplier.rows[0],
         tuple(passages),
     )
-
-
-@dataclass
-class RegistryIndexing:
-    imported: SupplierImport
-    report: IndexReport
-    removed: list[str]
-
-
-def index_registry(
-    engine: Engine,
-    name: str,
-    path: Path,
-    overrides: Mapping[str, str] | None = None,
-    progress: Progress | None = None,
-) -> RegistryIndexing:
-    """Make a registry file's records searchable (`registry=NAME`), one per supplier; records of
-    that registry missing from the file are removed."""
-    imported = read_suppliers(path, name, overrides)
-    report = engine.index_profiles(imported.profiles, progress=progress)
-    kept = {p.id for p in imported.profiles}
-    stale = [
-        r["id"]
-        for r in engine.records().values()
-        if r["attributes"].get("registry") == name and r["id"] not in kept
-    ]
-    removed = engine.delete(stale) if stale else []
-    return RegistryIndexing(imported, report, removed)
-
-
-@dataclass(frozen=True)
-class Need:
-    row: int
-    text: str
-
-
-def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
-    """A needs list: one need per row, in the first text column (or one named need/besoin/description)."""
-    needs: list[Need] = []
-    rejected: list[RowError] = []
-    column: str | None = None
-    for item in read_rows(path):
-        if isinstance(item, RowError):
-            rejected.append(item)
-            continue
-        if column is None:
-            named = [
-                h
-                for h in item.values
-                if header_key(h)
-                in {
-                    "need",
-                    "needs",
-                    "besoin",
-                    "besoins",
-                    "description",
-                    "item",
-                    "requirement",
-                    "exigence",
-                }
-            ]
-            column = named[0] if named else next(iter(item.values))
-        text = _text(item.values.get(column))
-        if text:
-            needs.append(Need(item.number, text))
-        else:
-            rejected.append(RowError(str(path), item.number, column, "the need is empty"))
-    return needs, rejected
-
-
-def prefer(hits: Sequence[Any], province: str | None, boost: float = 0.05) -> list[Any]:
-    """Re-rank search hits so suppliers in `province` come first among near-equals."""
-    if not province:
-        return list(hits)
-    return sorted(
-        hits,
-        key=lambda h: -(h.score + (boost if h.attributes.get("province") == province else 0.0)),
-    )
-
-
-def needs_rows(needs: Iterable[Need], results: Mapping[int, Sequence[Any]]) -> list[dict[str, Any]]:
-    """One row per (need, supplier) for export; a need with no supplier still has one row."""
-    rows: list[dict[str, Any]] = []
-    for need in needs:
-        hits = results.get(need.row, [])
-        if not hits:
-            rows.append(
-                {
-                    "row": need.row,
-                    "need": need.text,
-                    "rank": "",
-                    "supplier": "",
-                    "id": "",
-                    "province": "",
-                    "score": "",
-                    "why": "no supplier found",
-                }
-            )
-        for rank, hit in enumerate(hits, start=1):
-            rows.append(
-                {
-                    "row": need.row,
-                    "need": need.text,
-                    "rank": rank,
-                    "supplier": hit.name,
-                    "id": hit.id,
-                    "province": hit.attributes.get("province", hit.attributes.get("region", "")),
-                    "score": round(hit.score, 4),
-                    "why": hit.explanation,
-                }
-            )
-    return rows

@@ -60,8 +60,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+ADMIN_KEY = "admin-key-for-tests-0123456789"
+
+
 @contextmanager
-def running_server(*args: str, log_dir: Path) -> Iterator[str]:
+def running_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`ngen-connect ARGS --port P` on a free loopback port; yields its base URL once /health answers."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,7 +72,13 @@ def running_server(*args: str, log_dir: Path) -> Iterator[str]:
     command = [str(Path(sys.executable).with_name("ngen-connect")), *args, "--port", str(port)]
     log_path = log_dir / "server.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "NGEN_CONNECT_ADMIN_KEY": ADMIN_KEY, **(env or {})},
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120

@@ -5,9 +5,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import DATA, run_cli, running_server
+from tests.conftest import ADMIN_KEY, DATA, run_cli, running_server
 
 KEY = "scan-health-key-0123456789"
+ADMIN = {"X-API-Key": ADMIN_KEY}
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +68,17 @@ def test_upload_preview_and_match(server: tuple[str, str]) -> None:
         f"{base}/registries/simsa-test/uploads",
         params={"filename": "r.csv", "preview": "true"},
         content=body,
+        headers=ADMIN,
     )
     assert preview.status_code == 200 and preview.json()["mapping"] == {
         "name": "Entreprise",
         "city": "Ville",
     }
     first = httpx.post(
-        f"{base}/registries/simsa-test/uploads", params={"filename": "r.csv"}, content=body
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv"},
+        content=body,
+        headers=ADMIN,
     ).json()
     assert first["counts"] == {
         "matched": 0,
@@ -86,7 +91,10 @@ def test_upload_preview_and_match(server: tuple[str, str]) -> None:
         "unknown foundry"
     ]
     again = httpx.post(
-        f"{base}/registries/simsa-test/uploads", params={"filename": "r.csv"}, content=body
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv"},
+        content=body,
+        headers=ADMIN,
     ).json()
     assert again["changes"]["unchanged"] == 1 and again["changes"]["previous_upload"] == "00001"
 
@@ -94,7 +102,10 @@ def test_upload_preview_and_match(server: tuple[str, str]) -> None:
 def test_bad_uploads_get_clear_errors(server: tuple[str, str]) -> None:
     base, _ = server
     wrong = httpx.post(
-        f"{base}/registries/simsa-test/uploads", params={"filename": "r.pdf"}, content=b"x"
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.pdf"},
+        content=b"x",
+        headers=ADMIN,
     )
     assert (
         wrong.status_code == 400
@@ -105,19 +116,73 @@ def test_bad_uploads_get_clear_errors(server: tuple[str, str]) -> None:
         f"{base}/registries/simsa-test/uploads",
         params={"filename": "r.csv", "lang": "fr"},
         content=b"",
+        headers=ADMIN,
     )
     assert empty.status_code == 400 and empty.json()["message"].endswith("le fichier est vide")
     no_name = httpx.post(
         f"{base}/registries/simsa-test/uploads",
         params={"filename": "r.csv"},
         content=b"city\nRegina\n",
+        headers=ADMIN,
     )
     assert no_name.status_code == 400 and "no name column" in no_name.json()["message"]
     bad_name = httpx.post(
-        f"{base}/registries/Bad Name/uploads", params={"filename": "r.csv"}, content=b"name\nA\n"
+        f"{base}/registries/Bad Name/uploads",
+        params={"filename": "r.csv"},
+        content=b"name\nA\n",
+        headers=ADMIN,
     )
     assert bad_name.status_code == 400 and bad_name.json()["code"] == "bad_query"
-    private = httpx.post(
-        f"{base}/registries/scan-health/uploads", params={"filename": "r.csv"}, content=b"name\nA\n"
+    trailing_newline = httpx.post(
+        f"{base}/registries/abc%0A/uploads",
+        params={"filename": "r.csv"},
+        content=b"name\nA\n",
+        headers=ADMIN,
     )
-    assert private.status_code == 404
+    assert trailing_newline.status_code == 400
+
+
+def test_writes_need_a_key_and_keys_have_scopes(server: tuple[str, str]) -> None:
+    base, _ = server
+    url = f"{base}/registries/scan-health/uploads"
+    body = b"name\nSome Company Ltd\n"
+    anonymous = httpx.post(url, params={"filename": "r.csv"}, content=body)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthorized"
+    wrong = httpx.post(
+        url, params={"filename": "r.csv"}, content=body, headers={"X-API-Key": "x" * 20}
+    )
+    assert wrong.status_code == 403 and wrong.json()["code"] == "forbidden"
+    unknown = httpx.post(
+        f"{base}/registries/no-such-registry/uploads",
+        params={"filename": "r.csv"},
+        content=body,
+        headers={"X-API-Key": "x" * 20},
+    )
+    assert unknown.status_code == 403, "an unknown and a private registry answer alike"
+    other = httpx.post(
+        f"{base}/registries/simsa-test/uploads",
+        params={"filename": "r.csv", "preview": "true"},
+        content=body,
+        headers={"X-API-Key": KEY},
+    )
+    assert other.status_code == 403, "a registry key writes its own registry only"
+    preview = httpx.post(
+        url,
+        params={"filename": "r.csv", "preview": "true"},
+        content=body,
+        headers={"X-API-Key": KEY},
+    )
+    assert preview.status_code == 200
+
+
+def test_an_upload_report_never_names_a_private_record(server: tuple[str, str]) -> None:
+    base, _ = server
+    answer = httpx.post(
+        f"{base}/registries/anyname/uploads",
+        params={"filename": "a.csv"},
+        content=b"name\nSTERILE SOLUTIONS QUEBEC INC.\n",
+        headers=ADMIN,
+    ).json()
+    [row] = answer["rows"]
+    assert row["status"] == "new" and not row["match_id"] and not row["candidates"]
+    assert "dpd-" not in str(answer)

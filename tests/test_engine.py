@@ -16,6 +16,7 @@ from ngen_connect import (
 )
 from ngen_connect.datadir import MANIFEST, Manifest
 from ngen_connect.filters import Filters
+from ngen_connect.store import SCHEMA_VERSION
 
 
 def _write(path: Path, text: str) -> Path:
@@ -321,7 +322,7 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
     assert [h.id for h in response.results] == ["b", "d"] or set(
         h.id for h in response.results
     ) == {"b", "d"}
-    assert reopened.manifest().schema_version == 2 and reopened.data.current != old
+    assert reopened.manifest().schema_version == SCHEMA_VERSION and reopened.data.current != old
     assert Counting.documents == 0
     reopened.close()
 

@@ -16,7 +16,7 @@ from ngen_connect.matching import (
     phone_number,
     postal_code,
 )
-from ngen_connect.registry import match_file
+from ngen_connect.registries import match_file
 from tests.conftest import run_cli
 
 MEMBERS = [
@@ -171,9 +171,9 @@ def test_match_from_the_command_line(tmp_path: Path) -> None:
 
 def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path) -> None:
     from ngen_connect.errors import QueryError
-    from ngen_connect.registry import Registries
+    from ngen_connect.registries import Uploads
 
-    registries = Registries(tmp_path)
+    registries = Uploads(tmp_path)
     matcher = Matcher(MEMBERS)
     first = tmp_path / "v1.csv"
     first.write_text(
@@ -228,7 +228,7 @@ def test_match_preview_and_registry_records_become_searchable(tmp_path: Path) ->
         "match", str(registry), "--data-dir", data_dir, "--model", "fake", "--registry", "simsa"
     )
     assert result.returncode == 0, result.stderr
-    assert "Registry 'simsa' (first upload): 2 added" in result.stdout
+    assert "Registry 'simsa': first upload: 2 added" in result.stdout
     found = run_cli(
         "search",
         "conveyors",

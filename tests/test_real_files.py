@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import run_cli, running_server
+from tests.conftest import ADMIN_KEY, run_cli, running_server
 
 DPD_MAP = [
     "--map",
@@ -110,6 +110,7 @@ def test_mining_directory_keeps_every_named_supplier(shared_data: Path, tmp_path
             f"{base}/registries/mining/uploads",
             params={"filename": "mining.csv"},
             content=path.read_bytes(),
+            headers={"X-API-Key": ADMIN_KEY},
             timeout=60,
         ).json()
     assert len(uploaded["rows"]) == 121 and uploaded["counts"]["rejected"] == 2

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 from api.deps import FiltersDep, HiddenDep, ServiceDep
 from api.schemas import Problem, Record, SearchResponse
 from ngen_connect import Kind
+from ngen_connect.engine import visible_attributes
 from ngen_connect.errors import RecordNotFoundError
 
 router = APIRouter(tags=["records"])
@@ -18,7 +19,7 @@ def _record(service: ServiceDep, hidden: set[str], record_id: str, kind: Kind) -
         raise RecordNotFoundError(
             f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
         )
-    return record
+    return {**record, "attributes": visible_attributes(record["attributes"], sorted(hidden))}
 
 
 @router.get("/organizations/{record_id}", response_model=Record, responses=NOT_FOUND)

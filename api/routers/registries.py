@@ -1,25 +1,42 @@
+"""Registry uploads: the body is streamed to disk with a size limit, then previewed or matched
+and saved by the registries service on a worker thread, never on the event loop."""
+
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import HiddenDep, ServiceDep
+from api.deps import KeyDep, ServiceDep
 from api.schemas import Problem
-from ngen_connect.errors import InputFileError, RecordNotFoundError, RowError, TooLargeError
-from ngen_connect.matching import Matcher
-from ngen_connect.profiles import FileColumns, parse_mapping
-from ngen_connect.readers import SUPPORTED_SUFFIXES, Row, read_rows
-from ngen_connect.registry import Registries, match_file, members_from_records
+from ngen_connect.access import check_registry_name
+from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.profiles import parse_mapping
+from ngen_connect.readers import SUPPORTED_SUFFIXES
+from ngen_connect.registries import preview as preview_file
 
 router = APIRouter(tags=["registries"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_ROWS = 100_000
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem},
-    404: {"model": Problem},
-    413: {"model": Problem},
+    400: {"model": Problem, "description": "Unreadable file, bad mapping or bad registry name"},
+    401: {"model": Problem, "description": "No API key"},
+    403: {"model": Problem, "description": "The API key may not write to this registry"},
+    413: {"model": Problem, "description": "Over 50 MB or 100,000 rows"},
+    422: {"model": Problem, "description": "Invalid query parameters"},
+}
+# The body is the file itself, not JSON: document it so /docs shows how to send one.
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The registry file, as sent: CSV, TSV, JSON, JSON Lines or XLSX (the "
+        "`filename` parameter's extension gives the format). 50 MB and 100,000 rows at most.",
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
 }
 
 
@@ -56,11 +73,15 @@ async def _save_body(request: Request, filename: str, folder: Path) -> Path:
     return path
 
 
-@router.post("/registries/{name}/uploads", responses=ERRORS)
+@router.post(
+    "/registries/{name}/uploads",
+    responses=ERRORS,
+    openapi_extra=UPLOAD_BODY,
+)
 async def upload(
     request: Request,
     service: ServiceDep,
-    hidden: HiddenDep,
+    key: KeyDep,
     name: str,
     filename: Annotated[
         str,
@@ -75,11 +96,12 @@ async def upload(
         list[str] | None, Query(description="FIELD=COLUMN overrides of the guessed mapping.")
     ] = None,
 ) -> dict[str, Any]:
-    """Upload a registry file (the request body) and match every row against the members; or preview
-    its column mapping. Streams the body to disk; 50 MB and 100,000 rows at most."""
-    Registries.check_name(name)
-    if name in hidden:
-        raise RecordNotFoundError(f"There is no registry '{name}'. / Registre introuvable.")
+    """Upload a registry file (the request body): every row is matched against the members; matched
+    rows are listed on their members, new rows become the registry's searchable records, and what
+    changed since the previous upload is reported. Or, with `preview`, only guess its column
+    mapping. Needs the admin key or the registry's own key (X-API-Key)."""
+    service.access.require_write(key, name)
+    check_registry_name(name)
     try:
         overrides = parse_mapping(map or [])
     except ValueError as exc:
@@ -87,43 +109,35 @@ async def upload(
     with tempfile.TemporaryDirectory() as folder:
         path = await _save_body(request, filename, Path(folder))
         if preview:
-            rows: list[Row] = []
-            for item in read_rows(path):
-                if isinstance(item, Row):
-                    rows.append(item)
-                if len(rows) == 5:
-                    break
-            mapping = (
-                FileColumns.of(list(rows[0].values), overrides, filename).mapping if rows else {}
-            )
-            shown = [{"row": r.number, "values": r.values} for r in rows]
-            return {"registry": name, "file": filename, "mapping": mapping, "rows": shown}
-        row_count = sum(1 for _ in read_rows(path))
-        if row_count > MAX_UPLOAD_ROWS:
-            raise TooLargeError(
-                RowError(
-                    filename,
-                    None,
-                    None,
-                    f"the file has {row_count:,} rows; the limit is {MAX_UPLOAD_ROWS:,} / trop de lignes",
-                )
-            )
-        with service.lock:
-            members = members_from_records(service.engine.records())
-
-        def similarity(text: str, ids: Sequence[str]) -> list[float]:
-            with service.lock:  # the model and the index are shared with searches
-                return service.engine.capability_similarity(text, ids)
-
-        matcher = Matcher(members, capability_similarity=similarity)
-        report = match_file(path, matcher, overrides)
-        report.file = filename
-        changes = Registries(service.engine.settings.data_dir).save(name, report)
+            shown = await run_in_threadpool(preview_file, path, overrides)
+            return {
+                "registry": name,
+                "file": filename,
+                "mapping": shown.mapping,
+                "text_columns": [header for header, _ in shown.text_columns],
+                "rows": [{"row": r.number, "values": r.values} for r in shown.rows],
+            }
+        done = await run_in_threadpool(
+            service.registries.upload,
+            name,
+            path,
+            overrides,
+            label=filename,
+            max_rows=MAX_UPLOAD_ROWS,
+        )
+    report = done.report
     return {
         "registry": name,
         "file": filename,
         "mapping": report.mapping,
         "counts": report.counts(),
-        "changes": changes.to_dict(),
+        "changes": done.changes.to_dict(),
+        "listed": done.listed,
+        "records": {
+            "added": done.indexed.added,
+            "updated": done.indexed.updated + done.indexed.metadata_only,
+            "unchanged": done.indexed.unchanged,
+            "removed": done.indexed.removed,
+        },
         "rows": [row.to_dict() for row in report.rows],
     }

@@ -1,0 +1,156 @@
+"""Who may read and write what: the admin key, and registry keys kept as salted hashes.
+
+    DATA_DIR/registries/access.json
+    {"scan-health": [{"salt": "<hex>", "hash": "<hex of sha256(salt + key)>"}, ...]}
+
+The admin key (NGEN_CONNECT_ADMIN_KEY) may do everything. A registry's key reads and writes that
+registry; a registry that has keys is private: its records reach no other caller. Keys are long
+random tokens, not passwords, so one salted SHA-256 is enough to keep the file useless to a reader;
+every comparison runs in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from ngen_connect.datadir import write_atomic
+from ngen_connect.errors import AuthError, ForbiddenError, QueryError
+
+MIN_KEY_CHARS = 16
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def check_registry_name(name: str) -> str:
+    """A registry name: lower-case letters, digits and dashes, 1 to 63 characters, nothing else."""
+    if not _NAME.fullmatch(name):
+        raise QueryError(
+            f"'{name}' is not a registry name: use lower-case letters, digits and dashes (e.g. scan-health). "
+            "/ Nom de registre invalide : lettres minuscules, chiffres et tirets."
+        )
+    return name
+
+
+def new_key() -> str:
+    """A fresh API key: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def _digest(salt: str, key: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What one request's key may do."""
+
+    admin: bool
+    registries: frozenset[str]  # registries whose own key this is
+    hidden: frozenset[str]  # private registries this caller cannot read
+
+    def can_write(self, registry: str) -> bool:
+        return self.admin or registry in self.registries
+
+
+class Access:
+    """The access rules of one data directory, read from disk on each call (they are small), so
+    `ngen-connect registry private` takes effect on a running server at once."""
+
+    def __init__(self, data_dir: Path, admin_key: str | None = None) -> None:
+        self.path = data_dir / "registries" / "access.json"
+        self._admin = admin_key or None
+
+    def _load(self) -> dict[str, list[dict[str, str] | str]]:
+        if not self.path.is_file():
+            return {}
+        rules: dict[str, list[dict[str, str] | str]] = json.loads(
+            self.path.read_text(encoding="utf-8")
+        )
+        return rules
+
+    def _save(self, rules: dict[str, list[dict[str, str] | str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, json.dumps(rules, indent=2, sort_keys=True) + "\n")
+
+    @staticmethod
+    def _matches(entry: dict[str, str] | str, key: str) -> bool:
+        if isinstance(entry, str):  # an unsalted hash written by an earlier release
+            return hmac.compare_digest(entry, hashlib.sha256(key.encode()).hexdigest())
+        return hmac.compare_digest(entry["hash"], _digest(entry["salt"], key))
+
+    def make_private(self, registry: str, key: str) -> None:
+        """Give `key` read and write on `registry`, which becomes private."""
+        if len(key) < MIN_KEY_CHARS:
+            raise QueryError(
+                f"An API key needs at least {MIN_KEY_CHARS} characters. "
+                f"/ Une clé d'API compte au moins {MIN_KEY_CHARS} caractères."
+            )
+        rules = self._load()
+        entries = [
+            e for e in rules.get(check_registry_name(registry), []) if not self._matches(e, key)
+        ]
+        salt = secrets.token_hex(16)
+        rules[registry] = [*entries, {"salt": salt, "hash": _digest(salt, key)}]
+        self._save(rules)
+
+    def revoke(self, registry: str, key: str) -> bool:
+        """Remove one key of a registry; True when it was there."""
+        rules = self._load()
+        entries = rules.get(check_registry_name(registry), [])
+        kept = [e for e in entries if not self._matches(e, key)]
+        if len(kept) == len(entries):
+            return False
+        rules[registry] = kept
+        self._save(rules)
+        return True
+
+    def make_public(self, registry: str) -> None:
+        rules = self._load()
+        rules.pop(check_registry_name(registry), None)
+        self._save(rules)
+
+    def private(self) -> set[str]:
+        return {name for name, entries in self._load().items() if entries}
+
+    def caller(self, key: str | None) -> Caller:
+        """What this key (or no key) may do; an unknown key may do what no key may."""
+        admin = bool(key and self._admin and hmac.compare_digest(key, self._admin))
+        rules = self._load()
+        own = frozenset(
+            name
+            for name, entries in rules.items()
+            if key and any(self._matches(e, key) for e in entries)
+        )
+        private = {name for name, entries in rules.items() if entries}
+        hidden = frozenset() if admin else frozenset(private - own)
+        return Caller(admin, own, hidden)
+
+    def require_write(self, key: str | None, registry: str) -> Caller:
+        """The caller, when it may write to `registry`: 401 without a key, 403 with another key."""
+        if not key:
+            raise AuthError(
+                "This needs an API key (X-API-Key header). / Cette opération exige une clé d'API (en-tête X-API-Key)."
+            )
+        caller = self.caller(key)
+        if not caller.can_write(registry):
+            raise ForbiddenError(
+                "This API key may not write here. / Cette clé d'API ne permet pas d'écrire ici."
+            )
+        return caller
+
+    def require_admin(self, key: str | None) -> Caller:
+        if not key:
+            raise AuthError(
+                "This needs the admin API key (X-API-Key header). / Cette opération exige la clé d'API d'administration."
+            )
+        caller = self.caller(key)
+        if not caller.admin:
+            raise ForbiddenError(
+                "This needs the admin API key. / Cette opération exige la clé d'API d'administration."
+            )
+        return caller

@@ -1,0 +1,305 @@
+"""The registries service, one for both fronts: preview a file, match it against the members,
+upload it (keep it, link its matched rows to their members, make its new rows searchable), import
+a supplier directory, and match a needs list.
+
+A registry never duplicates a member. Matching is against members only (records that belong to no
+registry), so the same file uploaded twice gets the same statuses. A matched row becomes a
+*listing* on its member: the member's results and page name the registries that list it, with the
+registry's own values. A new row becomes the registry's own record (`registry=NAME`). Ambiguous
+rows wait in the report for a person to decide. Rows gone from a newer upload leave search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ngen_connect.access import check_registry_name
+from ngen_connect.engine import Engine, Progress
+from ngen_connect.errors import IndexNotFoundError, RowError
+from ngen_connect.filters import Filters
+from ngen_connect.matching import Matcher, Party, Status
+from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
+from ngen_connect.profiles import FileColumns, build_passages
+from ngen_connect.readers import Row, read_rows
+from ngen_connect.registries.reports import MatchReport, ReportRow, match_file, match_profiles
+from ngen_connect.registries.uploads import Changes, Uploads
+
+#: values of a matched row kept on its member's listing (what the registry says about it)
+LISTED_FIELDS = ("city", "province", "region", "country", "postal_code", "website", "phone")
+
+
+@dataclass(frozen=True)
+class Preview:
+    mapping: dict[str, str]
+    text_columns: list[tuple[str, str]]
+    rows: list[Row]
+
+
+@dataclass
+class Upload:
+    registry: str
+    report: MatchReport
+    changes: Changes
+    indexed: IndexReport
+    listed: int  # members the registry now lists
+
+
+@dataclass(frozen=True)
+class Need:
+    row: int
+    text: str
+
+
+@dataclass
+class NeedsResult:
+    needs: list[Need]
+    results: dict[int, list[SearchHit]]
+    rejected: list[RowError]
+
+
+def preview(path: Path, overrides: dict[str, str] | None = None, rows: int = 5) -> Preview:
+    """The guessed column mapping and the first rows of a file, before anything is matched."""
+    first: list[Row] = []
+    for item in read_rows(path):
+        if isinstance(item, Row):
+            first.append(item)
+        if len(first) == rows:
+            break
+    if not first:
+        return Preview({}, [], [])
+    columns = FileColumns.of(list(first[0].values), overrides, str(path))
+    return Preview(columns.mapping, list(columns.texts), first)
+
+
+class RegistryService:
+    """Registries over one engine. `guard` serialises calls into the engine with other users of it
+    (the HTTP front's searches); the command line needs none."""
+
+    def __init__(self, engine: Engine, guard: AbstractContextManager[Any] | None = None) -> None:
+        self.engine = engine
+        self.uploads = Uploads(engine.settings.data_dir)
+        self._guard = guard if guard is not None else nullcontext()
+
+    # -- reading a file ------------------------------------------------------------------------
+
+    def matcher(self) -> Matcher:
+        """A matcher over the members: organisations that belong to no registry."""
+        with self._guard:
+            try:
+                records = self.engine.records()
+            except IndexNotFoundError:
+                records = {}  # no index yet: no members, every row is new
+            members = [
+                Party.from_fields(str(r["id"]), str(r["name"]), r["attributes"])
+                for r in records.values()
+                if r["kind"] == Kind.ORGANIZATION.value and not r["attributes"].get("registry")
+            ]
+        return Matcher(members, capability_similarity=self._similarity)
+
+    def _similarity(self, text: str, ids: Sequence[str]) -> list[float]:
+        with self._guard:
+            return self.engine.capability_similarity(text, ids)
+
+    def match(
+        self, path: Path, overrides: dict[str, str] | None = None, *, max_rows: int | None = None
+    ) -> MatchReport:
+        """Every row of a registry file resolved against the members; nothing is written."""
+        return match_file(path, self.matcher(), overrides, max_rows=max_rows)
+
+    # -- writing a registry --------------------------------------------------------------------
+
+    def upload(
+        self,
+        name: str,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        *,
+        label: str | None = None,
+        max_rows: int | None = None,
+        progress: Progress | None = None,
+    ) -> Upload:
+        """Match a file and make it the registry's current content (see the module's docstring)."""
+        check_registry_name(name)
+        report = self.match(path, overrides, max_rows=max_rows)
+        if label is not None:
+            report.file = label
+        return self._save(name, report, progress)
+
+    def import_directory(
+        self,
+        name: str,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> Upload:
+        """A supplier directory (one row per company and category) as the registry's content: rows
+        of one company become one supplier with all its categories, then as `upload`."""
+        from ngen_connect.suppliers import read_suppliers
+
+        check_registry_name(name)
+        imported = read_suppliers(path, name, overrides)
+        report = match_profiles(str(path), imported.mapping, imported.profiles, self.matcher())
+        report.rows.extend(
+            ReportRow(e.row, "", "", _rejected(e), rejected_error=e) for e in imported.rejected
+        )
+        report.rows.sort(key=lambda r: r.row or 0)
+        return self._save(name, report, progress)
+
+    def _save(self, name: str, report: MatchReport, progress: Progress | None) -> Upload:
+        records = [
+            registry_record(name, row.profile)
+            for row in report.rows
+            if row.match.status is Status.NEW and row.profile is not None
+        ]
+        listings = {
+            f"{Kind.ORGANIZATION.value}:{row.match.best.id}": listing(row)
+            for row in report.rows
+            if row.match.status is Status.MATCHED and row.match.best is not None
+        }
+        saved: list[Changes] = []
+        indexed = self.engine.replace_registry(
+            name,
+            records,
+            listings,
+            progress=progress,
+            on_published=lambda: saved.append(self.uploads.save(name, report)),
+        )
+        return Upload(name, report, saved[0], indexed, len(listings))
+
+    # -- needs lists ---------------------------------------------------------------------------
+
+    def needs(
+        self,
+        name: str,
+        path: Path,
+        *,
+        prefer_province: str | None = None,
+        limit: int = 5,
+        hidden: Sequence[str] = (),
+    ) -> NeedsResult:
+        """The best suppliers of a registry (its own records and the members it lists) per need."""
+        check_registry_name(name)
+        needs, rejected = read_needs(path)
+        only = Filters.parse({"registry": name}).hiding(hidden)
+        results = {}
+        for need in needs:
+            with self._guard:
+                hits = self.engine.search(need.text, filters=only, limit=min(100, limit * 4))
+            results[need.row] = prefer(hits.results, prefer_province)[:limit]
+        return NeedsResult(needs, results, rejected)
+
+
+def registry_record(name: str, profile: Profile) -> Profile:
+    """A registry's own record for a row that matched no member: its id is scoped by the registry,
+    and a row without text is searchable by its name."""
+    passages = profile.passages or tuple(build_passages({"und": profile.name}))
+    return replace(
+        profile,
+        id=f"{name}:{profile.id}",
+        attributes={**profile.attributes, "registry": name},
+        passages=passages,
+        texts=profile.texts or {"und": profile.name},
+    )
+
+
+def listing(row: ReportRow) -> dict[str, Any]:
+    """What a registry says about the member one of its rows matched."""
+    values: dict[str, Any] = {"row": row.row, "name": row.input_name}
+    if row.input_id:
+        values["id"] = row.input_id
+    if row.profile is not None:
+        attributes = row.profile.attributes
+        values.update({f: attributes[f] for f in LISTED_FIELDS if attributes.get(f)})
+        if attributes.get("categories"):
+            values["categories"] = attributes["categories"]
+    return values
+
+
+def _rejected(error: RowError) -> Any:
+    from ngen_connect.matching import Match
+
+    return Match(Status.REJECTED, reason=error.message)
+
+
+_NEED_HEADERS = {
+    "need",
+    "needs",
+    "besoin",
+    "besoins",
+    "description",
+    "item",
+    "requirement",
+    "exigence",
+}
+
+
+def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
+    """A needs list: one need per row, in a column named need/besoin/description, else the first."""
+    from ngen_connect.profiles import header_key
+
+    needs: list[Need] = []
+    rejected: list[RowError] = []
+    column: str | None = None
+    for item in read_rows(path):
+        if isinstance(item, RowError):
+            rejected.append(item)
+            continue
+        if column is None:
+            named = [h for h in item.values if header_key(h) in _NEED_HEADERS]
+            column = named[0] if named else next(iter(item.values))
+        text = " ".join(str(item.values.get(column) or "").split())
+        if text:
+            needs.append(Need(item.number, text))
+        else:
+            rejected.append(RowError(str(path), item.number, column, "the need is empty"))
+    return needs, rejected
+
+
+def prefer(hits: Sequence[SearchHit], province: str | None, boost: float = 0.05) -> list[SearchHit]:
+    """Suppliers in `province` first among near-equals."""
+    if not province:
+        return list(hits)
+    return sorted(
+        hits,
+        key=lambda h: -(h.score + (boost if h.attributes.get("province") == province else 0.0)),
+    )
+
+
+def needs_rows(
+    needs: Sequence[Need], results: Mapping[int, Sequence[SearchHit]]
+) -> list[dict[str, Any]]:
+    """One row per (need, supplier) for export; a need with no supplier still has one row."""
+    rows: list[dict[str, Any]] = []
+    for need in needs:
+        hits = results.get(need.row, [])
+        if not hits:
+            rows.append(
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "rank": "",
+                    "supplier": "",
+                    "id": "",
+                    "province": "",
+                    "score": "",
+                    "why": "no supplier found",
+                }
+            )
+        for rank, hit in enumerate(hits, start=1):
+            rows.append(
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "rank": rank,
+                    "supplier": hit.name,
+                    "id": hit.id,
+                    "province": hit.attributes.get("province", hit.attributes.get("region", "")),
+                    "score": round(hit.score, 4),
+                    "why": hit.explanation,
+                }
+            )
+    return rows
