@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ngen_connect.errors import (
     AuthError,
@@ -17,6 +18,7 @@ from ngen_connect.errors import (
     NgenConnectError,
     QueryError,
     RecordNotFoundError,
+    StorageError,
     TooLargeError,
 )
 
@@ -24,6 +26,7 @@ _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
     (AuthError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
     (IndexLockedError, 409, "busy"),
+    (StorageError, 507, "insufficient_storage"),
     (TooLargeError, 413, "too_large"),
     (QueryError, 400, "bad_query"),
     (InputFileError, 400, "bad_file"),
@@ -37,11 +40,22 @@ MESSAGES = {
         "fr": "La requête n'est pas valide : {fields}.",
     },
     "not_found": {"en": "Nothing here.", "fr": "Rien ici."},
+    "method_not_allowed": {
+        "en": "This address does not take that method; see /docs.",
+        "fr": "Cette adresse n'accepte pas cette méthode; voir /docs.",
+    },
+    "http_error": {
+        "en": "The request could not be served (HTTP {status}).",
+        "fr": "La requête n'a pu être servie (HTTP {status}).",
+    },
     "internal_error": {
         "en": "Something went wrong on our side; the error was logged.",
         "fr": "Une erreur s'est produite de notre côté; elle a été consignée.",
     },
 }
+
+
+_HTTP_CODES = {405: "method_not_allowed"}
 
 
 def request_language(request: Request) -> str:
@@ -101,9 +115,16 @@ def install(app: FastAPI) -> None:
             details,
         )
 
-    @app.exception_handler(404)
-    async def missing(request: Request, exc: Exception) -> JSONResponse:
-        return problem(404, "not_found", MESSAGES["not_found"][request_language(request)])
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        language = request_language(request)
+        if exc.status_code == 404:
+            return problem(404, "not_found", MESSAGES["not_found"][language])
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = MESSAGES.get(code, MESSAGES["http_error"])[language].format(
+            status=exc.status_code
+        )
+        return problem(exc.status_code, code, message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -69,3 +69,9 @@ class Problem(BaseModel):
     code: str
     message: str
     details: list[dict[str, Any]] | None = None
+
+
+class DeleteRequest(BaseModel):
+    ids: list[str] = Field(
+        min_length=1, max_length=10_000, description="Ids of the records to remove."
+    )

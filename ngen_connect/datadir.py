@@ -5,8 +5,10 @@
       versions/<version>/manifest.json, records.duckdb, vectors.faiss
       .write.lock
 
-A write copies the live version into a new folder, changes the copy, and only then points
-`current` at it, so a reader never sees half an index.
+A write copies the live version into a hidden folder (`versions/.building-<version>`), changes
+the copy, renames it to its version name and only then points `current` at it, so a reader never
+sees half an index, and a write that fails or is killed leaves no folder that counts as a version:
+the next write clears it away.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ MANIFEST = "manifest.json"
 RECORDS = "records.duckdb"
 VECTORS = "vectors.faiss"
 _KEEP_VERSIONS = 3
+_BUILDING = ".building-"
 
 
 @dataclass
@@ -114,27 +117,48 @@ class DataDir:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def new_version(self, copy_from: Path | None) -> Path:
-        """A fresh version folder, holding a copy of `copy_from`'s files when given."""
+        """A fresh, hidden version folder, holding a copy of `copy_from`'s files when given.
+
+        Call it under the write lock: leftovers of writes that failed or were killed go first.
+        """
+        versions = self.root / "versions"
+        versions.mkdir(parents=True, exist_ok=True)
+        for leftover in versions.glob(f"{_BUILDING}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        folder = self.root / "versions" / f"{stamp}-{secrets.token_hex(3)}"
-        folder.mkdir(parents=True)
+        folder = versions / f"{_BUILDING}{stamp}-{secrets.token_hex(3)}"
+        folder.mkdir()
         if copy_from is not None:
             for name in (RECORDS, VECTORS, MANIFEST):
                 shutil.copy2(copy_from / name, folder / name)
         return folder
 
-    def publish(self, folder: Path) -> None:
-        """Point `current` at `folder` in one atomic rename, then drop old versions."""
+    @staticmethod
+    def version_name(folder: Path) -> str:
+        """The name a version folder has once published."""
+        return folder.name.removeprefix(_BUILDING)
+
+    def publish(self, folder: Path) -> Path:
+        """Give `folder` its version name, point `current` at it in one atomic rename, then drop
+        old versions; returns the published folder."""
+        final = folder.with_name(self.version_name(folder))
+        os.rename(folder, final)
         tmp = self.root / f".current-{secrets.token_hex(4)}"
-        tmp.symlink_to(folder.relative_to(self.root))
+        tmp.symlink_to(final.relative_to(self.root))
         os.replace(tmp, self.root / "current")
-        self._prune(keep=folder)
+        self._prune(keep=final)
+        return final
 
     def discard(self, folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     def _prune(self, keep: Path) -> None:
-        versions = sorted(p for p in (self.root / "versions").iterdir() if p.is_dir())
+        """Keep the newest complete versions; a folder without a manifest never counts as one."""
+        versions = sorted(
+            p
+            for p in (self.root / "versions").iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()
+        )
         for old in versions[:-_KEEP_VERSIONS]:
             if old != keep:
                 shutil.rmtree(old, ignore_errors=True)

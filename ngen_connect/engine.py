@@ -5,6 +5,8 @@ Fronts (the command line, the HTTP API) make one call here and render what comes
 
 from __future__ import annotations
 
+import errno
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,7 +18,13 @@ import numpy as np
 
 from ngen_connect.datadir import RECORDS, VECTORS, DataDir, Manifest, now
 from ngen_connect.embedding import Embedder, load_embedder
-from ngen_connect.errors import InputFileError, QueryError, RecordNotFoundError, RowError
+from ngen_connect.errors import (
+    InputFileError,
+    QueryError,
+    RecordNotFoundError,
+    RowError,
+    StorageError,
+)
 from ngen_connect.explain import highlight, why
 from ngen_connect.filters import Filters, facet_counts
 from ngen_connect.glossary import load_glossary
@@ -37,6 +45,7 @@ MAX_LIMIT = 100
 RESULT_POOL = 300
 _SNIPPET_CHARS = 300
 _BATCH_PROFILES = 64
+_MODEL_SLICE = 16
 
 
 class Progress(Protocol):
@@ -98,6 +107,17 @@ class Engine:
                 )
             return self._embedder
 
+    def _encode_documents(self, texts: Sequence[str]) -> Any:
+        """Embed in small slices, each holding the model briefly, so a query waits for one slice
+        of a long write, never for all of it."""
+        parts = []
+        for start in range(0, len(texts), _MODEL_SLICE):
+            with self._model_lock:
+                parts.append(
+                    self.embedder.encode_documents(list(texts[start : start + _MODEL_SLICE]))
+                )
+        return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
     def _encode_query(self, text: str) -> Any:
         with self._model_lock:
             return self.embedder.encode_query(text)
@@ -141,13 +161,14 @@ class Engine:
                     KeywordIndex.from_store(store).save(folder)
                 finally:
                     store.close()
-                manifest.updated, manifest.version = now(), folder.name
+                manifest.updated, manifest.version = now(), self.data.version_name(folder)
                 manifest.write(folder)
-                self.data.publish(folder)
-            except BaseException:
+                return self.data.publish(folder)
+            except BaseException as exc:
                 self.data.discard(folder)
+                if _full(exc):
+                    raise _storage_error(exc, self.data.root) from None
                 raise
-        return folder
 
     # -- indexing ----------------------------------------------------------------------------------
 
@@ -344,12 +365,13 @@ class Engine:
                 store.close()
             vectors.save(folder / VECTORS)
             manifest.updated = now()
-            manifest.version = folder.name
+            manifest.version = self.data.version_name(folder)
             manifest.write(folder)
-            self.data.publish(folder)
-            report.version = folder.name
-        except BaseException:
+            report.version = self.data.publish(folder).name
+        except BaseException as exc:
             self.data.discard(folder)
+            if _full(exc):
+                raise _storage_error(exc, self.data.root) from None
             raise
 
     def _embed_and_store(
@@ -368,8 +390,7 @@ class Engine:
             for start in range(0, len(changes.embed), _BATCH_PROFILES):
                 batch = changes.embed[start : start + _BATCH_PROFILES]
                 texts = [_embedding_text(p, i) for p in batch for i in range(len(p.passages))]
-                with self._model_lock:
-                    embedded = self.embedder.encode_documents(texts)
+                embedded = self._encode_documents(texts)
                 keys = [p.key for p in batch]
                 vectors.remove(store.record_passage_ids(keys))
                 ids = store.allocate_passage_ids(len(texts))
@@ -564,6 +585,18 @@ def _check_page(limit: int, offset: int) -> None:
         raise QueryError(
             f"offset must be 0 or more, got {offset}. / Le décalage doit être positif."
         )
+
+
+def _full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _storage_error(exc: BaseException, root: Path) -> StorageError:
+    free = shutil.disk_usage(root).free // (1024 * 1024) if root.exists() else 0
+    return StorageError(
+        f"The disk holding {root} is full ({free:,} MB free): nothing was changed; the index "
+        "stays as it was. Free some space and try again."
+    )
 
 
 def _kinds_per_file(kind: Kind | Sequence[Kind | None] | None, files: int) -> list[Kind | None]:

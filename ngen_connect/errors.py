@@ -18,6 +18,7 @@ __all__ = [
     "QueryError",
     "RecordNotFoundError",
     "RowError",
+    "StorageError",
     "TooLargeError",
 ]
 
@@ -52,6 +53,10 @@ class IndexNotFoundError(NgenConnectError):
 
 class IndexMismatchError(NgenConnectError):
     """The index on disk was built with another model, dimension or schema."""
+
+
+class StorageError(NgenConnectError):
+    """The disk is full: a write could not finish, and changed nothing."""
 
 
 class IndexLockedError(NgenConnectError):

@@ -10,6 +10,7 @@ import codecs
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,12 +19,15 @@ from typing import Any, TextIO
 
 import clevercsv
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.errors import InputFileError, RowError, TooLargeError
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
 #: the largest cell a CSV file may hold; a larger one makes the file unreadable, with its row
 MAX_CELL_CHARS = 16 * 1024 * 1024
+#: an XLSX workbook's size unpacked, in all and for any one part (a sheet, its shared strings)
+MAX_XLSX_BYTES = 200 * 1024 * 1024
+MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
 _CHUNK = 1 << 16
 _SAMPLE_CHARS = 1 << 15
 _SAMPLE_LINES = 10
@@ -394,9 +398,44 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack past the limits, before reading any cell: a few
+    hundred kilobytes of XLSX can hold gigabytes of XML."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
+        ) from exc
+    total = sum(part.file_size for part in parts)
+    largest = max(parts, key=lambda part: part.file_size, default=None)
+    if largest is not None and largest.file_size > MAX_XLSX_PART_BYTES:
+        raise TooLargeError(
+            RowError(
+                str(path),
+                None,
+                None,
+                f"the workbook's part {largest.filename} unpacks to {largest.file_size:,} bytes; the "
+                f"limit is {MAX_XLSX_PART_BYTES:,} / classeur trop volumineux",
+            )
+        )
+    if total > MAX_XLSX_BYTES:
+        raise TooLargeError(
+            RowError(
+                str(path),
+                None,
+                None,
+                f"the workbook unpacks to {total:,} bytes; the limit is {MAX_XLSX_BYTES:,} "
+                "/ classeur trop volumineux",
+            )
+        )
+
+
 def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
     from openpyxl import load_workbook
 
+    _check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for broken files

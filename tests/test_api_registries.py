@@ -186,3 +186,47 @@ def test_an_upload_report_never_names_a_private_record(server: tuple[str, str]) 
     [row] = answer["rows"]
     assert row["status"] == "new" and not row["match_id"] and not row["candidates"]
     assert "dpd-" not in str(answer)
+
+
+def test_records_are_written_and_deleted_with_the_admin_key(server: tuple[str, str]) -> None:
+    base, _ = server
+    records = [
+        {
+            "id": "w1",
+            "name": "Written Welding Ltd.",
+            "description": "Orbital welding.",
+            "province": "Qc",
+        },
+        {"id": "w2", "name": "", "description": "No name."},
+    ]
+    url = f"{base}/records/organization"
+    assert httpx.post(url, json=records).status_code == 401
+    assert httpx.post(url, json=records, headers={"X-API-Key": KEY}).status_code == 403
+    written = httpx.post(url, json=records, headers=ADMIN).json()
+    assert written["counts"]["added"] == 1 and written["counts"]["rejected"] == 1
+    assert written["rejected"][0]["row"] == 2 and written["rejected"][0]["file"] == "records.json"
+    detail = httpx.get(f"{base}/organizations/w1").json()
+    assert detail["name"] == "Written Welding Ltd." and detail["attributes"]["province"] == "QC"
+    too_many = [{"name": f"N{i}", "description": "x"} for i in range(10_001)]
+    assert httpx.post(url, json=too_many, headers=ADMIN).status_code == 413
+    deleted = httpx.post(f"{url}/delete", json={"ids": ["w1", "nope"]}, headers=ADMIN).json()
+    assert deleted == {"removed": ["w1"], "missing": ["nope"]}
+    assert httpx.get(f"{base}/organizations/w1").status_code == 404
+
+
+def test_every_http_error_is_code_and_message(server: tuple[str, str]) -> None:
+    base, _ = server
+    wrong_method = httpx.delete(f"{base}/search")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    unparseable = httpx.post(
+        f"{base}/search", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert unparseable.status_code == 422 and set(unparseable.json()) >= {"code", "message"}
+    too_many = httpx.get(
+        f"{base}/search", params=[("q", "x")] + [("city", str(i)) for i in range(60)]
+    )
+    assert too_many.status_code == 400 and too_many.json()["code"] == "bad_query"
+    spec = httpx.get(f"{base}/openapi.json").json()
+    upload = spec["paths"]["/registries/{name}/uploads"]["post"]
+    assert "requestBody" in upload and {"401", "403", "413"} <= set(upload["responses"])

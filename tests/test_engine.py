@@ -349,3 +349,50 @@ def test_country_filter_and_facet_use_normalised_values(
     ]
     assert facets["province"] == [{"value": "SK", "count": 1}]
     assert fake_engine.record("v")["attributes"]["region"] == "NEW YORK"
+
+
+def test_failed_writes_leave_nothing_that_counts_as_a_version(
+    fake_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from ngen_connect.errors import StorageError
+    from ngen_connect.vectors import VectorIndex
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    first = fake_engine.data.current
+    versions = tmp_path / "index" / "versions"
+    for name in ("a", "b", "c"):  # what killed writes leave behind
+        (versions / f".building-{name}").mkdir()
+
+    def full(self: VectorIndex, path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VectorIndex, "save", full)
+        with pytest.raises(StorageError, match="is full"):
+            fake_engine.index_files([_write(tmp_path / "p.csv", "name,description\nNew,Laser.\n")])
+    assert fake_engine.data.current == first, "a failed write changes nothing"
+    assert not list(versions.glob(".building-*"))
+    for text in ("x", "y", "z"):
+        fake_engine.index_files(
+            [_write(tmp_path / "q.csv", f"name,description\nNew {text},Laser.\n")]
+        )
+    kept = sorted(p.name for p in versions.iterdir())
+    assert len(kept) == 3 and fake_engine.data.current is not None
+    assert fake_engine.data.current.name == kept[-1]
+
+
+def test_a_registry_upload_that_loses_the_write_lock_saves_nothing(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    from ngen_connect.errors import IndexLockedError
+    from ngen_connect.registries import RegistryService
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    service = RegistryService(fake_engine)
+    registry = _write(tmp_path / "r.csv", "name\nAlpha Welding\nOmega Pumps\n")
+    with fake_engine.data.write_lock(), pytest.raises(IndexLockedError):
+        service.upload("simsa", registry)
+    assert service.uploads.uploads("simsa") == []
+    assert "listed_in" not in fake_engine.record("a")["attributes"]

@@ -231,3 +231,17 @@ def test_json_rows_take_every_key_and_hostile_json_is_refused_clearly(tmp_path: 
     bad, good = _rows(digits)
     assert isinstance(bad, RowError) and bad.row == 1 and "unreadable JSON" in bad.message
     assert isinstance(good, Row)
+
+
+def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path: Path) -> None:
+    import zipfile
+
+    from ngen_connect.errors import TooLargeError
+    from ngen_connect.readers import MAX_XLSX_PART_BYTES
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"a" * (MAX_XLSX_PART_BYTES + 1))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(TooLargeError, match="unpacks to"):
+        _rows(path)

@@ -1,9 +1,13 @@
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import FiltersDep, HiddenDep, ServiceDep
-from api.schemas import Problem, Record, SearchResponse
+from api.deps import FiltersDep, HiddenDep, KeyDep, ServiceDep
+from api.schemas import DeleteRequest, Problem, Record, SearchResponse
+from api.uploads import check_rows, save_body
 from ngen_connect import Kind
 from ngen_connect.engine import visible_attributes
 from ngen_connect.errors import RecordNotFoundError
@@ -56,3 +60,60 @@ def similar(
         return service.engine.similar(
             record_id, filters=filters.hiding(hidden), limit=limit
         ).to_dict()
+
+
+MAX_WRITE_ROWS = 10_000
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Unreadable file or bad rows"},
+    401: {"model": Problem, "description": "No API key"},
+    403: {"model": Problem, "description": "Not the admin key"},
+    409: {"model": Problem, "description": "Another write is under way"},
+    413: {"model": Problem, "description": "Over 50 MB or 10,000 records"},
+}
+RECORDS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The records: a JSON array of objects with the same fields as an `index` "
+        "file (id, name, description or description_en/description_fr, city, province, country, "
+        "naics, certifications...), or a CSV, JSON Lines or XLSX file named by `filename`. "
+        f"{MAX_WRITE_ROWS:,} records at most per call.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post("/records/{kind}", responses=WRITE_ERRORS, openapi_extra=RECORDS_BODY, tags=["writes"])
+async def upsert_records(
+    request: Request,
+    service: ServiceDep,
+    key: KeyDep,
+    kind: Kind,
+    filename: Annotated[
+        str, Query(description="The body's format by its extension: .json, .jsonl, .csv, .xlsx.")
+    ] = "records.json",
+) -> dict[str, Any]:
+    """Add or update records by id, in a batch, validated like `ngen-connect index` (the same
+    warnings and rejections); the live index is swapped atomically. Needs the admin key."""
+    service.access.require_admin(key)
+    with tempfile.TemporaryDirectory() as folder:
+        path = await save_body(request, filename, Path(folder))
+        await run_in_threadpool(check_rows, path, filename, MAX_WRITE_ROWS)
+        report = await run_in_threadpool(service.engine.index_files, [path], kind=kind)
+    body = report.to_dict()
+    body["files"] = [filename]
+    for problem in (*body["warnings"], *body["rejected"]):
+        problem["file"] = filename
+    return body
+
+
+@router.post("/records/{kind}/delete", responses=WRITE_ERRORS, tags=["writes"])
+def delete_records(
+    service: ServiceDep, key: KeyDep, kind: Kind, body: DeleteRequest
+) -> dict[str, Any]:
+    """Remove records by id, in a batch. Needs the admin key."""
+    service.access.require_admin(key)
+    removed = service.engine.delete(body.ids, kind)
+    return {"removed": removed, "missing": sorted(set(body.ids) - set(removed))}

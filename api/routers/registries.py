@@ -10,14 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KeyDep, ServiceDep
 from api.schemas import Problem
+from api.uploads import save_body
 from ngen_connect.access import check_registry_name
-from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.profiles import parse_mapping
-from ngen_connect.readers import SUPPORTED_SUFFIXES
 from ngen_connect.registries import preview as preview_file
 
 router = APIRouter(tags=["registries"])
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_ROWS = 100_000
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Unreadable file, bad mapping or bad registry name"},
@@ -38,39 +37,6 @@ UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
-
-
-async def _save_body(request: Request, filename: str, folder: Path) -> Path:
-    suffix = Path(filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise InputFileError(
-            RowError(
-                filename,
-                None,
-                None,
-                f"unsupported file type '{suffix or '(none)'}'; use one of {', '.join(SUPPORTED_SUFFIXES)} / type de fichier non pris en charge",
-            )
-        )
-    path = folder / f"upload{suffix}"
-    size = 0
-    with path.open("wb") as handle:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                raise TooLargeError(
-                    RowError(
-                        filename,
-                        None,
-                        None,
-                        f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB / le fichier dépasse {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo",
-                    )
-                )
-            handle.write(chunk)
-    if size == 0:
-        raise InputFileError(
-            RowError(filename, None, None, "the upload is empty / le fichier est vide")
-        )
-    return path
 
 
 @router.post(
@@ -107,7 +73,7 @@ async def upload(
     except ValueError as exc:
         raise InputFileError(RowError(filename, None, None, str(exc))) from None
     with tempfile.TemporaryDirectory() as folder:
-        path = await _save_body(request, filename, Path(folder))
+        path = await save_body(request, filename, Path(folder))
         if preview:
             shown = await run_in_threadpool(preview_file, path, overrides)
             return {
