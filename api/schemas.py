@@ -8,7 +8,11 @@ from ngen_connect import Kind
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(description="What to look for, in English or French.")
+    query: str = Field(
+        description="What to look for, in English or French; at most 1,000 characters once "
+        "spaces are collapsed (400 bad_query beyond).",
+        max_length=10_000,
+    )
     kinds: list[Kind] | None = Field(
         default=None, description="Only these kinds; all when omitted."
     )

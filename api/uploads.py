@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import Request
 
 from ngen_connect.errors import InputFileError, RowError, TooLargeError
-from ngen_connect.readers import SUPPORTED_SUFFIXES, read_rows
+from ngen_connect.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -41,17 +41,3 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
             RowError(filename, None, None, "the upload is empty / le fichier est vide")
         )
     return path
-
-
-def check_rows(path: Path, label: str, limit: int) -> None:
-    """TooLargeError as soon as the file has more than `limit` rows (read as a stream)."""
-    for count, _ in enumerate(read_rows(path), start=1):
-        if count > limit:
-            raise TooLargeError(
-                RowError(
-                    label,
-                    None,
-                    None,
-                    f"the file has more than {limit:,} rows / le fichier dépasse {limit:,} lignes",
-                )
-            )

@@ -38,6 +38,21 @@ _SEP_LINE = re.compile(r"^sep=(.)\r?\n")
 csv.field_size_limit(MAX_CELL_CHARS)
 
 
+def check_row_count(path: Path, limit: int, label: str | None = None) -> None:
+    """TooLargeError as soon as a file is found to hold more than `limit` rows: a streaming pass
+    that stops at the first row past the limit, before any row is processed."""
+    for count, _ in enumerate(read_rows(path), start=1):
+        if count > limit:
+            raise TooLargeError(
+                RowError(
+                    label or str(path),
+                    None,
+                    None,
+                    f"the file has more than {limit:,} rows / le fichier dépasse {limit:,} lignes",
+                )
+            )
+
+
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
     """Decode bytes that are not UTF-8 as Windows-1252: a UTF-8 file with a few lines pasted from
     an older system keeps both its UTF-8 and its Windows-1252 accents."""

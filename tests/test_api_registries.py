@@ -1,6 +1,8 @@
 """Registry uploads over HTTP and private registries, on a real uvicorn server."""
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -230,3 +232,63 @@ def test_every_http_error_is_code_and_message(server: tuple[str, str]) -> None:
     spec = httpx.get(f"{base}/openapi.json").json()
     upload = spec["paths"]["/registries/{name}/uploads"]["post"]
     assert "requestBody" in upload and {"401", "403", "413"} <= set(upload["responses"])
+
+
+def test_command_line_and_http_uploads_agree_and_listings_stay_private(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    base, data_dir = server
+    members = httpx.get(f"{base}/search", params={"q": "machining", "limit": 2}).json()["results"]
+    names = [m["name"] for m in members if not m.get("registry")]
+    text = "name\n" + "\n".join(names) + "\nBrand New Fabricators Ltd\n"
+    path = tmp_path / "listing.csv"
+    path.write_text(text, encoding="utf-8")
+    over_http = httpx.post(
+        f"{base}/registries/parity-http/uploads",
+        params={"filename": "listing.csv"},
+        content=text.encode(),
+        headers=ADMIN,
+    ).json()
+    cli = run_cli(
+        "match",
+        str(path),
+        "--registry",
+        "parity-cli",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--json",
+    )
+    assert json.loads(cli.stdout)["counts"] == over_http["counts"]
+    assert over_http["counts"]["matched"] == len(names) and over_http["counts"]["new"] == 1
+    for registry in ("parity-http", "parity-cli"):
+        found = httpx.get(
+            f"{base}/search",
+            params={"q": "fabricators machining", "registry": registry, "limit": 50},
+        ).json()
+        assert found["total"] == len(names) + 1, registry
+    secret = "secret-registry-key-0123456789"
+    assert (
+        run_cli(
+            "registry", "private", "secret-reg", "--key", secret, "--data-dir", data_dir
+        ).returncode
+        == 0
+    )
+    uploaded = httpx.post(
+        f"{base}/registries/secret-reg/uploads",
+        params={"filename": "listing.csv"},
+        content=text.encode(),
+        headers={"X-API-Key": secret},
+    )
+    assert uploaded.status_code == 200
+    query = {"q": names[0], "limit": 5}
+    public = httpx.get(f"{base}/search", params=query).json()["results"]
+    assert all("secret-reg" not in r.get("listed_in", {}) for r in public)
+    keyed = httpx.get(f"{base}/search", params=query, headers={"X-API-Key": secret}).json()
+    assert any("secret-reg" in r.get("listed_in", {}) for r in keyed["results"])
+    hidden = httpx.get(f"{base}/search", params={**query, "registry": "secret-reg"}).json()
+    assert hidden["total"] == 0 and hidden["facets"] == {}
+    member_id = next(r["id"] for r in keyed["results"] if "secret-reg" in r.get("listed_in", {}))
+    detail = httpx.get(f"{base}/organizations/{member_id}").json()
+    assert "secret-reg" not in detail["attributes"].get("listed_in", {})

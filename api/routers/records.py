@@ -7,10 +7,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import FiltersDep, HiddenDep, KeyDep, ServiceDep
 from api.schemas import DeleteRequest, Problem, Record, SearchResponse
-from api.uploads import check_rows, save_body
+from api.uploads import save_body
 from ngen_connect import Kind
 from ngen_connect.engine import visible_attributes
 from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.readers import check_row_count
 
 router = APIRouter(tags=["records"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
@@ -100,7 +101,7 @@ async def upsert_records(
     service.access.require_admin(key)
     with tempfile.TemporaryDirectory() as folder:
         path = await save_body(request, filename, Path(folder))
-        await run_in_threadpool(check_rows, path, filename, MAX_WRITE_ROWS)
+        await run_in_threadpool(check_row_count, path, MAX_WRITE_ROWS, filename)
         report = await run_in_threadpool(service.engine.index_files, [path], kind=kind)
     body = report.to_dict()
     body["files"] = [filename]

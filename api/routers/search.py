@@ -11,15 +11,22 @@ from ngen_connect import Kind
 from ngen_connect.export import write_results
 from ngen_connect.filters import Filters
 from ngen_connect.models import SearchResponse as CoreResponse
+from ngen_connect.settings import Settings
 
 router = APIRouter(tags=["search"])
+MAX_QUERY_CHARS = Settings.max_query_chars
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 422: {"model": Problem}}
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 QueryParam = Annotated[
-    str, Query(description="The query, in English or French.", max_length=10_000)
+    str,
+    Query(
+        description=f"The query, in English or French; at most {MAX_QUERY_CHARS:,} characters "
+        "once spaces are collapsed (400 bad_query beyond).",
+        max_length=10 * MAX_QUERY_CHARS,  # longer raw text is refused before it is even read
+    ),
 ]
 KindParam = Annotated[list[Kind] | None, Query(description="Only these kinds (repeatable).")]
 LimitParam = Annotated[int, Query(ge=1, le=100)]

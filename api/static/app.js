@@ -8,7 +8,7 @@ const TEXT = {
     searchLabel: "Search capabilities, in English or French", searchButton: "Search", filters: "Filters",
     clearFilters: "Clear filters", results: "Results", previous: "Previous", next: "Next",
     export: "Export these results:", back: "← Back to results", similar: "Similar organisations",
-    sampleNote: "Profiles marked “sample data” are fictitious.", switchTo: "Français", switchLang: "fr",
+    listedIn: "listed by", sampleNote: "Profiles marked “sample data” are fictitious.", switchTo: "Français", switchLang: "fr",
     placeholder: "e.g. 5-axis titanium machining, AS9100", pages: "Pages",
     found: (n, lang) => `${n} results, best first (query language: ${LANGUAGE_NAMES.en[lang] || lang}).`,
     none: "No results. Try other words or fewer filters.", loading: "Searching…",
@@ -28,7 +28,7 @@ const TEXT = {
     searchLabel: "Rechercher des capacités, en français ou en anglais", searchButton: "Rechercher", filters: "Filtres",
     clearFilters: "Effacer les filtres", results: "Résultats", previous: "Précédent", next: "Suivant",
     export: "Exporter ces résultats :", back: "← Retour aux résultats", similar: "Organisations semblables",
-    sampleNote: "Les profils marqués « données d'exemple » sont fictifs.", switchTo: "English", switchLang: "en",
+    listedIn: "inscrit aux registres", sampleNote: "Les profils marqués « données d'exemple » sont fictifs.", switchTo: "English", switchLang: "en",
     placeholder: "p. ex. usinage 5 axes de titane, AS9100", pages: "Pages",
     found: (n, lang) => `${n} résultats, les meilleurs d'abord (langue de la requête : ${LANGUAGE_NAMES.fr[lang] || lang}).`,
     none: "Aucun résultat. Essayez d'autres mots ou moins de filtres.", loading: "Recherche…",
@@ -136,6 +136,8 @@ function renderHit(hit, withWhy = true) {
     el("span", { class: "badge", text: valueName("kind", hit.kind) }),
     el("span", { class: "badge", text: LANGUAGE_NAMES[lang][hit.language] || hit.language }));
   if (hit.sample) badges.append(el("span", { class: "badge sample", text: t("sample") }));
+  const listed = Object.keys(hit.listed_in || {});
+  if (listed.length) badges.append(el("span", { class: "badge", text: `${t("listedIn")}: ${listed.join(", ")}` }));
   const place = placeOf(hit);
   badges.append(`${place ? place + " · " : ""}${t("score")} ${hit.score.toFixed(3)}`);
   item.append(badges);
@@ -239,7 +241,9 @@ async function showRecord(kind, id) {
     $("record-name").textContent = record.name;
     const attrs = record.attributes;
     const place = placeOf(attrs);
+    const listedBy = Object.keys(attrs.listed_in || {});
     $("record-meta").textContent = [valueName("kind", record.kind), LANGUAGE_NAMES[lang][record.language], place,
+      listedBy.length ? `${t("listedIn")}: ${listedBy.join(", ")}` : "",
       attrs.sample ? t("sample") : ""].filter(Boolean).join(" · ");
     $("record-texts").replaceChildren(...Object.entries(record.texts).map(([language, text]) =>
       el("p", { lang: language === "und" ? "" : language, text })));

@@ -24,7 +24,7 @@ from ngen_connect.filters import Filters
 from ngen_connect.matching import Matcher, Party, Status
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
 from ngen_connect.profiles import FileColumns, build_passages
-from ngen_connect.readers import Row, read_rows
+from ngen_connect.readers import Row, check_row_count, read_rows
 from ngen_connect.registries.reports import MatchReport, ReportRow, match_file, match_profiles
 from ngen_connect.registries.uploads import Changes, Uploads
 
@@ -107,7 +107,10 @@ class RegistryService:
     def match(
         self, path: Path, overrides: dict[str, str] | None = None, *, max_rows: int | None = None
     ) -> MatchReport:
-        """Every row of a registry file resolved against the members; nothing is written."""
+        """Every row of a registry file resolved against the members; nothing is written. A file
+        over `max_rows` is refused before any row is matched."""
+        if max_rows is not None:
+            check_row_count(path, max_rows)
         return match_file(path, self.matcher(), overrides, max_rows=max_rows)
 
     # -- writing a registry --------------------------------------------------------------------

