@@ -292,3 +292,26 @@ def test_command_line_and_http_uploads_agree_and_listings_stay_private(
     member_id = next(r["id"] for r in keyed["results"] if "secret-reg" in r.get("listed_in", {}))
     detail = httpx.get(f"{base}/organizations/{member_id}").json()
     assert "secret-reg" not in detail["attributes"].get("listed_in", {})
+
+
+def test_demo_makes_and_prints_an_admin_key_when_none_is_set(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "data")
+    with running_server(
+        "demo",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        log_dir=tmp_path,
+        env={"NGEN_CONNECT_ADMIN_KEY": ""},
+    ) as base:
+        log = (tmp_path / "server.log").read_text()
+        key = log.split("Admin API key for this run (X-API-Key): ", 1)[1].split()[0]
+        assert len(key) >= 32
+        body = b"name\nSome Company Ltd\n"
+        url = f"{base}/registries/demo-reg/uploads"
+        assert httpx.post(url, params={"filename": "a.csv"}, content=body).status_code == 401
+        accepted = httpx.post(
+            url, params={"filename": "a.csv"}, content=body, headers={"X-API-Key": key}
+        )
+        assert accepted.status_code == 200
