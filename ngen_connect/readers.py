@@ -472,6 +472,15 @@ def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
         header, header_notes = _header(list(header_cells))
         for number, cells in enumerate(rows, start=2):
             values = [_cell(c) for c in cells]
+            if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
+                raise TooLargeError(
+                    RowError(
+                        str(path),
+                        number,
+                        None,
+                        f"a cell is longer than {MAX_CELL_CHARS:,} characters / cellule trop longue",
+                    )
+                )
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             row = dict(zip(header, values, strict=False))
