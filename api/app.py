@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import Service
+from api.limits import BodyLimit
 from api.routers import health, records, registries, search
 from ngen_connect import Engine, __version__
 
@@ -35,6 +36,7 @@ def create_app(engine: Engine) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = Service(engine)
+    app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, search, records, registries):
         app.include_router(module.router)

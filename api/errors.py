@@ -44,6 +44,14 @@ MESSAGES = {
         "en": "This address does not take that method; see /docs.",
         "fr": "Cette adresse n'accepte pas cette méthode; voir /docs.",
     },
+    "bad_request": {
+        "en": "The request could not be read (malformed body or encoding).",
+        "fr": "La requête est illisible (corps ou encodage malformé).",
+    },
+    "too_large": {
+        "en": "The request body is too large; see the limits in /docs.",
+        "fr": "Le corps de la requête est trop grand; voir les limites dans /docs.",
+    },
     "http_error": {
         "en": "The request could not be served (HTTP {status}).",
         "fr": "La requête n'a pu être servie (HTTP {status}).",
@@ -55,7 +63,7 @@ MESSAGES = {
 }
 
 
-_HTTP_CODES = {405: "method_not_allowed"}
+_HTTP_CODES = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}
 
 
 def request_language(request: Request) -> str:

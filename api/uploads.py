@@ -1,13 +1,40 @@
-"""Request bodies that are files: streamed to disk, stopped as soon as they pass the size limit."""
+"""Request bodies that are files: streamed to disk, stopped as soon as they pass the size limit,
+in a private folder whose path never reaches a caller."""
 
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import Request
 
-from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.errors import InputFileError, NgenConnectError, RowError, TooLargeError
 from ngen_connect.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: a JSON array is parsed whole (about 25 bytes of memory per byte of small objects): CSV or JSON
+#: Lines, which are read as a stream, take the full upload size
+MAX_JSON_BYTES = 10 * 1024 * 1024
+
+
+@contextmanager
+def upload_folder() -> Iterator[Path]:
+    """A temporary folder for one upload; errors name the file as uploaded, not where it was kept."""
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            yield Path(folder)
+        except NgenConnectError as exc:
+            exc.args = tuple(
+                a.replace(f"{folder}/", "") if isinstance(a, str) else a for a in exc.args
+            )
+            raise
+
+
+def stored_name(filename: str) -> str:
+    """The uploaded file's own name, made safe to keep in a folder."""
+    name = re.sub(r"[^\w.-]+", "_", Path(filename).name).strip("._") or "upload"
+    return name[-100:]
 
 
 async def save_body(request: Request, filename: str, folder: Path) -> Path:
@@ -21,18 +48,22 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
                 f"unsupported file type '{suffix or '(none)'}'; use one of {', '.join(SUPPORTED_SUFFIXES)} / type de fichier non pris en charge",
             )
         )
-    path = folder / f"upload{suffix}"
+    path = folder / stored_name(filename)
+    if path.suffix.lower() != suffix:
+        path = path.with_name(path.name + suffix)
+    limit = MAX_JSON_BYTES if suffix == ".json" else MAX_UPLOAD_BYTES
     size = 0
     with path.open("wb") as handle:
         async for chunk in request.stream():
             size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
+            if size > limit:
+                hint = "; send larger files as CSV or JSON Lines" if suffix == ".json" else ""
                 raise TooLargeError(
                     RowError(
                         filename,
                         None,
                         None,
-                        f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB / le fichier dépasse {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo",
+                        f"the file is larger than {limit // (1024 * 1024)} MB{hint} / le fichier dépasse {limit // (1024 * 1024)} Mo",
                     )
                 )
             handle.write(chunk)

@@ -119,7 +119,9 @@ class Access:
 
     def caller(self, key: str | None) -> Caller:
         """What this key (or no key) may do; an unknown key may do what no key may."""
-        admin = bool(key and self._admin and hmac.compare_digest(key, self._admin))
+        admin = bool(
+            key and self._admin and hmac.compare_digest(key.encode(), self._admin.encode())
+        )
         rules = self._load()
         own = frozenset(
             name

@@ -178,6 +178,7 @@ class Engine:
         kind: Kind | Sequence[Kind | None] | None,
         mapping: Mapping[str, str] | None,
         report: IndexReport,
+        labels: Sequence[str] | None = None,
     ) -> list[Profile]:
         """Read every row of every file; rejected rows and warnings go to the report.
 
@@ -188,8 +189,10 @@ class Engine:
         kinds = _kinds_per_file(kind, len(paths))
         profiles: dict[str, Profile] = {}
         first_seen: dict[str, tuple[int, str, int | None]] = {}
+        names = list(labels) if labels is not None else [str(p) for p in paths]
         for position, (path, file_kind) in enumerate(zip(paths, kinds, strict=True)):
-            for parsed in read_profiles(str(path), read_rows(path), file_kind, mapping):
+            label = names[position]
+            for parsed in read_profiles(label, read_rows(path), file_kind, mapping):
                 report.read += 1
                 report.warnings.extend(parsed.warnings)
                 profile = parsed.profile
@@ -197,7 +200,7 @@ class Engine:
                     report.rejected.extend(parsed.errors)
                     continue
                 if profile.key not in first_seen:
-                    first_seen[profile.key] = (position, str(path), profile.source_row)
+                    first_seen[profile.key] = (position, label, profile.source_row)
                     profiles[profile.key] = profile
                     continue
                 seen_in, file, row = first_seen[profile.key]
@@ -211,7 +214,7 @@ class Engine:
                     report.merged += 1
                     report.warnings.append(
                         RowError(
-                            str(path),
+                            label,
                             profile.source_row,
                             None,
                             f"same name and place as {where}, and no id: merged into that record",
@@ -220,7 +223,7 @@ class Engine:
                     continue
                 report.rejected.append(
                     RowError(
-                        str(path),
+                        label,
                         profile.source_row,
                         "id",
                         f"duplicate id '{profile.id}': already used by {where}",
@@ -236,15 +239,17 @@ class Engine:
         mapping: Mapping[str, str] | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
+        labels: Sequence[str] | None = None,
     ) -> IndexReport:
-        """Index files; unchanged rows cost nothing, changed text is re-embedded, bad rows are reported."""
+        """Index files; unchanged rows cost nothing, changed text is re-embedded, bad rows are
+        reported. `labels` name the files in reports and sources (an upload's own file name)."""
         started = time.perf_counter()
-        report = IndexReport(files=[str(p) for p in paths])
+        report = IndexReport(files=list(labels) if labels is not None else [str(p) for p in paths])
         if not paths:
             raise InputFileError(
                 RowError("(no file)", None, None, "give at least one file to index")
             )
-        profiles = self.read_files(paths, kind, mapping, report)
+        profiles = self.read_files(paths, kind, mapping, report, labels)
         self.index_profiles(profiles, report=report, rebuild=rebuild, progress=progress)
         report.seconds = time.perf_counter() - started
         return report

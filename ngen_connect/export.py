@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -142,18 +143,21 @@ def _write(
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def inert(value: Any) -> Any:
-    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell a spreadsheet shows as text: control characters (which XLSX cannot hold, and
+    which would hide a formula behind them) are dropped, then a cell starting like a formula gets
+    a leading quote."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("", value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _xlsx_value(value: Any) -> Any:
-    """An inert cell without the control characters (NUL, vertical tab...) XLSX cannot hold."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", inert(value)) if isinstance(value, str) else value
+    return inert(value)
 
 
 def write_results(path: Path, response: SearchResponse) -> int:

@@ -255,6 +255,7 @@ _ORG_TYPE_LOOKUP = {
 _TRUE = {"1", "true", "yes", "y", "oui", "o", "vrai", "x"}
 _FALSE = {"0", "false", "no", "n", "non", "faux", ""}
 _NAICS = re.compile(r"^\d{2,6}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and the like: never text
 _LIST_SPLIT = re.compile(r"\s*[;|\n]\s*|\s*,\s*")
 
 
@@ -393,7 +394,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return "; ".join(t for t in (_text(v) for v in value) if t)
-    text = str(value).strip()
+    text = _CONTROL.sub("", str(value)).strip()
     return "" if is_placeholder(text) else text
 
 

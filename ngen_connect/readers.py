@@ -28,6 +28,9 @@ MAX_CELL_CHARS = 16 * 1024 * 1024
 #: an XLSX workbook's size unpacked, in all and for any one part (a sheet, its shared strings)
 MAX_XLSX_BYTES = 200 * 1024 * 1024
 MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
+#: columns a file may have
+MAX_COLUMNS = 2_000
+_XLSX_SURPLUS_COLUMNS = 10
 _CHUNK = 1 << 16
 _SAMPLE_CHARS = 1 << 15
 _SAMPLE_LINES = 10
@@ -194,7 +197,7 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
             ) from exc
         if not cells or not any(h.strip() for h in cells):
             raise InputFileError(RowError(str(path), 1, None, "the file has no header row"))
-        header, header_notes = _header(cells)
+        header, header_notes = _header(cells, str(path))
         number = 1
         while True:
             try:
@@ -227,27 +230,35 @@ def _csv_reason(error: csv.Error) -> str:
     return str(error)
 
 
-def _header(cells: list[Any]) -> tuple[list[str], list[str]]:
+def _header(cells: list[Any], file: str) -> tuple[list[str], list[str]]:
     """Column names from a header row: an empty cell becomes 'column N' and a repeated name
     'NAME (2)', so no column's values are lost; each such change is noted."""
     names = [str(c).strip() if c is not None else "" for c in cells]
     while names and not names[-1]:
         names.pop()  # trailing empty cells (a trailing delimiter) name nothing
+    if len(names) > MAX_COLUMNS:
+        raise TooLargeError(
+            RowError(
+                file,
+                1,
+                None,
+                f"the header has {len(names):,} columns; the limit is {MAX_COLUMNS:,}",
+            )
+        )
     header: list[str] = []
+    taken: set[str] = set()  # a set: a header of thousands of repeated names stays linear
     notes: list[str] = []
     for position, name in enumerate(names, start=1):
         if not name:
-            header.append(f"column {position}")
-            notes.append(
-                f"header cell {position} is empty; its values are kept as 'column {position}'"
-            )
-            continue
+            name = f"column {position}"
+            notes.append(f"header cell {position} is empty; its values are kept as '{name}'")
         final, copy = name, 1
-        while final in header:
+        while final in taken:
             copy += 1
             final = f"{name} ({copy})"
         if final != name:
             notes.append(f"column {position} repeats the header '{name}'; it is read as '{final}'")
+        taken.add(final)
         header.append(final)
     return header, notes
 
@@ -463,14 +474,21 @@ def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
 def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_cells = next(rows, None)
+        # Trust the cells, not the size the sheet claims: a 2 KB file can claim a million rows
+        # by 16,384 columns, which would be read as that many empty cells.
+        sheet.reset_dimensions()
+        header_cells = next(sheet.iter_rows(max_row=1, values_only=True), None)
         if not header_cells or not any(c is not None and str(c).strip() for c in header_cells):
             raise InputFileError(
                 RowError(str(path), 1, None, f"sheet '{sheet.title}' has no header row")
             )
-        header, header_notes = _header(list(header_cells))
+        header, header_notes = _header(list(header_cells), str(path))
+        rows = sheet.iter_rows(
+            min_row=2, max_col=len(header) + _XLSX_SURPLUS_COLUMNS, values_only=True
+        )
         for number, cells in enumerate(rows, start=2):
+            if all(c is None for c in cells):
+                continue  # a missing row (openpyxl fills the gaps), before any work on it
             values = [_cell(c) for c in cells]
             if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
                 raise TooLargeError(

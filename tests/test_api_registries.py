@@ -315,3 +315,51 @@ def test_demo_makes_and_prints_an_admin_key_when_none_is_set(tmp_path: Path) -> 
             url, params={"filename": "a.csv"}, content=body, headers={"X-API-Key": key}
         )
         assert accepted.status_code == 200
+
+
+def test_hostile_callers_get_clean_answers(server: tuple[str, str]) -> None:
+    base, _ = server
+    odd_key = httpx.get(
+        f"{base}/search",
+        params={"q": "pharma"},
+        headers={"X-API-Key": "clé-0123456789abcdef".encode()},
+    )
+    assert odd_key.status_code == 200, "a key that opens nothing reads public data"
+    odd_write = httpx.post(
+        f"{base}/records/organization",
+        json=[],
+        headers={"X-API-Key": "clé-0123456789abcdef".encode()},
+    )
+    assert odd_write.status_code == 403
+    assert httpx.post(f"{base}/records/nosuchkind").status_code == 401
+    assert httpx.post(f"{base}/records/organization/delete", content=b"{bad").status_code == 401
+    big = httpx.post(
+        f"{base}/search",
+        content=b'{"query": "x", "pad": "' + b"a" * 3_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+    rows = httpx.post(
+        f"{base}/registries/hostile/uploads",
+        params={"filename": "many.csv"},
+        content=("name\n" + "".join(f"Co {i}\n" for i in range(100_001))).encode(),
+        headers=ADMIN,
+    ).json()
+    assert rows["code"] == "too_large" and "/tmp" not in rows["message"]
+    assert rows["message"].startswith("many.csv")
+    written = httpx.post(
+        f"{base}/records/organization",
+        params={"filename": "members-2026.csv"},
+        content=b"id,name,description\nsrc1,Source Co,Welding.\n",
+        headers=ADMIN,
+    ).json()
+    assert written["files"] == ["members-2026.csv"]
+    assert httpx.get(f"{base}/organizations/src1").json()["source"] == "members-2026.csv"
+
+
+def test_health_counts_only_what_the_caller_may_read(server: tuple[str, str]) -> None:
+    base, _ = server
+    public = httpx.get(f"{base}/health").json()
+    keyed = httpx.get(f"{base}/health", headers={"X-API-Key": KEY}).json()
+    assert keyed["counts"]["organization"] - public["counts"]["organization"] == 3
+    assert keyed["passages"] > public["passages"]

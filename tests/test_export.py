@@ -21,7 +21,8 @@ def test_search_export_and_match_report_neutralise_formulas(
     members = tmp_path / "m.csv"
     members.write_text(
         f'id,name,description,city\nx1,"{HOSTILE.replace(chr(34), chr(34) * 2)}",'
-        "Welding of frames.,@Regina\nx2,+Plus Co,-Minus welding.,Laval\n",
+        "Welding of frames.,@Regina\nx2,+Plus Co,-Minus welding.,Laval\n"
+        'x3,"\x01=HYPERLINK(""http://x.example"",""soh"")",Welding with a control character.,\x00=Laval\n',
         encoding="utf-8",
     )
     fake_engine.index_files([members])

@@ -245,3 +245,30 @@ def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path
     assert path.stat().st_size < 1_000_000
     with pytest.raises(TooLargeError, match="unpacks to"):
         _rows(path)
+
+
+def test_headers_and_sparse_sheets_cost_what_their_cells_cost(tmp_path: Path) -> None:
+    from ngen_connect.errors import TooLargeError
+    from ngen_connect.readers import MAX_COLUMNS
+
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text(",".join(["a"] * MAX_COLUMNS) + "\n" + ",".join(["x"] * MAX_COLUMNS) + "\n")
+    [row] = _rows(repeated)
+    assert isinstance(row, Row) and f"a ({MAX_COLUMNS})" in row.values
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1))
+        + "\n"
+        + ",".join("x" * (MAX_COLUMNS + 1))
+        + "\n"
+    )
+    with pytest.raises(TooLargeError, match="columns"):
+        _rows(wide)
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "name"
+    sheet["A1048576"] = "Sparse Co"  # the sheet claims a million rows; two hold cells
+    sparse = tmp_path / "sparse.xlsx"
+    book.save(sparse)
+    [row] = _rows(sparse)
+    assert isinstance(row, Row) and row.number == 1_048_576 and row.values == {"name": "Sparse Co"}

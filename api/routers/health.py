@@ -1,21 +1,27 @@
 from fastapi import APIRouter
 
-from api.deps import ServiceDep
+from api.deps import HiddenDep, ServiceDep
 from api.schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(service: ServiceDep) -> Health:
-    """The model, the counts and the version of the index being served."""
+def health(service: ServiceDep, hidden: HiddenDep) -> Health:
+    """The model, the counts and the version of the index being served (private registries'
+    records are counted only for their keys)."""
     with service.lock:
         manifest = service.engine.manifest()
+        records = service.engine.records().values()
+        visible = [r for r in records if r["attributes"].get("registry") not in hidden]
+    counts = dict.fromkeys(manifest.counts, 0)
+    for record in visible:
+        counts[record["kind"]] = counts.get(record["kind"], 0) + 1
     return Health(
         status="ok",
         model=manifest.model,
         dimensions=manifest.dim,
-        counts=manifest.counts,
-        passages=manifest.passages,
+        counts=counts,
+        passages=sum(int(r["passages"]) for r in visible),
         index_version=manifest.version,
     )

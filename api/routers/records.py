@@ -1,16 +1,16 @@
-import tempfile
-from pathlib import Path
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import FiltersDep, HiddenDep, KeyDep, ServiceDep
 from api.schemas import DeleteRequest, Problem, Record, SearchResponse
-from api.uploads import save_body
+from api.uploads import save_body, upload_folder
 from ngen_connect import Kind
 from ngen_connect.engine import visible_attributes
-from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.readers import check_row_count
 
 router = APIRouter(tags=["records"])
@@ -91,7 +91,7 @@ async def upsert_records(
     request: Request,
     service: ServiceDep,
     key: KeyDep,
-    kind: Kind,
+    kind: Annotated[str, Path(description="organization, cluster or ip_asset")],
     filename: Annotated[
         str, Query(description="The body's format by its extension: .json, .jsonl, .csv, .xlsx.")
     ] = "records.json",
@@ -99,22 +99,59 @@ async def upsert_records(
     """Add or update records by id, in a batch, validated like `ngen-connect index` (the same
     warnings and rejections); the live index is swapped atomically. Needs the admin key."""
     service.access.require_admin(key)
-    with tempfile.TemporaryDirectory() as folder:
-        path = await save_body(request, filename, Path(folder))
+    record_kind = _kind(kind)
+    with upload_folder() as folder:
+        path = await save_body(request, filename, folder)
         await run_in_threadpool(check_row_count, path, MAX_WRITE_ROWS, filename)
-        report = await run_in_threadpool(service.engine.index_files, [path], kind=kind)
-    body = report.to_dict()
-    body["files"] = [filename]
-    for problem in (*body["warnings"], *body["rejected"]):
-        problem["file"] = filename
-    return body
+        report = await run_in_threadpool(
+            partial(service.engine.index_files, [path], kind=record_kind, labels=[filename])
+        )
+    return report.to_dict()
 
 
-@router.post("/records/{kind}/delete", responses=WRITE_ERRORS, tags=["writes"])
-def delete_records(
-    service: ServiceDep, key: KeyDep, kind: Kind, body: DeleteRequest
+@router.post(
+    "/records/{kind}/delete",
+    responses=WRITE_ERRORS,
+    tags=["writes"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DeleteRequest.model_json_schema()}},
+        }
+    },
+)
+async def delete_records(
+    request: Request,
+    service: ServiceDep,
+    key: KeyDep,
+    kind: Annotated[str, Path(description="organization, cluster or ip_asset")],
 ) -> dict[str, Any]:
-    """Remove records by id, in a batch. Needs the admin key."""
-    service.access.require_admin(key)
-    removed = service.engine.delete(body.ids, kind)
-    return {"removed": removed, "missing": sorted(set(body.ids) - set(removed))}
+    """Remove records by id, in a batch: `{"ids": [...]}`. Needs the admin key."""
+    service.access.require_admin(key)  # before the body is even read
+    record_kind = _kind(kind)
+    body = await request.body()
+    if len(body) > MAX_DELETE_BYTES:
+        raise QueryError(
+            f"The request body is over {MAX_DELETE_BYTES:,} bytes. / Corps trop grand."
+        )
+    try:
+        wanted = DeleteRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise QueryError(
+            f'The body must be {{"ids": [...]}} with 1 to 10,000 ids: {exc.errors()[0]["msg"]}. '
+            '/ Le corps doit être {"ids": [...]}.'
+        ) from None
+    removed = await run_in_threadpool(service.engine.delete, wanted.ids, record_kind)
+    return {"removed": removed, "missing": sorted(set(wanted.ids) - set(removed))}
+
+
+MAX_DELETE_BYTES = 2 * 1024 * 1024
+
+
+def _kind(value: str) -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:
+        raise QueryError(
+            f"Unknown kind '{value}'; use organization, cluster or ip_asset. / Type de fiche inconnu."
+        ) from None

@@ -1,8 +1,6 @@
 """Registry uploads: the body is streamed to disk with a size limit, then previewed or matched
 and saved by the registries service on a worker thread, never on the event loop."""
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KeyDep, ServiceDep
 from api.schemas import Problem
-from api.uploads import save_body
+from api.uploads import save_body, upload_folder
 from ngen_connect.access import check_registry_name
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.profiles import parse_mapping
@@ -72,8 +70,8 @@ async def upload(
         overrides = parse_mapping(map or [])
     except ValueError as exc:
         raise InputFileError(RowError(filename, None, None, str(exc))) from None
-    with tempfile.TemporaryDirectory() as folder:
-        path = await save_body(request, filename, Path(folder))
+    with upload_folder() as folder:
+        path = await save_body(request, filename, folder)
         if preview:
             shown = await run_in_threadpool(preview_file, path, overrides)
             return {

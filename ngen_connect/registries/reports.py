@@ -130,14 +130,17 @@ def match_file(
     overrides: Mapping[str, str] | None = None,
     *,
     max_rows: int | None = None,
+    label: str | None = None,
 ) -> MatchReport:
     """Resolve every row of a registry file; only a name column is required.
 
     Rows are read exactly as `index` reads them (addresses, codes, warnings), so a registry upload
     and an index of the same file agree on every value. Reading stops with TooLargeError as soon
-    as the file has more than `max_rows` rows.
+    as the file has more than `max_rows` rows. `label` names the file in the report (an upload's
+    own file name).
     """
-    report = MatchReport(str(path), {}, [])
+    name = label or str(path)
+    report = MatchReport(name, {}, [])
     columns: FileColumns | None = None
     for count, item in enumerate(read_rows(path), start=1):
         if max_rows is not None and count > max_rows:
@@ -150,7 +153,8 @@ def match_file(
                 )
             )
         if isinstance(item, RowError):
-            report.rows.append(_rejected_row(item, "", ""))
+            located = RowError(name, item.row, item.column, item.message)
+            report.rows.append(_rejected_row(located, "", ""))
             continue
         if columns is None:
             columns = _columns(path, item, overrides)

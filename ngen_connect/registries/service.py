@@ -105,13 +105,18 @@ class RegistryService:
             return self.engine.capability_similarity(text, ids)
 
     def match(
-        self, path: Path, overrides: dict[str, str] | None = None, *, max_rows: int | None = None
+        self,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        *,
+        max_rows: int | None = None,
+        label: str | None = None,
     ) -> MatchReport:
         """Every row of a registry file resolved against the members; nothing is written. A file
         over `max_rows` is refused before any row is matched."""
         if max_rows is not None:
-            check_row_count(path, max_rows)
-        return match_file(path, self.matcher(), overrides, max_rows=max_rows)
+            check_row_count(path, max_rows, label)
+        return match_file(path, self.matcher(), overrides, max_rows=max_rows, label=label)
 
     # -- writing a registry --------------------------------------------------------------------
 
@@ -127,9 +132,7 @@ class RegistryService:
     ) -> Upload:
         """Match a file and make it the registry's current content (see the module's docstring)."""
         check_registry_name(name)
-        report = self.match(path, overrides, max_rows=max_rows)
-        if label is not None:
-            report.file = label
+        report = self.match(path, overrides, max_rows=max_rows, label=label)
         return self._save(name, report, progress)
 
     def import_directory(
