@@ -35,7 +35,10 @@ def describe() -> dict[str, str]:
     }
 
 
-def update_results(section: str, body: str, path: str = "benchmarks/RESULTS.md") -> None:
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+
+
+def update_results(section: str, body: str, path: str = RESULTS) -> None:
     """Replace (or append) one section of RESULTS.md, delimited by HTML comments."""
     start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     try:

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,9 +35,9 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _machine import describe, update_results
+from _server import CLI, serving
 
 DATA = HERE.parents[1] / "shared" / "data"
-CLI = str(Path(sys.executable).with_name("ngen-connect"))
 DPD = DATA / "health_canada_dpd" / "dpd_din_owner_companies__derived.csv"
 DPD_MAP = [
     "id=company_code",
@@ -106,41 +103,19 @@ def file_rows(path: Path) -> int:
 
 
 def upload(data_dir: Path, case: dict[str, Any], model: str) -> dict[str, Any]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (data_dir / "server.log").open("w")
-    key = secrets.token_urlsafe(32)
-    server = subprocess.Popen(
-        [CLI, "serve", "--data-dir", str(data_dir), "--model", model, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "NGEN_CONNECT_ADMIN_KEY": key},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serving(data_dir, model, data_dir / "server.log") as server:
         params: list[tuple[str, str]] = [("filename", case["file"].name)]
         params += [("map", pair) for pair in case["map"]]
         answer = httpx.post(
-            f"{base}/registries/bench-{case['name']}/uploads",
+            f"{server.base}/registries/bench-{case['name']}/uploads",
             params=params,
             content=case["file"].read_bytes(),
-            headers={"X-API-Key": key},
+            headers={"X-API-Key": server.key},
             timeout=600,
         )
-        answer.raise_for_status()
-        body: dict[str, Any] = answer.json()
-        return body
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    answer.raise_for_status()
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 def measure(case: dict[str, Any], folder: Path, model: str) -> dict[str, Any]:

@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +31,8 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _machine import describe, update_results
+from _server import CLI, serving
 
-CLI = str(Path(sys.executable).with_name("ngen-connect"))
 QUERIES = [
     "5-axis CNC machining of titanium",
     "usinage CNC",
@@ -163,25 +160,8 @@ def main() -> None:
         )
         registry = folder / "registry.csv"
         registry_file(members, registry, args.rows)
-        key = secrets.token_urlsafe(32)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        log = (folder / "server.log").open("w")
-        server = subprocess.Popen(
-            [CLI, "serve", "--data-dir", str(data_dir), "--model", args.model, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NGEN_CONNECT_ADMIN_KEY": key},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+        with serving(data_dir, args.model, folder / "server.log") as server:
+            base, key = server.base, server.key
             idle = Probe(base)
             idle.start()
             time.sleep(15)
@@ -224,10 +204,6 @@ def main() -> None:
                         "peak_rss_mb_after": round(peak_rss_mb(server.pid)),
                     }
                 )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
     result: dict[str, Any] = {
         "machine": machine,
         "model": args.model,
