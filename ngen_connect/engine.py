@@ -103,7 +103,9 @@ class Engine:
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = load_embedder(
-                    self.settings.model, batch_size=self.settings.batch_size
+                    self.settings.model,
+                    batch_size=self.settings.batch_size,
+                    threads=self.settings.threads,
                 )
             return self._embedder
 

@@ -19,6 +19,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     batch_size: int = 32
     max_query_chars: int = 1000
+    #: threads the embedding model may use (NGEN_CONNECT_THREADS); the cores this process may run
+    #: on by default, at most 4
+    threads: int = 2
     #: the key that may do everything over HTTP; None accepts no write
     admin_key: str | None = field(default=None, repr=False)
 
@@ -43,10 +46,28 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object 
     model = str(values["model"]).strip()
     if not model:
         raise ConfigurationError(f"{ENV_PREFIX}MODEL must not be empty")
+    threads = _threads(env.get(f"{ENV_PREFIX}THREADS"))
     admin_key = env.get(f"{ENV_PREFIX}ADMIN_KEY") or None
     if admin_key is not None and len(admin_key) < 16:
         raise ConfigurationError(f"{ENV_PREFIX}ADMIN_KEY must have at least 16 characters")
     data_dir = Path(str(values["data_dir"]))
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigurationError(f"The data directory {data_dir} is a file, not a folder.")
-    return Settings(data_dir=data_dir, model=model, batch_size=batch_size, admin_key=admin_key)
+    return Settings(
+        data_dir=data_dir,
+        model=model,
+        batch_size=batch_size,
+        threads=threads,
+        admin_key=admin_key,
+    )
+
+
+def _threads(given: str | None) -> int:
+    """Threads for the model: as set, else the cores this process may run on (at most 4)."""
+    if not given:
+        return max(1, min(len(os.sched_getaffinity(0)), 4))
+    if not given.isdigit() or not 1 <= int(given) <= 64:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}THREADS must be a whole number from 1 to 64, got {given!r}"
+        )
+    return int(given)

