@@ -165,6 +165,7 @@ def beside(data_dir: Path, requests: int) -> None:
     results: dict[str, dict[str, float]] = {}
     try:
         with httpx.Client() as client:
+            organizations = client.get(f"{base}/health").json()["counts"]["organization"]
             for query in QUERIES:
                 _timed(client, base, query)  # warm-up
             results["idle"] = _stats([_timed(client, base, q) for q in queries])
@@ -196,15 +197,20 @@ def beside(data_dir: Path, requests: int) -> None:
         server.wait(timeout=30)
     machine = describe()
     (HERE / "results" / "api_beside.json").write_text(
-        json.dumps({"machine": machine, "requests": requests, **results}, indent=2) + "\n"
+        json.dumps(
+            {"machine": machine, "organizations": organizations, "requests": requests, **results},
+            indent=2,
+        )
+        + "\n"
     )
     idle_p95 = results["idle"]["p95"]
     lines = [
         "## HTTP `/search` beside other work",
         "",
-        f"`python benchmarks/bench_api.py --beside --requests {requests}` on {machine['date']}: "
+        f"`python benchmarks/bench_api.py --beside --data-dir {data_dir.relative_to(HERE.parent) if data_dir.is_relative_to(HERE.parent) else data_dir} "
+        f"--requests {requests}` on {machine['date']}: "
         f"{machine['cpu']}, {machine['cores']} cores, {machine['memory']}. One client, GET "
-        "/search?limit=10 (hybrid, facets) over the 10,000-organisation index, EN/FR queries cycled; "
+        f"/search?limit=10 (hybrid, facets) over {organizations:,} sample organisations, EN/FR queries cycled; "
         "*two busy processes* spin on the CPU beside the server; the rebuild is killed once the "
         "requests are done.",
         "",
