@@ -64,14 +64,21 @@ class Access:
     def __init__(self, data_dir: Path, admin_key: str | None = None) -> None:
         self.path = data_dir / "registries" / "access.json"
         self._admin = admin_key or None
+        self._cached: tuple[tuple[int, int], dict[str, list[dict[str, str] | str]]] | None = None
 
     def _load(self) -> dict[str, list[dict[str, str] | str]]:
-        if not self.path.is_file():
+        """The rules as on disk; read again only when the file changed (every request asks)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
             return {}
-        rules: dict[str, list[dict[str, str] | str]] = json.loads(
-            self.path.read_text(encoding="utf-8")
-        )
-        return rules
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if self._cached is None or self._cached[0] != stamp:
+            rules: dict[str, list[dict[str, str] | str]] = json.loads(
+                self.path.read_text(encoding="utf-8")
+            )
+            self._cached = (stamp, rules)
+        return {name: list(entries) for name, entries in self._cached[1].items()}
 
     def _save(self, rules: dict[str, list[dict[str, str] | str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,9 +120,6 @@ class Access:
         rules = self._load()
         rules.pop(check_registry_name(registry), None)
         self._save(rules)
-
-    def private(self) -> set[str]:
-        return {name for name, entries in self._load().items() if entries}
 
     def caller(self, key: str | None) -> Caller:
         """What this key (or no key) may do; an unknown key may do what no key may."""
