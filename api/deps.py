@@ -88,7 +88,6 @@ def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
 
 ServiceDep = Annotated[Service, Depends(_service)]
 KeyDep = Annotated[str | None, Depends(_key)]
-CallerDep = Annotated[Caller, Depends(_caller)]
 HiddenDep = Annotated[set[str], Depends(_hidden)]
 LanguageDep = Annotated[str, Depends(request_language)]
 FiltersDep = Annotated[Filters, Depends(_filters)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ngen_connect.errors import QueryError
 from ngen_connect.models import SearchResponse
+from ngen_connect.text import strip_control
 
 COLUMNS = (
     "rank",
@@ -143,16 +143,13 @@ def _write(
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def inert(value: Any) -> Any:
     """A text cell a spreadsheet shows as text: control characters (which XLSX cannot hold, and
     which would hide a formula behind them) are dropped, then a cell starting like a formula gets
     a leading quote."""
     if not isinstance(value, str):
         return value
-    value = _CONTROL.sub("", value)
+    value = strip_control(value)
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 

@@ -78,13 +78,8 @@ def detect_query_language(text: str) -> str:
     votes = _vocabulary_votes(text)
     if votes["en"] != votes["fr"]:
         return "en" if votes["en"] > votes["fr"] else "fr"
-    with _lock:
-        DetectorFactory.seed = 0
-        try:
-            candidates = [c for c in detect_langs(text) if c.lang in _PRODUCT_LANGUAGES]
-        except LangDetectException:
-            return UNDETERMINED
-    return str(max(candidates, key=lambda c: c.prob).lang) if candidates else UNDETERMINED
+    odds = {lang: p for lang, p in _odds(text).items() if lang in _PRODUCT_LANGUAGES}
+    return max(odds, key=lambda lang: odds[lang]) if odds else UNDETERMINED
 
 
 def combine_languages(weighted: list[tuple[str, int]], min_share: float = 0.15) -> str:

@@ -18,7 +18,7 @@ from ngen_connect.models import Kind, Passage, Profile
 from ngen_connect.passages import split_passages
 from ngen_connect.places import normalise_place
 from ngen_connect.readers import Row
-from ngen_connect.text import fold, is_placeholder
+from ngen_connect.text import fold, is_placeholder, strip_control
 
 MAX_NAME_CHARS = 300
 MAX_TEXT_CHARS = 20_000
@@ -255,7 +255,6 @@ _ORG_TYPE_LOOKUP = {
 _TRUE = {"1", "true", "yes", "y", "oui", "o", "vrai", "x"}
 _FALSE = {"0", "false", "no", "n", "non", "faux", ""}
 _NAICS = re.compile(r"^\d{2,6}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and the like: never text
 _LIST_SPLIT = re.compile(r"\s*[;|\n]\s*|\s*,\s*")
 
 
@@ -394,7 +393,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return "; ".join(t for t in (_text(v) for v in value) if t)
-    text = _CONTROL.sub("", str(value)).strip()
+    text = strip_control(str(value)).strip()
     return "" if is_placeholder(text) else text
 
 

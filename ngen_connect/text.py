@@ -36,6 +36,15 @@ _PLACEHOLDERS = frozenset(
 )
 
 
+# C0 control characters but tab, newline and carriage return, and DEL: never text (NUL, vertical
+# tab...); XLSX cannot hold them, and one in front of "=" would hide a formula.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 def is_placeholder(text: str) -> bool:
     """'N/A', '--', '#N/A', 's/o'... : a value that says there is no value."""
     return " ".join(text.split()).casefold() in _PLACEHOLDERS

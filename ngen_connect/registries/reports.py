@@ -154,7 +154,7 @@ def match_file(
             )
         if isinstance(item, RowError):
             located = RowError(name, item.row, item.column, item.message)
-            report.rows.append(_rejected_row(located, "", ""))
+            report.rows.append(rejected_row(located, "", ""))
             continue
         if columns is None:
             columns = _columns(path, item, overrides)
@@ -164,7 +164,7 @@ def match_file(
         if profile is None:
             input_id = str(item.values.get(columns.mapping.get("id", "")) or "").strip()
             for error in parsed.errors:
-                report.rows.append(_rejected_row(error, input_id, ""))
+                report.rows.append(rejected_row(error, input_id, ""))
                 break
             continue
         fingerprint = hashlib.sha256(
@@ -212,7 +212,7 @@ def _matched_row(
     )
 
 
-def _rejected_row(error: RowError, input_id: str, name: str) -> ReportRow:
+def rejected_row(error: RowError, input_id: str = "", name: str = "") -> ReportRow:
     return ReportRow(
         error.row,
         input_id,

@@ -25,11 +25,26 @@ from ngen_connect.matching import Matcher, Party, Status
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
 from ngen_connect.profiles import FileColumns, build_passages
 from ngen_connect.readers import Row, check_row_count, read_rows
-from ngen_connect.registries.reports import MatchReport, ReportRow, match_file, match_profiles
+from ngen_connect.registries.reports import (
+    MatchReport,
+    ReportRow,
+    match_file,
+    match_profiles,
+    rejected_row,
+)
 from ngen_connect.registries.uploads import Changes, Uploads
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
-LISTED_FIELDS = ("city", "province", "region", "country", "postal_code", "website", "phone")
+LISTED_FIELDS = (
+    "city",
+    "province",
+    "region",
+    "country",
+    "postal_code",
+    "website",
+    "phone",
+    "categories",
+)
 
 
 @dataclass(frozen=True)
@@ -149,9 +164,7 @@ class RegistryService:
         check_registry_name(name)
         imported = read_suppliers(path, name, overrides)
         report = match_profiles(str(path), imported.mapping, imported.profiles, self.matcher())
-        report.rows.extend(
-            ReportRow(e.row, "", "", _rejected(e), rejected_error=e) for e in imported.rejected
-        )
+        report.rows.extend(rejected_row(e) for e in imported.rejected)
         report.rows.sort(key=lambda r: r.row or 0)
         return self._save(name, report, progress)
 
@@ -220,15 +233,7 @@ def listing(row: ReportRow) -> dict[str, Any]:
     if row.profile is not None:
         attributes = row.profile.attributes
         values.update({f: attributes[f] for f in LISTED_FIELDS if attributes.get(f)})
-        if attributes.get("categories"):
-            values["categories"] = attributes["categories"]
     return values
-
-
-def _rejected(error: RowError) -> Any:
-    from ngen_connect.matching import Match
-
-    return Match(Status.REJECTED, reason=error.message)
 
 
 _NEED_HEADERS = {
