@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
-from api.deps import Service
-from api.limits import BodyLimit
-from api.routers import health, records, registries, search
 from ngen_connect import Engine, __version__
+from ngen_connect.api import errors
+from ngen_connect.api.body_limit import BodyLimit
+from ngen_connect.api.deps import Service
+from ngen_connect.api.routers import health, records, registries, search
 
 STATIC = Path(__file__).parent / "static"
 

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from api.errors import request_language
 from ngen_connect import Engine
-from ngen_connect.access import Access, Caller
-from ngen_connect.filters import Filters
+from ngen_connect.api.errors import request_language
 from ngen_connect.registries import RegistryService
+from ngen_connect.registries.access import Access, Caller
+from ngen_connect.search.filters import Filters
 
 
 class Service:

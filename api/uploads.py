@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import Request
 
 from ngen_connect.errors import InputFileError, NgenConnectError, RowError, TooLargeError
-from ngen_connect.readers import SUPPORTED_SUFFIXES
+from ngen_connect.indexer.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: a JSON array is parsed whole (about 25 bytes of memory per byte of small objects): CSV or JSON

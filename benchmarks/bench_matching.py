@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _machine import describe, update_results
 
-from ngen_connect.matching import Matcher, Party, Status
+from ngen_connect.registries.matching import Matcher, Party, Status
 
 PATSTAT = HERE.parents[1] / "shared" / "data" / "entity_resolution" / "patstat_reference.csv"
 

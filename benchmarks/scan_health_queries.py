@@ -18,8 +18,8 @@ sys.path.insert(0, str(HERE))
 from _machine import describe, update_results
 
 from ngen_connect import Engine, load_settings
-from ngen_connect.dpd import REGISTRY, company_profile, read_extracts
-from ngen_connect.filters import Filters
+from ngen_connect.registries.dpd import REGISTRY, company_profile, read_extracts
+from ngen_connect.search.filters import Filters
 
 DPD = HERE.parents[1] / "shared" / "data" / "health_canada_dpd"
 INJECTABLE = {"intravenous", "intramuscular", "subcutaneous"}

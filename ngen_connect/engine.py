@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ngen_connect.datadir import RECORDS, VECTORS, DataDir, Manifest, now
 from ngen_connect.embedding import Embedder, load_embedder
 from ngen_connect.errors import (
     InputFileError,
@@ -25,20 +24,21 @@ from ngen_connect.errors import (
     RowError,
     StorageError,
 )
-from ngen_connect.explain import highlight, why
-from ngen_connect.filters import Filters, facet_counts
 from ngen_connect.glossary import load_glossary
-from ngen_connect.keywords import KeywordIndex
+from ngen_connect.index.datadir import RECORDS, VECTORS, DataDir, Manifest, now
+from ngen_connect.index.keywords import KeywordIndex
+from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
+from ngen_connect.index.vectors import Ids, VectorIndex
+from ngen_connect.indexer.passages import split_sentences
+from ngen_connect.indexer.profiles import content_hashes, merge_profiles, read_profiles
+from ngen_connect.indexer.readers import read_rows
 from ngen_connect.language import detect_query_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
-from ngen_connect.passages import split_sentences
-from ngen_connect.profiles import content_hashes, merge_profiles, read_profiles
-from ngen_connect.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
-from ngen_connect.readers import read_rows
+from ngen_connect.search.explain import highlight, why
+from ngen_connect.search.filters import Filters, facet_counts
+from ngen_connect.search.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.settings import Settings
-from ngen_connect.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.text import fold
-from ngen_connect.vectors import Ids, VectorIndex
 
 MAX_LIMIT = 100
 #: a query's result set: its best-ranked records that pass the filters (facets count over it)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ngen_connect import InputFileError
-from ngen_connect.dpd import REGISTRY, company_profile, compare, read_extracts
+from ngen_connect.registries.dpd import REGISTRY, company_profile, compare, read_extracts
 from tests.conftest import DATA, run_cli
 
 

@@ -14,9 +14,9 @@ from ngen_connect import (
     QueryError,
     load_settings,
 )
-from ngen_connect.datadir import MANIFEST, Manifest
-from ngen_connect.filters import Filters
-from ngen_connect.store import SCHEMA_VERSION
+from ngen_connect.index.datadir import MANIFEST, Manifest
+from ngen_connect.index.store import SCHEMA_VERSION
+from ngen_connect.search.filters import Filters
 
 
 def _write(path: Path, text: str) -> Path:
@@ -263,7 +263,7 @@ def test_keyword_index_of_an_older_analysis_is_rebuilt_on_open(
     assert folder is not None
     (folder / "keywords.json").write_text('{"analysis": 0, "vocabulary": {}}', encoding="utf-8")
     reopened = Engine(fake_engine.settings, embedder=FakeEmbedder())
-    from ngen_connect.ranking import Ranking
+    from ngen_connect.search.ranking import Ranking
 
     assert [h.id for h in reopened.search("bagels", ranking=Ranking.KEYWORD).results] == ["c"]
     reopened.close()
@@ -279,7 +279,7 @@ def test_a_filtered_search_still_fills_its_page(fake_engine: Engine, tmp_path: P
     fake_engine.index_files(
         [_write(tmp_path / "f.csv", "id,name,description,province\n" + "\n".join(rows) + "\n")]
     )
-    from ngen_connect.filters import Filters
+    from ngen_connect.search.filters import Filters
 
     response = fake_engine.search(
         "robotic welding steel frames", filters=Filters.parse({"province": "QC"}), limit=10
@@ -293,8 +293,8 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
 ) -> None:
     import duckdb
 
-    from ngen_connect.datadir import RECORDS
-    from ngen_connect.filters import Filters
+    from ngen_connect.index.datadir import RECORDS
+    from ngen_connect.search.filters import Filters
 
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + "d,Delta,Forging.,QC\n")])
     old = fake_engine.data.current
@@ -357,7 +357,7 @@ def test_failed_writes_leave_nothing_that_counts_as_a_version(
     import errno
 
     from ngen_connect.errors import StorageError
-    from ngen_connect.vectors import VectorIndex
+    from ngen_connect.index.vectors import VectorIndex
 
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
     first = fake_engine.data.current

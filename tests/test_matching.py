@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 
 from ngen_connect.errors import InputFileError
-from ngen_connect.matching import (
+from ngen_connect.names import normalise_name
+from ngen_connect.registries import match_file
+from ngen_connect.registries.matching import (
     Matcher,
     Party,
     Status,
     domain,
-    normalise_name,
     phone_number,
     postal_code,
 )
-from ngen_connect.registries import match_file
 from tests.conftest import run_cli
 
 MEMBERS = [

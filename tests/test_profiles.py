@@ -3,8 +3,7 @@ from pathlib import Path
 import pytest
 
 from ngen_connect.errors import InputFileError
-from ngen_connect.models import Kind, Profile
-from ngen_connect.profiles import (
+from ngen_connect.indexer.profiles import (
     ParsedRow,
     guess_mapping,
     infer_kind,
@@ -12,7 +11,8 @@ from ngen_connect.profiles import (
     profile_from_row,
     read_profiles,
 )
-from ngen_connect.readers import Row, read_rows
+from ngen_connect.indexer.readers import Row, read_rows
+from ngen_connect.models import Kind, Profile
 
 
 def _parse(values: dict[str, object], mapping: dict[str, str] | None = None) -> ParsedRow:

@@ -8,11 +8,12 @@ from openpyxl import load_workbook
 
 from ngen_connect import Engine, Kind, QueryError
 from ngen_connect.errors import RecordNotFoundError
-from ngen_connect.explain import highlight
 from ngen_connect.export import write_results
-from ngen_connect.filters import Filters
 from ngen_connect.language import detect_query_language
-from ngen_connect.ranking import Ranking, name_key
+from ngen_connect.names import normalise_name
+from ngen_connect.search.explain import highlight
+from ngen_connect.search.filters import Filters
+from ngen_connect.search.ranking import Ranking
 from ngen_connect.text import analyse
 
 MEMBERS = """id,name,description_en,description_fr,province,city,naics,certifications,employees,ownership
@@ -55,7 +56,7 @@ def test_misspelled_company_name_comes_first(engine: Engine) -> None:
     response = engine.search("Prarie Plastic", limit=3)
     assert ids(response)[0] == "m1"
     assert response.results[0].why["legs"]["name"] > 0.85
-    assert name_key("Les Industries Côté ltée") == "industries cote"
+    assert normalise_name("Les Industries Côté ltée") == "industries cote"
 
 
 def test_glossary_lets_keywords_cross_languages(engine: Engine) -> None:

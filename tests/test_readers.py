@@ -5,7 +5,7 @@ import pytest
 from openpyxl import Workbook
 
 from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.readers import Row, detect_encoding, read_rows
+from ngen_connect.indexer.readers import Row, detect_encoding, read_rows
 
 TEXT = "id,nom,capacités\n1,Usinage Lévesque ltée,Découpe et pliage de tôle\n"
 
@@ -237,7 +237,7 @@ def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path
     import zipfile
 
     from ngen_connect.errors import TooLargeError
-    from ngen_connect.readers import MAX_XLSX_PART_BYTES
+    from ngen_connect.indexer.readers import MAX_XLSX_PART_BYTES
 
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -249,7 +249,7 @@ def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path
 
 def test_headers_and_sparse_sheets_cost_what_their_cells_cost(tmp_path: Path) -> None:
     from ngen_connect.errors import TooLargeError
-    from ngen_connect.readers import MAX_COLUMNS
+    from ngen_connect.indexer.readers import MAX_COLUMNS
 
     repeated = tmp_path / "repeated.csv"
     repeated.write_text(",".join(["a"] * MAX_COLUMNS) + "\n" + ",".join(["x"] * MAX_COLUMNS) + "\n")

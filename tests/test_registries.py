@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from ngen_connect import Engine
-from ngen_connect.access import Access
-from ngen_connect.filters import Filters
 from ngen_connect.registries import RegistryService
+from ngen_connect.registries.access import Access
+from ngen_connect.search.filters import Filters
 
 MEMBERS = """id,name,description,city,province,website
 m1,Usinage Côté ltée,Usinage CNC de pièces en titane.,Québec,QC,cote.example

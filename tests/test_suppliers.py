@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ngen_connect.registries.service import read_needs
-from ngen_connect.suppliers import read_suppliers
+from ngen_connect.registries.suppliers import read_suppliers
 from tests.conftest import run_cli
 
 

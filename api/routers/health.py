@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
-from api.deps import HiddenDep, ServiceDep
-from api.schemas import Health
+from ngen_connect.api.deps import HiddenDep, ServiceDep
+from ngen_connect.api.schemas import Health
 
 router = APIRouter(tags=["health"])
 

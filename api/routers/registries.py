@@ -6,13 +6,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import KeyDep, ServiceDep
-from api.schemas import Problem
-from api.uploads import save_body, upload_folder
-from ngen_connect.access import check_registry_name
+from ngen_connect.api.deps import KeyDep, ServiceDep
+from ngen_connect.api.schemas import Problem
+from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.profiles import parse_mapping
+from ngen_connect.indexer.profiles import parse_mapping
 from ngen_connect.registries import preview as preview_file
+from ngen_connect.registries.access import check_registry_name
 
 router = APIRouter(tags=["registries"])
 MAX_UPLOAD_ROWS = 100_000

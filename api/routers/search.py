@@ -5,12 +5,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
-from api.schemas import Problem, SearchRequest, SearchResponse
 from ngen_connect import Kind
+from ngen_connect.api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
+from ngen_connect.api.schemas import Problem, SearchRequest, SearchResponse
 from ngen_connect.export import write_results
-from ngen_connect.filters import Filters
 from ngen_connect.models import SearchResponse as CoreResponse
+from ngen_connect.search.filters import Filters
 from ngen_connect.settings import Settings
 
 router = APIRouter(tags=["search"])

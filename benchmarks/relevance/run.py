@@ -31,7 +31,7 @@ from datasets import Collection, Query, dpd_collection, sample_collection
 from ngen_connect import Embedder, Engine, load_embedder, load_settings
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.models import Kind
-from ngen_connect.ranking import Ranking, Weights
+from ngen_connect.search.ranking import Ranking, Weights
 
 WORK = HERE.parent / ".work" / "relevance"
 DPD = HERE.parents[2] / "shared" / "data" / "health_canada_dpd" / "allfiles"

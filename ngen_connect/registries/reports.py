@@ -13,10 +13,11 @@ from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError, TooLargeError
 from ngen_connect.export import write_table
-from ngen_connect.matching import Match, Matcher, Party, Status, normalise_name
+from ngen_connect.indexer.profiles import FileColumns, profile_from_row
+from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.models import Kind, Profile
-from ngen_connect.profiles import FileColumns, profile_from_row
-from ngen_connect.readers import Row, read_rows
+from ngen_connect.names import normalise_name
+from ngen_connect.registries.matching import Match, Matcher, Party, Status
 
 REPORT_COLUMNS = (
     "row",

@@ -17,14 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.access import check_registry_name
 from ngen_connect.engine import Engine, Progress
 from ngen_connect.errors import IndexNotFoundError, RowError
-from ngen_connect.filters import Filters
-from ngen_connect.matching import Matcher, Party, Status
+from ngen_connect.indexer.profiles import FileColumns, build_passages
+from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
-from ngen_connect.profiles import FileColumns, build_passages
-from ngen_connect.readers import Row, check_row_count, read_rows
+from ngen_connect.registries.access import check_registry_name
+from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
     MatchReport,
     ReportRow,
@@ -33,6 +32,7 @@ from ngen_connect.registries.reports import (
     rejected_row,
 )
 from ngen_connect.registries.uploads import Changes, Uploads
+from ngen_connect.search.filters import Filters
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
@@ -159,7 +159,7 @@ class RegistryService:
     ) -> Upload:
         """A supplier directory (one row per company and category) as the registry's content: rows
         of one company become one supplier with all its categories, then as `upload`."""
-        from ngen_connect.suppliers import read_suppliers
+        from ngen_connect.registries.suppliers import read_suppliers
 
         check_registry_name(name)
         imported = read_suppliers(path, name, overrides)
@@ -250,7 +250,7 @@ _NEED_HEADERS = {
 
 def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
     """A needs list: one need per row, in a column named need/besoin/description, else the first."""
-    from ngen_connect.profiles import header_key
+    from ngen_connect.indexer.profiles import header_key
 
     needs: list[Need] = []
     rejected: list[RowError] = []

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.access import check_registry_name
-from ngen_connect.datadir import now, write_atomic
-from ngen_connect.matching import Status
+from ngen_connect.index.datadir import now, write_atomic
+from ngen_connect.registries.access import check_registry_name
+from ngen_connect.registries.matching import Status
 from ngen_connect.registries.reports import MatchReport
 
 

@@ -27,10 +27,10 @@ from ngen_connect.errors import (
     RowError,
 )
 from ngen_connect.export import write_results
-from ngen_connect.filters import Filters
+from ngen_connect.indexer.profiles import parse_mapping
 from ngen_connect.models import IndexReport, SearchResponse
-from ngen_connect.profiles import parse_mapping
-from ngen_connect.ranking import Ranking
+from ngen_connect.search.filters import Filters
+from ngen_connect.search.ranking import Ranking
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -364,7 +364,7 @@ def match(
 
 
 def _preview(file: Path, overrides: dict[str, str]) -> None:
-    from ngen_connect.profiles import FIELDS
+    from ngen_connect.indexer.profiles import FIELDS
     from ngen_connect.registries import preview
 
     try:
@@ -409,7 +409,7 @@ def scan_health_import(
 ) -> None:
     """Import DPD extracts into the scan-health registry; companies no longer listed are removed.
     / Importer les extraits de la BDPP."""
-    from ngen_connect.dpd import REGISTRY, company_profile, read_extracts
+    from ngen_connect.registries.dpd import REGISTRY, company_profile, read_extracts
 
     with _engine(data_dir, model) as engine:
         profiles = [company_profile(c) for c in read_extracts(paths)]
@@ -441,7 +441,7 @@ def scan_health_compare(
     """Companies and products that appeared, disappeared or changed status. / Comparer deux extraits."""
     from dataclasses import asdict
 
-    from ngen_connect.dpd import compare, read_extracts
+    from ngen_connect.registries.dpd import compare, read_extracts
 
     try:
         changes = compare(read_extracts([old]), read_extracts([new]))
@@ -512,7 +512,7 @@ KeyOption = Annotated[
 def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Give KEY read and write on a registry, which becomes private to its keys (X-API-Key).
     / Donner à une clé l'accès à un registre, qui devient privé."""
-    from ngen_connect.access import Access
+    from ngen_connect.registries.access import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
@@ -524,7 +524,7 @@ def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption
 @registry_app.command("revoke")
 def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Remove one key of a registry. / Retirer une clé d'un registre."""
-    from ngen_connect.access import Access
+    from ngen_connect.registries.access import Access
 
     try:
         removed = Access(load_settings(data_dir=data_dir).data_dir).revoke(name, key)
@@ -538,7 +538,7 @@ def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption 
 @registry_app.command("public")
 def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
     """Remove every key of a registry: everyone may read it. / Rendre un registre public."""
-    from ngen_connect.access import Access
+    from ngen_connect.registries.access import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
@@ -643,7 +643,7 @@ def sample(
 def _serve(engine: Engine, host: str, port: int) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from ngen_connect.api.app import create_app
 
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
 
@@ -696,7 +696,7 @@ def demo(
         if engine.settings.admin_key is None:
             from dataclasses import replace
 
-            from ngen_connect.access import new_key
+            from ngen_connect.registries.access import new_key
 
             engine.settings = replace(engine.settings, admin_key=new_key())
             typer.echo(

@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from ngen_connect.ranking import Candidate, QueryPlan, Ranking, Weights
+from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
 from ngen_connect.text import analyse
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")

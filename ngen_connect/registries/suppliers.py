@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.indexer.profiles import FileColumns, build_passages, header_key
+from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.language import combine_languages
-from ngen_connect.matching import normalise_name
 from ngen_connect.models import Kind, Profile
+from ngen_connect.names import normalise_name
 from ngen_connect.places import normalise_place
-from ngen_connect.profiles import FileColumns, build_passages, header_key
-from ngen_connect.readers import Row, read_rows
 from ngen_connect.text import fold
 
 _CATEGORY_HEADERS = {

@@ -13,11 +13,11 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.indexer.passages import split_passages
+from ngen_connect.indexer.readers import Row
 from ngen_connect.language import BILINGUAL, UNDETERMINED, combine_languages, detect_language
 from ngen_connect.models import Kind, Passage, Profile
-from ngen_connect.passages import split_passages
 from ngen_connect.places import normalise_place
-from ngen_connect.readers import Row
 from ngen_connect.text import fold, is_placeholder, strip_control
 
 MAX_NAME_CHARS = 300

@@ -14,18 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from ngen_connect.names import normalise_name
 from ngen_connect.text import fold
 
-DATA = Path(__file__).parent / "data"
-_LEADING = {"the", "les", "le", "la", "l"}
-_AND = re.compile(r"\s*(?:&|\+)\s*|\b(?:et|and|und)\b")
-_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
 _COMMON_TOKEN_SHARE = 0.02  # tokens on more than 2 % of member names do not block
 
 
@@ -41,48 +36,6 @@ class Thresholds:
     matched: float = 0.9
     ambiguous: float = 0.75
     margin: float = 0.05  # a match must lead the runner-up by this much
-
-
-@lru_cache(maxsize=1)
-def legal_forms() -> frozenset[str]:
-    lines = (DATA / "legal_forms.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-
-
-def normalise_name(name: str) -> str:
-    """'Les Industries Bélanger & Fils Ltée' -> 'industries belanger and fils'."""
-    text = fold(name)
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # S.E.C. -> sec
-    text = _AND.sub(" and ", text)
-    tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
-    forms = legal_forms()
-    while len(tokens) > 1 and tokens[0] in _LEADING:
-        tokens.pop(0)
-    stripped = True
-    while stripped and len(tokens) > 1:
-        stripped = False
-        for size in (3, 2, 1):
-            if len(tokens) > size and " ".join(tokens[-size:]) in forms:
-                del tokens[-size:]
-                stripped = True
-                break
-    return " ".join(_join_initials(tokens))
-
-
-def _join_initials(tokens: list[str]) -> list[str]:
-    """'d s m ip assets' -> 'dsm ip assets': spaced-out initials are one word."""
-    joined: list[str] = []
-    run: list[str] = []
-    for token in [*tokens, ""]:
-        if len(token) == 1 and token.isalpha():
-            run.append(token)
-            continue
-        if run:
-            joined.extend(["".join(run)] if len(run) > 1 else run)
-            run = []
-        if token:
-            joined.append(token)
-    return joined
 
 
 def _prefix(name: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from ngen_connect.index.vectors import Ids
 from ngen_connect.models import Kind, Profile
-from ngen_connect.vectors import Ids
 
 SCHEMA_VERSION = 3
 

@@ -27,17 +27,14 @@ from rapidfuzz import fuzz, process, utils
 
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.glossary import Expansion, Glossary
-from ngen_connect.keywords import KeywordIndex
+from ngen_connect.index.keywords import KeywordIndex
+from ngen_connect.index.store import Store
+from ngen_connect.index.vectors import Ids, VectorIndex
+from ngen_connect.names import normalise_name
 from ngen_connect.places import PROVINCES
-from ngen_connect.store import Store
 from ngen_connect.text import analyse, fold
-from ngen_connect.vectors import Ids, VectorIndex
 
 _PRODUCT_LANGUAGES = ("en", "fr")
-_LEGAL_FORMS = re.compile(
-    r"\b(inc|incorporated|ltd|ltee|limited|limitee|corp|corporation|co|company|cie|llc|ulc|lp|sec|senc|"
-    r"group|groupe|les|the)\b\.?"
-)
 
 
 class Ranking(StrEnum):
@@ -92,12 +89,6 @@ class QueryPlan:
     province: str | None = None
 
 
-def name_key(name: str) -> str:
-    """A company name without legal forms, accents, case or punctuation."""
-    folded = re.sub(r"[^a-z0-9 ]+", " ", fold(name).replace("&", " and "))
-    return " ".join(_LEGAL_FORMS.sub(" ", folded).split())
-
-
 def plan_query(text: str, language: str, vector: Vectors, glossary: Glossary) -> QueryPlan:
     terms = set(analyse(text, "und"))
     expansions = glossary.expand(text)
@@ -135,7 +126,7 @@ class Ranker:
         self.catalog = store.catalog()
         names = store.names()
         self._name_keys = [key for key, _, _ in names]
-        self._name_texts = [name_key(name) for _, name, _ in names]
+        self._name_texts = [normalise_name(name) for _, name, _ in names]
         # Filters select passages; a record passes when its first passage does.
         self._first_passage = {key: pid for key, _, pid in names}
 
@@ -286,7 +277,7 @@ class Ranker:
     def _names(
         self, plan: QueryPlan, allowed: Ids | None, candidates: dict[str, Candidate]
     ) -> None:
-        query = name_key(plan.text)
+        query = normalise_name(plan.text)
         if len(query) < 3:
             return
         matches = process.extract(

@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from ngen_connect.store import Store
+from ngen_connect.index.store import Store
+from ngen_connect.index.vectors import Ids
 from ngen_connect.text import analyse
-from ngen_connect.vectors import Ids
 
 #: bump when `ngen_connect.text.analyse` changes: saved keyword indexes are then rebuilt on open
 ANALYSIS_VERSION = 2

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ngen_connect.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
-from ngen_connect.store import SCHEMA_VERSION
+from ngen_connect.index.store import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
 RECORDS = "records.duckdb"

@@ -1,0 +1,62 @@
+"""Company names, normalised one way for ranking, matching and duplicate detection.
+
+Accents, case, `&`/`and`/`et`, punctuation, leading articles and trailing legal forms in English,
+French and other languages (Inc., Ltd, Ltée, Limitée, S.E.C., ULC, Corp., Cie, N.V., GmbH... listed
+in `data/legal_forms.txt`) are set aside, so "Les Industries Bélanger & Fils Ltée" and "Industries
+Belanger and Fils Inc." read the same.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from ngen_connect.text import fold
+
+DATA = Path(__file__).parent / "data"
+_LEADING = {"the", "les", "le", "la", "l"}
+_AND = re.compile(r"\s*(?:&|\+)\s*|\b(?:et|and|und)\b")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
+
+
+@lru_cache(maxsize=1)
+def legal_forms() -> frozenset[str]:
+    lines = (DATA / "legal_forms.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def normalise_name(name: str) -> str:
+    """'Les Industries Bélanger & Fils Ltée' -> 'industries belanger and fils'."""
+    text = fold(name)
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # S.E.C. -> sec
+    text = _AND.sub(" and ", text)
+    tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
+    forms = legal_forms()
+    while len(tokens) > 1 and tokens[0] in _LEADING:
+        tokens.pop(0)
+    stripped = True
+    while stripped and len(tokens) > 1:
+        stripped = False
+        for size in (3, 2, 1):
+            if len(tokens) > size and " ".join(tokens[-size:]) in forms:
+                del tokens[-size:]
+                stripped = True
+                break
+    return " ".join(_join_initials(tokens))
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """'d s m ip assets' -> 'dsm ip assets': spaced-out initials are one word."""
+    joined: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if run:
+            joined.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if token:
+            joined.append(token)
+    return joined
