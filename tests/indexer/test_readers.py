@@ -6,6 +6,7 @@ from openpyxl import Workbook
 
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.indexer.readers import Row, detect_encoding, read_rows
+from tests.conftest import DATA
 
 TEXT = "id,nom,capacités\n1,Usinage Lévesque ltée,Découpe et pliage de tôle\n"
 
@@ -57,7 +58,7 @@ def test_ragged_csv_rows_are_kept_with_a_note(tmp_path: Path) -> None:
 
 # One file per delimiter and encoding people send, all holding the same three records: RFC 4180
 # doubled quotes, a quoted newline, quoted delimiters of every kind.
-CSV_FILES = sorted((Path(__file__).parent / "data" / "csv").iterdir())
+CSV_FILES = sorted((DATA / "csv").iterdir())
 
 
 @pytest.mark.parametrize("path", CSV_FILES, ids=[p.name for p in CSV_FILES])
