@@ -78,14 +78,6 @@ def request_language(request: Request) -> str:
     return "en"
 
 
-def localise(message: str, language: str) -> str:
-    """Core messages carry both languages as "English. / Français."; keep the one asked for."""
-    if " / " not in message:
-        return message
-    english, french = message.split(" / ", 1)
-    return french.strip() if language == "fr" else english.strip()
-
-
 def problem(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
@@ -103,7 +95,7 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, kind):
                 status, code = kind_status, kind_code
                 break
-        return problem(status, code, localise(str(exc), request_language(request)))
+        return problem(status, code, exc.message(request_language(request)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -63,12 +63,13 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
                         filename,
                         None,
                         None,
-                        f"the file is larger than {limit // (1024 * 1024)} MB{hint} / le fichier dépasse {limit // (1024 * 1024)} Mo",
-                    )
+                        f"the file is larger than {limit // (1024 * 1024)} MB{hint}",
+                    ),
+                    f"le fichier dépasse {limit // (1024 * 1024)} Mo",
                 )
             handle.write(chunk)
     if size == 0:
         raise InputFileError(
-            RowError(filename, None, None, "the upload is empty / le fichier est vide")
+            RowError(filename, None, None, "the upload is empty"), "le fichier est vide"
         )
     return path

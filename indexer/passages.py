@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
+
+from ngen_connect.language import UNDETERMINED, detect_language
+from ngen_connect.models import Passage
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(]?[A-ZÀ-ÖØ-Þ0-9])|\n\s*[-*•·]?\s*|\s+[•·]\s+")
 _MAX_WORDS = 60
@@ -45,4 +49,15 @@ def split_passages(text: str, max_words: int = _MAX_WORDS) -> list[str]:
         passages[-1] += " " + " ".join(current)
     else:
         passages.append(" ".join(current))
+    return passages
+
+
+def build_passages(texts: Mapping[str, str], default: str | None = None) -> list[Passage]:
+    """Passages of every text; a text from a language-specific column keeps that language, an
+    undetermined one takes `default` ("en" or "fr") when given, else its detected language."""
+    passages: list[Passage] = []
+    for hint, text in texts.items():
+        for chunk in split_passages(text):
+            language = hint if hint != UNDETERMINED else default or detect_language(chunk)
+            passages.append(Passage(len(passages), chunk, language))
     return passages

@@ -51,8 +51,9 @@ def check_row_count(path: Path, limit: int, label: str | None = None) -> None:
                     label or str(path),
                     None,
                     None,
-                    f"the file has more than {limit:,} rows / le fichier dépasse {limit:,} lignes",
-                )
+                    f"the file has more than {limit:,} rows",
+                ),
+                f"le fichier dépasse {limit:,} lignes",
             )
 
 

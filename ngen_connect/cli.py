@@ -27,7 +27,7 @@ from ngen_connect.errors import (
     RowError,
 )
 from ngen_connect.export import write_results
-from ngen_connect.indexer.profiles import parse_mapping
+from ngen_connect.indexer.columns import parse_mapping
 from ngen_connect.models import IndexReport, SearchResponse
 from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
@@ -172,7 +172,7 @@ def index(
     """Index profile files; unchanged rows are skipped. / Indexer des fichiers de profils."""
     try:
         mapping = parse_mapping(map_ or [])
-    except ValueError as exc:
+    except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
         report = engine.index_files(
@@ -325,7 +325,7 @@ def match(
 
     try:
         mapping = parse_mapping(map_ or [])
-    except ValueError as exc:
+    except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if preview:
         _preview(file, mapping)
@@ -364,7 +364,7 @@ def match(
 
 
 def _preview(file: Path, overrides: dict[str, str]) -> None:
-    from ngen_connect.indexer.profiles import FIELDS
+    from ngen_connect.indexer.columns import FIELDS
     from ngen_connect.registries import preview
 
     try:
@@ -486,7 +486,7 @@ def registry_import(
 
     try:
         mapping = parse_mapping(map_ or [])
-    except ValueError as exc:
+    except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
         upload = RegistryService(engine).import_directory(name, file, mapping, progress=_Bar())
@@ -575,7 +575,7 @@ def registry_needs(
 
     try:
         province = normalise_province(prefer_province) if prefer_province else None
-    except ValueError as exc:
+    except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
         found = RegistryService(engine).needs(name, file, prefer_province=province, limit=limit)

@@ -30,8 +30,8 @@ from ngen_connect.index.keywords import KeywordIndex
 from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.indexer.passages import split_sentences
-from ngen_connect.indexer.profiles import content_hashes, merge_profiles, read_profiles
 from ngen_connect.indexer.readers import read_rows
+from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.language import detect_query_language
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
 from ngen_connect.search.explain import highlight, why
@@ -461,7 +461,7 @@ class Engine:
         own = reader.ranker.catalog.passages_of([key])
         if not own:
             raise RecordNotFoundError(
-                f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
+                f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
         vector = reader.vectors.vectors(np.asarray(sorted(own), dtype=np.int64)).mean(axis=0)
         vector /= max(float(np.linalg.norm(vector)), 1e-9)
@@ -501,7 +501,7 @@ class Engine:
         found = reader.store.record_detail(f"{kind.value}:{record_id}")
         if found is None:
             raise RecordNotFoundError(
-                f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
+                f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
         return found
 
@@ -564,11 +564,11 @@ class Engine:
     def validate_query(self, query: str) -> str:
         text = " ".join(query.split())
         if not text:
-            raise QueryError("The query is empty. / La requête est vide.")
+            raise QueryError("The query is empty.", "La requête est vide.")
         if len(text) > self.settings.max_query_chars:
             raise QueryError(
-                f"The query is {len(text):,} characters long; the limit is {self.settings.max_query_chars:,}. "
-                f"/ La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}."
+                f"The query is {len(text):,} characters long; the limit is {self.settings.max_query_chars:,}.",
+                f"La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}.",
             )
         return text
 
@@ -586,11 +586,12 @@ def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> 
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(
-            f"limit must be between 1 and {MAX_LIMIT}, got {limit}. / La limite doit être entre 1 et {MAX_LIMIT}."
+            f"limit must be between 1 and {MAX_LIMIT}, got {limit}.",
+            f"La limite doit être entre 1 et {MAX_LIMIT}.",
         )
     if offset < 0:
         raise QueryError(
-            f"offset must be 0 or more, got {offset}. / Le décalage doit être positif."
+            f"offset must be 0 or more, got {offset}.", "Le décalage doit être positif."
         )
 
 
@@ -614,8 +615,8 @@ def _kinds_per_file(kind: Kind | Sequence[Kind | None] | None, files: int) -> li
         return kinds * files
     if len(kinds) != files:
         raise QueryError(
-            f"{len(kinds)} kinds for {files} files: give one --kind for all files or one per file. "
-            f"/ Donnez un --kind pour tous les fichiers ou un par fichier."
+            f"{len(kinds)} kinds for {files} files: give one --kind for all files or one per file.",
+            "Donnez un --kind pour tous les fichiers ou un par fichier.",
         )
     return kinds
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "AuthError",
@@ -24,7 +24,21 @@ __all__ = [
 
 
 class NgenConnectError(Exception):
-    """Base class of every error NGen Connect raises on purpose."""
+    """Base class of every error NGen Connect raises on purpose.
+
+    A message a user reads comes in English and French (`message_en`, `message_fr`); the fronts pick
+    one (`message(language)`) or, like the command line, print both. Without a French text, both
+    languages read the English one.
+    """
+
+    def __init__(self, message_en: str, message_fr: str | None = None) -> None:
+        super().__init__(message_en if message_fr is None else f"{message_en} / {message_fr}")
+        self.message_en = message_en
+        self.message_fr = message_fr if message_fr is not None else message_en
+
+    def message(self, language: str) -> str:
+        """The message in "fr" or, for any other language, English."""
+        return self.message_fr if language == "fr" else self.message_en
 
 
 class ConfigurationError(NgenConnectError):
@@ -100,8 +114,9 @@ class RowError:
 class InputFileError(NgenConnectError):
     """A whole input file cannot be read (missing, unknown format, undecodable, malformed)."""
 
-    def __init__(self, error: RowError) -> None:
-        super().__init__(str(error))
+    def __init__(self, error: RowError, message_fr: str | None = None) -> None:
+        french = None if message_fr is None else str(replace(error, message=message_fr))
+        super().__init__(str(error), french)
         self.error = error
 
 

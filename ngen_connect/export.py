@@ -89,13 +89,14 @@ def write_table(
     suffix = path.suffix.lower()
     if suffix not in formats:
         raise QueryError(
-            f"Write {', '.join(formats)}, not '{suffix or path.name}'. / Format de fichier non pris en charge."
+            f"Write {', '.join(formats)}, not '{suffix or path.name}'.",
+            "Format de fichier non pris en charge.",
         )
     try:
         _write(path, suffix, columns, rows, sheet, about)
     except OSError as exc:
         raise QueryError(
-            f"Cannot write {path}: {exc.strerror or exc}. / Impossible d'écrire {path}."
+            f"Cannot write {path}: {exc.strerror or exc}.", f"Impossible d'écrire {path}."
         ) from None
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 import pycountry
 from rapidfuzz import fuzz, process
 
+from ngen_connect.errors import QueryError
 from ngen_connect.text import fold, is_placeholder
 
 #: Canadian provinces and territories: code -> English name, French name, other spellings.
@@ -228,11 +229,12 @@ def province_code(value: str) -> tuple[str, bool] | None:
 
 
 def normalise_province(value: str) -> str:
-    """The province's code; ValueError naming the value when it is not a Canadian province."""
+    """The province's code; QueryError naming the value when it is not a Canadian province."""
     found = province_code(value)
     if found is None:
-        raise ValueError(
-            f"'{value}' is not a Canadian province or territory (use e.g. ON, QC, Québec)"
+        raise QueryError(
+            f"'{value}' is not a Canadian province or territory (use e.g. ON, QC, Québec)",
+            f"« {value} » n'est pas une province ou un territoire du Canada (p. ex. ON, QC, Québec)",
         )
     return found[0]
 

@@ -22,7 +22,7 @@ def _record(service: ServiceDep, hidden: set[str], record_id: str, kind: Kind) -
         record = service.engine.record(record_id, kind)
     if record["attributes"].get("registry") in hidden:  # private to other API keys: as if absent
         raise RecordNotFoundError(
-            f"There is no {kind.value} with id '{record_id}'. / Fiche introuvable."
+            f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
         )
     return {**record, "attributes": visible_attributes(record["attributes"], sorted(hidden))}
 
@@ -132,14 +132,14 @@ async def delete_records(
     body = await request.body()
     if len(body) > MAX_DELETE_BYTES:
         raise QueryError(
-            f"The request body is over {MAX_DELETE_BYTES:,} bytes. / Corps trop grand."
+            f"The request body is over {MAX_DELETE_BYTES:,} bytes.", "Corps trop grand."
         )
     try:
         wanted = DeleteRequest.model_validate_json(body)
     except ValidationError as exc:
         raise QueryError(
-            f'The body must be {{"ids": [...]}} with 1 to 10,000 ids: {exc.errors()[0]["msg"]}. '
-            '/ Le corps doit être {"ids": [...]}.'
+            f'The body must be {{"ids": [...]}} with 1 to 10,000 ids: {exc.errors()[0]["msg"]}.',
+            'Le corps doit être {"ids": [...]}.',
         ) from None
     removed = await run_in_threadpool(service.engine.delete, wanted.ids, record_kind)
     return {"removed": removed, "missing": sorted(set(wanted.ids) - set(removed))}
@@ -153,5 +153,6 @@ def _kind(value: str) -> Kind:
         return Kind(value)
     except ValueError:
         raise QueryError(
-            f"Unknown kind '{value}'; use organization, cluster or ip_asset. / Type de fiche inconnu."
+            f"Unknown kind '{value}'; use organization, cluster or ip_asset.",
+            "Type de fiche inconnu.",
         ) from None

@@ -9,8 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from ngen_connect.api.deps import KeyDep, ServiceDep
 from ngen_connect.api.schemas import Problem
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.indexer.profiles import parse_mapping
+from ngen_connect.indexer.columns import parse_mapping
 from ngen_connect.registries import preview as preview_file
 from ngen_connect.registries.access import check_registry_name
 
@@ -66,10 +65,7 @@ async def upload(
     mapping. Needs the admin key or the registry's own key (X-API-Key)."""
     service.access.require_write(key, name)
     check_registry_name(name)
-    try:
-        overrides = parse_mapping(map or [])
-    except ValueError as exc:
-        raise InputFileError(RowError(filename, None, None, str(exc))) from None
+    overrides = parse_mapping(map or [])
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
         if preview:

@@ -30,8 +30,8 @@ def check_registry_name(name: str) -> str:
     """A registry name: lower-case letters, digits and dashes, 1 to 63 characters, nothing else."""
     if not _NAME.fullmatch(name):
         raise QueryError(
-            f"'{name}' is not a registry name: use lower-case letters, digits and dashes (e.g. scan-health). "
-            "/ Nom de registre invalide : lettres minuscules, chiffres et tirets."
+            f"'{name}' is not a registry name: use lower-case letters, digits and dashes (e.g. scan-health).",
+            "Nom de registre invalide : lettres minuscules, chiffres et tirets.",
         )
     return name
 
@@ -94,8 +94,8 @@ class Access:
         """Give `key` read and write on `registry`, which becomes private."""
         if len(key) < MIN_KEY_CHARS:
             raise QueryError(
-                f"An API key needs at least {MIN_KEY_CHARS} characters. "
-                f"/ Une clé d'API compte au moins {MIN_KEY_CHARS} caractères."
+                f"An API key needs at least {MIN_KEY_CHARS} characters.",
+                f"Une clé d'API compte au moins {MIN_KEY_CHARS} caractères.",
             )
         rules = self._load()
         entries = [
@@ -140,23 +140,26 @@ class Access:
         """The caller, when it may write to `registry`: 401 without a key, 403 with another key."""
         if not key:
             raise AuthError(
-                "This needs an API key (X-API-Key header). / Cette opération exige une clé d'API (en-tête X-API-Key)."
+                "This needs an API key (X-API-Key header).",
+                "Cette opération exige une clé d'API (en-tête X-API-Key).",
             )
         caller = self.caller(key)
         if not caller.can_write(registry):
             raise ForbiddenError(
-                "This API key may not write here. / Cette clé d'API ne permet pas d'écrire ici."
+                "This API key may not write here.", "Cette clé d'API ne permet pas d'écrire ici."
             )
         return caller
 
     def require_admin(self, key: str | None) -> Caller:
         if not key:
             raise AuthError(
-                "This needs the admin API key (X-API-Key header). / Cette opération exige la clé d'API d'administration."
+                "This needs the admin API key (X-API-Key header).",
+                "Cette opération exige la clé d'API d'administration (en-tête X-API-Key).",
             )
         caller = self.caller(key)
         if not caller.admin:
             raise ForbiddenError(
-                "This needs the admin API key. / Cette opération exige la clé d'API d'administration."
+                "This needs the admin API key.",
+                "Cette opération exige la clé d'API d'administration.",
             )
         return caller

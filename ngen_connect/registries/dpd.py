@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.indexer.profiles import build_passages
+from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
 from ngen_connect.models import Kind, Profile
 from ngen_connect.places import normalise_place

@@ -13,8 +13,9 @@ from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError, TooLargeError
 from ngen_connect.export import write_table
-from ngen_connect.indexer.profiles import FileColumns, profile_from_row
+from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.readers import Row, read_rows
+from ngen_connect.indexer.rows import profile_from_row
 from ngen_connect.models import Kind, Profile
 from ngen_connect.names import normalise_name
 from ngen_connect.registries.matching import Match, Matcher, Party, Status
@@ -150,8 +151,9 @@ def match_file(
                     str(path),
                     None,
                     None,
-                    f"the file has more than {max_rows:,} rows / le fichier dépasse {max_rows:,} lignes",
-                )
+                    f"the file has more than {max_rows:,} rows",
+                ),
+                f"le fichier dépasse {max_rows:,} lignes",
             )
         if isinstance(item, RowError):
             located = RowError(name, item.row, item.column, item.message)

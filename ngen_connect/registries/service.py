@@ -19,7 +19,8 @@ from typing import Any
 
 from ngen_connect.engine import Engine, Progress
 from ngen_connect.errors import IndexNotFoundError, RowError
-from ngen_connect.indexer.profiles import FileColumns, build_passages
+from ngen_connect.indexer.columns import FileColumns
+from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
 from ngen_connect.registries.access import check_registry_name
@@ -250,7 +251,7 @@ _NEED_HEADERS = {
 
 def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
     """A needs list: one need per row, in a column named need/besoin/description, else the first."""
-    from ngen_connect.indexer.profiles import header_key
+    from ngen_connect.indexer.columns import header_key
 
     needs: list[Need] = []
     rejected: list[RowError] = []

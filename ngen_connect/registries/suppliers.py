@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
-from ngen_connect.indexer.profiles import FileColumns, build_passages, header_key
+from ngen_connect.indexer.columns import FileColumns, header_key
+from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.language import combine_languages
 from ngen_connect.models import Kind, Profile

@@ -13,6 +13,7 @@ from ngen_connect.language import BILINGUAL
 from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
+from ngen_connect.values import yes_no
 
 FILTER_KEYS = (
     "province",
@@ -41,8 +42,6 @@ FACET_KEYS = (
 )
 MAX_VALUES_PER_FILTER = 50
 MAX_FILTER_VALUES = 200
-_TRUE = {"true", "yes", "oui", "1"}
-_FALSE = {"false", "no", "non", "0"}
 
 
 def _code(value: str) -> str:
@@ -74,20 +73,20 @@ class Filters:
         for key, given in (raw or {}).items():
             if key not in FILTER_KEYS:
                 raise QueryError(
-                    f"Unknown filter '{key}'; use one of {', '.join(FILTER_KEYS)}. "
-                    f"/ Filtre inconnu « {key} »."
+                    f"Unknown filter '{key}'; use one of {', '.join(FILTER_KEYS)}.",
+                    f"Filtre inconnu « {key} ».",
                 )
             items = [given] if isinstance(given, str) else list(given)
             if len(items) > MAX_VALUES_PER_FILTER:
                 raise QueryError(
-                    f"Filter '{key}' has {len(items):,} values; the limit is {MAX_VALUES_PER_FILTER}. "
-                    f"/ Le filtre « {key} » compte trop de valeurs (limite : {MAX_VALUES_PER_FILTER})."
+                    f"Filter '{key}' has {len(items):,} values; the limit is {MAX_VALUES_PER_FILTER}.",
+                    f"Le filtre « {key} » compte trop de valeurs (limite : {MAX_VALUES_PER_FILTER}).",
                 )
             total += len(items)
             if total > MAX_FILTER_VALUES:
                 raise QueryError(
-                    f"The filters hold more than {MAX_FILTER_VALUES} values. "
-                    f"/ Les filtres comptent plus de {MAX_FILTER_VALUES} valeurs."
+                    f"The filters hold more than {MAX_FILTER_VALUES} values.",
+                    f"Les filtres comptent plus de {MAX_FILTER_VALUES} valeurs.",
                 )
             cleaned = tuple(v.strip() for v in items if v and v.strip())
             if cleaned:
@@ -102,7 +101,8 @@ class Filters:
             key, sep, value = pair.partition("=")
             if not sep:
                 raise QueryError(
-                    f"'{pair}' is not KEY=VALUE (for example province=QC). / Format attendu : CLÉ=VALEUR."
+                    f"'{pair}' is not KEY=VALUE (for example province=QC).",
+                    "Format attendu : CLÉ=VALEUR.",
                 )
             raw.setdefault(key.strip(), []).append(value)
         return cls.parse(raw)
@@ -125,19 +125,28 @@ class Filters:
 
 
 def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
-    try:
-        if key == "province":
+    if key == "province":
+        try:
             return tuple(normalise_province(v) for v in values)
-        if key == "country":
-            return tuple(_country(v) for v in values)
-        if key == "sme":
-            if any(fold(v) not in _TRUE | _FALSE for v in values):
-                raise ValueError("sme takes yes/no (oui/non)")
-            return tuple("true" if fold(v) in _TRUE else "false" for v in values)
-        if key == "naics" and any(not v.isdigit() or not 2 <= len(v) <= 6 for v in values):
-            raise ValueError("naics takes a code or prefix of 2 to 6 digits")
-    except ValueError as exc:
-        raise QueryError(f"Filter '{key}': {exc}. / Filtre « {key} » invalide.") from None
+        except QueryError as exc:
+            raise QueryError(
+                f"Filter 'province': {exc.message_en}.", f"Filtre « province » : {exc.message_fr}."
+            ) from None
+    if key == "country":
+        return tuple(_country(v) for v in values)
+    if key == "sme":
+        try:
+            return tuple("true" if yes_no(v) else "false" for v in values)
+        except ValueError:
+            raise QueryError(
+                "Filter 'sme' takes yes or no (oui/non, true/false, vrai/faux, 1/0).",
+                "Le filtre « sme » attend oui ou non (yes/no, vrai/faux, 1/0).",
+            ) from None
+    if key == "naics" and any(not v.isdigit() or not 2 <= len(v) <= 6 for v in values):
+        raise QueryError(
+            f"Filter 'naics': '{', '.join(values)}' is not a code or prefix of 2 to 6 digits.",
+            "Filtre « naics » : un code ou un préfixe de 2 à 6 chiffres est attendu.",
+        )
     if key == "language":
         return tuple(fold(v) for v in values)
     return values

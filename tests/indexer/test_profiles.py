@@ -2,16 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect.errors import InputFileError
-from ngen_connect.indexer.profiles import (
-    ParsedRow,
-    guess_mapping,
-    infer_kind,
-    parse_mapping,
-    profile_from_row,
-    read_profiles,
-)
+from ngen_connect.errors import InputFileError, QueryError
+from ngen_connect.indexer.columns import guess_mapping, infer_kind, parse_mapping
 from ngen_connect.indexer.readers import Row, read_rows
+from ngen_connect.indexer.rows import ParsedRow, profile_from_row, read_profiles
 from ngen_connect.models import Kind, Profile
 
 
@@ -49,9 +43,9 @@ def test_explicit_mapping_overrides_the_guess() -> None:
         ["name", "Raison sociale", "about"], parse_mapping(["name=Raison sociale"])
     )
     assert mapping["name"] == "Raison sociale"
-    with pytest.raises(ValueError, match="unknown field 'colour'"):
+    with pytest.raises(QueryError, match="unknown field 'colour'"):
         parse_mapping(["colour=Couleur"])
-    with pytest.raises(ValueError, match="is not FIELD=COLUMN"):
+    with pytest.raises(QueryError, match="is not FIELD=COLUMN"):
         parse_mapping(["name"])
 
 

@@ -1,0 +1,147 @@
+"""Vocabularies shared by files and filters: yes/no words, declared languages, head counts and
+size bands, organisation types; one cell read as text or as a list.
+
+The parsers raise ValueError with a readable reason; their callers turn it into a row warning or
+a QueryError, so it never leaves the core."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from ngen_connect.language import BILINGUAL
+from ngen_connect.text import fold, is_placeholder, strip_control
+
+_ORG_TYPES = {
+    "manufacturer": (
+        "manufacturer",
+        "manufacturing",
+        "fabricant",
+        "manufacturier",
+        "entreprise manufacturiere",
+    ),
+    "technology_supplier": (
+        "technology supplier",
+        "technology provider",
+        "fournisseur de technologie",
+        "fournisseur technologique",
+        "tech supplier",
+    ),
+    "research": (
+        "research",
+        "research organization",
+        "research organisation",
+        "recherche",
+        "organisme de recherche",
+        "university",
+        "universite",
+        "college",
+        "cegep",
+    ),
+    "ecosystem_partner": (
+        "ecosystem partner",
+        "partenaire de l ecosysteme",
+        "partenaire",
+        "association",
+        "industry association",
+    ),
+}
+
+
+ORG_TYPE_LOOKUP = {
+    s: code for code, spellings in _ORG_TYPES.items() for s in (code.replace("_", " "), *spellings)
+}
+
+
+YES_WORDS = {"1", "true", "yes", "y", "oui", "o", "vrai", "x"}
+
+
+NO_WORDS = {"0", "false", "no", "n", "non", "faux", ""}
+
+
+_LIST_SPLIT = re.compile(r"\s*[;|\n]\s*|\s*,\s*")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text; empty for nothing, a blank or a placeholder such as 'N/A' or '--'."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(t for t in (cell_text(v) for v in value) if t)
+    text = strip_control(str(value)).strip()
+    return "" if is_placeholder(text) else text
+
+
+def list_value(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else _LIST_SPLIT.split(str(value))
+    return [text for text in (cell_text(item) for item in items) if text]
+
+
+def yes_no(value: Any) -> bool | None:
+    """A yes/no answer in English or French (oui, vrai, x, 1...); None for a blank cell."""
+    if isinstance(value, bool):
+        return value
+    token = fold(cell_text(value))
+    if token in YES_WORDS:
+        return True
+    if token in NO_WORDS:
+        return None if token == "" else False
+    raise ValueError(f"'{value}' is not yes/no (oui/non, true/false, 1/0)")
+
+
+_DECLARED_LANGUAGES = {
+    "en": ("en", "eng", "english", "anglais", "ang", "a"),
+    "fr": ("fr", "fra", "fre", "french", "francais", "f"),
+    BILINGUAL: (
+        "en fr",
+        "fr en",
+        "bilingual",
+        "bilingue",
+        "both",
+        "les deux",
+        "english french",
+        "anglais francais",
+        "francais anglais",
+        "b",
+    ),
+}
+
+
+_DECLARED_LOOKUP = {s: code for code, spellings in _DECLARED_LANGUAGES.items() for s in spellings}
+
+
+def declared_language(value: Any) -> str | None:
+    """A language column's value as "en", "fr" or "en+fr"; ValueError when it says something else."""
+    key = " ".join(re.sub(r"[^a-z]+", " ", fold(cell_text(value))).split())
+    if not key:
+        return None
+    if key in _DECLARED_LOOKUP:
+        return _DECLARED_LOOKUP[key]
+    raise ValueError(f"'{value}' is not a language this product reads (en, fr, bilingual)")
+
+
+def employee_band(count: int) -> str:
+    for upper, band in ((9, "1-9"), (49, "10-49"), (99, "50-99"), (499, "100-499")):
+        if count <= upper:
+            return band
+    return "500+"
+
+
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([ ,.\u00a0\u202f])\d{3})(?:\1\d{3})*$")
+
+
+def employee_count(text: str) -> int:
+    """A head count as people write it: 1200, 1,200, 1 200, 1.200 (thousands), 12.0."""
+    squeezed = text.replace("\u00a0", " ").strip()
+    if _THOUSANDS.match(squeezed):
+        squeezed = re.sub(r"[ ,.\u00a0\u202f]", "", squeezed)
+    try:
+        value = float(squeezed.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number of employees") from None
+    if not math.isfinite(value) or value < 0 or value > 10_000_000:
+        raise ValueError(f"'{text}' is not a number of employees")
+    return int(value)
