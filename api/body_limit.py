@@ -5,7 +5,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MAX_BODY_BYTES = 2 * 1024 * 1024
+from ngen_connect.limits import MAX_BODY_BYTES
 
 
 def _streams_a_file(path: str) -> bool:

@@ -11,11 +11,7 @@ from fastapi import Request
 
 from ngen_connect.errors import InputFileError, NgenConnectError, RowError, TooLargeError
 from ngen_connect.indexer.readers import SUPPORTED_SUFFIXES
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-#: a JSON array is parsed whole (about 25 bytes of memory per byte of small objects): CSV or JSON
-#: Lines, which are read as a stream, take the full upload size
-MAX_JSON_BYTES = 10 * 1024 * 1024
+from ngen_connect.limits import MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
 
 @contextmanager

@@ -20,16 +20,10 @@ from typing import Any, TextIO
 import clevercsv
 
 from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_XLSX_BYTES, MAX_XLSX_PART_BYTES
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
-#: the largest cell a CSV file may hold; a larger one makes the file unreadable, with its row
-MAX_CELL_CHARS = 16 * 1024 * 1024
-#: an XLSX workbook's size unpacked, in all and for any one part (a sheet, its shared strings)
-MAX_XLSX_BYTES = 200 * 1024 * 1024
-MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
-#: columns a file may have
-MAX_COLUMNS = 2_000
 _XLSX_SURPLUS_COLUMNS = 10
 _CHUNK = 1 << 16
 _SAMPLE_CHARS = 1 << 15

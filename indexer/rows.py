@@ -22,6 +22,7 @@ from ngen_connect.indexer.columns import (
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row
 from ngen_connect.language import UNDETERMINED, combine_languages
+from ngen_connect.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS
 from ngen_connect.models import Kind, Profile
 from ngen_connect.places import normalise_place
 from ngen_connect.text import fold
@@ -34,12 +35,6 @@ from ngen_connect.values import (
     list_value,
     yes_no,
 )
-
-MAX_NAME_CHARS = 300
-
-
-MAX_TEXT_CHARS = 20_000
-
 
 _NAICS = re.compile(r"^\d{2,6}$")
 

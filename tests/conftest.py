@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,8 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import Result
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from ngen_connect import Engine, FakeEmbedder, load_settings
+from ngen_connect import (
+    Engine,
+    FakeEmbedder,
+    IndexMismatchError,
+    IndexNotFoundError,
+    load_settings,
+)
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
@@ -96,3 +106,57 @@ def running_server(*args: str, log_dir: Path, env: dict[str, str] | None = None)
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def invoke_cli(*args: str) -> Result:
+    """`ngen-connect ARGS` run in this process (no interpreter start-up); stdout and stderr apart."""
+    from ngen_connect.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def demo_engine(
+    data_dir: Path, *, model: str = "fake", admin_key: str | None = ADMIN_KEY
+) -> Engine:
+    """The engine `ngen-connect demo --data-dir DATA_DIR --model MODEL` serves, with
+    NGEN_CONNECT_ADMIN_KEY=ADMIN_KEY: the bundled SAMPLE data indexed (if changed) first."""
+    from ngen_connect.sample import bundled_sample_files
+
+    environ = {"NGEN_CONNECT_ADMIN_KEY": admin_key} if admin_key else {}
+    engine = Engine(load_settings(environ, data_dir=data_dir, model=model))
+    rebuild = False
+    try:
+        engine.manifest()
+    except IndexNotFoundError:
+        pass
+    except IndexMismatchError:
+        rebuild = True
+    for kind, path in bundled_sample_files():
+        engine.index_files([path], kind=kind, rebuild=rebuild)
+        rebuild = False
+    return engine
+
+
+@contextmanager
+def in_process(engine: Engine) -> Iterator[TestClient]:
+    """The app `serve` and `demo` run, called through ASGI in this process; the lifespan runs
+    (the index opens on entry, the engine closes on exit)."""
+    from ngen_connect.api.app import create_app
+
+    with TestClient(create_app(engine), follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the bundled SAMPLE data indexed with the fake model, built once per
+    session; copy it with `copy_index` rather than writing to it."""
+    data_dir = tmp_path_factory.mktemp("sample-index") / "data"
+    demo_engine(data_dir).close()
+    return data_dir
+
+
+def copy_index(source: Path, data_dir: Path) -> Path:
+    """A private copy of a data folder (its `current` link is relative, so the copy stands alone)."""
+    shutil.copytree(source, data_dir, symlinks=True)
+    return data_dir

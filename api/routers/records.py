@@ -12,6 +12,7 @@ from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.engine import visible_attributes
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.indexer.readers import check_row_count
+from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
 
 router = APIRouter(tags=["records"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
@@ -53,7 +54,7 @@ def similar(
     hidden: HiddenDep,
     filters: FiltersDep,
     record_id: str,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> dict[str, Any]:
     """Organisations most like this one."""
     _record(service, hidden, record_id, Kind.ORGANIZATION)
@@ -63,7 +64,6 @@ def similar(
         ).to_dict()
 
 
-MAX_WRITE_ROWS = 10_000
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Unreadable file or bad rows"},
     401: {"model": Problem, "description": "No API key"},
@@ -143,9 +143,6 @@ async def delete_records(
         ) from None
     removed = await run_in_threadpool(service.engine.delete, wanted.ids, record_kind)
     return {"removed": removed, "missing": sorted(set(wanted.ids) - set(removed))}
-
-
-MAX_DELETE_BYTES = 2 * 1024 * 1024
 
 
 def _kind(value: str) -> Kind:

@@ -10,16 +10,19 @@ from ngen_connect.api.deps import KeyDep, ServiceDep
 from ngen_connect.api.schemas import Problem
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.indexer.columns import parse_mapping
+from ngen_connect.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
 from ngen_connect.registries import preview as preview_file
 from ngen_connect.registries.access import check_registry_name
 
 router = APIRouter(tags=["registries"])
-MAX_UPLOAD_ROWS = 100_000
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Unreadable file, bad mapping or bad registry name"},
     401: {"model": Problem, "description": "No API key"},
     403: {"model": Problem, "description": "The API key may not write to this registry"},
-    413: {"model": Problem, "description": "Over 50 MB or 100,000 rows"},
+    413: {
+        "model": Problem,
+        "description": f"Over {MAX_UPLOAD_BYTES // 2**20} MB or {MAX_UPLOAD_ROWS:,} rows",
+    },
     422: {"model": Problem, "description": "Invalid query parameters"},
 }
 # The body is the file itself, not JSON: document it so /docs shows how to send one.
@@ -27,7 +30,8 @@ UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The registry file, as sent: CSV, TSV, JSON, JSON Lines or XLSX (the "
-        "`filename` parameter's extension gives the format). 50 MB and 100,000 rows at most.",
+        f"`filename` parameter's extension gives the format). {MAX_UPLOAD_BYTES // 2**20} MB and "
+        f"{MAX_UPLOAD_ROWS:,} rows at most.",
         "content": {
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             "text/csv": {"schema": {"type": "string"}},

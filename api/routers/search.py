@@ -9,12 +9,11 @@ from ngen_connect import Kind
 from ngen_connect.api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import Problem, SearchRequest, SearchResponse
 from ngen_connect.export import write_results
+from ngen_connect.limits import MAX_LIMIT, MAX_QUERY_CHARS
 from ngen_connect.models import SearchResponse as CoreResponse
 from ngen_connect.search.filters import Filters
-from ngen_connect.settings import Settings
 
 router = APIRouter(tags=["search"])
-MAX_QUERY_CHARS = Settings.max_query_chars
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 422: {"model": Problem}}
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -29,7 +28,7 @@ QueryParam = Annotated[
     ),
 ]
 KindParam = Annotated[list[Kind] | None, Query(description="Only these kinds (repeatable).")]
-LimitParam = Annotated[int, Query(ge=1, le=100)]
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 OffsetParam = Annotated[int, Query(ge=0)]
 
 
@@ -90,7 +89,7 @@ def export(
     language: LanguageDep,
     q: QueryParam,
     kind: KindParam = None,
-    limit: LimitParam = 100,
+    limit: LimitParam = MAX_LIMIT,
     offset: OffsetParam = 0,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:

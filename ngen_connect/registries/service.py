@@ -22,6 +22,7 @@ from ngen_connect.errors import IndexNotFoundError, RowError
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
+from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.matching import Matcher, Party, Status
@@ -208,7 +209,7 @@ class RegistryService:
         results = {}
         for need in needs:
             with self._guard:
-                hits = self.engine.search(need.text, filters=only, limit=min(100, limit * 4))
+                hits = self.engine.search(need.text, filters=only, limit=min(MAX_LIMIT, limit * 4))
             results[need.row] = prefer(hits.results, prefer_province)[:limit]
         return NeedsResult(needs, results, rejected)
 

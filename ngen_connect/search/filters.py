@@ -10,6 +10,7 @@ from typing import Any
 
 from ngen_connect.errors import QueryError
 from ngen_connect.language import BILINGUAL
+from ngen_connect.limits import MAX_FILTER_VALUES, MAX_VALUES_PER_FILTER
 from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
@@ -40,8 +41,6 @@ FACET_KEYS = (
     "ownership",
     "language",
 )
-MAX_VALUES_PER_FILTER = 50
-MAX_FILTER_VALUES = 200
 
 
 def _code(value: str) -> str:

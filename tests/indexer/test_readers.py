@@ -238,7 +238,7 @@ def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path
     import zipfile
 
     from ngen_connect.errors import TooLargeError
-    from ngen_connect.indexer.readers import MAX_XLSX_PART_BYTES
+    from ngen_connect.limits import MAX_XLSX_PART_BYTES
 
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -250,7 +250,7 @@ def test_an_xlsx_that_unpacks_past_the_limits_is_refused_before_reading(tmp_path
 
 def test_headers_and_sparse_sheets_cost_what_their_cells_cost(tmp_path: Path) -> None:
     from ngen_connect.errors import TooLargeError
-    from ngen_connect.indexer.readers import MAX_COLUMNS
+    from ngen_connect.limits import MAX_COLUMNS
 
     repeated = tmp_path / "repeated.csv"
     repeated.write_text(",".join(["a"] * MAX_COLUMNS) + "\n" + ",".join(["x"] * MAX_COLUMNS) + "\n")

@@ -1,0 +1,42 @@
+"""Every limit the product enforces, in one place: the core, the HTTP API, the command line and the
+docs read them from here. Limits on input stop reading as soon as they are passed."""
+
+# -- searching ----------------------------------------------------------------------------------
+
+#: results on one page (search, similar, exports)
+MAX_LIMIT = 100
+#: a query's result set: its best-ranked records that pass the filters (facets count over it)
+RESULT_POOL = 300
+#: characters in a query, after spaces are squeezed
+MAX_QUERY_CHARS = 1_000
+#: values one filter may hold, and all filters together
+MAX_VALUES_PER_FILTER = 50
+MAX_FILTER_VALUES = 200
+
+# -- reading files ------------------------------------------------------------------------------
+
+#: an organisation's name; a longer one is cut, with a warning, and kept whole among its values
+MAX_NAME_CHARS = 300
+#: capability text embedded per record; the rest is kept and searched by keyword
+MAX_TEXT_CHARS = 20_000
+#: the largest cell a CSV file may hold; a larger one makes the file unreadable, with its row
+MAX_CELL_CHARS = 16 * 1024 * 1024
+#: an XLSX workbook's size unpacked, in all and for any one part (a sheet, its shared strings)
+MAX_XLSX_BYTES = 200 * 1024 * 1024
+MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
+#: columns a file may have
+MAX_COLUMNS = 2_000
+
+# -- over HTTP ----------------------------------------------------------------------------------
+
+#: any request body, unless the route reads more (uploads)
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: a registry or records upload, and its rows
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_ROWS = 100_000
+#: a JSON upload (parsed whole in memory, so smaller)
+MAX_JSON_BYTES = 10 * 1024 * 1024
+#: rows one POST /records/{kind} may write
+MAX_WRITE_ROWS = 10_000
+#: a POST /records/{kind}/delete body
+MAX_DELETE_BYTES = 2 * 1024 * 1024
