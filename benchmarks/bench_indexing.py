@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe, update_results
 
 from ngen_connect import Engine, load_settings
-from ngen_connect.engine import _embedding_text
+from ngen_connect.indexer.writer import embedding_text
 from ngen_connect.models import IndexReport, Kind
 from ngen_connect.sample import ORG_COLUMNS, _write_csv, generate
 
@@ -89,7 +89,7 @@ def run(size: int, n_queries: int) -> dict[str, float | int]:
 
     # The embedder alone on the same passages, for comparison (a sample keeps this short).
     profiles = engine.read_files([csv_path], Kind.ORGANIZATION, None, IndexReport())
-    texts = [_embedding_text(p, i) for p in profiles for i in range(len(p.passages))][:1000]
+    texts = [embedding_text(p, i) for p in profiles for i in range(len(p.passages))][:1000]
     started = time.perf_counter()
     engine.embedder.encode_documents(texts)
     embed_rate = len(texts) / (time.perf_counter() - started)

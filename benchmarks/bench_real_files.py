@@ -182,9 +182,9 @@ def records_summary(data_dir: Path, model: str) -> dict[str, Any]:
         records = list(engine.records().values())
     finally:
         engine.close()
-    attrs = [r["attributes"] for r in records]
+    attrs = [r.attributes for r in records]
     return {
-        "languages": dict(Counter(r["language"] for r in records).most_common()),
+        "languages": dict(Counter(r.language for r in records).most_common()),
         "countries": dict(Counter(a.get("country", "(none)") for a in attrs).most_common(6)),
         "provinces": dict(
             Counter(a["province"] for a in attrs if a.get("province")).most_common(6)

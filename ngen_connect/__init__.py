@@ -4,7 +4,7 @@ The public API is what `__all__` lists; everything else is private and may chang
 """
 
 from ngen_connect.embedding import Embedder, FakeEmbedder, load_embedder
-from ngen_connect.engine import Engine, NoProgress, Progress
+from ngen_connect.engine import Engine
 from ngen_connect.errors import (
     ConfigurationError,
     EmbedderError,
@@ -17,7 +17,16 @@ from ngen_connect.errors import (
     QueryError,
     RowError,
 )
-from ngen_connect.models import IndexReport, Kind, Passage, Profile, SearchHit, SearchResponse
+from ngen_connect.models import (
+    IndexReport,
+    Kind,
+    NoProgress,
+    Passage,
+    Profile,
+    Progress,
+    SearchHit,
+    SearchResponse,
+)
 from ngen_connect.settings import Settings, load_settings
 
 __version__ = "0.1.0"

@@ -417,9 +417,7 @@ def scan_health_import(
         known = {p.id for p in profiles}
         try:
             previous = [
-                r["id"]
-                for r in engine.records().values()
-                if r["attributes"].get("registry") == REGISTRY
+                r.id for r in engine.records().values() if r.attributes.get("registry") == REGISTRY
             ]
         except NgenConnectError:
             previous = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from ngen_connect.errors import RowError
 
@@ -45,6 +45,33 @@ class Profile:
     @property
     def description(self) -> str:
         return "\n\n".join(self.texts.values())
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """One passage as an index version holds it, by passage id."""
+
+    record_key: str
+    ordinal: int
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What an index version keeps in memory about a record: enough to filter, facet and show it."""
+
+    id: str
+    kind: Kind
+    name: str
+    language: str
+    attributes: dict[str, Any]
+    #: how many passages the record has
+    passages: int
 
     @property
     def key(self) -> str:
@@ -159,3 +186,22 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "version": self.version,
         }
+
+
+class Progress(Protocol):
+    """Where long work reports how far it got (the command line draws a bar)."""
+
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int, description: str) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

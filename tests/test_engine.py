@@ -14,8 +14,8 @@ from ngen_connect import (
     QueryError,
     load_settings,
 )
-from ngen_connect.index.datadir import MANIFEST, Manifest
 from ngen_connect.index.store import SCHEMA_VERSION
+from ngen_connect.index.version import MANIFEST, Manifest
 from ngen_connect.search.filters import Filters
 
 
@@ -127,8 +127,8 @@ def test_rows_of_one_company_without_ids_become_one_record(
     report = fake_engine.index_files([_write(tmp_path / "dir.csv", text)])
     assert (report.read, report.added, report.merged, report.rejected_rows) == (3, 2, 1, 0)
     assert "merged into that record" in report.warnings[0].message
-    [pemo] = [r for r in fake_engine.records().values() if r["name"] == "Pemo"]
-    detail = fake_engine.record(pemo["id"])
+    [pemo] = [r for r in fake_engine.records().values() if r.name == "Pemo"]
+    detail = fake_engine.record(pemo.id)
     assert detail["attributes"]["categories"] == ["pumps", "valves"]
     assert "Valves for slurry." in " ".join(detail["texts"].values())
 
@@ -293,7 +293,7 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
 ) -> None:
     import duckdb
 
-    from ngen_connect.index.datadir import RECORDS
+    from ngen_connect.index.version import RECORDS
     from ngen_connect.search.filters import Filters
 
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + "d,Delta,Forging.,QC\n")])

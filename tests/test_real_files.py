@@ -69,13 +69,13 @@ def test_dpd_licence_holders_with_french_addresses_lose_nothing(
     assert code == 0 and report["counts"]["rejected"] == 0 and report["warnings"] == []
     assert report["added"] == report["read"] > 90
     records = _records(tmp_path / "d")
-    countries = {r["attributes"].get("country") for r in records}
+    countries = {r.attributes.get("country") for r in records}
     assert {"CA", "US", "IN"} <= countries and all(len(c or "") == 2 for c in countries)
-    british_columbia = [r for r in records if r["attributes"].get("province") == "BC"]
+    british_columbia = [r for r in records if r.attributes.get("province") == "BC"]
     assert len(british_columbia) >= 30
-    american = [r for r in records if r["attributes"].get("country") == "US"]
-    assert american and all("province" not in r["attributes"] for r in american)
-    assert all(r["attributes"].get("region") for r in american), "a US state is kept as given"
+    american = [r for r in records if r.attributes.get("country") == "US"]
+    assert american and all("province" not in r.attributes for r in american)
+    assert all(r.attributes.get("region") for r in american), "a US state is kept as given"
     matched = run_cli(
         "match", str(path), "--data-dir", str(tmp_path / "d"), "--model", "fake", "--json", *french
     )
@@ -99,10 +99,10 @@ def test_mining_directory_keeps_every_named_supplier(shared_data: Path, tmp_path
     records = _records(tmp_path / "d")
     by_country: dict[str, int] = {}
     for record in records:
-        country = record["attributes"].get("country", "")
+        country = record.attributes.get("country", "")
         by_country[country] = by_country.get(country, 0) + 1
     assert by_country.get("US", 0) > 80 and by_country.get("CA", 0) >= 1
-    assert {r["language"] for r in records} <= {"en", "fr", "en+fr", "und"}
+    assert {r.language for r in records} <= {"en", "fr", "en+fr", "und"}
     with running_server(
         "serve", "--data-dir", str(tmp_path / "d"), "--model", "fake", log_dir=tmp_path
     ) as base:
@@ -124,5 +124,5 @@ def test_quebec_directory_is_read_as_french_organisations(
     assert code == 0 and report["counts"]["rejected"] == 0
     assert report["added"] + report["merged"] == report["read"] == 96
     records = _records(tmp_path / "d")
-    assert {r["kind"] for r in records} == {"organization"}
-    assert sum(r["language"] == "fr" for r in records) >= 0.95 * len(records)
+    assert {r.kind for r in records} == {"organization"}
+    assert sum(r.language == "fr" for r in records) >= 0.95 * len(records)

@@ -13,15 +13,15 @@ def health(service: ServiceDep, hidden: HiddenDep) -> Health:
     with service.lock:
         manifest = service.engine.manifest()
         records = service.engine.records().values()
-        visible = [r for r in records if r["attributes"].get("registry") not in hidden]
+        visible = [r for r in records if r.attributes.get("registry") not in hidden]
     counts = dict.fromkeys(manifest.counts, 0)
     for record in visible:
-        counts[record["kind"]] = counts.get(record["kind"], 0) + 1
+        counts[record.kind.value] = counts.get(record.kind.value, 0) + 1
     return Health(
         status="ok",
         model=manifest.model,
         dimensions=manifest.dim,
         counts=counts,
-        passages=sum(int(r["passages"]) for r in visible),
+        passages=sum(r.passages for r in visible),
         index_version=manifest.version,
     )

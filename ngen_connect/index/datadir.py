@@ -14,69 +14,19 @@ the next write clears it away.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ngen_connect.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
-from ngen_connect.index.store import SCHEMA_VERSION
+from ngen_connect.errors import IndexLockedError, IndexNotFoundError
+from ngen_connect.index.version import CARRIED_FORWARD, MANIFEST
 
-MANIFEST = "manifest.json"
-RECORDS = "records.duckdb"
-VECTORS = "vectors.faiss"
 _KEEP_VERSIONS = 3
 _BUILDING = ".building-"
-
-
-@dataclass
-class Manifest:
-    model: str
-    dim: int
-    schema_version: int = SCHEMA_VERSION
-    counts: dict[str, int] = field(default_factory=dict)
-    passages: int = 0
-    created: str = ""
-    updated: str = ""
-    version: str = ""
-
-    @classmethod
-    def read(cls, folder: Path) -> Manifest:
-        path = folder / MANIFEST
-        try:
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexMismatchError(
-                f"The index manifest {path} is missing or unreadable: {exc}"
-            ) from exc
-
-    def write(self, folder: Path) -> None:
-        write_atomic(folder / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
-
-    def check_compatible(self, model_id: str, dim: int, where: Path) -> None:
-        if self.schema_version != SCHEMA_VERSION:
-            raise IndexMismatchError(
-                f"The index in {where} has schema version {self.schema_version}; this release reads "
-                f"version {SCHEMA_VERSION}. Rebuild it with: ngen-connect index --rebuild FILE..."
-            )
-        if self.model != model_id or self.dim != dim:
-            raise IndexMismatchError(
-                f"The index in {where} was built with the model '{self.model}' ({self.dim} dimensions), "
-                f"but this process uses '{model_id}' ({dim} dimensions). Use --model {self.model} "
-                "(or NGEN_CONNECT_MODEL), or rebuild with: ngen-connect index --rebuild FILE..."
-            )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so readers see the old content or the new, never half of it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def now() -> str:
@@ -129,7 +79,7 @@ class DataDir:
         folder = versions / f"{_BUILDING}{stamp}-{secrets.token_hex(3)}"
         folder.mkdir()
         if copy_from is not None:
-            for name in (RECORDS, VECTORS, MANIFEST):
+            for name in CARRIED_FORWARD:
                 shutil.copy2(copy_from / name, folder / name)
         return folder
 

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 
 from ngen_connect.index.vectors import Ids
-from ngen_connect.models import Kind, Profile
+from ngen_connect.models import Kind, Profile, RecordSummary, StoredPassage
 
 SCHEMA_VERSION = 3
 
@@ -78,21 +78,22 @@ MIGRATIONS: dict[int, str] = {
 
 @dataclass(frozen=True)
 class Catalog:
-    passages: dict[
-        int, tuple[str, int, str, str]
-    ]  # passage id -> (record key, ordinal, text, language)
-    by_record: dict[str, list[int]]  # record key -> passage ids
-    records: dict[
-        str, dict[str, Any]
-    ]  # record key -> id, kind, name, language, attributes, passages
+    """Every passage and record summary of an index version, held in memory."""
 
-    def passages_by_id(self, ids: Iterable[int]) -> dict[int, tuple[str, int, str, str]]:
+    #: passage id -> passage
+    passages: dict[int, StoredPassage]
+    #: record key -> its passage ids
+    by_record: dict[str, list[int]]
+    #: record key -> summary
+    records: dict[str, RecordSummary]
+
+    def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         return {pid: self.passages[pid] for pid in ids}
 
-    def passages_of(self, keys: Iterable[str]) -> dict[int, tuple[str, int, str, str]]:
+    def passages_of(self, keys: Iterable[str]) -> dict[int, StoredPassage]:
         return {pid: self.passages[pid] for key in keys for pid in self.by_record.get(key, ())}
 
-    def records_of(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def records_of(self, keys: Iterable[str]) -> dict[str, RecordSummary]:
         return {key: self.records[key] for key in keys if key in self.records}
 
 
@@ -157,7 +158,7 @@ class Store:
         records = self._db.execute(
             "SELECT key, id, kind, name, language, attributes FROM records"
         ).fetchall()
-        by_id: dict[int, tuple[str, int, str, str]] = {}
+        by_id: dict[int, StoredPassage] = {}
         by_record: dict[str, list[int]] = {}
         for pid, key, ordinal, text, language in zip(
             passages["passage_id"].tolist(),
@@ -167,18 +168,18 @@ class Store:
             passages["language"].tolist(),
             strict=True,
         ):
-            by_id[pid] = (key, ordinal, text, language)
+            by_id[pid] = StoredPassage(key, ordinal, text, language)
             by_record.setdefault(key, []).append(pid)
         listed = self.listings()
         summaries = {
-            key: {
-                "id": rid,
-                "kind": kind,
-                "name": name,
-                "language": language,
-                "attributes": _with_listings(json.loads(attributes), listed.get(key)),
-                "passages": len(by_record.get(key, ())),
-            }
+            key: RecordSummary(
+                id=rid,
+                kind=Kind(kind),
+                name=name,
+                language=language,
+                attributes=_with_listings(json.loads(attributes), listed.get(key)),
+                passages=len(by_record.get(key, ())),
+            )
             for key, rid, kind, name, language, attributes in records
         }
         return Catalog(by_id, by_record, summaries)

@@ -19,8 +19,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ngen_connect.atomic import write_atomic
 from ngen_connect.errors import AuthError, ForbiddenError, QueryError
-from ngen_connect.index.datadir import write_atomic
 
 MIN_KEY_CHARS = 16
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")

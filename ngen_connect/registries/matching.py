@@ -88,7 +88,7 @@ class Party:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class MatchCandidate:
     id: str
     name: str
     confidence: float  # 0..1, shown to people
@@ -101,11 +101,11 @@ class Candidate:
 class Match:
     status: Status
     confidence: float = 0.0
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: list[MatchCandidate] = field(default_factory=list)
     reason: str = ""
 
     @property
-    def best(self) -> Candidate | None:
+    def best(self) -> MatchCandidate | None:
         return self.candidates[0] if self.candidates else None
 
 
@@ -187,7 +187,7 @@ class Matcher:
                 keep.update(i for i in self._by_value.get((kind, value), ()) if i in block)
         return keep
 
-    def _score(self, party: Party, name: str, index: int) -> Candidate:
+    def _score(self, party: Party, name: str, index: int) -> MatchCandidate:
         member, member_name = self.members[index], self._names[index]
         # A name that only contains the other ("dsm" in "dsm ip assets") is at most ambiguous.
         similarity = (
@@ -205,7 +205,7 @@ class Matcher:
             if mine and theirs:
                 evidence[kind] = mine == theirs
                 confidence += weight if mine == theirs else -weight / 2
-        return Candidate(
+        return MatchCandidate(
             member.id,
             member.name,
             round(min(max(confidence, 0.0), 1.0), 4),
@@ -234,7 +234,7 @@ class Matcher:
             return Match(Status.MATCHED, top[0].confidence, top)
         return Match(Status.AMBIGUOUS, top[0].confidence, top)
 
-    def _with_capabilities(self, party: Party, top: list[Candidate]) -> list[Candidate]:
+    def _with_capabilities(self, party: Party, top: list[MatchCandidate]) -> list[MatchCandidate]:
         """Agreement of capability texts: +0.1 at cosine 1.0, nothing at or below 0.8."""
         if not (self.capability_similarity and party.capabilities and top):
             return top
@@ -244,7 +244,7 @@ class Matcher:
             bonus = 0.1 * max(0.0, (cosine - 0.8) / 0.2)
             evidence = {**candidate.evidence, "capabilities": cosine >= 0.85}
             refined.append(
-                Candidate(
+                MatchCandidate(
                     candidate.id,
                     candidate.name,
                     round(min(1.0, candidate.confidence + bonus), 4),

@@ -16,7 +16,7 @@ from ngen_connect.export import write_table
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.indexer.rows import profile_from_row
-from ngen_connect.models import Kind, Profile
+from ngen_connect.models import Kind, Profile, RecordSummary
 from ngen_connect.names import normalise_name
 from ngen_connect.registries.matching import Match, Matcher, Party, Status
 
@@ -117,12 +117,12 @@ class MatchReport:
         )
 
 
-def members_from_records(records: Mapping[str, Mapping[str, Any]]) -> list[Party]:
+def members_from_records(records: Mapping[str, RecordSummary]) -> list[Party]:
     """Member parties from index record summaries (organisations only)."""
     return [
-        Party.from_fields(str(r["id"]), str(r["name"]), r["attributes"])
+        Party.from_fields(r.id, r.name, r.attributes)
         for r in records.values()
-        if r["kind"] == "organization"
+        if r.kind is Kind.ORGANIZATION
     ]
 
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.engine import Engine, Progress
+from ngen_connect.engine import Engine
 from ngen_connect.errors import IndexNotFoundError, RowError
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.limits import MAX_LIMIT
-from ngen_connect.models import IndexReport, Kind, Profile, SearchHit
+from ngen_connect.models import IndexReport, Kind, Profile, Progress, SearchHit
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
@@ -111,9 +111,9 @@ class RegistryService:
             except IndexNotFoundError:
                 records = {}  # no index yet: no members, every row is new
             members = [
-                Party.from_fields(str(r["id"]), str(r["name"]), r["attributes"])
+                Party.from_fields(r.id, r.name, r.attributes)
                 for r in records.values()
-                if r["kind"] == Kind.ORGANIZATION.value and not r["attributes"].get("registry")
+                if r.kind is Kind.ORGANIZATION and not r.attributes.get("registry")
             ]
         return Matcher(members, capability_similarity=self._similarity)
 

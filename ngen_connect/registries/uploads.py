@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.index.datadir import now, write_atomic
+from ngen_connect.atomic import write_atomic
+from ngen_connect.index.datadir import now
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.matching import Status
 from ngen_connect.registries.reports import MatchReport

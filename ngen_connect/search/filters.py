@@ -11,6 +11,7 @@ from typing import Any
 from ngen_connect.errors import QueryError
 from ngen_connect.language import BILINGUAL
 from ngen_connect.limits import MAX_FILTER_VALUES, MAX_VALUES_PER_FILTER
+from ngen_connect.models import RecordSummary
 from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
@@ -215,14 +216,14 @@ _CLAUSES: dict[str, Any] = {
 
 
 def facet_counts(
-    records: Sequence[Mapping[str, Any]], ui_language: str = "en"
+    records: Sequence[RecordSummary], ui_language: str = "en"
 ) -> dict[str, list[dict[str, Any]]]:
     """Counts of each facet value over a result set, most frequent first."""
     counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
     for record in records:
-        attrs = record["attributes"]
-        counters["kind"][record["kind"]] += 1
-        counters["language"][record["language"]] += 1
+        attrs = record.attributes
+        counters["kind"][record.kind.value] += 1
+        counters["language"][record.language] += 1
         for key, attr in (("province", "province"), ("country", "country"), ("type", "org_type")):
             if attrs.get(attr):
                 counters[key][attrs[attr]] += 1

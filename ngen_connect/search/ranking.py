@@ -27,9 +27,9 @@ from rapidfuzz import fuzz, process, utils
 
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.glossary import Expansion, Glossary
-from ngen_connect.index.keywords import KeywordIndex
-from ngen_connect.index.store import Store
-from ngen_connect.index.vectors import Ids, VectorIndex
+from ngen_connect.index.vectors import Ids
+from ngen_connect.index.version import IndexVersion
+from ngen_connect.models import StoredPassage
 from ngen_connect.names import normalise_name
 from ngen_connect.places import PROVINCES
 from ngen_connect.text import analyse, fold
@@ -114,17 +114,14 @@ def named_province(text: str) -> str | None:
 
 
 class Ranker:
-    """Everything a query needs besides the embedder, loaded once per index version."""
+    """Ranks one index version's records for a query plan: the legs, then their fusion."""
 
-    def __init__(
-        self, store: Store, vectors: VectorIndex, keywords: KeywordIndex, weights: Weights
-    ) -> None:
-        self.store = store
-        self.vectors = vectors
-        self.keywords = keywords
+    def __init__(self, version: IndexVersion, weights: Weights) -> None:
+        self.vectors = version.vectors
+        self.keywords = version.keywords
+        self.catalog = version.catalog
         self.weights = weights
-        self.catalog = store.catalog()
-        names = store.names()
+        names = version.store.names()
         self._name_keys = [key for key, _, _ in names]
         self._name_texts = [normalise_name(name) for _, name, _ in names]
         # Filters select passages; a record passes when its first passage does.
@@ -132,10 +129,10 @@ class Ranker:
 
     def rank(
         self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking
-    ) -> tuple[list[Candidate], dict[int, tuple[str, int, str, str]]]:
+    ) -> tuple[list[Candidate], dict[int, StoredPassage]]:
         """The best `pool` records, best first, and the passages their evidence refers to."""
         candidates: dict[str, Candidate] = {}
-        passages: dict[int, tuple[str, int, str, str]] = {}
+        passages: dict[int, StoredPassage] = {}
         if ranking is not Ranking.KEYWORD:
             scores, ids = self._semantic(plan, allowed, pool, passages)
             for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
@@ -154,7 +151,7 @@ class Ranker:
         if ranking is Ranking.HYBRID and plan.province:
             for candidate in candidates.values():
                 record = self.catalog.records.get(candidate.key)
-                if record and record["attributes"].get("province") == plan.province:
+                if record and record.attributes.get("province") == plan.province:
                     candidate.place = self.weights.place
         for candidate in candidates.values():
             candidate.score = self._fuse(candidate, ranking)
@@ -223,10 +220,10 @@ class Ranker:
         candidates: dict[str, Candidate],
         pid: int,
         cosine: float,
-        passage: tuple[str, int, str, str],
+        passage: StoredPassage,
     ) -> None:
-        candidate = candidates.setdefault(passage[0], Candidate(passage[0]))
-        language = passage[3]
+        candidate = candidates.setdefault(passage.record_key, Candidate(passage.record_key))
+        language = passage.language
         if language not in candidate.by_language or cosine > candidate.by_language[language][0]:
             candidate.by_language[language] = (cosine, pid)
 
@@ -235,14 +232,14 @@ class Ranker:
         plan: QueryPlan,
         allowed: Ids | None,
         pool: int,
-        passages: dict[int, tuple[str, int, str, str]],
+        passages: dict[int, StoredPassage],
     ) -> tuple[Vectors, Ids]:
         """Top passages by cosine, widening the search until they cover `pool` records."""
         k = max(1000, pool * 4)
         while True:
             scores, ids = self.vectors.search(plan.vector, k, allowed)
             found = self.catalog.passages_by_id(ids.tolist())
-            records = {found[pid][0] for pid in ids.tolist()}
+            records = {found[pid].record_key for pid in ids.tolist()}
             if len(records) >= pool or len(ids) < k:
                 break
             k *= 4
@@ -255,7 +252,7 @@ class Ranker:
         allowed: Ids | None,
         pool: int,
         candidates: dict[str, Candidate],
-        passages: dict[int, tuple[str, int, str, str]],
+        passages: dict[int, StoredPassage],
     ) -> None:
         scores, ids, _ = self.keywords.search(
             plan.terms | plan.expansion_terms, max(1000, pool * 4), allowed
@@ -266,7 +263,7 @@ class Ranker:
         passages.update(found)
         best = float(scores[0])
         for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-            key = found[pid][0]
+            key = found[pid].record_key
             candidate = candidates.setdefault(key, Candidate(key))
             if score / best > candidate.keyword:
                 candidate.keyword, candidate.keyword_passage = score / best, pid
@@ -303,7 +300,7 @@ class Ranker:
         self,
         plan: QueryPlan,
         candidates: dict[str, Candidate],
-        passages: dict[int, tuple[str, int, str, str]],
+        passages: dict[int, StoredPassage],
     ) -> None:
         """Exact semantic scores for records that only the keyword or name legs brought in."""
         missing = [key for key, c in candidates.items() if not c.by_language]

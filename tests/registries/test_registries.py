@@ -42,8 +42,8 @@ def test_an_upload_links_members_and_adds_only_new_rows(
     counts = _upload(service, tmp_path, "simsa", SUPPLIERS)
     assert (counts["matched"], counts["new"]) == (2, 1)
     engine = service.engine
-    organisations = [r for r in engine.records().values() if r["kind"] == "organization"]
-    assert sorted(r["name"] for r in organisations) == [
+    organisations = [r for r in engine.records().values() if r.kind == "organization"]
+    assert sorted(r.name for r in organisations) == [
         "Keystone Pumps",
         "Northern Welding Inc.",
         "Prairie Plastics Ltd.",
@@ -60,8 +60,8 @@ def test_an_upload_links_members_and_adds_only_new_rows(
 
 
 def _new_id(engine: Engine) -> str:
-    [record] = [r for r in engine.records().values() if r["attributes"].get("registry") == "simsa"]
-    return str(record["id"]).split(":", 1)[1]
+    [record] = [r for r in engine.records().values() if r.attributes.get("registry") == "simsa"]
+    return record.id.split(":", 1)[1]
 
 
 def test_a_changed_upload_removes_what_left_the_file(
@@ -72,7 +72,7 @@ def test_a_changed_upload_removes_what_left_the_file(
     path.write_text(SUPPLIERS.splitlines()[0] + "\n" + SUPPLIERS.splitlines()[2] + "\n")
     upload = service.upload("simsa", path)
     assert upload.changes.removed and upload.indexed.removed == 1
-    assert not [r for r in service.engine.records().values() if r["attributes"].get("registry")]
+    assert not [r for r in service.engine.records().values() if r.attributes.get("registry")]
     assert "simsa" not in service.engine.record("m1")["attributes"].get("listed_in", {})
     assert "simsa" in service.engine.record("m2")["attributes"]["listed_in"]
 

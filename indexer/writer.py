@@ -1,0 +1,353 @@
+"""Writing an index version: read files, classify what changed, embed in batches, publish.
+
+Every write happens under the data directory's write lock, in a new version folder built from the
+live one; the folder is published (and `current` swapped) only when complete, so readers never see
+half a write and a failed write changes nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ngen_connect.embedding import Vectors
+from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
+from ngen_connect.index.datadir import DataDir, now
+from ngen_connect.index.keywords import KeywordIndex
+from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
+from ngen_connect.index.vectors import VectorIndex
+from ngen_connect.index.version import RECORDS, VECTORS, Manifest
+from ngen_connect.indexer.readers import read_rows
+from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
+from ngen_connect.models import IndexReport, Kind, NoProgress, Profile, Progress
+
+#: profiles embedded together, then written to the version being built
+_BATCH_PROFILES = 64
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """The embedder as the writer needs it: its identity, and passages in, vectors out."""
+
+    model_id: str
+    dim: int
+    encode_documents: Callable[[Sequence[str]], Vectors]
+
+
+@dataclass
+class _Changes:
+    embed: list[Profile] = field(default_factory=list)
+    metadata: list[Profile] = field(default_factory=list)
+    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+class IndexWriter:
+    """Writes new index versions into one data directory with one encoder."""
+
+    def __init__(self, data: DataDir, encoder: Callable[[], Encoder]) -> None:
+        self.data = data
+        # The encoder loads the model, so it is asked for only when a write needs it.
+        self._encoder = encoder
+
+    # -- reading files ---------------------------------------------------------------------------
+
+    def read_files(
+        self,
+        paths: Sequence[Path],
+        kind: Kind | Sequence[Kind | None] | None,
+        mapping: Mapping[str, str] | None,
+        report: IndexReport,
+        labels: Sequence[str] | None = None,
+    ) -> list[Profile]:
+        """Read every row of every file; rejected rows and warnings go to the report.
+
+        `kind` is one kind for every file, one per file, or None to infer each file's kind from
+        its columns. Rows without an id column that name the same organisation at the same
+        place (a directory listing a company once per category) become one record.
+        """
+        if not paths:
+            raise InputFileError(
+                RowError("(no file)", None, None, "give at least one file to index"),
+                "donnez au moins un fichier à indexer",
+            )
+        kinds = _kinds_per_file(kind, len(paths))
+        profiles: dict[str, Profile] = {}
+        first_seen: dict[str, tuple[int, str, int | None]] = {}
+        names = list(labels) if labels is not None else [str(p) for p in paths]
+        for position, (path, file_kind) in enumerate(zip(paths, kinds, strict=True)):
+            label = names[position]
+            for parsed in read_profiles(label, read_rows(path), file_kind, mapping):
+                report.read += 1
+                report.warnings.extend(parsed.warnings)
+                profile = parsed.profile
+                if profile is None:
+                    report.rejected.extend(parsed.errors)
+                    continue
+                if profile.key not in first_seen:
+                    first_seen[profile.key] = (position, label, profile.source_row)
+                    profiles[profile.key] = profile
+                    continue
+                seen_in, file, row = first_seen[profile.key]
+                where = (
+                    f"row {row}"
+                    if seen_in == position
+                    else f"{file} (file {seen_in + 1}), row {row}"
+                )
+                if parsed.generated_id:
+                    profiles[profile.key] = merge_profiles(profiles[profile.key], profile)
+                    report.merged += 1
+                    report.warnings.append(
+                        RowError(
+                            label,
+                            profile.source_row,
+                            None,
+                            f"same name and place as {where}, and no id: merged into that record",
+                        )
+                    )
+                    continue
+                report.rejected.append(
+                    RowError(
+                        label,
+                        profile.source_row,
+                        "id",
+                        f"duplicate id '{profile.id}': already used by {where}",
+                    )
+                )
+        return list(profiles.values())
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def index_profiles(
+        self,
+        profiles: Sequence[Profile],
+        *,
+        report: IndexReport | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Add or update `profiles`; unchanged ones cost nothing, changed text is re-embedded."""
+        report = report if report is not None else IndexReport(read=len(profiles))
+        with self.data.write_lock():
+            live = None if rebuild else self.data.current
+            existing: dict[str, tuple[str, str]] = {}
+            if live is not None:
+                store = self._open_live(live)
+                existing = store.hashes()
+                store.close()
+            changes = _classify(profiles, existing, report)
+            if live is not None and not changes.embed and not changes.metadata:
+                report.version = live.name
+                return report
+            self._write(live, changes, report, progress or NoProgress())
+        return report
+
+    def replace_registry(
+        self,
+        name: str,
+        profiles: Sequence[Profile],
+        listings: Mapping[str, dict[str, Any]],
+        *,
+        progress: Progress | None = None,
+        on_published: Callable[[], None] | None = None,
+    ) -> IndexReport:
+        """Make `profiles` the registry's own records and `listings` (member key -> values) its
+        listings, in one new index version; its records not in `profiles` are removed.
+
+        `on_published` runs once the version is live, still under the write lock, so a process
+        that loses the lock to another writer changes nothing at all.
+        """
+        report = IndexReport(read=len(profiles))
+        with self.data.write_lock():
+            live = self.data.current
+            existing: dict[str, tuple[str, str]] = {}
+            stale: list[str] = []
+            if live is not None:
+                store = self._open_live(live)
+                existing = store.hashes()
+                stale = sorted(store.registry_keys(name) - {p.key for p in profiles})
+                store.close()
+            changes = _classify(profiles, existing, report)
+            report.removed = len(stale)
+            self._write(
+                live, changes, report, progress or NoProgress(), stale, (name, dict(listings))
+            )
+            if on_published is not None:
+                on_published()
+        return report
+
+    def delete(self, keys: Iterable[str]) -> list[str]:
+        """Remove records by key; returns the keys that were found and removed."""
+        with self.data.write_lock():
+            live = self.data.require_current()
+            store = self._open_live(live)
+            found = store.existing_keys(keys)
+            store.close()
+            if found:
+                self._write(live, _Changes(), IndexReport(), NoProgress(), delete=found)
+        return found
+
+    def migrate(self, live: Path, manifest: Manifest) -> Path:
+        """Bring an index of an older schema up to date in a new version; nothing is re-embedded."""
+        with self.data.write_lock():
+            folder = self.data.new_version(live)
+            try:
+                store = Store(folder / RECORDS)
+                try:
+                    manifest.schema_version = store.migrate(manifest.schema_version)
+                    store.checkpoint()
+                    KeywordIndex.from_store(store).save(folder)
+                finally:
+                    store.close()
+                manifest.updated, manifest.version = now(), self.data.version_name(folder)
+                manifest.write(folder)
+                return self.data.publish(folder)
+            except BaseException as exc:
+                self.data.discard(folder)
+                if _full(exc):
+                    raise _storage_error(exc, self.data.root) from None
+                raise
+
+    @staticmethod
+    def can_migrate(manifest: Manifest) -> bool:
+        return manifest.schema_version < SCHEMA_VERSION and manifest.schema_version in MIGRATIONS
+
+    def _open_live(self, live: Path) -> Store:
+        encoder = self._encoder()
+        Manifest.read(live).check_compatible(encoder.model_id, encoder.dim, self.data.root)
+        return Store(live / RECORDS, read_only=True)
+
+    def _write(
+        self,
+        live: Path | None,
+        changes: _Changes,
+        report: IndexReport,
+        progress: Progress,
+        delete: Sequence[str] = (),
+        listings: tuple[str, dict[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        folder = self.data.new_version(live)
+        try:
+            if live:
+                manifest = Manifest.read(folder)
+                vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
+            else:
+                encoder = self._encoder()
+                manifest = Manifest(encoder.model_id, encoder.dim, created=now())
+                vectors = VectorIndex(manifest.dim)
+            store = Store(folder / RECORDS)
+            try:
+                if delete:
+                    vectors.remove(store.record_passage_ids(delete))
+                    store.delete(delete)
+                self._embed_and_store(changes, store, vectors, report, progress)
+                store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
+                if listings is not None:
+                    store.replace_listings(*listings)
+                store.checkpoint()
+                KeywordIndex.from_store(store).save(folder)
+                manifest.counts = store.counts()
+                manifest.passages = store.passage_count()
+            finally:
+                store.close()
+            vectors.save(folder / VECTORS)
+            manifest.updated = now()
+            manifest.version = self.data.version_name(folder)
+            manifest.write(folder)
+            report.version = self.data.publish(folder).name
+        except BaseException as exc:
+            self.data.discard(folder)
+            if _full(exc):
+                raise _storage_error(exc, self.data.root) from None
+            raise
+
+    def _embed_and_store(
+        self,
+        changes: _Changes,
+        store: Store,
+        vectors: VectorIndex,
+        report: IndexReport,
+        progress: Progress,
+    ) -> None:
+        total = sum(len(p.passages) for p in changes.embed)
+        if not total:
+            return
+        encoder = self._encoder()
+        progress.start(total, "Embedding passages")
+        try:
+            for start in range(0, len(changes.embed), _BATCH_PROFILES):
+                batch = changes.embed[start : start + _BATCH_PROFILES]
+                texts = [embedding_text(p, i) for p in batch for i in range(len(p.passages))]
+                embedded = encoder.encode_documents(texts)
+                keys = [p.key for p in batch]
+                vectors.remove(store.record_passage_ids(keys))
+                ids = store.allocate_passage_ids(len(texts))
+                vectors.add(ids, embedded)
+                per_profile, offset = {}, 0
+                for p in batch:
+                    per_profile[p.key] = ids[offset : offset + len(p.passages)]
+                    offset += len(p.passages)
+                store.upsert([(p, changes.hashes[p.key]) for p in batch], per_profile)
+                report.passages_embedded += len(texts)
+                progress.advance(len(texts))
+        finally:
+            progress.close()
+
+
+def embedding_text(profile: Profile, ordinal: int) -> str:
+    """Every passage carries the name: names often say what a company does, and it ties a
+    passage to its profile."""
+    return f"{profile.name}. {profile.passages[ordinal].text}"
+
+
+def _full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _storage_error(exc: BaseException, root: Path) -> StorageError:
+    free = shutil.disk_usage(root).free // (1024 * 1024) if root.exists() else 0
+    return StorageError(
+        f"The disk holding {root} is full ({free:,} MB free): nothing was changed; the index "
+        "stays as it was. Free some space and try again.",
+        f"Le disque qui contient {root} est plein ({free:,} Mo libres) : rien n'a été modifié. "
+        "Libérez de l'espace et réessayez.",
+    )
+
+
+def _kinds_per_file(kind: Kind | Sequence[Kind | None] | None, files: int) -> list[Kind | None]:
+    if kind is None or isinstance(kind, Kind):
+        return [kind] * files
+    kinds = list(kind)
+    if len(kinds) == 1:
+        return kinds * files
+    if len(kinds) != files:
+        raise QueryError(
+            f"{len(kinds)} kinds for {files} files: give one --kind for all files or one per file.",
+            "Donnez un --kind pour tous les fichiers ou un par fichier.",
+        )
+    return kinds
+
+
+def _classify(
+    profiles: Sequence[Profile], existing: Mapping[str, tuple[str, str]], report: IndexReport
+) -> _Changes:
+    changes = _Changes()
+    for profile in profiles:
+        hashes = content_hashes(profile)
+        changes.hashes[profile.key] = hashes
+        before = existing.get(profile.key)
+        if before is None:
+            report.added += 1
+            changes.embed.append(profile)
+        elif before[0] != hashes[0]:
+            report.updated += 1
+            changes.embed.append(profile)
+        elif before[1] != hashes[1]:
+            report.metadata_only += 1
+            changes.metadata.append(profile)
+        else:
+            report.unchanged += 1
+    return changes

@@ -1,0 +1,87 @@
+"""Ranked candidates -> search hits: the snippet, its highlights, the explanation, the attributes
+the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ngen_connect.indexer.passages import split_sentences
+from ngen_connect.models import RecordSummary, SearchHit, StoredPassage
+from ngen_connect.search.explain import highlight, why
+from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
+from ngen_connect.text import fold
+
+_SNIPPET_CHARS = 300
+
+
+def render_hit(
+    record: RecordSummary,
+    candidate: Candidate,
+    passages: Mapping[int, StoredPassage],
+    plan: QueryPlan,
+    ranking: Ranking,
+    weights: Weights,
+    hidden: Sequence[str] = (),
+) -> SearchHit:
+    """One result: the record, the passage that ranked it and why."""
+    pid = (
+        candidate.semantic_passage
+        if candidate.semantic_passage is not None
+        else candidate.keyword_passage
+    )
+    assert pid is not None, "a ranked candidate has a passage from some leg"
+    best = passages[pid]
+    snippet = _snippet(best.text, plan.text)
+    keyword_passage = None
+    if candidate.keyword_passage is not None:
+        matched = passages[candidate.keyword_passage]
+        keyword_passage = (matched.text, matched.language)
+    structured, sentence = why(
+        candidate,
+        plan,
+        ranking,
+        weights,
+        best.ordinal,
+        record.passages,
+        best.language,
+        keyword_passage,
+    )
+    return SearchHit(
+        id=record.id,
+        kind=record.kind,
+        name=record.name,
+        score=candidate.score,
+        language=record.language,
+        snippet=snippet,
+        snippet_language=best.language,
+        explanation=sentence,
+        attributes=visible_attributes(record.attributes, hidden),
+        snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, best.language),
+        why=structured,
+    )
+
+
+def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> dict[str, Any]:
+    """A record's attributes without the listings of registries the caller may not read."""
+    listed = attributes.get("listed_in")
+    if not listed or not hidden:
+        return dict(attributes)
+    kept = {name: values for name, values in listed.items() if name not in hidden}
+    shown = {k: v for k, v in attributes.items() if k != "listed_in"}
+    return {**shown, "listed_in": kept} if kept else shown
+
+
+def _snippet(text: str, query: str) -> str:
+    """The passage, or for a long one the run of sentences that shares most words with the query."""
+    if len(text) <= _SNIPPET_CHARS:
+        return text
+    words = {w for w in fold(query).split() if len(w) > 2}
+    sentences = split_sentences(text)
+    start = max(
+        range(len(sentences)), key=lambda i: (len(words & set(fold(sentences[i]).split())), -i)
+    )
+    snippet = " ".join(sentences[start:])
+    if len(snippet) > _SNIPPET_CHARS:
+        snippet = snippet[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    return ("…" if start else "") + snippet
