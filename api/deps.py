@@ -7,9 +7,8 @@ from fastapi import Depends, Header, Query, Request
 
 from ngen_connect import Engine
 from ngen_connect.api.errors import request_language
-from ngen_connect.registries import RegistryService
-from ngen_connect.registries.access import Access, Caller
-from ngen_connect.search.filters import Filters
+from ngen_connect.registries import Access, Caller, RegistryService
+from ngen_connect.search import Filters
 
 
 class Service:

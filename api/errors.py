@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ngen_connect.errors import (
+from ngen_connect import (
     AuthError,
     ForbiddenError,
     IndexLockedError,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi import Request
 
-from ngen_connect.errors import InputFileError, NgenConnectError, RowError, TooLargeError
-from ngen_connect.indexer.readers import SUPPORTED_SUFFIXES
+from ngen_connect import InputFileError, NgenConnectError, RowError, TooLargeError
+from ngen_connect.indexer import SUPPORTED_SUFFIXES
 from ngen_connect.limits import MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
 

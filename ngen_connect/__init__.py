@@ -1,13 +1,18 @@
 """NGen Connect: semantic capability matching over bilingual member profiles.
 
-The public API is what `__all__` lists; everything else is private and may change.
+The public API is what `__all__` lists here and in the public subpackages `ngen_connect.indexer`,
+`ngen_connect.search`, `ngen_connect.registries` and `ngen_connect.sample`, plus the constants of
+`ngen_connect.limits`; everything else is private and may change. The fronts (`ngen_connect.api`,
+`ngen_connect.cli`) use nothing else.
 """
 
 from ngen_connect.embedding import Embedder, FakeEmbedder, load_embedder
 from ngen_connect.engine import Engine
 from ngen_connect.errors import (
+    AuthError,
     ConfigurationError,
     EmbedderError,
+    ForbiddenError,
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -15,8 +20,12 @@ from ngen_connect.errors import (
     MissingDependencyError,
     NgenConnectError,
     QueryError,
+    RecordNotFoundError,
     RowError,
+    StorageError,
+    TooLargeError,
 )
+from ngen_connect.export import write_results, write_table
 from ngen_connect.models import (
     IndexReport,
     Kind,
@@ -24,6 +33,7 @@ from ngen_connect.models import (
     Passage,
     Profile,
     Progress,
+    RecordSummary,
     SearchHit,
     SearchResponse,
 )
@@ -32,11 +42,13 @@ from ngen_connect.settings import Settings, load_settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthError",
     "ConfigurationError",
     "Embedder",
     "EmbedderError",
     "Engine",
     "FakeEmbedder",
+    "ForbiddenError",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -50,11 +62,17 @@ __all__ = [
     "Profile",
     "Progress",
     "QueryError",
+    "RecordNotFoundError",
+    "RecordSummary",
     "RowError",
     "SearchHit",
     "SearchResponse",
     "Settings",
+    "StorageError",
+    "TooLargeError",
     "__version__",
     "load_embedder",
     "load_settings",
+    "write_results",
+    "write_table",
 ]

@@ -16,21 +16,24 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from ngen_connect import Engine, Kind, NgenConnectError, load_settings
-from ngen_connect.errors import (
+from ngen_connect import (
     ConfigurationError,
+    Engine,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexReport,
     InputFileError,
+    Kind,
+    NgenConnectError,
     QueryError,
     RecordNotFoundError,
     RowError,
+    SearchResponse,
+    load_settings,
+    write_results,
 )
-from ngen_connect.export import write_results
-from ngen_connect.indexer.columns import parse_mapping
-from ngen_connect.models import IndexReport, SearchResponse
-from ngen_connect.search.filters import Filters
-from ngen_connect.search.ranking import Ranking
+from ngen_connect.indexer import parse_mapping
+from ngen_connect.search import Filters, Ranking
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -364,7 +367,7 @@ def match(
 
 
 def _preview(file: Path, overrides: dict[str, str]) -> None:
-    from ngen_connect.indexer.columns import FIELDS
+    from ngen_connect.indexer import FIELDS
     from ngen_connect.registries import preview
 
     try:
@@ -409,7 +412,7 @@ def scan_health_import(
 ) -> None:
     """Import DPD extracts into the scan-health registry; companies no longer listed are removed.
     / Importer les extraits de la BDPP."""
-    from ngen_connect.registries.dpd import REGISTRY, company_profile, read_extracts
+    from ngen_connect.registries import SCAN_HEALTH, company_profile, read_extracts
 
     with _engine(data_dir, model) as engine:
         profiles = [company_profile(c) for c in read_extracts(paths)]
@@ -417,7 +420,9 @@ def scan_health_import(
         known = {p.id for p in profiles}
         try:
             previous = [
-                r.id for r in engine.records().values() if r.attributes.get("registry") == REGISTRY
+                r.id
+                for r in engine.records().values()
+                if r.attributes.get("registry") == SCAN_HEALTH
             ]
         except NgenConnectError:
             previous = []
@@ -439,10 +444,10 @@ def scan_health_compare(
     """Companies and products that appeared, disappeared or changed status. / Comparer deux extraits."""
     from dataclasses import asdict
 
-    from ngen_connect.registries.dpd import compare, read_extracts
+    from ngen_connect.registries import compare_extracts, read_extracts
 
     try:
-        changes = compare(read_extracts([old]), read_extracts([new]))
+        changes = compare_extracts(read_extracts([old]), read_extracts([new]))
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if as_json:
@@ -510,7 +515,7 @@ KeyOption = Annotated[
 def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Give KEY read and write on a registry, which becomes private to its keys (X-API-Key).
     / Donner à une clé l'accès à un registre, qui devient privé."""
-    from ngen_connect.registries.access import Access
+    from ngen_connect.registries import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
@@ -522,7 +527,7 @@ def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption
 @registry_app.command("revoke")
 def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Remove one key of a registry. / Retirer une clé d'un registre."""
-    from ngen_connect.registries.access import Access
+    from ngen_connect.registries import Access
 
     try:
         removed = Access(load_settings(data_dir=data_dir).data_dir).revoke(name, key)
@@ -536,7 +541,7 @@ def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption 
 @registry_app.command("public")
 def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
     """Remove every key of a registry: everyone may read it. / Rendre un registre public."""
-    from ngen_connect.registries.access import Access
+    from ngen_connect.registries import Access
 
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
@@ -567,16 +572,13 @@ def registry_needs(
     model: ModelOption = None,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.export import write_table
-    from ngen_connect.places import normalise_province
+    from ngen_connect import write_table
     from ngen_connect.registries import RegistryService, needs_rows
 
-    try:
-        province = normalise_province(prefer_province) if prefer_province else None
-    except QueryError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
     with _engine(data_dir, model) as engine:
-        found = RegistryService(engine).needs(name, file, prefer_province=province, limit=limit)
+        found = RegistryService(engine).needs(
+            name, file, prefer_province=prefer_province, limit=limit
+        )
         rows = needs_rows(found.needs, found.results)
         if out is not None:
             columns = list(rows[0]) if rows else ["row", "need"]
@@ -694,7 +696,7 @@ def demo(
         if engine.settings.admin_key is None:
             from dataclasses import replace
 
-            from ngen_connect.registries.access import new_key
+            from ngen_connect.registries import new_key
 
             engine.settings = replace(engine.settings, admin_key=new_key())
             typer.echo(

@@ -10,6 +10,8 @@ from ngen_connect.errors import RowError
 
 
 class Kind(StrEnum):
+    """What a record is: a member organisation, a cluster, or an IP asset."""
+
     ORGANIZATION = "organization"
     CLUSTER = "cluster"
     IP_ASSET = "ip_asset"
@@ -197,6 +199,8 @@ class Progress(Protocol):
 
 
 class NoProgress:
+    """Progress that goes nowhere, for work no one watches."""
+
     def start(self, total: int, description: str) -> None:
         pass
 

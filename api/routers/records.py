@@ -5,14 +5,13 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ngen_connect import Kind
+from ngen_connect import Kind, QueryError, RecordNotFoundError
 from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, ServiceDep
 from ngen_connect.api.schemas import DeleteRequest, Problem, Record, SearchResponse
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.errors import QueryError, RecordNotFoundError
-from ngen_connect.indexer.readers import check_row_count
+from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
-from ngen_connect.search.render import visible_attributes
+from ngen_connect.search import visible_attributes
 
 router = APIRouter(tags=["records"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}

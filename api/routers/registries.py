@@ -9,10 +9,10 @@ from starlette.concurrency import run_in_threadpool
 from ngen_connect.api.deps import KeyDep, ServiceDep
 from ngen_connect.api.schemas import Problem
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.indexer.columns import parse_mapping
+from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
+from ngen_connect.registries import check_registry_name
 from ngen_connect.registries import preview as preview_file
-from ngen_connect.registries.access import check_registry_name
 
 router = APIRouter(tags=["registries"])
 ERRORS: dict[int | str, dict[str, Any]] = {

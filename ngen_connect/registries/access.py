@@ -16,6 +16,7 @@ import hmac
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from ngen_connect.errors import AuthError, ForbiddenError, QueryError
 
 MIN_KEY_CHARS = 16
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: a rules file changed this recently before it was read is read again (coarse file-system clocks)
+_RACY_NS = 2_000_000_000
+_Rules = dict[str, list[dict[str, str] | str]]
 
 
 def check_registry_name(name: str) -> str:
@@ -64,25 +68,32 @@ class Access:
     def __init__(self, data_dir: Path, admin_key: str | None = None) -> None:
         self.path = data_dir / "registries" / "access.json"
         self._admin = admin_key or None
-        self._cached: tuple[tuple[int, int], dict[str, list[dict[str, str] | str]]] | None = None
+        #: (file stamp, when it was read, rules)
+        self._cached: tuple[tuple[int, int, int], int, _Rules] | None = None
 
     def _load(self) -> dict[str, list[dict[str, str] | str]]:
-        """The rules as on disk; read again only when the file changed (every request asks)."""
+        """The rules as on disk; read again only when the file changed (every request asks).
+
+        A change is a new inode, modification time or size. A file modified less than
+        `_RACY_SECONDS` before it was read is read again every time, since another change within
+        the same timestamp tick, the same size and a reused inode would look like no change."""
         try:
             stat = self.path.stat()
         except FileNotFoundError:
             return {}
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if self._cached is None or self._cached[0] != stamp:
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._cached
+        if cached is None or cached[0] != stamp or cached[1] - stat.st_mtime_ns < _RACY_NS:
             rules: dict[str, list[dict[str, str] | str]] = json.loads(
                 self.path.read_text(encoding="utf-8")
             )
-            self._cached = (stamp, rules)
-        return {name: list(entries) for name, entries in self._cached[1].items()}
+            cached = self._cached = (stamp, time.time_ns(), rules)
+        return {name: list(entries) for name, entries in cached[2].items()}
 
     def _save(self, rules: dict[str, list[dict[str, str] | str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, json.dumps(rules, indent=2, sort_keys=True) + "\n")
+        self._cached = None
 
     @staticmethod
     def _matches(entry: dict[str, str] | str, key: str) -> bool:

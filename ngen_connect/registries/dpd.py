@@ -121,6 +121,8 @@ def _rows(kind: str, sources: list[tuple[str, io.TextIOBase | None, Path]]) -> I
 
 
 def read_extracts(paths: Sequence[Path]) -> list[Company]:
+    """Licence holders with their products from Drug Product Database extracts (folders or ZIPs of
+    comp, drug, form, route, ther and status files, as Health Canada publishes them)."""
     sources = _open_sources(paths)
     products: dict[str, Product] = {}
     for row in _rows("drug", sources["drug"]):
@@ -156,6 +158,7 @@ def _top(values: Counter[tuple[str, str]], index: int, n: int) -> list[str]:
 
 
 def company_profile(company: Company) -> Profile:
+    """A licence holder as a searchable organisation profile of the SCAN Health registry."""
     forms: Counter[tuple[str, str]] = Counter(f for p in company.products for f in p.forms)
     routes: Counter[tuple[str, str]] = Counter(r for p in company.products for r in p.routes)
     statuses: Counter[str] = Counter(p.status for p in company.products if p.status)
@@ -219,7 +222,7 @@ class ExtractChanges:
     status_changed: list[tuple[str, str, str]]  # DIN, old status, new status
 
 
-def compare(old: Sequence[Company], new: Sequence[Company]) -> ExtractChanges:
+def compare_extracts(old: Sequence[Company], new: Sequence[Company]) -> ExtractChanges:
     """What appeared, disappeared or changed status between two extracts."""
 
     def products(companies: Sequence[Company]) -> dict[str, Product]:

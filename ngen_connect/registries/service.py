@@ -24,6 +24,7 @@ from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.models import IndexReport, Kind, Profile, Progress, SearchHit
+from ngen_connect.places import normalise_province
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
@@ -202,15 +203,17 @@ class RegistryService:
         limit: int = 5,
         hidden: Sequence[str] = (),
     ) -> NeedsResult:
-        """The best suppliers of a registry (its own records and the members it lists) per need."""
+        """The best suppliers of a registry (its own records and the members it lists) per need;
+        those in `prefer_province` (a code or a name, English or French) first among equals."""
         check_registry_name(name)
+        province = normalise_province(prefer_province) if prefer_province else None
         needs, rejected = read_needs(path)
         only = Filters.parse({"registry": name}).hiding(hidden)
         results = {}
         for need in needs:
             with self._guard:
                 hits = self.engine.search(need.text, filters=only, limit=min(MAX_LIMIT, limit * 4))
-            results[need.row] = prefer(hits.results, prefer_province)[:limit]
+            results[need.row] = prefer(hits.results, province)[:limit]
         return NeedsResult(needs, results, rejected)
 
 

@@ -688,6 +688,7 @@ def write_sample(
     ip_assets: int = 200,
     seed: int = 2024,
 ) -> list[Path]:
+    """Write a seeded sample (organisations, clusters, IP assets) as three CSV files in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     orgs, cluster_rows, ip_rows = generate(organizations, clusters, ip_assets, seed)
     return [

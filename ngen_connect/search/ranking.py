@@ -38,6 +38,8 @@ _PRODUCT_LANGUAGES = ("en", "fr")
 
 
 class Ranking(StrEnum):
+    """Which legs rank a query: all of them fused (hybrid), or one alone."""
+
     HYBRID = "hybrid"
     SEMANTIC = "semantic"
     KEYWORD = "keyword"

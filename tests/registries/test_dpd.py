@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ngen_connect import InputFileError
-from ngen_connect.registries.dpd import REGISTRY, company_profile, compare, read_extracts
+from ngen_connect.registries.dpd import REGISTRY, company_profile, compare_extracts, read_extracts
 from tests.conftest import DATA, run_cli
 
 
@@ -47,7 +47,7 @@ def test_zip_and_bad_input(tmp_path: Path) -> None:
 
 
 def test_comparing_two_extracts() -> None:
-    changes = compare(read_extracts([DATA / "dpd_v1"]), read_extracts([DATA / "dpd_v2"]))
+    changes = compare_extracts(read_extracts([DATA / "dpd_v1"]), read_extracts([DATA / "dpd_v2"]))
     assert changes.companies_added == ["NORTHERN OPHTHALMICS INC."]
     assert changes.companies_removed == ["OCEAN DERM LIMITED"]
     assert changes.products_added == ["02000005"] and changes.products_removed == ["02000004"]
