@@ -132,7 +132,7 @@ class IndexWriter:
         """Add or update `profiles`; unchanged ones cost nothing, changed text is re-embedded."""
         report = report if report is not None else IndexReport(read=len(profiles))
         with self.data.write_lock():
-            live = None if rebuild else self.data.current
+            live = None if rebuild else self._live()
             existing: dict[str, tuple[str, str]] = {}
             if live is not None:
                 store = self._open_live(live)
@@ -162,7 +162,7 @@ class IndexWriter:
         """
         report = IndexReport(read=len(profiles))
         with self.data.write_lock():
-            live = self.data.current
+            live = self._live()
             existing: dict[str, tuple[str, str]] = {}
             stale: list[str] = []
             if live is not None:
@@ -182,7 +182,9 @@ class IndexWriter:
     def delete(self, keys: Iterable[str]) -> list[str]:
         """Remove records by key; returns the keys that were found and removed."""
         with self.data.write_lock():
-            live = self.data.require_current()
+            self.data.require_current()
+            live = self._live()
+            assert live is not None
             store = self._open_live(live)
             found = store.existing_keys(keys)
             store.close()
@@ -193,23 +195,35 @@ class IndexWriter:
     def migrate(self, live: Path, manifest: Manifest) -> Path:
         """Bring an index of an older schema up to date in a new version; nothing is re-embedded."""
         with self.data.write_lock():
-            folder = self.data.new_version(live)
+            return self._migrate(live, manifest)
+
+    def _live(self) -> Path | None:
+        """The live version, brought up to this release's schema first (under the write lock)."""
+        live = self.data.current
+        if live is not None:
+            manifest = Manifest.read(live)
+            if self.can_migrate(manifest):
+                live = self._migrate(live, manifest)
+        return live
+
+    def _migrate(self, live: Path, manifest: Manifest) -> Path:
+        folder = self.data.new_version(live)
+        try:
+            store = Store(folder / RECORDS)
             try:
-                store = Store(folder / RECORDS)
-                try:
-                    manifest.schema_version = store.migrate(manifest.schema_version)
-                    store.checkpoint()
-                    KeywordIndex.from_store(store).save(folder)
-                finally:
-                    store.close()
-                manifest.updated, manifest.version = now(), self.data.version_name(folder)
-                manifest.write(folder)
-                return self.data.publish(folder)
-            except BaseException as exc:
-                self.data.discard(folder)
-                if _full(exc):
-                    raise _storage_error(exc, self.data.root) from None
-                raise
+                manifest.schema_version = store.migrate(manifest.schema_version)
+                store.checkpoint()
+                KeywordIndex.from_store(store).save(folder)
+            finally:
+                store.close()
+            manifest.updated, manifest.version = now(), self.data.version_name(folder)
+            manifest.write(folder)
+            return self.data.publish(folder)
+        except BaseException as exc:
+            self.data.discard(folder)
+            if _full(exc):
+                raise _storage_error(exc, self.data.root) from None
+            raise
 
     @staticmethod
     def can_migrate(manifest: Manifest) -> bool:

@@ -327,6 +327,33 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
     reopened.close()
 
 
+def test_a_write_onto_an_index_of_the_previous_schema_migrates_it_first(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from ngen_connect.index.version import RECORDS
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    old = fake_engine.data.current
+    assert old is not None
+    fake_engine.close()
+    db = duckdb.connect(str(old / RECORDS))
+    for column in ("country", "clusters", "ownership", "registry"):
+        db.execute(f"ALTER TABLE records DROP COLUMN {column}")
+    db.close()
+    manifest = Manifest.read(old)
+    manifest.schema_version = 1
+    manifest.write(old)
+
+    writer = Engine(fake_engine.settings, embedder=FakeEmbedder())
+    report = writer.index_files([_write(tmp_path / "more.csv", ORGS + "d,Delta,Forging.,QC\n")])
+    assert (report.added, report.unchanged) == (1, ORGS.count("\n") - 1)
+    assert writer.manifest().schema_version == SCHEMA_VERSION
+    assert {h.id for h in writer.search("forging").results} >= {"d"}
+    writer.close()
+
+
 def test_country_filter_and_facet_use_normalised_values(
     fake_engine: Engine, tmp_path: Path
 ) -> None:
