@@ -288,18 +288,15 @@ def test_a_filtered_search_still_fills_its_page(fake_engine: Engine, tmp_path: P
     assert all(hit.id.startswith("qc") for hit in response.results)
 
 
-def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
-    fake_engine: Engine, tmp_path: Path
-) -> None:
+def _as_schema_1(engine: Engine) -> Path:
+    """Turn the engine's live version into one written by the first release (schema 1)."""
     import duckdb
 
     from ngen_connect.index.version import RECORDS
-    from ngen_connect.search.filters import Filters
 
-    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + "d,Delta,Forging.,QC\n")])
-    old = fake_engine.data.current
+    old = engine.data.current
     assert old is not None
-    fake_engine.close()
+    engine.close()
     db = duckdb.connect(str(old / RECORDS))
     for column in ("country", "clusters", "ownership", "registry"):
         db.execute(f"ALTER TABLE records DROP COLUMN {column}")
@@ -307,6 +304,16 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
     manifest = Manifest.read(old)
     manifest.schema_version = 1
     manifest.write(old)
+    return old
+
+
+def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    from ngen_connect.search.filters import Filters
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + "d,Delta,Forging.,QC\n")])
+    old = _as_schema_1(fake_engine)
 
     class Counting(FakeEmbedder):
         documents = 0
@@ -330,21 +337,8 @@ def test_an_index_of_the_previous_schema_is_migrated_without_re_embedding(
 def test_a_write_onto_an_index_of_the_previous_schema_migrates_it_first(
     fake_engine: Engine, tmp_path: Path
 ) -> None:
-    import duckdb
-
-    from ngen_connect.index.version import RECORDS
-
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
-    old = fake_engine.data.current
-    assert old is not None
-    fake_engine.close()
-    db = duckdb.connect(str(old / RECORDS))
-    for column in ("country", "clusters", "ownership", "registry"):
-        db.execute(f"ALTER TABLE records DROP COLUMN {column}")
-    db.close()
-    manifest = Manifest.read(old)
-    manifest.schema_version = 1
-    manifest.write(old)
+    _as_schema_1(fake_engine)
 
     writer = Engine(fake_engine.settings, embedder=FakeEmbedder())
     report = writer.index_files([_write(tmp_path / "more.csv", ORGS + "d,Delta,Forging.,QC\n")])
