@@ -3,6 +3,7 @@ not be larger than MAX_BODY_BYTES; file uploads have their own, larger limits (a
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ngen_connect.limits import MAX_BODY_BYTES
@@ -47,8 +48,12 @@ class BodyLimit:
             await _too_large(send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the body streams in. An HTTPException, so that when FastAPI itself is reading
+    the body (a JSON search) it passes this on as a 413 instead of a body it could not parse."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
 
 
 async def _too_large(send: Send) -> None:
