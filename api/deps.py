@@ -4,11 +4,13 @@ import threading
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
-from ngen_connect import Engine
+from ngen_connect import Engine, QueryError
 from ngen_connect.api.errors import request_language
 from ngen_connect.registries import Access, Caller, RegistryService
-from ngen_connect.search import Filters
+from ngen_connect.search import FILTER_KEYS, Filters
 
 
 class Service:
@@ -28,6 +30,7 @@ def _service(request: Request) -> Service:
 
 
 def _filters(
+    request: Request,
     province: Annotated[
         list[str] | None, Query(description="Province or territory (code or name).")
     ] = None,
@@ -43,7 +46,18 @@ def _filters(
     certification: Annotated[list[str] | None, Query()] = None,
     sme: Annotated[list[str] | None, Query(description="yes or no")] = None,
     cluster: Annotated[list[str] | None, Query()] = None,
-    ownership: Annotated[list[str] | None, Query()] = None,
+    ownership: Annotated[
+        list[str] | None,
+        Query(
+            description="indigenous_owned, women_owned... or as written (Indigenous-owned, autochtone)"
+        ),
+    ] = None,
+    licence: Annotated[
+        list[str] | None, Query(description="Words of a licence held (or an IP asset's status).")
+    ] = None,
+    size: Annotated[
+        list[str] | None, Query(description="Employee-size band: 1-19, 20-99, 100-499, 500+")
+    ] = None,
     language: Annotated[
         list[str] | None, Query(description="en or fr (bilingual profiles match both)")
     ] = None,
@@ -59,10 +73,35 @@ def _filters(
         "sme": sme,
         "cluster": cluster,
         "ownership": ownership,
+        "licence": licence,
+        "size": size,
         "language": language,
         "registry": registry,
     }
+    _refuse_unknown_parameters(request)
     return Filters.parse({key: values for key, values in given.items() if values})
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+def _refuse_unknown_parameters(request: Request) -> None:
+    """A query parameter the route does not take is an error, not silently ignored (a misspelt
+    filter would otherwise return everything)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known - {"lang"})
+    if unknown:
+        raise QueryError(
+            f"Unknown parameter '{unknown[0]}'; filters are {', '.join(FILTER_KEYS)}.",
+            f"Paramètre inconnu « {unknown[0]} »; les filtres sont {', '.join(FILTER_KEYS)}.",
+        )
 
 
 def _key(

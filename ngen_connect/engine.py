@@ -46,6 +46,10 @@ class _Reader:
     def __init__(self, version: IndexVersion, weights: Weights) -> None:
         self.version = version
         self.ranker = Ranker(version, weights)
+        #: cluster id -> name, to filter clusters by name and show them by name
+        self.cluster_names = {
+            r.id: r.name for r in version.catalog.records.values() if r.kind is Kind.CLUSTER
+        }
 
     @property
     def folder(self) -> Path:
@@ -207,6 +211,8 @@ class Engine:
         text = self.validate_query(query)
         _check_page(limit, offset)
         reader = self._open()
+        if filters:
+            filters = filters.naming_clusters(reader.cluster_names)
         allowed = self._allowed(reader, kinds, filters)
         language = detect_query_language(text)
         plan = plan_query(text, language, self._encode_query(text), load_glossary())
@@ -214,10 +220,20 @@ class Engine:
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
         records = reader.version.catalog.records_of([c.key for c in ranked])
         page = [
-            render_hit(records[c.key], c, passages, plan, ranking, self.weights, hidden)
+            render_hit(
+                records[c.key],
+                c,
+                passages,
+                plan,
+                ranking,
+                self.weights,
+                hidden,
+                reader.cluster_names,
+                ui_language,
+            )
             for c in ranked[offset : offset + limit]
         ]
-        facets = facet_counts([records[c.key] for c in ranked], ui_language)
+        facets = facet_counts([records[c.key] for c in ranked], ui_language, reader.cluster_names)
         return SearchResponse(text, language, len(ranked), page, facets)
 
     def similar(
@@ -227,6 +243,7 @@ class Engine:
         kind: Kind = Kind.ORGANIZATION,
         filters: Filters | None = None,
         limit: int = 10,
+        ui_language: str = "en",
     ) -> SearchResponse:
         """Records most like one record: the mean of its passage vectors as the query."""
         _check_page(limit, 0)
@@ -241,6 +258,8 @@ class Engine:
             axis=0
         )
         vector /= max(float(np.linalg.norm(vector)), 1e-9)
+        if filters:
+            filters = filters.naming_clusters(reader.cluster_names)
         allowed = self._allowed(reader, [kind], filters)
         plan = QueryPlan(reader.version.catalog.records[key].name, "und", vector, set(), [], set())
         ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
@@ -248,7 +267,17 @@ class Engine:
         records = reader.version.catalog.records_of([c.key for c in ranked])
         hidden = filters.hidden_registries if filters else ()
         hits = [
-            render_hit(records[c.key], c, passages, plan, Ranking.SEMANTIC, self.weights, hidden)
+            render_hit(
+                records[c.key],
+                c,
+                passages,
+                plan,
+                Ranking.SEMANTIC,
+                self.weights,
+                hidden,
+                reader.cluster_names,
+                ui_language,
+            )
             for c in ranked
         ]
         return SearchResponse(plan.text, "und", len(hits), hits, {})
@@ -278,6 +307,10 @@ class Engine:
             raise RecordNotFoundError(
                 f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
+        clusters = found["attributes"].get("clusters")
+        if clusters:
+            names = reader.cluster_names
+            found["attributes"]["cluster_names"] = [names.get(c, c) for c in clusters]
         return found
 
     def _allowed(

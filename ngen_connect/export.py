@@ -38,6 +38,50 @@ COLUMNS = (
     "sample",
 )
 FORMATS = (".csv", ".xlsx")
+#: column headers for a French page or `--lang fr` (English keeps the column names)
+HEADERS_FR = {
+    "rank": "rang",
+    "id": "id",
+    "kind": "type de fiche",
+    "name": "nom",
+    "score": "score",
+    "language": "langue",
+    "city": "ville",
+    "province": "province",
+    "region": "région",
+    "country": "pays",
+    "website": "site web",
+    "naics": "SCIAN",
+    "certifications": "certifications",
+    "snippet": "extrait",
+    "snippet_language": "langue de l'extrait",
+    "explanation": "explication",
+    "semantic": "sémantique",
+    "keyword": "mots-clés",
+    "keyword_terms": "termes",
+    "name_similarity": "similarité du nom",
+    "glossary": "glossaire",
+    "boosts": "bonus",
+    "sample": "échantillon",
+}
+_ABOUT = {
+    "en": {
+        "query": "query",
+        "filters": "filters",
+        "detected_language": "detected language",
+        "total": "results",
+        "none": "(none)",
+        "sheet": "Results",
+    },
+    "fr": {
+        "query": "requête",
+        "filters": "filtres",
+        "detected_language": "langue détectée",
+        "total": "résultats",
+        "none": "(aucun)",
+        "sheet": "Résultats",
+    },
+}
 
 
 def result_rows(response: SearchResponse, start_rank: int = 1) -> list[dict[str, Any]]:
@@ -83,9 +127,11 @@ def write_table(
     sheet: str = "Results",
     about: Mapping[str, Any] | None = None,
     formats: Sequence[str] = (".csv", ".xlsx", ".json"),
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Rows as CSV (UTF-8 with BOM, for spreadsheets), XLSX (with an `about` sheet) or JSON
-    (`{**about, "rows": [...]}`), chosen by the file's extension."""
+    (`{**about, "rows": [...]}`), chosen by the file's extension. `headers` gives the CSV and
+    XLSX header of a column (its name by default)."""
     suffix = path.suffix.lower()
     if suffix not in formats:
         raise QueryError(
@@ -93,7 +139,7 @@ def write_table(
             "Format de fichier non pris en charge.",
         )
     try:
-        _write(path, suffix, columns, rows, sheet, about)
+        _write(path, suffix, columns, rows, sheet, about, headers or {})
     except OSError as exc:
         raise QueryError(
             f"Cannot write {path}: {exc.strerror or exc}.", f"Impossible d'écrire {path}."
@@ -107,6 +153,7 @@ def _write(
     rows: Sequence[Mapping[str, Any]],
     sheet: str,
     about: Mapping[str, Any] | None,
+    headers: Mapping[str, str],
 ) -> None:
     if suffix == ".json":
         body = {**(about or {}), "rows": [dict(row) for row in rows]}
@@ -116,7 +163,7 @@ def _write(
     elif suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow([inert(c) for c in columns])
+            writer.writerow([inert(headers.get(c, c)) for c in columns])
             writer.writerows([inert(row.get(c, "")) for c in columns] for row in rows)
     else:
         from openpyxl import Workbook
@@ -124,7 +171,7 @@ def _write(
         book = Workbook()
         table = book.active
         table.title = sheet
-        table.append([_xlsx_value(c) for c in columns])
+        table.append([_xlsx_value(headers.get(c, c)) for c in columns])
         for row in rows:
             table.append([_xlsx_value(row.get(c, "")) for c in columns])
         table.freeze_panes = "A2"
@@ -158,13 +205,31 @@ def _xlsx_value(value: Any) -> Any:
     return inert(value)
 
 
-def write_results(path: Path, response: SearchResponse) -> int:
-    """Write the results to `path` (.csv or .xlsx); returns the number of rows."""
-    rows = result_rows(response)
+def write_results(
+    path: Path,
+    response: SearchResponse,
+    *,
+    language: str = "en",
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> int:
+    """Write the results to `path` (.csv or .xlsx), headers and the About sheet (the query, its
+    filters, the detected language, how many results) in `language` ("en" or "fr"); returns the
+    number of rows."""
+    words = _ABOUT["fr" if language == "fr" else "en"]
+    given = "; ".join(f"{key}={', '.join(values)}" for key, values in (filters or {}).items())
     about = {
-        "query": response.query,
-        "detected_language": response.detected_language,
-        "total": response.total,
+        words["query"]: response.query,
+        words["filters"]: given or words["none"],
+        words["detected_language"]: response.detected_language,
+        words["total"]: response.total,
     }
-    write_table(path, COLUMNS, rows, about=about, formats=FORMATS)
-    return len(rows)
+    write_table(
+        path,
+        COLUMNS,
+        result_rows(response),
+        sheet=words["sheet"],
+        about=about,
+        formats=FORMATS,
+        headers=HEADERS_FR if language == "fr" else None,
+    )
+    return len(response.results)

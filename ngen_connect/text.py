@@ -1,5 +1,5 @@
 """Text analysis for the keyword leg, in English and French: accents and case folded, elisions
-removed (l', d', qu'...), stop words dropped, Snowball stems."""
+removed (l', d', qu'...), stop words of both languages dropped, Snowball stems."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ STOP_FR = frozenset(
     "plus tout tous toute toutes depuis afin notamment".split()
 )
 _STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
+# Stop words of both languages are dropped whatever a text's language: "de" in an English query,
+# "and" in a French profile, "pour" in a query whose language could not be told.
+_STOP = STOP_EN | STOP_FR
 
 
 # What registries write for "no value": a cell holding only one of these counts as empty.
@@ -74,11 +77,10 @@ def analyse(text: str, language: str) -> list[str]:
     """Index terms of a text in one language ("en" or "fr"; anything else is analysed as both)."""
     if language not in _STEMMERS:
         return sorted(set(analyse(text, "en")) | set(analyse(text, "fr")))
-    stop = STOP_EN if language == "en" else STOP_FR
     return [
         f"{language}:{_stem(w, language)}"
         for w in words(text)
-        if (w not in stop and len(w) > 1) or w.isdigit()
+        if (w not in _STOP and len(w) > 1) or w.isdigit()
     ]
 
 

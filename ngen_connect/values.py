@@ -123,11 +123,106 @@ def declared_language(value: Any) -> str | None:
     raise ValueError(f"'{value}' is not a language this product reads (en, fr, bilingual)")
 
 
+#: employee-size bands (Statistics Canada's small, medium and large businesses): band -> bounds
+SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    "1-19": (1, 19),
+    "20-99": (20, 99),
+    "100-499": (100, 499),
+    "500+": (500, None),
+}
+_SIZE_WORDS = {
+    "small": "1-19",
+    "petite": "1-19",
+    "medium": "20-99",
+    "moyenne": "20-99",
+    "large": "100-499",
+    "grande": "100-499",
+    "very large": "500+",
+    "tres grande": "500+",
+}
+
+
 def employee_band(count: int) -> str:
-    for upper, band in ((9, "1-9"), (49, "10-49"), (99, "50-99"), (499, "100-499")):
-        if count <= upper:
+    """The size band of a head count: 1-19, 20-99, 100-499 or 500+ (0 counts as 1-19)."""
+    for band, (_, upper) in SIZE_BANDS.items():
+        if upper is None or count <= upper:
             return band
     return "500+"
+
+
+def size_band(value: str) -> str:
+    """A size band as people write it ("1–19", "20 - 99", "500 +", "medium", "moyenne")."""
+    key = re.sub(r"\s+", "", fold(value)).replace("\u2013", "-").replace("\u2014", "-")
+    key = key.replace("a", "-") if re.fullmatch(r"\d+a\d+", key) else key  # "20 à 99"
+    if key in SIZE_BANDS:
+        return key
+    words = " ".join(re.sub(r"[^a-z]+", " ", fold(value)).split())
+    if words in _SIZE_WORDS:
+        return _SIZE_WORDS[words]
+    raise ValueError(f"'{value}' is not a size band ({', '.join(SIZE_BANDS)})")
+
+
+#: ownership codes: (English label, French label, other spellings people write, folded)
+OWNERSHIP: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "indigenous_owned": (
+        "Indigenous-owned",
+        "Propriété autochtone",
+        ("indigenous", "aboriginal", "first nations", "autochtone", "entreprise autochtone"),
+    ),
+    "women_owned": (
+        "Women-owned",
+        "Propriété féminine",
+        (
+            "women",
+            "woman owned",
+            "female owned",
+            "femmes",
+            "appartenant a des femmes",
+            "detenue par des femmes",
+            "entreprise detenue par des femmes",
+            "feminine",
+        ),
+    ),
+    "visible_minority_owned": (
+        "Visible-minority-owned",
+        "Propriété de minorités visibles",
+        (
+            "visible minority",
+            "minority owned",
+            "minorite visible",
+            "minorites visibles",
+            "appartenant a des minorites visibles",
+        ),
+    ),
+    "black_owned": (
+        "Black-owned",
+        "Propriété de personnes noires",
+        ("black", "appartenant a des personnes noires", "entreprise noire"),
+    ),
+}
+_OWNERSHIP_LOOKUP = {
+    spelling: code
+    for code, (english, french, others) in OWNERSHIP.items()
+    for spelling in (
+        code.replace("_", " "),
+        " ".join(re.sub(r"[^a-z]+", " ", fold(english)).split()),
+        " ".join(re.sub(r"[^a-z]+", " ", fold(french)).split()),
+        *others,
+    )
+}
+
+
+def ownership_code(value: str) -> str:
+    """An ownership value as its code ("Indigenous-owned", "autochtone" -> "indigenous_owned");
+    a value the vocabulary does not know is kept, folded."""
+    key = " ".join(re.sub(r"[^a-z]+", " ", fold(value)).split())
+    return _OWNERSHIP_LOOKUP.get(key, key.replace(" ", "_"))
+
+
+def ownership_label(code: str, language: str) -> str:
+    """The ownership code's label in "en" or "fr" (the code itself when unknown)."""
+    labels = OWNERSHIP.get(code)
+    return (labels[1] if language == "fr" else labels[0]) if labels else code
 
 
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([ ,.\u00a0\u202f])\d{3})(?:\1\d{3})*$")

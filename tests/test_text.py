@@ -50,3 +50,13 @@ def test_query_language_is_english_french_or_undetermined() -> None:
     assert detect_query_language("titanium") in {"en", "fr", "und"}
     assert detect_query_language("AS9100 !!") in {"en", "fr", "und"}
     assert detect_query_language("1234") == "und"
+
+
+def test_stop_words_of_both_languages_are_dropped_whatever_the_language() -> None:
+    from ngen_connect.text import analyse
+
+    assert analyse("usinage 5 axes de titane", "en") == analyse("usinage 5 axes titane", "en")
+    assert "fr:and" not in analyse("fûts de chêne and barrels", "fr")
+    for language in ("en", "fr", "und"):
+        terms = analyse("oak barrels for aging wine, pour le vin", language)
+        assert not {t.split(":", 1)[1] for t in terms} & {"for", "pour", "le"}

@@ -6,12 +6,12 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ngen_connect import Kind, QueryError, RecordNotFoundError
-from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, ServiceDep
+from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import DeleteRequest, Problem, Record, SearchResponse
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
-from ngen_connect.search import visible_attributes
+from ngen_connect.search import Filters, visible_attributes
 
 router = APIRouter(tags=["records"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
@@ -45,22 +45,61 @@ def ip_asset(service: ServiceDep, hidden: HiddenDep, record_id: str) -> dict[str
     return _record(service, hidden, record_id, Kind.IP_ASSET)
 
 
+def _similar(
+    service: ServiceDep,
+    hidden: set[str],
+    filters: Filters,
+    record_id: str,
+    kind: Kind,
+    limit: int,
+    language: str,
+) -> dict[str, Any]:
+    _record(service, hidden, record_id, kind)
+    with service.lock:
+        return service.engine.similar(
+            record_id, kind=kind, filters=filters.hiding(hidden), limit=limit, ui_language=language
+        ).to_dict()
+
+
 @router.get(
     "/organizations/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND
 )
-def similar(
+def similar_organizations(
     service: ServiceDep,
     hidden: HiddenDep,
     filters: FiltersDep,
+    language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> dict[str, Any]:
     """Organisations most like this one."""
-    _record(service, hidden, record_id, Kind.ORGANIZATION)
-    with service.lock:
-        return service.engine.similar(
-            record_id, filters=filters.hiding(hidden), limit=limit
-        ).to_dict()
+    return _similar(service, hidden, filters, record_id, Kind.ORGANIZATION, limit, language)
+
+
+@router.get("/clusters/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND)
+def similar_clusters(
+    service: ServiceDep,
+    hidden: HiddenDep,
+    filters: FiltersDep,
+    language: LanguageDep,
+    record_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+) -> dict[str, Any]:
+    """Clusters most like this one."""
+    return _similar(service, hidden, filters, record_id, Kind.CLUSTER, limit, language)
+
+
+@router.get("/ip-assets/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND)
+def similar_ip_assets(
+    service: ServiceDep,
+    hidden: HiddenDep,
+    filters: FiltersDep,
+    language: LanguageDep,
+    record_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+) -> dict[str, Any]:
+    """IP assets most like this one."""
+    return _similar(service, hidden, filters, record_id, Kind.IP_ASSET, limit, language)
 
 
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {

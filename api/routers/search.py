@@ -96,7 +96,7 @@ def export(
     response = _search(service, hidden, q, kind, filters, limit, offset, language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
-        write_results(path, response)
+        write_results(path, response, language=language, filters=filters.values)
         content = path.read_bytes()
     return Response(
         content,

@@ -7,16 +7,18 @@ const TEXT = {
     skip: "Skip to results", tagline: "Find capabilities across Canada's advanced-manufacturing network",
     searchLabel: "Search capabilities, in English or French", searchButton: "Search", filters: "Filters",
     clearFilters: "Clear filters", results: "Results", previous: "Previous", next: "Next",
-    export: "Export these results:", back: "← Back to results", similar: "Similar organisations",
+    export: "Export these results:", back: "← Back to results", similar: "Similar records",
     listedIn: "listed by", sampleNote: "Profiles marked “sample data” are fictitious.", switchTo: "Français", switchLang: "fr",
     placeholder: "e.g. 5-axis titanium machining, AS9100", pages: "Pages",
     found: (n, lang) => `${n} results, best first (query language: ${LANGUAGE_NAMES.en[lang] || lang}).`,
     none: "No results. Try other words or fewer filters.", loading: "Searching…",
     page: (p, n) => `Page ${p} of ${n}`, why: "Why this result?", sample: "sample data", score: "score",
     legs: { semantic: "Meaning matches (semantic similarity)", keyword: "Words in common", name: "Name resembles the query",
-            glossary: "Glossary used", cross_language: "Cross-language correction", passage: "Best passage" },
+            glossary: "Glossary used", cross_language: "Cross-language correction", passage: "Best passage",
+            boost_keyword: "Boost from words in common", boost_name: "Boost from the name", place: "In the province the query names",
+            explanation: "In one sentence" },
     facets: { kind: "Kind", language: "Language", country: "Country", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
-              certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership" },
+              certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership", size: "Employees" },
     attributes: { website: "Website", city: "City", province: "Province", naics: "NAICS", certifications: "Certifications",
                   employees: "Employees", org_type: "Type", clusters: "Clusters", ownership: "Ownership",
                   focus_areas: "Focus areas", members: "Members", asset_type: "Asset type", owner: "Owner",
@@ -27,16 +29,18 @@ const TEXT = {
     skip: "Aller aux résultats", tagline: "Trouvez des capacités dans le réseau canadien de la fabrication de pointe",
     searchLabel: "Rechercher des capacités, en français ou en anglais", searchButton: "Rechercher", filters: "Filtres",
     clearFilters: "Effacer les filtres", results: "Résultats", previous: "Précédent", next: "Suivant",
-    export: "Exporter ces résultats :", back: "← Retour aux résultats", similar: "Organisations semblables",
+    export: "Exporter ces résultats :", back: "← Retour aux résultats", similar: "Fiches semblables",
     listedIn: "inscrit aux registres", sampleNote: "Les profils marqués « données d'exemple » sont fictifs.", switchTo: "English", switchLang: "en",
     placeholder: "p. ex. usinage 5 axes de titane, AS9100", pages: "Pages",
     found: (n, lang) => `${n} résultats, les meilleurs d'abord (langue de la requête : ${LANGUAGE_NAMES.fr[lang] || lang}).`,
     none: "Aucun résultat. Essayez d'autres mots ou moins de filtres.", loading: "Recherche…",
     page: (p, n) => `Page ${p} sur ${n}`, why: "Pourquoi ce résultat?", sample: "données d'exemple", score: "score",
     legs: { semantic: "Le sens correspond (similarité sémantique)", keyword: "Mots en commun", name: "Le nom ressemble à la requête",
-            glossary: "Glossaire utilisé", cross_language: "Correction interlangue", passage: "Meilleur passage" },
+            glossary: "Glossaire utilisé", cross_language: "Correction interlangue", passage: "Meilleur passage",
+            boost_keyword: "Bonus des mots en commun", boost_name: "Bonus du nom", place: "Dans la province nommée par la requête",
+            explanation: "En une phrase" },
     facets: { kind: "Type de fiche", language: "Langue", country: "Pays", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
-              certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété" },
+              certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété", size: "Effectif" },
     attributes: { website: "Site web", city: "Ville", province: "Province", naics: "SCIAN", certifications: "Certifications",
                   employees: "Employés", org_type: "Type", clusters: "Grappes", ownership: "Propriété",
                   focus_areas: "Créneaux", members: "Membres", asset_type: "Type d'actif", owner: "Titulaire",
@@ -68,7 +72,7 @@ const VALUE_NAMES = {
                 QC: "Québec", SK: "Saskatchewan", YT: "Yukon" },
   },
 };
-const FACET_ORDER = ["kind", "language", "country", "province", "type", "naics", "certification", "sme", "cluster", "ownership"];
+const FACET_ORDER = ["kind", "language", "country", "province", "type", "naics", "certification", "sme", "cluster", "ownership", "size"];
 const DETAIL_PATH = { organization: "organizations", cluster: "clusters", ip_asset: "ip-assets" };
 const PAGE_SIZE = 10;
 const $ = (id) => document.getElementById(id);
@@ -90,6 +94,7 @@ function valueName(facet, value, entry) {
   if (facet === "naics") return `${value} ${entry && entry.label ? "· " + entry.label : ""}`;
   if (facet === "country") return countryName(value);
   if (facet === "language") return LANGUAGE_NAMES[lang][value] || value;
+  if (entry && entry.label) return entry.label;  // cluster names, ownership in the page's language
   return (VALUE_NAMES[lang][facet] || {})[value] || value;
 }
 function el(tag, attrs = {}, ...children) {
@@ -156,6 +161,10 @@ function renderWhy(hit) {
   if (legs.name) list.append(el("li", { text: `${names.name}: ${legs.name.toFixed(2)}` }));
   if (legs.glossary) list.append(el("li", { text: `${names.glossary}: ${legs.glossary.join("; ")}` }));
   if (boosts.cross_language) list.append(el("li", { text: `${names.cross_language}: +${boosts.cross_language.toFixed(3)}` }));
+  if (boosts.keyword) list.append(el("li", { text: `${names.boost_keyword}: +${boosts.keyword.toFixed(3)}` }));
+  if (boosts.name) list.append(el("li", { text: `${names.boost_name}: +${boosts.name.toFixed(3)}` }));
+  if (boosts.place) list.append(el("li", { text: `${names.place}: +${boosts.place.toFixed(3)}` }));
+  if (hit.explanation) list.append(el("li", { text: `${names.explanation}: ${hit.explanation}` }));
   return el("details", {}, el("summary", { text: t("why") }), list);
 }
 
@@ -250,17 +259,18 @@ async function showRecord(kind, id) {
     const list = $("record-attributes");
     list.replaceChildren();
     for (const [key, label] of Object.entries(t("attributes"))) {
-      const value = key === "org_type" ? valueName("type", attrs[key]) : attrs[key];
+      const value = key === "org_type" ? valueName("type", attrs[key])
+        : key === "clusters" && attrs.cluster_names ? attrs.cluster_names
+        : key === "ownership" && Array.isArray(attrs[key]) ? attrs[key].map((v) => valueName("ownership", v))
+        : attrs[key];
       if (value === undefined || value === null || (Array.isArray(value) && !value.length)) continue;
       list.append(el("dt", { text: label }), el("dd", { text: Array.isArray(value) ? value.join(", ") : String(value) }));
     }
     const similar = $("similar");
     similar.replaceChildren();
-    similar.previousElementSibling.hidden = kind !== "organization";
-    if (kind === "organization") {
-      const body = await api(`/organizations/${encodeURIComponent(id)}/similar`, [["limit", "5"]]);
-      similar.replaceChildren(...body.results.map((hit) => renderHit(hit, false)));
-    }
+    const body = await api(`/${DETAIL_PATH[kind]}/${encodeURIComponent(id)}/similar`, [["limit", "5"]]);
+    similar.previousElementSibling.hidden = !body.results.length;
+    similar.replaceChildren(...body.results.map((hit) => renderHit(hit, false)));
     $("record-name").focus?.();
   } catch (error) {
     $("record-name").textContent = error.message;

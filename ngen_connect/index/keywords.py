@@ -15,7 +15,7 @@ from ngen_connect.index.vectors import Ids
 from ngen_connect.text import analyse
 
 #: bump when `ngen_connect.text.analyse` changes: saved keyword indexes are then rebuilt on open
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 K1 = 1.2
 B = 0.75
 

@@ -44,14 +44,19 @@ def why(
     passages: int,
     language: str,
     keyword_passage: tuple[str, str] | None,
+    ui_language: str = "en",
 ) -> tuple[dict[str, Any], str]:
-    """(structured explanation, one readable sentence) for one result."""
+    """(structured explanation, one readable sentence in `ui_language`) for one result."""
+    say = _FRENCH if ui_language == "fr" else _ENGLISH
+    number = _french_number if ui_language == "fr" else _english_number
     legs: dict[str, Any] = {}
     parts = []
     if candidate.semantic_passage is not None:
         legs["semantic"] = round(candidate.semantic, 4)
         parts.append(
-            f"semantic match {candidate.semantic:.3f} on passage {ordinal + 1} of {passages} ({language})"
+            say["semantic"].format(
+                score=number(candidate.semantic, 3), n=ordinal + 1, of=passages, language=language
+            )
         )
     if ranking is not Ranking.SEMANTIC and candidate.keyword > 0:
         text, text_language = keyword_passage or ("", language)
@@ -60,10 +65,12 @@ def why(
             {t.split(":", 1)[1] for t in candidate.keyword_terms}
         )
         legs["keyword"] = {"score": round(candidate.keyword, 4), "terms": terms}
-        parts.append(f"keywords {', '.join(terms)} ({candidate.keyword:.2f})")
+        parts.append(
+            say["keyword"].format(terms=", ".join(terms), score=number(candidate.keyword, 2))
+        )
     if candidate.name > 0:
         legs["name"] = round(candidate.name, 4)
-        parts.append(f"name similarity {candidate.name:.2f}")
+        parts.append(say["name"].format(score=number(candidate.name, 2)))
     glossary = [
         e.group.label
         for e in plan.expansions
@@ -71,21 +78,49 @@ def why(
     ]
     if glossary:
         legs["glossary"] = glossary
-        parts.append("glossary " + "; ".join(glossary))
+        parts.append(say["glossary"].format(groups="; ".join(glossary)))
     boosts: dict[str, float] = {}
     if ranking is Ranking.HYBRID:
         if candidate.cross_language:
             boosts["cross_language"] = round(candidate.cross_language, 4)
-            parts.append(f"cross-language correction +{candidate.cross_language:.3f}")
+            parts.append(say["cross_language"].format(score=number(candidate.cross_language, 3)))
         if candidate.keyword:
             boosts["keyword"] = round(weights.keyword * candidate.keyword, 4)
         if candidate.name:
             boosts["name"] = round(weights.name * candidate.name, 4)
         if candidate.place:
             boosts["place"] = round(candidate.place, 4)
-            parts.append(f"in {plan.province}, the province the query names")
-    sentence = "Matched by " + "; ".join(parts) + "."
+            parts.append(say["place"].format(province=plan.province))
+    sentence = say["lead"] + "; ".join(parts) + "."
     return {"legs": legs, "boosts": boosts, "ranking": ranking.value}, sentence
+
+
+_ENGLISH = {
+    "lead": "Matched by ",
+    "semantic": "semantic match {score} on passage {n} of {of} ({language})",
+    "keyword": "keywords {terms} ({score})",
+    "name": "name similarity {score}",
+    "glossary": "glossary {groups}",
+    "cross_language": "cross-language correction +{score}",
+    "place": "in {province}, the province the query names",
+}
+_FRENCH = {
+    "lead": "Retenu pour : ",
+    "semantic": "correspondance sémantique {score} sur le passage {n} de {of} ({language})",
+    "keyword": "mots-clés {terms} ({score})",
+    "name": "similarité du nom {score}",
+    "glossary": "glossaire {groups}",
+    "cross_language": "correction interlangue +{score}",
+    "place": "en {province}, la province nommée dans la requête",
+}
+
+
+def _english_number(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}"
+
+
+def _french_number(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
 
 
 def _terms_of(expansion: Any) -> set[str]:

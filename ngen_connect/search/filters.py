@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ngen_connect.errors import QueryError
@@ -15,7 +15,14 @@ from ngen_connect.models import RecordSummary
 from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
-from ngen_connect.values import yes_no
+from ngen_connect.values import (
+    SIZE_BANDS,
+    employee_band,
+    ownership_code,
+    ownership_label,
+    size_band,
+    yes_no,
+)
 
 FILTER_KEYS = (
     "province",
@@ -27,6 +34,8 @@ FILTER_KEYS = (
     "sme",
     "cluster",
     "ownership",
+    "licence",
+    "size",
     "language",
     "registry",
 )
@@ -40,6 +49,7 @@ FACET_KEYS = (
     "sme",
     "cluster",
     "ownership",
+    "size",
     "language",
 )
 
@@ -56,6 +66,16 @@ class Filters:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: registries whose records stay out of every result (private registries the caller cannot read)
     hidden_registries: tuple[str, ...] = ()
+
+    def naming_clusters(self, names: Mapping[str, str]) -> Filters:
+        """Cluster values given by name (English or French, any case or accents) as cluster ids;
+        `names` maps each cluster id to its name."""
+        wanted = self.values.get("cluster")
+        if not wanted:
+            return self
+        by_name = {fold(name): cluster_id for cluster_id, name in names.items()}
+        ids = tuple(dict.fromkeys(by_name.get(fold(value), value) for value in wanted))
+        return replace(self, values={**self.values, "cluster": ids})
 
     def hiding(self, registries: Iterable[str]) -> Filters:
         """These filters for a caller who may not read `registries`: their records and listings
@@ -147,7 +167,17 @@ def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
             f"Filter 'naics': '{', '.join(values)}' is not a code or prefix of 2 to 6 digits.",
             "Filtre « naics » : un code ou un préfixe de 2 à 6 chiffres est attendu.",
         )
-    if key == "language":
+    if key == "size":
+        try:
+            return tuple(size_band(v) for v in values)
+        except ValueError:
+            raise QueryError(
+                f"Filter 'size' takes a size band: {', '.join(SIZE_BANDS)}.",
+                f"Le filtre « size » attend une tranche d'effectif : {', '.join(SIZE_BANDS)}.",
+            ) from None
+    if key == "ownership":
+        return tuple(ownership_code(v) for v in values)
+    if key in {"language", "licence"}:
         return tuple(fold(v) for v in values)
     return values
 
@@ -194,6 +224,26 @@ def _registry(values: list[str]) -> tuple[str, list[Any]]:
     )
 
 
+def _size(values: list[str]) -> tuple[str, list[Any]]:
+    """Records in one of the size bands: by head count, or by the band a file gave."""
+    employees = "TRY_CAST(json_extract_string(attributes, '$.employees') AS BIGINT)"
+    ranges = []
+    for band in values:
+        low, high = SIZE_BANDS[band]
+        ranges.append(f"{employees} BETWEEN {low} AND {high if high is not None else 2**62}")
+    by_band = "json_extract_string(attributes, '$.employee_band') IN (SELECT unnest(?))"
+    return f"(({' OR '.join(ranges)}) OR ({employees} IS NULL AND {by_band}))", [values]
+
+
+def _licence(values: list[str]) -> tuple[str, list[Any]]:
+    """Records holding a licence whose wording contains the value (an IP asset: its status)."""
+    held = (
+        "lower(strip_accents(concat_ws(' ', json_extract_string(attributes, '$.licences'), "
+        "json_extract_string(attributes, '$.licensing_status'))))"
+    )
+    return "(" + " OR ".join(f"contains({held}, ?)" for _ in values) + ")", list(values)
+
+
 _CLAUSES: dict[str, Any] = {
     "province": _in("province"),
     "city": lambda vs: (
@@ -210,15 +260,20 @@ _CLAUSES: dict[str, Any] = {
     "sme": lambda vs: ("sme IN (SELECT unnest(?)::BOOLEAN)", [vs]),
     "cluster": _folded_list_has("clusters"),
     "ownership": _folded_list_has("ownership"),
+    "licence": _licence,
+    "size": _size,
     "language": _language,
     "registry": _registry,
 }
 
 
 def facet_counts(
-    records: Sequence[RecordSummary], ui_language: str = "en"
+    records: Sequence[RecordSummary],
+    ui_language: str = "en",
+    cluster_names: Mapping[str, str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Counts of each facet value over a result set, most frequent first."""
+    """Counts of each facet value over a result set, most frequent first; codes carry a label in
+    the page's language (NAICS titles, country names, cluster names, ownership)."""
     counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
     for record in records:
         attrs = record.attributes
@@ -229,6 +284,9 @@ def facet_counts(
                 counters[key][attrs[attr]] += 1
         if attrs.get("sme") is not None:
             counters["sme"]["yes" if attrs["sme"] else "no"] += 1
+        band = _band_of(attrs)
+        if band:
+            counters["size"][band] += 1
         for key, attr in (
             ("certification", "certifications"),
             ("cluster", "clusters"),
@@ -247,7 +305,19 @@ def facet_counts(
                 entry["label"] = naics_title(value, ui_language)
             if key == "country":
                 entry["label"] = country_name(value, ui_language)
+            if key == "cluster" and cluster_names and value in cluster_names:
+                entry["label"] = cluster_names[value]
+            if key == "ownership":
+                entry["label"] = ownership_label(value, ui_language)
             entries.append(entry)
         if entries:
             facets[key] = entries
     return facets
+
+
+def _band_of(attributes: Mapping[str, Any]) -> str | None:
+    employees = attributes.get("employees")
+    if isinstance(employees, int) and not isinstance(employees, bool):
+        return employee_band(employees)
+    band = attributes.get("employee_band")
+    return band if band in SIZE_BANDS else None

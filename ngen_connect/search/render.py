@@ -23,8 +23,11 @@ def render_hit(
     ranking: Ranking,
     weights: Weights,
     hidden: Sequence[str] = (),
+    cluster_names: Mapping[str, str] | None = None,
+    ui_language: str = "en",
 ) -> SearchHit:
-    """One result: the record, the passage that ranked it and why."""
+    """One result: the record, the passage that ranked it and why; cluster ids come with their
+    names when `cluster_names` knows them."""
     pid = (
         candidate.semantic_passage
         if candidate.semantic_passage is not None
@@ -46,6 +49,7 @@ def render_hit(
         record.passages,
         best.language,
         keyword_passage,
+        ui_language,
     )
     return SearchHit(
         id=record.id,
@@ -56,7 +60,7 @@ def render_hit(
         snippet=snippet,
         snippet_language=best.language,
         explanation=sentence,
-        attributes=visible_attributes(record.attributes, hidden),
+        attributes=_named_clusters(visible_attributes(record.attributes, hidden), cluster_names),
         snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, best.language),
         why=structured,
     )
@@ -70,6 +74,13 @@ def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> 
     kept = {name: values for name, values in listed.items() if name not in hidden}
     shown = {k: v for k, v in attributes.items() if k != "listed_in"}
     return {**shown, "listed_in": kept} if kept else shown
+
+
+def _named_clusters(attributes: dict[str, Any], names: Mapping[str, str] | None) -> dict[str, Any]:
+    clusters = attributes.get("clusters")
+    if not clusters or not names:
+        return attributes
+    return {**attributes, "cluster_names": [names.get(c, c) for c in clusters]}
 
 
 def _snippet(text: str, query: str) -> str:

@@ -130,3 +130,30 @@ def test_export_csv_and_xlsx(client: TestClient) -> None:
     xlsx = client.get("/search/export", params={"q": "welding", "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert client.get("/search/export", params={"q": "welding", "format": "pdf"}).status_code == 422
+
+
+def test_an_unknown_filter_is_refused_on_every_route(client: TestClient) -> None:
+    some_id = client.get("/search", params={"q": "machining", "kind": "organization"}).json()
+    record_id = some_id["results"][0]["id"]
+    for path, params in (
+        ("/search", {"q": "machining", "foo": "bar"}),
+        ("/search/export", {"q": "machining", "provnce": "QC"}),
+        (f"/organizations/{record_id}/similar", {"sme": "yes", "colour": "red"}),
+    ):
+        answer = client.get(path, params={**params, "lang": "fr"})
+        assert answer.status_code == 400, path
+        assert answer.json()["code"] == "bad_query"
+        assert "Paramètre inconnu" in answer.json()["message"]
+    assert client.post("/search", json={"query": "x", "filters": {"foo": "bar"}}).status_code == 400
+
+
+def test_typed_filter_values_over_http(client: TestClient) -> None:
+    by_code = client.get("/search", params={"q": "machining", "ownership": "women_owned"}).json()
+    by_words = client.get(
+        "/search", params={"q": "machining", "ownership": "appartenant à des femmes"}
+    ).json()
+    assert by_code["total"] == by_words["total"] > 0
+    sized = client.get("/search", params={"q": "machining", "size": "20-99"}).json()
+    assert sized["total"] > 0 and {f["value"] for f in sized["facets"]["size"]} == {"20-99"}
+    clusters = client.get("/search", params={"q": "machining"}).json()["facets"]["cluster"]
+    assert all(entry.get("label") for entry in clusters)
