@@ -14,19 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ngen_connect.embedding import Vectors
 from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
 from ngen_connect.index.datadir import DataDir, now
 from ngen_connect.index.keywords import KeywordIndex
 from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.index.vectors import VectorIndex
-from ngen_connect.index.version import RECORDS, VECTORS, Manifest
+from ngen_connect.index.version import RECORDS, VECTORS, Manifest, vectors_file
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.models import IndexReport, Kind, NoProgress, Profile, Progress
 
 #: profiles embedded together, then written to the version being built
 _BATCH_PROFILES = 64
+#: passages embedded together when an encoder is added to an existing index
+_UPGRADE_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,13 @@ class _Changes:
 
 
 class IndexWriter:
-    """Writes new index versions into one data directory with one encoder."""
+    """Writes new index versions into one data directory with one encoder, or several fused (each
+    with its own vectors file; the first one sets the index's identity)."""
 
-    def __init__(self, data: DataDir, encoder: Callable[[], Encoder]) -> None:
+    def __init__(self, data: DataDir, encoders: Callable[[], list[Encoder]]) -> None:
         self.data = data
-        # The encoder loads the model, so it is asked for only when a write needs it.
-        self._encoder = encoder
+        # The encoders load their models, so they are asked for only when a write needs them.
+        self._encoders = encoders
 
     # -- reading files ---------------------------------------------------------------------------
 
@@ -192,19 +197,70 @@ class IndexWriter:
                 self._write(live, _Changes(), IndexReport(), NoProgress(), delete=found)
         return found
 
-    def migrate(self, live: Path, manifest: Manifest) -> Path:
-        """Bring an index of an older schema up to date in a new version; nothing is re-embedded."""
+    def bring_up_to_date(self, live: Path) -> Path:
+        """The live version, first migrated to this release's schema (nothing re-embedded) and
+        given the vectors of any encoder in use that it lacks (computed from the stored passages,
+        no file re-read), each in a new version."""
         with self.data.write_lock():
-            return self._migrate(live, manifest)
+            current = self.data.current
+            return self._up_to_date(current if current is not None else live)
+
+    def needs_update(self, manifest: Manifest) -> bool:
+        return self.can_migrate(manifest) or bool(self._missing_encoders(manifest))
 
     def _live(self) -> Path | None:
-        """The live version, brought up to this release's schema first (under the write lock)."""
+        """The live version, brought up to date first (under the write lock)."""
         live = self.data.current
-        if live is not None:
+        return None if live is None else self._up_to_date(live)
+
+    def _up_to_date(self, live: Path) -> Path:
+        manifest = Manifest.read(live)
+        if self.can_migrate(manifest):
+            live = self._migrate(live, manifest)
             manifest = Manifest.read(live)
-            if self.can_migrate(manifest):
-                live = self._migrate(live, manifest)
+        missing = self._missing_encoders(manifest)
+        if missing:
+            live = self._add_encoders(live, manifest, missing)
         return live
+
+    def _missing_encoders(self, manifest: Manifest) -> list[Encoder]:
+        if manifest.schema_version != SCHEMA_VERSION:
+            return []
+        primary, *others = self._encoders()
+        if manifest.model != primary.model_id:
+            return []  # another model: refused when the version is opened
+        return [e for e in others if manifest.encoder(e.model_id) is None]
+
+    def _add_encoders(self, live: Path, manifest: Manifest, missing: list[Encoder]) -> Path:
+        folder = self.data.new_version(live)
+        try:
+            store = Store(folder / RECORDS, read_only=True)
+            try:
+                sources = store.embedding_sources()
+            finally:
+                store.close()
+            ids = np.asarray([pid for pid, _, _ in sources], dtype=np.int64)
+            texts = [embedding_text_of(name, text) for _, name, text in sources]
+            for encoder in missing:
+                vectors = VectorIndex(encoder.dim)
+                for start in range(0, len(texts), _UPGRADE_BATCH):
+                    batch = texts[start : start + _UPGRADE_BATCH]
+                    vectors.add(
+                        ids[start : start + _UPGRADE_BATCH], encoder.encode_documents(batch)
+                    )
+                file = vectors_file(encoder.model_id)
+                vectors.save(folder / file)
+                manifest.encoders.append(
+                    {"model": encoder.model_id, "dim": encoder.dim, "file": file}
+                )
+            manifest.updated, manifest.version = now(), self.data.version_name(folder)
+            manifest.write(folder)
+            return self.data.publish(folder)
+        except BaseException as exc:
+            self.data.discard(folder)
+            if _full(exc):
+                raise _storage_error(exc, self.data.root) from None
+            raise
 
     def _migrate(self, live: Path, manifest: Manifest) -> Path:
         folder = self.data.new_version(live)
@@ -230,8 +286,8 @@ class IndexWriter:
         return manifest.schema_version < SCHEMA_VERSION and manifest.schema_version in MIGRATIONS
 
     def _open_live(self, live: Path) -> Store:
-        encoder = self._encoder()
-        Manifest.read(live).check_compatible(encoder.model_id, encoder.dim, self.data.root)
+        primary = self._encoders()[0]
+        Manifest.read(live).check_compatible(primary.model_id, primary.dim, self.data.root)
         return Store(live / RECORDS, read_only=True)
 
     def _write(
@@ -245,19 +301,26 @@ class IndexWriter:
     ) -> None:
         folder = self.data.new_version(live)
         try:
+            encoders = self._encoders()
             if live:
                 manifest = Manifest.read(folder)
-                vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
+                indexes = _fused_vectors(folder, manifest, encoders)
             else:
-                encoder = self._encoder()
-                manifest = Manifest(encoder.model_id, encoder.dim, created=now())
-                vectors = VectorIndex(manifest.dim)
+                primary, *others = encoders
+                manifest = Manifest(primary.model_id, primary.dim, created=now())
+                manifest.encoders = [
+                    {"model": e.model_id, "dim": e.dim, "file": vectors_file(e.model_id)}
+                    for e in others
+                ]
+                indexes = {e.model_id: VectorIndex(e.dim) for e in encoders}
             store = Store(folder / RECORDS)
             try:
                 if delete:
-                    vectors.remove(store.record_passage_ids(delete))
+                    doomed = store.record_passage_ids(delete)
+                    for vectors in indexes.values():
+                        vectors.remove(doomed)
                     store.delete(delete)
-                self._embed_and_store(changes, store, vectors, report, progress)
+                self._embed_and_store(changes, store, indexes, encoders, report, progress)
                 store.upsert([(p, changes.hashes[p.key]) for p in changes.metadata], None)
                 if listings is not None:
                     store.replace_listings(*listings)
@@ -267,7 +330,9 @@ class IndexWriter:
                 manifest.passages = store.passage_count()
             finally:
                 store.close()
-            vectors.save(folder / VECTORS)
+            indexes[manifest.model].save(folder / VECTORS)
+            for entry in manifest.encoders:
+                indexes[entry["model"]].save(folder / entry["file"])
             manifest.updated = now()
             manifest.version = self.data.version_name(folder)
             manifest.write(folder)
@@ -282,24 +347,25 @@ class IndexWriter:
         self,
         changes: _Changes,
         store: Store,
-        vectors: VectorIndex,
+        indexes: Mapping[str, VectorIndex],
+        encoders: Sequence[Encoder],
         report: IndexReport,
         progress: Progress,
     ) -> None:
         total = sum(len(p.passages) for p in changes.embed)
         if not total:
             return
-        encoder = self._encoder()
         progress.start(total, "Embedding passages")
         try:
             for start in range(0, len(changes.embed), _BATCH_PROFILES):
                 batch = changes.embed[start : start + _BATCH_PROFILES]
                 texts = [embedding_text(p, i) for p in batch for i in range(len(p.passages))]
-                embedded = encoder.encode_documents(texts)
-                keys = [p.key for p in batch]
-                vectors.remove(store.record_passage_ids(keys))
+                embedded = [encoder.encode_documents(texts) for encoder in encoders]
+                replaced = store.record_passage_ids([p.key for p in batch])
                 ids = store.allocate_passage_ids(len(texts))
-                vectors.add(ids, embedded)
+                for encoder, vectors in zip(encoders, embedded, strict=True):
+                    indexes[encoder.model_id].remove(replaced)
+                    indexes[encoder.model_id].add(ids, vectors)
                 per_profile, offset = {}, 0
                 for p in batch:
                     per_profile[p.key] = ids[offset : offset + len(p.passages)]
@@ -314,7 +380,28 @@ class IndexWriter:
 def embedding_text(profile: Profile, ordinal: int) -> str:
     """Every passage carries the name: names often say what a company does, and it ties a
     passage to its profile."""
-    return f"{profile.name}. {profile.passages[ordinal].text}"
+    return embedding_text_of(profile.name, profile.passages[ordinal].text)
+
+
+def embedding_text_of(name: str, passage: str) -> str:
+    return f"{name}. {passage}"
+
+
+def _fused_vectors(
+    folder: Path, manifest: Manifest, encoders: Sequence[Encoder]
+) -> dict[str, VectorIndex]:
+    """The version's vectors for every encoder in use; those of an encoder no longer in use are
+    dropped, as they would fall out of step with the records."""
+    in_use = {e.model_id for e in encoders}
+    kept = [entry for entry in manifest.encoders if entry["model"] in in_use]
+    for entry in manifest.encoders:
+        if entry not in kept:
+            (folder / entry["file"]).unlink(missing_ok=True)
+    manifest.encoders = kept
+    indexes = {manifest.model: VectorIndex.load(folder / VECTORS, manifest.dim)}
+    for entry in kept:
+        indexes[entry["model"]] = VectorIndex.load(folder / entry["file"], entry["dim"])
+    return indexes
 
 
 def _full(exc: BaseException) -> bool:

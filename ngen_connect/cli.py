@@ -10,10 +10,10 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from tqdm import tqdm
 
@@ -63,12 +63,18 @@ ModelOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+class UiLanguage(StrEnum):
+    EN = "en"
+    FR = "fr"
+
+
 LanguageOption = Annotated[
-    str,
+    UiLanguage,
     typer.Option(
         "--lang",
         help="Language of explanations, labels and export headers: en or fr. / Langue : en ou fr.",
-        click_type=click.Choice(["en", "fr"]),
     ),
 ]
 KindOption = Annotated[
@@ -267,7 +273,7 @@ def search(
         ),
     ] = None,
     model: ModelOption = None,
-    lang: LanguageOption = "en",
+    lang: LanguageOption = UiLanguage.EN,
     as_json: JsonOption = False,
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
@@ -280,10 +286,10 @@ def search(
             limit=limit,
             offset=offset,
             ranking=ranking,
-            ui_language=lang,
+            ui_language=lang.value,
         )
         if export is not None:
-            count = write_results(export, response, language=lang, filters=filters.values)
+            count = write_results(export, response, language=lang.value, filters=filters.values)
             typer.echo(
                 f"Wrote {count} results to {export}. / {count} résultats exportés.", err=True
             )
@@ -298,7 +304,7 @@ def similar(
     filter_: FilterOption = None,
     limit: LimitOption = 10,
     model: ModelOption = None,
-    lang: LanguageOption = "en",
+    lang: LanguageOption = UiLanguage.EN,
     as_json: JsonOption = False,
 ) -> None:
     """Records most like one organisation, cluster or IP asset. / Fiches semblables."""
@@ -308,7 +314,7 @@ def similar(
             kind=kind,
             filters=Filters.from_pairs(filter_ or []),
             limit=limit,
-            ui_language=lang,
+            ui_language=lang.value,
         )
     _emit(response, as_json)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ngen_connect.embedding import Embedder, Vectors, load_embedder
+from ngen_connect.embedding import Embedder, Vectors, load_embedders
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.glossary import load_glossary
 from ngen_connect.index.datadir import DataDir
@@ -43,9 +44,9 @@ _MODEL_SLICE = 16
 class _Reader:
     """The live version, opened, with its ranker."""
 
-    def __init__(self, version: IndexVersion, weights: Weights) -> None:
+    def __init__(self, version: IndexVersion, weights: Weights, encoders: Sequence[str]) -> None:
         self.version = version
-        self.ranker = Ranker(version, weights)
+        self.ranker = Ranker(version, weights, [version.fused[model] for model in encoders])
         #: cluster id -> name, to filter clusters by name and show them by name
         self.cluster_names = {
             r.id: r.name for r in version.catalog.records.values() if r.kind is Kind.CLUSTER
@@ -63,45 +64,59 @@ class Engine:
     """Owns the embedder and the open index; heavy resources load once, on first use."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, weights: Weights | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder | Sequence[Embedder] | None = None,
+        weights: Weights | None = None,
     ) -> None:
         self.settings = settings
         self.weights = weights or Weights()
         self.data = DataDir(settings.data_dir)
-        self.writer = IndexWriter(self.data, self._encoder)
-        self._embedder = embedder
+        self.writer = IndexWriter(self.data, self._encoders)
+        self._embedders = (
+            None
+            if embedder is None
+            else [embedder]
+            if isinstance(embedder, Embedder)
+            else list(embedder)
+        )
         self._reader: _Reader | None = None
-        # The model is shared by searches and writes that may run on different threads.
+        # The models are shared by searches and writes that may run on different threads.
         self._model_lock = threading.RLock()
 
     @property
-    def embedder(self) -> Embedder:
+    def embedders(self) -> list[Embedder]:
+        """The encoders in use, fused per query; the first sets the index's identity."""
         with self._model_lock:
-            if self._embedder is None:
-                self._embedder = load_embedder(
+            if self._embedders is None:
+                self._embedders = load_embedders(
                     self.settings.model,
                     batch_size=self.settings.batch_size,
                     threads=self.settings.threads,
                 )
-            return self._embedder
+            return self._embedders
 
-    def _encoder(self) -> Encoder:
-        embedder = self.embedder
-        return Encoder(embedder.model_id, embedder.dim, self._encode_documents)
+    @property
+    def embedder(self) -> Embedder:
+        """The first encoder."""
+        return self.embedders[0]
 
-    def _encode_documents(self, texts: Sequence[str]) -> Vectors:
+    def _encoders(self) -> list[Encoder]:
+        return [
+            Encoder(e.model_id, e.dim, partial(self._encode_documents, e)) for e in self.embedders
+        ]
+
+    def _encode_documents(self, embedder: Embedder, texts: Sequence[str]) -> Vectors:
         """Embed in small slices, each holding the model briefly."""
         parts = []
         for start in range(0, len(texts), _MODEL_SLICE):
             with self._model_lock:
-                parts.append(
-                    self.embedder.encode_documents(list(texts[start : start + _MODEL_SLICE]))
-                )
-        return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+                parts.append(embedder.encode_documents(list(texts[start : start + _MODEL_SLICE])))
+        return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
-    def _encode_query(self, text: str) -> Vectors:
+    def _encode_query(self, text: str) -> list[Vectors]:
         with self._model_lock:
-            return self.embedder.encode_query(text)
+            return [embedder.encode_query(text) for embedder in self.embedders]
 
     def close(self) -> None:
         if self._reader is not None:
@@ -116,11 +131,13 @@ class Engine:
             return self._reader
         self.close()
         manifest = Manifest.read(folder)
-        if IndexWriter.can_migrate(manifest):
-            folder = self.writer.migrate(folder, manifest)
+        if self.writer.needs_update(manifest):
+            folder = self.writer.bring_up_to_date(folder)
             manifest = Manifest.read(folder)
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
-        self._reader = _Reader(IndexVersion.open(folder, manifest), self.weights)
+        self._reader = _Reader(
+            IndexVersion.open(folder, manifest), self.weights, [e.model_id for e in self.embedders]
+        )
         return self._reader
 
     def manifest(self) -> Manifest:
@@ -218,6 +235,7 @@ class Engine:
         plan = plan_query(text, language, self._encode_query(text), load_glossary())
         hidden = filters.hidden_registries if filters else ()
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
+        ranked = [c for c in ranked if c.is_about_query(self.weights.floor)]
         records = reader.version.catalog.records_of([c.key for c in ranked])
         page = [
             render_hit(
@@ -254,14 +272,15 @@ class Engine:
             raise RecordNotFoundError(
                 f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
-        vector = reader.version.vectors.vectors(np.asarray(sorted(own), dtype=np.int64)).mean(
-            axis=0
-        )
-        vector /= max(float(np.linalg.norm(vector)), 1e-9)
+        own_ids = np.asarray(sorted(own), dtype=np.int64)
+        vectors = []
+        for index in reader.ranker.indexes:
+            vector = index.vectors(own_ids).mean(axis=0)
+            vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
         if filters:
             filters = filters.naming_clusters(reader.cluster_names)
         allowed = self._allowed(reader, [kind], filters)
-        plan = QueryPlan(reader.version.catalog.records[key].name, "und", vector, set(), [], set())
+        plan = QueryPlan(reader.version.catalog.records[key].name, "und", vectors, set(), [], set())
         ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
         ranked = [c for c in ranked if c.key != key][:limit]
         records = reader.version.catalog.records_of([c.key for c in ranked])
@@ -287,7 +306,7 @@ class Engine:
     ) -> list[float]:
         """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
         reader = self._open()
-        query = self._encode_query(text)
+        query = self._encode_query(text)[0]
         scores = []
         for record_id in ids:
             pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])

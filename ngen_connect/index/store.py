@@ -132,6 +132,15 @@ class Store:
         ).fetchnumpy()
         return np.asarray(rows["passage_id"], dtype=np.int64)
 
+    def embedding_sources(self) -> list[tuple[int, str, str]]:
+        """(passage id, record name, passage text) of every passage, by id: what an encoder added
+        to an existing index embeds."""
+        rows = self._db.execute(
+            "SELECT p.passage_id, r.name, p.text FROM passages p "
+            "JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
+        ).fetchall()
+        return [(int(pid), name, text) for pid, name, text in rows]
+
     def keyword_sources(self) -> list[tuple[int, str, str, str | None]]:
         """(passage id, text, language, record facts) for the keyword index: a record's first passage
         also carries its name, certifications and NAICS codes, so those can be searched by keyword."""

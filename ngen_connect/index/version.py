@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ngen_connect.atomic import write_atomic
 from ngen_connect.errors import IndexMismatchError
@@ -24,8 +25,18 @@ from ngen_connect.index.vectors import VectorIndex
 MANIFEST = "manifest.json"
 RECORDS = "records.duckdb"
 VECTORS = "vectors.faiss"
-#: what the next version starts from (the keyword index is rebuilt on every write)
-CARRIED_FORWARD = (RECORDS, VECTORS, MANIFEST)
+
+
+def carried_forward(folder: Path) -> list[str]:
+    """The files the next version starts from: records, manifest and every encoder's vectors
+    (the keyword index is rebuilt on every write)."""
+    return [RECORDS, MANIFEST, *sorted(p.name for p in folder.glob("vectors*.faiss"))]
+
+
+def vectors_file(model_id: str) -> str:
+    """The file holding a fused encoder's vectors ("use3:..." -> "vectors-use3.faiss")."""
+    slug = "".join(c if c.isalnum() else "-" for c in model_id.split(":", 1)[0].lower())
+    return f"vectors-{slug}.faiss"
 
 
 @dataclass
@@ -38,6 +49,12 @@ class Manifest:
     created: str = ""
     updated: str = ""
     version: str = ""
+    #: encoders fused with the first one (`model`): {"model", "dim", "file"} each
+    encoders: list[dict[str, Any]] = field(default_factory=list)
+
+    def encoder(self, model_id: str) -> dict[str, Any] | None:
+        """The fused encoder's entry, or None when this index has no vectors of it."""
+        return next((e for e in self.encoders if e["model"] == model_id), None)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -69,7 +86,8 @@ class Manifest:
 @dataclass
 class IndexVersion:
     """One published version opened for reading: its parts, and every passage and record summary
-    in memory (the catalog), so a query never waits on the database."""
+    in memory (the catalog), so a query never waits on the database. `vectors` holds the first
+    encoder's vectors, `fused` each encoder's (the first included) by model id."""
 
     folder: Path
     manifest: Manifest
@@ -77,14 +95,18 @@ class IndexVersion:
     vectors: VectorIndex
     keywords: KeywordIndex
     catalog: Catalog
+    fused: dict[str, VectorIndex] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: Path, manifest: Manifest) -> IndexVersion:
         store = Store(folder / RECORDS, read_only=True)
         try:
             vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
+            fused = {manifest.model: vectors}
+            for entry in manifest.encoders:
+                fused[entry["model"]] = VectorIndex.load(folder / entry["file"], entry["dim"])
             keywords = KeywordIndex.load(folder) or KeywordIndex.from_store(store)
-            return cls(folder, manifest, store, vectors, keywords, store.catalog())
+            return cls(folder, manifest, store, vectors, keywords, store.catalog(), fused)
         except BaseException:
             store.close()
             raise

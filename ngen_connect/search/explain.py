@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 
@@ -53,6 +54,8 @@ def why(
     parts = []
     if candidate.semantic_passage is not None:
         legs["semantic"] = round(candidate.semantic, 4)
+        if math.isfinite(candidate.evidence):
+            legs["evidence"] = round(candidate.evidence, 2)
         parts.append(
             say["semantic"].format(
                 score=number(candidate.semantic, 3), n=ordinal + 1, of=passages, language=language

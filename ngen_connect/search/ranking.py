@@ -16,6 +16,7 @@ too. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from rapidfuzz import fuzz, process, utils
 
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.glossary import Expansion, Glossary
-from ngen_connect.index.vectors import Ids
+from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import IndexVersion
 from ngen_connect.models import StoredPassage
 from ngen_connect.names import normalise_name
@@ -35,6 +36,10 @@ from ngen_connect.places import PROVINCES
 from ngen_connect.text import analyse, fold
 
 _PRODUCT_LANGUAGES = ("en", "fr")
+#: passages drawn at random once per version: the background a query's evidence is measured on
+_BACKGROUND = 1024
+#: below this many passages, an index is too small to measure evidence on, and has no floor
+_MIN_BACKGROUND = 200
 
 
 class Ranking(StrEnum):
@@ -58,6 +63,11 @@ class Weights:
     name_threshold: float = 88.0
     #: added to records in the province a query names
     place: float = 0.03
+    #: each fused encoder's weight, in order (empty: equal weights)
+    encoders: tuple[float, ...] = ()
+    #: a record without words or a name in common with the query counts as a result only when its
+    #: semantic evidence reaches this many standard deviations (None: no floor)
+    floor: float | None = 4.0
 
 
 @dataclass
@@ -77,21 +87,35 @@ class Candidate:
     name: float = 0.0
     place: float = 0.0
     score: float = 0.0
+    #: how far the best passage's semantic score stands above the query's background (passages
+    #: drawn at random), in standard deviations
+    evidence: float = 0.0
+
+    def is_about_query(self, floor: float | None) -> bool:
+        """Whether the record is really about the query: words or a name in common, or meaning
+        that stands out from the background by at least `floor` (no floor: always)."""
+        return floor is None or self.keyword > 0 or self.name > 0 or self.evidence >= floor
 
 
 @dataclass
 class QueryPlan:
     text: str
     language: str
-    vector: Vectors
+    #: the query embedded by each encoder in use, in order
+    vectors: list[Vectors]
     terms: set[str]
     expansions: list[Expansion]
     expansion_terms: set[str]
     #: a province the query names ("… au Québec", "Saskatchewan suppliers"): records there get a boost
     province: str | None = None
 
+    @property
+    def vector(self) -> Vectors:
+        """The query as the first encoder embeds it."""
+        return self.vectors[0]
 
-def plan_query(text: str, language: str, vector: Vectors, glossary: Glossary) -> QueryPlan:
+
+def plan_query(text: str, language: str, vectors: list[Vectors], glossary: Glossary) -> QueryPlan:
     terms = set(analyse(text, "und"))
     expansions = glossary.expand(text)
     extra: set[str] = set()
@@ -100,7 +124,9 @@ def plan_query(text: str, language: str, vector: Vectors, glossary: Glossary) ->
             extra.update(analyse(term, "en"))
         for term in expansion.group.fr:
             extra.update(analyse(term, "fr"))
-    return QueryPlan(text, language, vector, terms, expansions, extra - terms, named_province(text))
+    return QueryPlan(
+        text, language, vectors, terms, expansions, extra - terms, named_province(text)
+    )
 
 
 def named_province(text: str) -> str | None:
@@ -118,12 +144,21 @@ def named_province(text: str) -> str | None:
 class Ranker:
     """Ranks one index version's records for a query plan: the legs, then their fusion."""
 
-    def __init__(self, version: IndexVersion, weights: Weights) -> None:
-        self.vectors = version.vectors
+    def __init__(
+        self, version: IndexVersion, weights: Weights, encoders: list[VectorIndex] | None = None
+    ) -> None:
+        #: each encoder's vectors, in the order of the query plan's vectors
+        self.indexes = encoders or [version.vectors]
+        self.vectors = self.indexes[0]
         self.keywords = version.keywords
         self.catalog = version.catalog
         self.weights = weights
         names = version.store.names()
+        every = np.asarray(sorted(self.catalog.passages), dtype=np.int64)
+        sample = np.random.default_rng(0).choice(
+            every, size=min(_BACKGROUND, len(every)), replace=False
+        )
+        self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
         self._name_keys = [key for key, _, _ in names]
         self._name_texts = [normalise_name(name) for _, name, _ in names]
         # Filters select passages; a record passes when its first passage does.
@@ -135,17 +170,20 @@ class Ranker:
         """The best `pool` records, best first, and the passages their evidence refers to."""
         candidates: dict[str, Candidate] = {}
         passages: dict[int, StoredPassage] = {}
+        fusion: _Fusion | None = None
         if ranking is not Ranking.KEYWORD:
-            scores, ids = self._semantic(plan, allowed, pool, passages)
+            scores, ids, fusion = self._semantic(plan, allowed, pool, passages)
             for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
                 self._take_semantic(candidates, pid, cosine, passages[pid])
         if ranking is not Ranking.SEMANTIC:
             self._keyword(plan, allowed, pool, candidates, passages)
         if ranking is Ranking.HYBRID:
             self._names(plan, allowed, candidates)
-            self._complete_semantic(plan, candidates, passages)
+            self._complete_semantic(plan, candidates, passages, fusion)
         for candidate in candidates.values():
             self._settle(plan, candidate, 0.0)
+        if ranking is not Ranking.KEYWORD:
+            self._measure_evidence(plan, candidates.values(), fusion)
         if ranking is Ranking.HYBRID:
             gap = self._language_gap(plan, candidates.values())
             for candidate in candidates.values():
@@ -161,6 +199,23 @@ class Ranker:
         if ranking is Ranking.KEYWORD:
             ranked = [c for c in ranked if c.keyword > 0]
         return ranked[:pool], passages
+
+    def _measure_evidence(
+        self, plan: QueryPlan, candidates: Iterable[Candidate], fusion: _Fusion | None
+    ) -> None:
+        if len(self._background[0]) < _MIN_BACKGROUND:
+            # Too few passages to tell a match from the rest: every candidate counts.
+            for candidate in candidates:
+                candidate.evidence = math.inf
+            return
+        cosines = [
+            vectors @ vector for vectors, vector in zip(self._background, plan.vectors, strict=True)
+        ]
+        background = fusion.fuse(cosines) if fusion else cosines[0]
+        mean, spread = float(background.mean()), max(float(background.std()), 1e-6)
+        for candidate in candidates:
+            if candidate.semantic_passage is not None:
+                candidate.evidence = (candidate.semantic - mean) / spread
 
     def _fuse(self, c: Candidate, ranking: Ranking) -> float:
         if ranking is Ranking.SEMANTIC:
@@ -235,18 +290,37 @@ class Ranker:
         allowed: Ids | None,
         pool: int,
         passages: dict[int, StoredPassage],
-    ) -> tuple[Vectors, Ids]:
-        """Top passages by cosine, widening the search until they cover `pool` records."""
+    ) -> tuple[Vectors, Ids, _Fusion | None]:
+        """Top passages by cosine (fused over the encoders), widening the search until they cover
+        `pool` records."""
         k = max(1000, pool * 4)
         while True:
-            scores, ids = self.vectors.search(plan.vector, k, allowed)
+            found_by = [
+                index.search(vector, k, allowed)
+                for index, vector in zip(self.indexes, plan.vectors, strict=True)
+            ]
+            ids = (
+                found_by[0][1]
+                if len(found_by) == 1
+                else np.unique(np.concatenate([found for _, found in found_by]))
+            )
             found = self.catalog.passages_by_id(ids.tolist())
             records = {found[pid].record_key for pid in ids.tolist()}
-            if len(records) >= pool or len(ids) < k:
+            if len(records) >= pool or all(len(found) < k for _, found in found_by):
                 break
             k *= 4
         passages.update(found)
-        return scores, ids
+        if len(found_by) == 1:
+            return found_by[0][0], ids, None
+        fusion = _Fusion.of(self._cosines(plan, ids), self.weights.encoders)
+        return fusion.fuse(self._cosines(plan, ids)), ids, fusion
+
+    def _cosines(self, plan: QueryPlan, ids: Ids) -> list[Vectors]:
+        """Each encoder's cosine between the query and these passages."""
+        return [
+            index.vectors(ids) @ vector
+            for index, vector in zip(self.indexes, plan.vectors, strict=True)
+        ]
 
     def _keyword(
         self,
@@ -303,6 +377,7 @@ class Ranker:
         plan: QueryPlan,
         candidates: dict[str, Candidate],
         passages: dict[int, StoredPassage],
+        fusion: _Fusion | None,
     ) -> None:
         """Exact semantic scores for records that only the keyword or name legs brought in."""
         missing = [key for key, c in candidates.items() if not c.by_language]
@@ -311,6 +386,36 @@ class Ranker:
         found = self.catalog.passages_of(missing)
         passages.update(found)
         ids = np.asarray(sorted(found), dtype=np.int64)
-        cosines = self.vectors.vectors(ids) @ plan.vector
+        by_encoder = self._cosines(plan, ids)
+        cosines = fusion.fuse(by_encoder) if fusion else by_encoder[0]
         for pid, cosine in zip(ids.tolist(), cosines.tolist(), strict=True):
             self._take_semantic(candidates, pid, float(cosine), found[pid])
+
+
+@dataclass(frozen=True)
+class _Fusion:
+    """Several encoders' cosines as one score, per query: each encoder's cosines z-scored over the
+    query's candidate passages, summed with the encoders' weights, and put back on the first
+    encoder's scale (its mean and spread), so the other legs' weights keep their meaning."""
+
+    means: tuple[float, ...]
+    spreads: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    @classmethod
+    def of(cls, cosines: list[Vectors], weights: tuple[float, ...]) -> _Fusion:
+        chosen = weights if len(weights) == len(cosines) else (1.0,) * len(cosines)
+        return cls(
+            tuple(float(c.mean()) for c in cosines),
+            tuple(max(float(c.std()), 1e-6) for c in cosines),
+            chosen,
+        )
+
+    def fuse(self, cosines: list[Vectors]) -> Vectors:
+        z = np.zeros(len(cosines[0]), dtype=np.float32)
+        for c, m, s, w in zip(cosines, self.means, self.spreads, self.weights, strict=True):
+            z += w * (c - m) / s
+        fused: Vectors = (self.means[0] + self.spreads[0] * z / sum(self.weights)).astype(
+            np.float32
+        )
+        return fused

@@ -31,7 +31,8 @@ def test_search_get_and_post_agree(client: TestClient) -> None:
     got = client.get("/search", params={"q": "injection moulding", "limit": 5}).json()
     posted = client.post("/search", json={"query": "injection moulding", "limit": 5}).json()
     assert got == posted
-    assert got["total"] == 300 and len(got["results"]) == 5  # the result pool
+    # the result set: the records about the query (words in common or semantic evidence)
+    assert 5 < got["total"] < 300 and len(got["results"]) == 5
     assert all(r["sample"] is True for r in got["results"])
 
 
@@ -39,7 +40,7 @@ def test_kinds_filter(client: TestClient) -> None:
     body = client.post(
         "/search", json={"query": "aerospace", "kinds": ["cluster"], "limit": 3}
     ).json()
-    assert body["total"] == 32 and {r["kind"] for r in body["results"]} == {"cluster"}
+    assert 0 < body["total"] <= 32 and {r["kind"] for r in body["results"]} == {"cluster"}
 
 
 def test_bad_input_is_a_4xx_with_a_message(client: TestClient) -> None:

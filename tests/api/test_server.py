@@ -48,7 +48,7 @@ def test_serve_answers_health_and_search(server: str) -> None:
     got = httpx.get(f"{server}/search", params={"q": "injection moulding", "limit": 5})
     posted = httpx.post(f"{server}/search", json={"query": "injection moulding", "limit": 5})
     assert got.status_code == posted.status_code == 200 and got.json() == posted.json()
-    assert got.json()["total"] == 300 and len(got.json()["results"]) == 5
+    assert 5 < got.json()["total"] < 300 and len(got.json()["results"]) == 5
     empty = httpx.get(f"{server}/search", params={"q": " ", "lang": "fr"})
     assert empty.status_code == 400 and empty.json() == {
         "code": "bad_query",

@@ -335,8 +335,8 @@ def test_facet_counts(store: Store) -> None:
     assert facets["country"][1]["label"] == "United States"
     assert facets["type"] == [{"value": "company", "count": 5}, {"value": "research", "count": 1}]
     assert facets["ownership"] == [
-        {"value": "Indigenous_Owned", "count": 1},
-        {"value": "women_owned", "count": 1},
+        {"value": "Indigenous_Owned", "count": 1, "label": "Indigenous-owned"},
+        {"value": "women_owned", "count": 1, "label": "Women-owned"},
     ]
     assert {entry["value"] for entry in facets["certification"]} == {
         "ISO 9001",
