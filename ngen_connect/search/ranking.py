@@ -65,9 +65,12 @@ class Weights:
     place: float = 0.03
     #: each fused encoder's weight, in order (empty: equal weights)
     encoders: tuple[float, ...] = ()
-    #: a record without words or a name in common with the query counts as a result only when its
-    #: semantic evidence reaches this many standard deviations (None: no floor)
-    floor: float | None = 4.0
+    #: the relevance floor, in standard deviations of semantic evidence: records with words or a
+    #: name in common always count; by meaning alone, records reaching `result_floor` count when
+    #: the query shares words with some record, or when its best record reaches `floor` (None: no
+    #: floor)
+    floor: float | None = 4.5
+    result_floor: float = 3.0
 
 
 @dataclass
@@ -91,10 +94,10 @@ class Candidate:
     #: drawn at random), in standard deviations
     evidence: float = 0.0
 
-    def is_about_query(self, floor: float | None) -> bool:
-        """Whether the record is really about the query: words or a name in common, or meaning
-        that stands out from the background by at least `floor` (no floor: always)."""
-        return floor is None or self.keyword > 0 or self.name > 0 or self.evidence >= floor
+    @property
+    def in_common(self) -> bool:
+        """Words or a name in common with the query."""
+        return self.keyword > 0 or self.name > 0
 
 
 @dataclass
@@ -199,6 +202,21 @@ class Ranker:
         if ranking is Ranking.KEYWORD:
             ranked = [c for c in ranked if c.keyword > 0]
         return ranked[:pool], passages
+
+    def about_query(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The ranked records really about the query, in order (see `Weights.floor`): a query of
+        words no record has must stand out by meaning to find anything."""
+        floor = self.weights.floor
+        if floor is None:
+            return ranked
+        by_meaning = any(c.in_common for c in ranked) or (
+            max((c.evidence for c in ranked), default=0.0) >= floor
+        )
+        return [
+            c
+            for c in ranked
+            if c.in_common or (by_meaning and c.evidence >= self.weights.result_floor)
+        ]
 
     def _measure_evidence(
         self, plan: QueryPlan, candidates: Iterable[Candidate], fusion: _Fusion | None
