@@ -44,6 +44,8 @@ class SearchResponse(BaseModel):
     total: int
     results: list[SearchResult]
     facets: dict[str, list[dict[str, Any]]]
+    #: only when nothing is about the query, in the request's language
+    message: str | None = None
 
 
 class Record(BaseModel):

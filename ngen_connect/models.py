@@ -121,14 +121,24 @@ class SearchResponse:
     results: list[SearchHit]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, language: str = "en") -> dict[str, Any]:
+        """As JSON; a response with no result says so, in `language` ("en" or "fr")."""
+        body: dict[str, Any] = {
             "query": self.query,
             "detected_language": self.detected_language,
             "total": self.total,
             "results": [hit.to_dict() for hit in self.results],
             "facets": self.facets,
         }
+        if not self.total:
+            body["message"] = _NOTHING_FOUND["fr" if language == "fr" else "en"]
+        return body
+
+
+_NOTHING_FOUND = {
+    "en": "No record is about this query. Try other words or fewer filters.",
+    "fr": "Aucune fiche ne porte sur cette requête. Essayez d'autres mots ou moins de filtres.",
+}
 
 
 @dataclass

@@ -64,7 +64,7 @@ def search_get(
     offset: OffsetParam = 0,
 ) -> dict[str, Any]:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
-    return _search(service, hidden, q, kind, filters, limit, offset, language).to_dict()
+    return _search(service, hidden, q, kind, filters, limit, offset, language).to_dict(language)
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
@@ -75,7 +75,7 @@ def search_post(
     filters = Filters.parse(body.filters)
     return _search(
         service, hidden, body.query, body.kinds, filters, body.limit, body.offset, language
-    ).to_dict()
+    ).to_dict(language)
 
 
 @router.get(

@@ -213,7 +213,7 @@ async function showSearch(params) {
   try {
     const body = await api("/search", query);
     const offset = Number(params.get("offset") || 0);
-    $("status").textContent = body.total ? t("found")(body.total, body.detected_language) : t("none");
+    $("status").textContent = body.total ? t("found")(body.total, body.detected_language) : (body.message || t("none"));
     $("results").replaceChildren(...body.results.map((hit) => renderHit(hit)));
     renderFacets(body.facets, params);
     const pages = Math.max(1, Math.ceil(body.total / PAGE_SIZE));

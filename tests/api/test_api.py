@@ -158,3 +158,12 @@ def test_typed_filter_values_over_http(client: TestClient) -> None:
     assert sized["total"] > 0 and {f["value"] for f in sized["facets"]["size"]} == {"20-99"}
     clusters = client.get("/search", params={"q": "machining"}).json()["facets"]["cluster"]
     assert all(entry.get("label") for entry in clusters)
+
+
+def test_a_query_about_nothing_says_so_in_both_languages(client: TestClient) -> None:
+    english = client.get("/search", params={"q": "xqzv plorb wibble"}).json()
+    assert (english["total"], english["results"], english["facets"]) == (0, [], {})
+    assert english["message"].startswith("No record is about this query")
+    french = client.post("/search?lang=fr", json={"query": "xqzv plorb wibble"}).json()
+    assert french["message"].startswith("Aucune fiche ne porte sur cette requête")
+    assert client.get("/search", params={"q": "injection moulding"}).json()["message"] is None
