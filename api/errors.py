@@ -71,11 +71,18 @@ def request_language(request: Request) -> str:
     explicit = request.query_params.get("lang", "").lower()
     if explicit in {"en", "fr"}:
         return explicit
+    weights: dict[str, float] = {}
     for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in {"en", "fr"}:
-            return tag
-    return "en"
+        tag, _, params = part.partition(";")
+        language = tag.strip().lower()[:2]
+        quality = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            weight = float(quality)
+        except ValueError:
+            weight = 0.0
+        if language in {"en", "fr"} and weight > weights.get(language, -1.0):
+            weights[language] = weight
+    return max(weights, key=lambda code: (weights[code], code == "en")) if weights else "en"
 
 
 def problem(

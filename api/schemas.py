@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ngen_connect import Kind
 
 
 class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     query: str = Field(
         description="What to look for, in English or French; at most 1,000 characters once "
         "spaces are collapsed (400 bad_query beyond).",

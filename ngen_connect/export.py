@@ -72,6 +72,7 @@ _ABOUT = {
         "total": "results",
         "none": "(none)",
         "sheet": "Results",
+        "about": "About",
     },
     "fr": {
         "query": "requête",
@@ -80,6 +81,7 @@ _ABOUT = {
         "total": "résultats",
         "none": "(aucun)",
         "sheet": "Résultats",
+        "about": "À propos",
     },
 }
 
@@ -128,6 +130,7 @@ def write_table(
     about: Mapping[str, Any] | None = None,
     formats: Sequence[str] = (".csv", ".xlsx", ".json"),
     headers: Mapping[str, str] | None = None,
+    about_sheet: str = "About",
 ) -> None:
     """Rows as CSV (UTF-8 with BOM, for spreadsheets), XLSX (with an `about` sheet) or JSON
     (`{**about, "rows": [...]}`), chosen by the file's extension. `headers` gives the CSV and
@@ -139,7 +142,7 @@ def write_table(
             "Format de fichier non pris en charge.",
         )
     try:
-        _write(path, suffix, columns, rows, sheet, about, headers or {})
+        _write(path, suffix, columns, rows, sheet, about, headers or {}, about_sheet)
     except OSError as exc:
         raise QueryError(
             f"Cannot write {path}: {exc.strerror or exc}.", f"Impossible d'écrire {path}."
@@ -154,6 +157,7 @@ def _write(
     sheet: str,
     about: Mapping[str, Any] | None,
     headers: Mapping[str, str],
+    about_sheet: str,
 ) -> None:
     if suffix == ".json":
         body = {**(about or {}), "rows": [dict(row) for row in rows]}
@@ -176,7 +180,7 @@ def _write(
             table.append([_xlsx_value(row.get(c, "")) for c in columns])
         table.freeze_panes = "A2"
         if about:
-            details = book.create_sheet("About")
+            details = book.create_sheet(about_sheet)
             for key, value in about.items():
                 shown = (
                     json.dumps(value, ensure_ascii=False)
@@ -231,5 +235,6 @@ def write_results(
         about=about,
         formats=FORMATS,
         headers=HEADERS_FR if language == "fr" else None,
+        about_sheet=words["about"],
     )
     return len(response.results)

@@ -136,8 +136,8 @@ class SearchResponse:
 
 
 _NOTHING_FOUND = {
-    "en": "No record is about this query. Try other words or fewer filters.",
-    "fr": "Aucune fiche ne porte sur cette requête. Essayez d'autres mots ou moins de filtres.",
+    "en": "No record found: nothing is about this query with these filters. Try other words or fewer filters.",
+    "fr": "Aucune fiche trouvée : rien ne porte sur cette requête avec ces filtres. Essayez d'autres mots ou moins de filtres.",
 }
 
 

@@ -58,7 +58,7 @@ def _similar(
     with service.lock:
         return service.engine.similar(
             record_id, kind=kind, filters=filters.hiding(hidden), limit=limit, ui_language=language
-        ).to_dict()
+        ).to_dict(language)
 
 
 @router.get(

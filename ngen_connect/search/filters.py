@@ -73,8 +73,8 @@ class Filters:
         wanted = self.values.get("cluster")
         if not wanted:
             return self
-        by_name = {fold(name): cluster_id for cluster_id, name in names.items()}
-        ids = tuple(dict.fromkeys(by_name.get(fold(value), value) for value in wanted))
+        by_name = {_name_key(name): cluster_id for cluster_id, name in names.items()}
+        ids = tuple(dict.fromkeys(by_name.get(_name_key(value), value) for value in wanted))
         return replace(self, values={**self.values, "cluster": ids})
 
     def hiding(self, registries: Iterable[str]) -> Filters:
@@ -94,7 +94,7 @@ class Filters:
             if key not in FILTER_KEYS:
                 raise QueryError(
                     f"Unknown filter '{key}'; use one of {', '.join(FILTER_KEYS)}.",
-                    f"Filtre inconnu « {key} ».",
+                    f"Filtre inconnu « {key} »; les filtres sont {', '.join(FILTER_KEYS)}.",
                 )
             items = [given] if isinstance(given, str) else list(given)
             if len(items) > MAX_VALUES_PER_FILTER:
@@ -236,12 +236,21 @@ def _size(values: list[str]) -> tuple[str, list[Any]]:
 
 
 def _licence(values: list[str]) -> tuple[str, list[Any]]:
-    """Records holding a licence whose wording contains the value (an IP asset: its status)."""
+    """Records holding a licence whose wording has the value's words, whole and in order (an IP
+    asset: its licensing status); "establishment licence" matches "Drug establishment licence"."""
     held = (
         "lower(strip_accents(concat_ws(' ', json_extract_string(attributes, '$.licences'), "
         "json_extract_string(attributes, '$.licensing_status'))))"
     )
-    return "(" + " OR ".join(f"contains({held}, ?)" for _ in values) + ")", list(values)
+    # The patterns are built from words alone; a value without words (punctuation) matches nothing.
+    patterns = [
+        r"(^|[^a-z0-9])" + r"[^a-z0-9]+".join(words) + r"($|[^a-z0-9])"
+        for words in (re.findall(r"[a-z0-9]+", fold(value)) for value in values)
+        if words
+    ]
+    if not patterns:
+        return "FALSE", []
+    return "(" + " OR ".join(f"regexp_matches({held}, ?)" for _ in patterns) + ")", patterns
 
 
 _CLAUSES: dict[str, Any] = {
@@ -321,3 +330,9 @@ def _band_of(attributes: Mapping[str, Any]) -> str | None:
         return employee_band(employees)
     band = attributes.get("employee_band")
     return band if band in SIZE_BANDS else None
+
+
+def _name_key(name: str) -> str:
+    """A name without case, accents, punctuation or extra spaces: "Windsor–Essex  cluster" =
+    "windsor essex cluster"."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(name)))

@@ -163,7 +163,18 @@ def test_typed_filter_values_over_http(client: TestClient) -> None:
 def test_a_query_about_nothing_says_so_in_both_languages(client: TestClient) -> None:
     english = client.get("/search", params={"q": "xqzv plorb wibble"}).json()
     assert (english["total"], english["results"], english["facets"]) == (0, [], {})
-    assert english["message"].startswith("No record is about this query")
+    assert english["message"].startswith("No record found")
     french = client.post("/search?lang=fr", json={"query": "xqzv plorb wibble"}).json()
-    assert french["message"].startswith("Aucune fiche ne porte sur cette requête")
+    assert french["message"].startswith("Aucune fiche trouvée")
     assert client.get("/search", params={"q": "injection moulding"}).json()["message"] is None
+
+
+def test_accept_language_weights_and_unknown_body_keys(client: TestClient) -> None:
+    def language(header: str) -> str:
+        answer = client.get("/search", params={"q": " "}, headers={"Accept-Language": header})
+        return "fr" if "vide" in answer.json()["message"] else "en"
+
+    assert language("fr;q=0.1, en") == "en"
+    assert language("en;q=0.1, fr") == "fr"
+    assert language("fr-CA") == "fr"
+    assert client.post("/search", json={"query": "machining", "foo": "bar"}).status_code == 422

@@ -108,8 +108,8 @@ def test_a_french_export_has_french_headers_and_an_about_sheet_with_the_filters(
         assert header[:4] == ["rang", "id", "type de fiche", "nom"]
         return
     book = load_workbook(path)
-    assert book.sheetnames == ["Résultats", "About"]
-    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert book.sheetnames == ["Résultats", "À propos"]
+    about = {row[0]: row[1] for row in book["À propos"].iter_rows(values_only=True)}
     assert about["requête"] == "welding"
     assert about["filtres"] == "province=QC; size=100-499"
     assert book["Résultats"]["D1"].value == "nom"
@@ -129,3 +129,12 @@ def test_similar_works_for_every_kind(
     response = engine.similar(record_id, kind=kind, limit=5)
     assert response.results and record_id not in {h.id for h in response.results}
     assert {h.kind.value for h in response.results} == {expected}
+
+
+def test_licence_words_match_whole_and_cluster_names_ignore_punctuation(engine: Engine) -> None:
+    assert _ids(engine, licence="a") == set()
+    assert _ids(engine, licence="lic") == set()
+    assert _ids(engine, licence="(") == set()
+    assert _ids(engine, licence="Establishment Licence") == {"b"}
+    assert _ids(engine, licence="non-exclusive") == set()
+    assert _ids(engine, cluster="prairie  welding–network") == {"a", "c"}
