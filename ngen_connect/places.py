@@ -364,3 +364,22 @@ def _canadian_region(place: Place, region: str) -> None:
             "is neither a Canadian province or territory nor a US state, and no country is given"
         )
     place.notes.append(("province", f"'{region}' {reason}; kept as given"))
+
+
+# City names written short: "St-Hyacinthe" = "Saint-Hyacinthe", "Ste-Foy" = "Sainte-Foy", "Mtl".
+_CITY_WORDS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
+_CITY_NAMES = {
+    "mtl": "montreal",
+    "qc city": "quebec",
+    "quebec city": "quebec",
+    "ville de quebec": "quebec",
+}
+
+
+def city_key(city: str) -> str:
+    """A city as matching compares it: case, accents, punctuation and the short forms of Saint,
+    Sainte, Mount and Fort set aside ("St-Hyacinthe", "Saint Hyacinthe" -> "saint hyacinthe"),
+    and a few usual names ("Mtl" -> "montreal")."""
+    words = re.findall(r"[a-z0-9]+", fold(city))
+    key = " ".join(_CITY_WORDS.get(word, word) for word in words)
+    return _CITY_NAMES.get(key, key)

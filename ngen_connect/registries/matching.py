@@ -19,7 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from ngen_connect.names import normalise_name
-from ngen_connect.text import fold
+from ngen_connect.places import city_key
 
 _COMMON_TOKEN_SHARE = 0.02  # tokens on more than 2 % of member names do not block
 
@@ -79,7 +79,7 @@ class Party:
         return cls(
             record_id,
             name,
-            fold(str(fields.get("city") or "")),
+            city_key(str(fields.get("city") or "")),
             postal_code(fields.get("postal_code")),
             domain(fields.get("website")),
             phone_number(fields.get("phone")),

@@ -19,7 +19,7 @@ from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.language import combine_languages
 from ngen_connect.models import Kind, Profile
 from ngen_connect.names import normalise_name
-from ngen_connect.places import normalise_place
+from ngen_connect.places import city_key, normalise_place
 from ngen_connect.text import fold
 
 _CATEGORY_HEADERS = {
@@ -94,7 +94,7 @@ def _add_row(
         rejected.append(RowError(file, item.number, mapping["name"], "the name is empty"))
         return
     fields = {f: _text(item.values.get(column)) for f, column in mapping.items()}
-    key = (normalise_name(name), fold(fields.get("city", "")))
+    key = (normalise_name(name), city_key(fields.get("city", "")))
     supplier = suppliers.setdefault(key, _Supplier(name))
     supplier.rows.append(item.number)
     for f, value in fields.items():

@@ -279,3 +279,16 @@ def test_engine_capability_similarity_uses_the_real_model(tmp_path: Path) -> Non
     )
     assert welding > bakery and missing == 0.0
     engine.close()
+
+
+def test_short_and_long_city_names_agree() -> None:
+    from ngen_connect.places import city_key
+
+    assert city_key("St-Hyacinthe") == city_key("Saint-Hyacinthe") == "saint hyacinthe"
+    assert city_key("Ste-Foy") == city_key("SAINTE FOY")
+    assert city_key("Mtl") == city_key("Montréal") == "montreal"
+    assert city_key("Stoney Creek") == "stoney creek"
+    member = Party.from_fields("m", "Usinage Gagnon inc.", {"city": "Saint-Hyacinthe"})
+    row = Party.from_fields("r", "Usinage Gagnon", {"city": "St-Hyacinthe"})
+    match = Matcher([member]).match(row)
+    assert match.best is not None and match.best.evidence["city"] is True
