@@ -32,6 +32,7 @@ from ngen_connect import (
     SearchResponse,
     load_settings,
     write_results,
+    write_table,
 )
 from ngen_connect.indexer import parse_mapping
 from ngen_connect.search import Filters, Ranking
@@ -469,27 +470,54 @@ def scan_health_import(
 def scan_health_compare(
     old: Annotated[Path, typer.Argument(help="The earlier extract (folder or .zip).")],
     new: Annotated[Path, typer.Argument(help="The later extract (folder or .zip).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write every change to .csv, .xlsx or .json. / Exporter."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Companies and products that appeared, disappeared or changed status. / Comparer deux extraits."""
+    """Companies and products that appeared, disappeared or changed (status, form, route, brand),
+    each with its DIN, brand and company. / Comparer deux extraits."""
     from dataclasses import asdict
 
-    from ngen_connect.registries import compare_extracts, read_extracts
+    from ngen_connect.registries import CHANGE_COLUMNS, compare_extracts, read_extracts
 
     try:
         changes = compare_extracts(read_extracts([old]), read_extracts([new]))
+        if out is not None:
+            write_table(
+                out,
+                CHANGE_COLUMNS,
+                changes.rows(),
+                sheet="Changes",
+                about={"old": str(old), "new": str(new), "changes": len(changes.changes)},
+            )
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if as_json:
-        typer.echo(json.dumps(asdict(changes), ensure_ascii=False))
+        body = asdict(changes)
+        body["per_company"] = {name: dict(kinds) for name, kinds in changes.per_company().items()}
+        typer.echo(json.dumps(body, ensure_ascii=False))
         return
     typer.echo(
         f"Companies: {len(changes.companies_added)} appeared, {len(changes.companies_removed)} disappeared. "
         f"Products (DIN): {len(changes.products_added)} appeared, {len(changes.products_removed)} disappeared, "
         f"{len(changes.status_changed)} changed status."
     )
-    for din, before, after in changes.status_changed[:50]:
-        typer.echo(f"  {din}: {before or '-'} -> {after or '-'}")
+    shown = 0
+    for company, kinds in changes.per_company().items():
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        typer.echo(f"\n{company}: {summary}")
+        for change in (c for c in changes.changes if c.company == company):
+            if shown >= 200:
+                break
+            shown += 1
+            detail = f"{change.before or '-'} -> {change.after or '-'}"
+            typer.echo(f"  {change.din} {change.brand}: {change.change} {detail}")
+    if shown < len(changes.changes):
+        typer.echo(f"\n… {len(changes.changes) - shown} more; --out FILE writes them all.")
+    if out is not None:
+        typer.echo(f"\nWrote {len(changes.changes)} changes to {out}.")
 
 
 registry_app = typer.Typer(
@@ -602,7 +630,6 @@ def registry_needs(
     model: ModelOption = None,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect import write_table
     from ngen_connect.registries import RegistryService, needs_rows
 
     with _engine(data_dir, model) as engine:

@@ -2,13 +2,15 @@
 licence holders) matched against the members, kept by upload, and searchable."""
 
 from ngen_connect.registries.access import Access, Caller, check_registry_name, new_key
-from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import (
+    CHANGE_COLUMNS,
     ExtractChanges,
+    ProductChange,
     company_profile,
     compare_extracts,
     read_extracts,
 )
+from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
 from ngen_connect.registries.service import (
     Need,
@@ -22,6 +24,7 @@ from ngen_connect.registries.service import (
 from ngen_connect.registries.uploads import Changes, Uploads
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "REPORT_COLUMNS",
     "SCAN_HEALTH",
     "Access",
@@ -32,6 +35,7 @@ __all__ = [
     "Need",
     "NeedsResult",
     "Preview",
+    "ProductChange",
     "RegistryService",
     "ReportRow",
     "Upload",

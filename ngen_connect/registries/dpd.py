@@ -213,6 +213,23 @@ def company_profile(company: Company) -> Profile:
     )
 
 
+@dataclass(frozen=True)
+class ProductChange:
+    """One product that appeared, disappeared or changed between two extracts."""
+
+    din: str
+    brand: str
+    company: str
+    #: added, removed, status, form, route or brand
+    change: str
+    before: str = ""
+    after: str = ""
+
+
+#: the columns of a comparison's export, in order
+CHANGE_COLUMNS = ("company", "din", "brand", "change", "before", "after")
+
+
 @dataclass
 class ExtractChanges:
     companies_added: list[str]
@@ -220,15 +237,52 @@ class ExtractChanges:
     products_added: list[str]
     products_removed: list[str]
     status_changed: list[tuple[str, str, str]]  # DIN, old status, new status
+    #: every product change, with its DIN, brand and company, by company then DIN
+    changes: list[ProductChange] = field(default_factory=list)
+
+    def per_company(self) -> dict[str, Counter[str]]:
+        """How many changes of each kind each company has, companies in name order."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for change in self.changes:
+            counts[change.company][change.change] += 1
+        return dict(sorted(counts.items()))
+
+    def rows(self) -> list[dict[str, str]]:
+        return [{column: getattr(c, column) for column in CHANGE_COLUMNS} for c in self.changes]
 
 
 def compare_extracts(old: Sequence[Company], new: Sequence[Company]) -> ExtractChanges:
-    """What appeared, disappeared or changed status between two extracts."""
+    """What appeared, disappeared or changed (status, dosage form, route, brand) between two
+    extracts, product by product."""
 
-    def products(companies: Sequence[Company]) -> dict[str, Product]:
-        return {p.din or p.code: p for c in companies for p in c.products}
+    def products(companies: Sequence[Company]) -> dict[str, tuple[Product, str]]:
+        return {p.din or p.code: (p, c.name) for c in companies for p in c.products}
+
+    def forms(product: Product) -> str:
+        return "; ".join(sorted({f[0] for f in product.forms if f[0]}))
+
+    def routes(product: Product) -> str:
+        return "; ".join(sorted({r[0] for r in product.routes if r[0]}))
 
     before, after = products(old), products(new)
+    changes: list[ProductChange] = []
+    for din in sorted(set(after) - set(before)):
+        product, company = after[din]
+        changes.append(ProductChange(din, product.brand, company, "added", "", product.status))
+    for din in sorted(set(before) - set(after)):
+        product, company = before[din]
+        changes.append(ProductChange(din, product.brand, company, "removed", product.status, ""))
+    for din in sorted(set(before) & set(after)):
+        (was, _), (now, company) = before[din], after[din]
+        for kind, read in (
+            ("status", lambda p: p.status),
+            ("form", forms),
+            ("route", routes),
+            ("brand", lambda p: p.brand),
+        ):
+            if read(was) != read(now):
+                changes.append(ProductChange(din, now.brand, company, kind, read(was), read(now)))
+    changes.sort(key=lambda c: (c.company, c.din, c.change))
     old_names = {c.code: c.name for c in old}
     new_names = {c.code: c.name for c in new}
     return ExtractChanges(
@@ -236,9 +290,6 @@ def compare_extracts(old: Sequence[Company], new: Sequence[Company]) -> ExtractC
         companies_removed=sorted(old_names[c] for c in set(old_names) - set(new_names)),
         products_added=sorted(set(after) - set(before)),
         products_removed=sorted(set(before) - set(after)),
-        status_changed=sorted(
-            (din, before[din].status, after[din].status)
-            for din in set(before) & set(after)
-            if before[din].status != after[din].status
-        ),
+        status_changed=[(c.din, c.before, c.after) for c in changes if c.change == "status"],
+        changes=changes,
     )

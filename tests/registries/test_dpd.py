@@ -52,6 +52,20 @@ def test_comparing_two_extracts() -> None:
     assert changes.companies_removed == ["OCEAN DERM LIMITED"]
     assert changes.products_added == ["02000005"] and changes.products_removed == ["02000004"]
     assert changes.status_changed == [("02000003", "MARKETED", "DORMANT")]
+    by_din = {(c.din, c.change): c for c in changes.changes}
+    status = by_din[("02000003", "status")]
+    assert (
+        status.brand
+        and status.company
+        and (status.before, status.after)
+        == (
+            "MARKETED",
+            "DORMANT",
+        )
+    )
+    assert by_din[("02000005", "added")].company == "NORTHERN OPHTHALMICS INC."
+    assert by_din[("02000004", "removed")].company == "OCEAN DERM LIMITED"
+    assert all(sum(kinds.values()) for kinds in changes.per_company().values())
 
 
 def test_import_refresh_and_search_from_the_command_line(tmp_path: Path) -> None:
@@ -82,7 +96,27 @@ def test_import_refresh_and_search_from_the_command_line(tmp_path: Path) -> None
     compared = run_cli(
         "scan-health", "compare", str(DATA / "dpd_v1"), str(DATA / "dpd_v2"), "--json"
     )
-    assert json.loads(compared.stdout)["status_changed"] == [["02000003", "MARKETED", "DORMANT"]]
+    body = json.loads(compared.stdout)
+    assert body["status_changed"] == [["02000003", "MARKETED", "DORMANT"]]
+    assert {c["din"] for c in body["changes"]} >= {"02000003", "02000004", "02000005"}
+    assert body["per_company"]["NORTHERN OPHTHALMICS INC."]["added"] == 1
+    export = tmp_path / "changes.xlsx"
+    printed = run_cli(
+        "scan-health", "compare", str(DATA / "dpd_v1"), str(DATA / "dpd_v2"), "--out", str(export)
+    )
+    assert printed.returncode == 0 and "02000003" in printed.stdout and "DORMANT" in printed.stdout
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(export)["Changes"]
+    assert [cell.value for cell in sheet[1]] == [
+        "company",
+        "din",
+        "brand",
+        "change",
+        "before",
+        "after",
+    ]
+    assert sheet.max_row == len(body["changes"]) + 1
 
 
 @pytest.mark.model
