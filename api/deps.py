@@ -58,6 +58,10 @@ def _filters(
     size: Annotated[
         list[str] | None, Query(description="Employee-size band: 1-19, 20-99, 100-499, 500+")
     ] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(description="Product status (SCAN Health): marketed, approved, dormant, cancelled"),
+    ] = None,
     language: Annotated[
         list[str] | None, Query(description="en or fr (bilingual profiles match both)")
     ] = None,
@@ -75,6 +79,7 @@ def _filters(
         "ownership": ownership,
         "licence": licence,
         "size": size,
+        "status": status,
         "language": language,
         "registry": registry,
     }

@@ -240,3 +240,25 @@ def employee_count(text: str) -> int:
     if not math.isfinite(value) or value < 0 or value > 10_000_000:
         raise ValueError(f"'{text}' is not a number of employees")
     return int(value)
+
+
+#: product statuses of Health Canada's Drug Product Database, as filter values
+PRODUCT_STATUSES = ("marketed", "approved", "dormant", "cancelled")
+_STATUS_WORDS = {
+    "marketed": "marketed",
+    "commercialise": "marketed",
+    "approved": "approved",
+    "approuve": "approved",
+    "dormant": "dormant",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "annule": "cancelled",
+}
+
+
+def product_status(value: str) -> str:
+    """A product status as people write it, in English or French ("Commercialisé" -> "marketed")."""
+    words = re.findall(r"[a-z]+", fold(value))
+    if words and words[0] in _STATUS_WORDS:
+        return _STATUS_WORDS[words[0]]
+    raise ValueError(f"'{value}' is not a product status ({', '.join(PRODUCT_STATUSES)})")

@@ -16,10 +16,12 @@ from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
 from ngen_connect.text import fold
 from ngen_connect.values import (
+    PRODUCT_STATUSES,
     SIZE_BANDS,
     employee_band,
     ownership_code,
     ownership_label,
+    product_status,
     size_band,
     yes_no,
 )
@@ -36,6 +38,7 @@ FILTER_KEYS = (
     "ownership",
     "licence",
     "size",
+    "status",
     "language",
     "registry",
 )
@@ -177,6 +180,15 @@ def _validate(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
             ) from None
     if key == "ownership":
         return tuple(ownership_code(v) for v in values)
+    if key == "status":
+        try:
+            return tuple(dict.fromkeys(product_status(v) for v in values))
+        except ValueError:
+            raise QueryError(
+                f"Filter 'status' takes a product status: {', '.join(PRODUCT_STATUSES)}.",
+                "Le filtre « status » attend un statut de produit : commercialisé, approuvé, "
+                "dormant, annulé.",
+            ) from None
     if key in {"language", "licence"}:
         return tuple(fold(v) for v in values)
     return values
@@ -235,6 +247,14 @@ def _size(values: list[str]) -> tuple[str, list[Any]]:
     return f"(({' OR '.join(ranges)}) OR ({employees} IS NULL AND {by_band}))", [values]
 
 
+def _status(values: list[str]) -> tuple[str, list[Any]]:
+    """Records holding a product with one of these statuses (SCAN Health: "cancelled" covers
+    CANCELLED POST MARKET and PRE MARKET)."""
+    statuses = "lower(coalesce(json_extract_string(attributes, '$.product_status'), ''))"
+    pattern = '"(' + "|".join(values) + ')[^"]*"[[:space:]]*:'
+    return f"regexp_matches({statuses}, ?)", [pattern]
+
+
 def _licence(values: list[str]) -> tuple[str, list[Any]]:
     """Records holding a licence whose wording has the value's words, whole and in order (an IP
     asset: its licensing status); "establishment licence" matches "Drug establishment licence"."""
@@ -270,6 +290,7 @@ _CLAUSES: dict[str, Any] = {
     "cluster": _folded_list_has("clusters"),
     "ownership": _folded_list_has("ownership"),
     "licence": _licence,
+    "status": _status,
     "size": _size,
     "language": _language,
     "registry": _registry,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect import InputFileError
+from ngen_connect import Engine, InputFileError, QueryError
 from ngen_connect.registries.dpd import REGISTRY, company_profile, compare_extracts, read_extracts
 from tests.conftest import DATA, run_cli
 
@@ -137,3 +137,23 @@ def test_a_french_buyer_query_finds_the_quebec_injectable_maker(tmp_path: Path) 
     )
     results = json.loads(found.stdout)["results"]
     assert results[0]["id"] == "dpd-100" and results[0]["province"] == "QC"
+
+
+def test_search_filters_by_product_status(fake_engine: Engine) -> None:
+    from ngen_connect.search import Filters
+
+    companies = read_extracts([DATA / "dpd_v2"])
+    fake_engine.index_profiles([company_profile(c) for c in companies])
+    holding: dict[str, set[str]] = {}
+    for company in companies:
+        for product in company.products:
+            holding.setdefault(product.status.split()[0].lower(), set()).add(f"dpd-{company.code}")
+
+    def found(status: str) -> set[str]:
+        filters = Filters.parse({"status": status})
+        return {h.id for h in fake_engine.search("products", filters=filters, limit=50).results}
+
+    assert holding["dormant"] and found("dormant") == holding["dormant"]
+    assert found("Commercialisé") == found("marketed") == holding["marketed"]
+    with pytest.raises(QueryError, match="product status"):
+        Filters.parse({"status": "sold out"})
