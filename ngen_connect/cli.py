@@ -35,7 +35,16 @@ from ngen_connect import (
     write_table,
 )
 from ngen_connect.indexer import parse_mapping
-from ngen_connect.search import Filters, Ranking
+from ngen_connect.limits import MAX_LIMIT
+from ngen_connect.search import (
+    DEFAULT_DEPTH,
+    Evaluation,
+    Filters,
+    Ranking,
+    evaluate_ranking,
+    read_judgments,
+    read_queries,
+)
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -318,6 +327,106 @@ def similar(
             ui_language=lang.value,
         )
     _emit(response, as_json)
+
+
+@app.command()
+def evaluate(
+    queries: Annotated[
+        Path,
+        typer.Argument(help="Queries: query_id, query (CSV, TSV, JSONL, XLSX). / Requêtes."),
+    ],
+    judgments: Annotated[
+        Path,
+        typer.Argument(
+            help="Judgments: query_id, record_id, grade (0 = not relevant). / Jugements."
+        ),
+    ],
+    data_dir: DataDirOption = None,
+    kind: Annotated[
+        list[Kind] | None,
+        typer.Option(
+            "--kind",
+            help="Only these kinds (repeatable). / Seulement ces types.",
+            case_sensitive=False,
+        ),
+    ] = None,
+    filter_: FilterOption = None,
+    ranking: Annotated[
+        Ranking,
+        typer.Option("--ranking", help="hybrid (default), semantic or keyword. / Classement."),
+    ] = Ranking.HYBRID,
+    depth: Annotated[
+        int,
+        typer.Option("--depth", min=1, max=MAX_LIMIT, help="Rank cut-off k. / Profondeur k."),
+    ] = DEFAULT_DEPTH,
+    relevant_grade: Annotated[
+        int,
+        typer.Option(
+            "--relevant-grade",
+            min=1,
+            help="Lowest grade that counts as relevant for recall and MRR. / Note minimale.",
+        ),
+    ] = 1,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """nDCG, recall and MRR of the search on your own judgments, overall, by query language and
+    per query. / nDCG, rappel et MRR sur vos propres jugements."""
+    with _engine(data_dir, model) as engine:
+        asked, query_problems = read_queries(queries)
+        grades, judgment_problems = read_judgments(judgments)
+        filters = Filters.from_pairs(filter_ or [])
+
+        def rank(text: str, k: int) -> list[str]:
+            response = engine.search(text, kinds=kind, filters=filters, limit=k, ranking=ranking)
+            return [hit.id for hit in response.results]
+
+        result = evaluate_ranking(asked, grades, rank, depth=depth, relevant_grade=relevant_grade)
+    problems = query_problems + judgment_problems + result.warnings
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_evaluation(result)
+    _print_problems(problems, [])
+    if not result.queries:
+        raise _fail(
+            "no query has judgments: check that the query ids match. / aucune requête n'a de "
+            "jugement : vérifiez que les identifiants correspondent.",
+            EXIT_USAGE,
+        )
+
+
+def _print_evaluation(result: Evaluation) -> None:
+    def figure(value: float | int | None) -> str:
+        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    k = result.depth
+    header = f"{'':<24}{'queries':>8}{f'nDCG@{k}':>10}{f'recall@{k}':>11}{f'MRR@{k}':>9}"
+    typer.echo(header)
+    rows = [("all / toutes", result.means())]
+    rows += [(f"language / langue {lang}", result.means(lang)) for lang in result.languages()]
+    for label, means in rows:
+        typer.echo(
+            f"{label:<24}{figure(means['queries']):>8}{figure(means['ndcg']):>10}"
+            f"{figure(means['recall']):>11}{figure(means['mrr']):>9}"
+        )
+    typer.echo("")
+    typer.echo(
+        f"{'query / requête':<40}{'lang':>5}{f'nDCG@{k}':>10}{f'recall@{k}':>11}{f'MRR@{k}':>9}"
+    )
+    for score in result.queries:
+        label = f"{score.id}: {score.query}"
+        label = label if len(label) <= 38 else label[:37] + "…"
+        typer.echo(
+            f"{label:<40}{score.language:>5}{figure(score.ndcg):>10}"
+            f"{figure(score.recall):>11}{figure(score.mrr):>9}"
+        )
+    if result.unjudged:
+        typer.echo(
+            f"{len(result.unjudged)} queries without judgments were skipped / requêtes sans "
+            f"jugement ignorées: {', '.join(result.unjudged[:10])}",
+            err=True,
+        )
 
 
 @app.command()

@@ -176,3 +176,40 @@ def test_filters_export_and_similar_from_the_command_line(index_dir: Path, tmp_p
     assert bad.returncode == 2 and "Unknown filter 'planet'" in bad.stderr
     missing = run_cli("similar", "nope", "--data-dir", str(index_dir))
     assert missing.returncode == 2 and "There is no organization with id 'nope'" in missing.stderr
+
+
+def test_evaluate_scores_the_search_on_the_users_judgments(index_dir: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.csv"
+    queries.write_text(
+        "query_id,query\n"
+        "aero,5-axis machining of titanium aircraft parts\n"
+        "pharma,fabrication de produits injectables stériles\n"
+        "wrong,frozen bread for grocery stores\n"
+        "unjudged,robots\n",
+        encoding="utf-8",
+    )
+    judgments = tmp_path / "judgments.tsv"
+    judgments.write_text(
+        "query_id\trecord_id\tgrade\n"
+        "aero\tt-aero\t2\npharma\tt-pharma\t2\n"
+        # judged against the wrong record on purpose: the bakery is not about mining
+        "wrong\tt-mining\t2\nwrong\tt-bakery\t0\n",
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "evaluate", str(queries), str(judgments), "--data-dir", str(index_dir), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    scores = {q["query_id"]: q for q in report["queries"]}
+    assert scores["aero"]["ndcg"] == 1.0 and scores["aero"]["mrr"] == 1.0
+    assert scores["pharma"]["ndcg"] == 1.0 and scores["pharma"]["language"] == "fr"
+    assert scores["wrong"]["ndcg"] < 1.0 and scores["wrong"]["top"][0] == "t-bakery"
+    assert report["unjudged"] == ["unjudged"] and report["overall"]["queries"] == 3
+    assert set(report["by_language"]) == {"en", "fr"}
+    table = run_cli("evaluate", str(queries), str(judgments), "--data-dir", str(index_dir))
+    assert table.returncode == 0 and "nDCG@10" in table.stdout and "pharma:" in table.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("query_id,record_id\naero,t-aero\n", encoding="utf-8")
+    refused = run_cli("evaluate", str(queries), str(bad), "--data-dir", str(index_dir))
+    assert refused.returncode == 2 and "no 'grade' column" in refused.stderr

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from ngen_connect import Embedder, Engine, load_settings
 from ngen_connect.embedding import load_embedders
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.models import Kind
+from ngen_connect.search.evaluation import ndcg
 from ngen_connect.search.ranking import Ranking, Weights
 from ngen_connect.settings import DEFAULT_MODEL
 
@@ -57,17 +57,6 @@ class CachedQueries(Embedder):
             for text, vector in zip(missing, self.inner.encode_queries(missing), strict=True):
                 self._cache[text] = vector
         return np.stack([self._cache[t] for t in texts])
-
-
-def dcg(grades: Sequence[int]) -> float:
-    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
-
-
-def ndcg(ranked: Sequence[str], judgments: dict[str, int], k: int = 10) -> float | None:
-    ideal = dcg(sorted(judgments.values(), reverse=True)[:k])
-    if ideal == 0:
-        return None
-    return dcg([judgments.get(r, 0) for r in ranked[:k]]) / ideal
 
 
 def evaluate(ranked: list[str], query: Query, languages: dict[str, str]) -> dict[str, float | None]:
