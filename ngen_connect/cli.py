@@ -734,28 +734,49 @@ def registry_needs(
         int, typer.Option("--limit", help="Suppliers per need. / Fournisseurs par besoin.")
     ] = 5,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the matches to .csv, .xlsx or .json.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the matches to .csv, .xlsx (a sheet per need) or .json. / Exporter.",
+        ),
     ] = None,
     model: ModelOption = None,
+    lang: LanguageOption = UiLanguage.EN,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.registries import RegistryService, needs_rows
+    from ngen_connect.registries import (
+        NEEDS_COLUMNS,
+        NEEDS_HEADERS_FR,
+        RegistryService,
+        need_sheet,
+        needs_rows,
+    )
 
+    french = lang is UiLanguage.FR
     with _engine(data_dir, model) as engine:
         found = RegistryService(engine).needs(
-            name, file, prefer_province=prefer_province, limit=limit
+            name, file, prefer_province=prefer_province, limit=limit, ui_language=lang.value
         )
-        rows = needs_rows(found.needs, found.results)
+        rows = needs_rows(found.needs, found.results, ui_language=lang.value)
         if out is not None:
-            columns = list(rows[0]) if rows else ["row", "need"]
-            write_table(out, columns, rows, sheet="Needs", about={"registry": name})
+            write_table(
+                out,
+                NEEDS_COLUMNS,
+                rows,
+                sheet="Besoins" if french else "Needs",
+                about={"registre" if french else "registry": name},
+                about_sheet="À propos" if french else "About",
+                headers=NEEDS_HEADERS_FR if french else None,
+                sheet_of=need_sheet,
+            )
     for need in found.needs:
-        typer.echo(f"\nrow {need.row}: {need.text}")
+        typer.echo(f"\n{'ligne' if french else 'row'} {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
             place = hit.attributes.get("province") or hit.attributes.get("region") or ""
             typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
+            typer.echo(f"     {hit.explanation}")
     if out is not None:
-        typer.echo(f"\nWrote {len(rows)} rows to {out}.")
+        typer.echo(f"\nWrote {len(rows)} rows to {out}. / {len(rows)} lignes écrites.")
     for error in found.rejected:
         typer.echo(f"  rejected: {error}", err=True)
     if found.rejected:

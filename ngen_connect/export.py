@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +131,12 @@ def write_table(
     formats: Sequence[str] = (".csv", ".xlsx", ".json"),
     headers: Mapping[str, str] | None = None,
     about_sheet: str = "About",
+    sheet_of: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> None:
     """Rows as CSV (UTF-8 with BOM, for spreadsheets), XLSX (with an `about` sheet) or JSON
     (`{**about, "rows": [...]}`), chosen by the file's extension. `headers` gives the CSV and
-    XLSX header of a column (its name by default)."""
+    XLSX header of a column (its name by default). With `sheet_of`, an XLSX file also has one
+    sheet per distinct `sheet_of(row)`, after the sheet of all rows."""
     suffix = path.suffix.lower()
     if suffix not in formats:
         raise QueryError(
@@ -142,7 +144,7 @@ def write_table(
             "Format de fichier non pris en charge.",
         )
     try:
-        _write(path, suffix, columns, rows, sheet, about, headers or {}, about_sheet)
+        _write(path, suffix, columns, rows, sheet, about, headers or {}, about_sheet, sheet_of)
     except OSError as exc:
         raise QueryError(
             f"Cannot write {path}: {exc.strerror or exc}.", f"Impossible d'écrire {path}."
@@ -158,6 +160,7 @@ def _write(
     about: Mapping[str, Any] | None,
     headers: Mapping[str, str],
     about_sheet: str,
+    sheet_of: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> None:
     if suffix == ".json":
         body = {**(about or {}), "rows": [dict(row) for row in rows]}
@@ -179,6 +182,17 @@ def _write(
         for row in rows:
             table.append([_xlsx_value(row.get(c, "")) for c in columns])
         table.freeze_panes = "A2"
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        if sheet_of is not None:
+            for row in rows:
+                groups.setdefault(sheet_of(row), []).append(row)
+        taken = {sheet.casefold(), about_sheet.casefold()}
+        for title, grouped in groups.items():
+            part = book.create_sheet(_sheet_title(title, taken))
+            part.append([_xlsx_value(headers.get(c, c)) for c in columns])
+            for row in grouped:
+                part.append([_xlsx_value(row.get(c, "")) for c in columns])
+            part.freeze_panes = "A2"
         if about:
             details = book.create_sheet(about_sheet)
             for key, value in about.items():
@@ -189,6 +203,20 @@ def _write(
                 )
                 details.append([_xlsx_value(key), _xlsx_value(shown)])
         book.save(path)
+
+
+_SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _sheet_title(text: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, unique in the book."""
+    base = " ".join(strip_control(text).translate(_SHEET_FORBIDDEN).split()).strip("'") or "-"
+    title, n = base[:31], 2
+    while title.casefold() in taken:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.casefold())
+    return title
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").

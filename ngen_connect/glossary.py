@@ -2,7 +2,9 @@
 
 Curated groups (below), plus noun-phrase pairs from ESCO's knowledge concepts (`data/glossary_esco.tsv`,
 rebuilt by `scripts/build_glossary.py`) and Health Canada's dosage forms and routes of administration
-(`data/glossary_health.tsv`, rebuilt by `scripts/build_health_glossary.py`). A query that mentions any term of a group is expanded, for the
+(`data/glossary_health.tsv`, rebuilt by `scripts/build_health_glossary.py`), and industrial
+equipment and supply terms (`data/glossary_equipment.tsv`, curated; ' | ' separates a side's
+terms). A query that mentions any term of a group is expanded, for the
 keyword leg, with the group's other terms in both languages, so keywords can match across languages.
 """
 
@@ -107,7 +109,19 @@ CURATED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("landing gear",), ("train d'atterrissage",)),
     (("automotive", "auto parts"), ("automobile", "pièces automobiles")),
     (("mining", "mine", "mines"), ("minier", "mine", "mines", "industrie minière")),
-    (("drilling",), ("forage",)),
+    (("pump", "pumps", "pumping"), ("pompe", "pompes", "pompage")),
+    (("dewatering", "mine dewatering"), ("dénoyage", "exhaure", "assèchement")),
+    (
+        ("conveyor", "conveyors", "belt conveyor"),
+        ("convoyeur", "convoyeurs", "convoyeur à courroie"),
+    ),
+    (("crusher", "crushers", "crushing"), ("concasseur", "concasseurs", "concassage")),
+    (("screening", "vibrating screen"), ("criblage", "crible", "cribles")),
+    (("underground",), ("souterrain", "souterraine", "souterraines")),
+    (("roof bolting", "roof bolts", "rock bolts"), ("boulonnage", "boulons d'ancrage")),
+    (("hose", "hoses"), ("tuyau flexible", "boyau", "boyaux")),
+    (("drilling", "drill"), ("forage", "foreuse")),
+    (("blasting", "explosives"), ("sautage", "dynamitage", "explosifs")),
     (("potash",), ("potasse",)),
     (
         ("pharmaceutical", "pharmaceuticals", "pharma", "drug"),
@@ -202,11 +216,16 @@ class Glossary:
         }
 
 
+def _terms(cell: str) -> tuple[str, ...]:
+    """A TSV cell's terms: one, or several separated by ' | ' (the first is the display form)."""
+    return tuple(t.strip() for t in cell.split("|") if t.strip())
+
+
 @lru_cache(maxsize=1)
 def load_glossary() -> Glossary:
     groups = [Group(en, fr) for en, fr in CURATED]
     for path in sorted(DATA.glob("glossary_*.tsv")):
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
-                groups.append(Group((row["en"],), (row["fr"],)))
+                groups.append(Group(_terms(row["en"]), _terms(row["fr"])))
     return Glossary(groups)

@@ -13,11 +13,14 @@ from ngen_connect.registries.dpd import (
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
 from ngen_connect.registries.service import (
+    NEEDS_COLUMNS,
+    NEEDS_HEADERS_FR,
     Need,
     NeedsResult,
     Preview,
     RegistryService,
     Upload,
+    need_sheet,
     needs_rows,
     preview,
 )
@@ -25,6 +28,8 @@ from ngen_connect.registries.uploads import Changes, Uploads
 
 __all__ = [
     "CHANGE_COLUMNS",
+    "NEEDS_COLUMNS",
+    "NEEDS_HEADERS_FR",
     "REPORT_COLUMNS",
     "SCAN_HEALTH",
     "Access",
@@ -44,6 +49,7 @@ __all__ = [
     "company_profile",
     "compare_extracts",
     "match_file",
+    "need_sheet",
     "needs_rows",
     "new_key",
     "preview",

@@ -202,9 +202,11 @@ class RegistryService:
         prefer_province: str | None = None,
         limit: int = 5,
         hidden: Sequence[str] = (),
+        ui_language: str = "en",
     ) -> NeedsResult:
         """The best suppliers of a registry (its own records and the members it lists) per need;
-        those in `prefer_province` (a code or a name, English or French) first among equals."""
+        those in `prefer_province` (a code or a name, English or French) first among near-equals,
+        which their explanation says. Explanations are in `ui_language`."""
         check_registry_name(name)
         province = normalise_province(prefer_province) if prefer_province else None
         needs, rejected = read_needs(path)
@@ -212,8 +214,13 @@ class RegistryService:
         results = {}
         for need in needs:
             with self._guard:
-                hits = self.engine.search(need.text, filters=only, limit=min(MAX_LIMIT, limit * 4))
-            results[need.row] = prefer(hits.results, province)[:limit]
+                hits = self.engine.search(
+                    need.text,
+                    filters=only,
+                    limit=min(MAX_LIMIT, limit * 4),
+                    ui_language=ui_language,
+                )
+            results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
         return NeedsResult(needs, results, rejected)
 
 
@@ -275,20 +282,68 @@ def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
     return needs, rejected
 
 
-def prefer(hits: Sequence[SearchHit], province: str | None, boost: float = 0.05) -> list[SearchHit]:
-    """Suppliers in `province` first among near-equals."""
+#: how far a supplier in the preferred province may be behind and still come first
+PREFERRED_PROVINCE_BOOST = 0.05
+_PREFERRED = {
+    "en": "; in {province}, the preferred province (+{boost})",
+    "fr": "; en {province}, la province préférée (+{boost})",
+}
+
+
+def prefer(
+    hits: Sequence[SearchHit],
+    province: str | None,
+    boost: float = PREFERRED_PROVINCE_BOOST,
+    ui_language: str = "en",
+) -> list[SearchHit]:
+    """Suppliers in `province` first among near-equals: their score gains `boost`, shown among the
+    result's boosts and in its explanation."""
     if not province:
         return list(hits)
-    return sorted(
-        hits,
-        key=lambda h: -(h.score + (boost if h.attributes.get("province") == province else 0.0)),
-    )
+    shown = f"{boost:.2f}".replace(".", "," if ui_language == "fr" else ".")
+    note = _PREFERRED["fr" if ui_language == "fr" else "en"].format(province=province, boost=shown)
+    lifted = [
+        replace(
+            hit,
+            score=hit.score + boost,
+            explanation=hit.explanation.rstrip(".") + note + ".",
+            why={
+                **hit.why,
+                "boosts": {**hit.why.get("boosts", {}), "preferred_province": boost},
+            },
+        )
+        if hit.attributes.get("province") == province
+        else hit
+        for hit in hits
+    ]
+    return sorted(lifted, key=lambda h: -h.score)
+
+
+NEEDS_COLUMNS = ("row", "need", "rank", "supplier", "id", "province", "score", "why")
+#: needs-list headers for a French page or `--lang fr`
+NEEDS_HEADERS_FR = {
+    "row": "ligne",
+    "need": "besoin",
+    "rank": "rang",
+    "supplier": "fournisseur",
+    "id": "id",
+    "province": "province",
+    "score": "score",
+    "why": "pourquoi",
+}
+_NO_SUPPLIER = {"en": "no supplier found", "fr": "aucun fournisseur trouvé"}
+
+
+def need_sheet(row: Mapping[str, Any]) -> str:
+    """The sheet of a needs-list row in an XLSX export: one per need, named by its row and text."""
+    return f"{row['row']} {row['need']}"
 
 
 def needs_rows(
-    needs: Sequence[Need], results: Mapping[int, Sequence[SearchHit]]
+    needs: Sequence[Need], results: Mapping[int, Sequence[SearchHit]], ui_language: str = "en"
 ) -> list[dict[str, Any]]:
-    """One row per (need, supplier) for export; a need with no supplier still has one row."""
+    """One row per (need, supplier) for export (`NEEDS_COLUMNS`); a need with no supplier still
+    has one row, saying so in `ui_language`."""
     rows: list[dict[str, Any]] = []
     for need in needs:
         hits = results.get(need.row, [])
@@ -302,7 +357,7 @@ def needs_rows(
                     "id": "",
                     "province": "",
                     "score": "",
-                    "why": "no supplier found",
+                    "why": _NO_SUPPLIER["fr" if ui_language == "fr" else "en"],
                 }
             )
         for rank, hit in enumerate(hits, start=1):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect.registries.service import read_needs
+from ngen_connect import Kind, SearchHit
+from ngen_connect.registries.service import prefer, read_needs
 from ngen_connect.registries.suppliers import read_suppliers
 from tests.conftest import run_cli
 
@@ -67,6 +68,37 @@ def test_import_and_needs_from_the_command_line(directory: Path, tmp_path: Path)
     rows = json.loads(out.read_text())["rows"]
     assert [r["row"] for r in rows] == [2, 2, 2, 3, 3, 3]
     assert all(r["id"].startswith("simsa:") for r in rows)
+    workbook = tmp_path / "besoins.xlsx"
+    french = run_cli(
+        "registry",
+        "needs",
+        "simsa",
+        str(needs),
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--limit",
+        "2",
+        "--out",
+        str(workbook),
+        "--lang",
+        "fr",
+    )
+    assert french.returncode == 0, french.stderr
+    assert "ligne 2: conveyor belts" in french.stdout and "Retenu pour" in french.stdout
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    assert book.sheetnames == [
+        "Besoins",
+        "2 conveyor belts",
+        "3 abrasion resistant liners",
+        "À propos",
+    ]
+    per_need = list(book["3 abrasion resistant liners"].iter_rows(values_only=True))
+    assert per_need[0][:4] == ("ligne", "besoin", "rang", "fournisseur")
+    assert {r[1] for r in per_need[1:]} == {"abrasion resistant liners"} and len(per_need) == 3
     again = run_cli(
         "registry", "import", "simsa", str(directory), "--data-dir", data_dir, "--model", "fake"
     )
@@ -75,3 +107,31 @@ def test_import_and_needs_from_the_command_line(directory: Path, tmp_path: Path)
         "registry", "import", "SIMSA!", str(directory), "--data-dir", data_dir, "--model", "fake"
     )
     assert bad.returncode == 2 and "not a registry name" in bad.stderr
+
+
+def _hit(name: str, score: float, province: str) -> SearchHit:
+    return SearchHit(
+        id=name,
+        kind=Kind.ORGANIZATION,
+        name=name,
+        score=score,
+        language="en",
+        snippet="",
+        snippet_language="en",
+        explanation="Matched by keywords pumps (0.80).",
+        attributes={"province": province},
+        why={"boosts": {"keyword": 0.03}},
+    )
+
+
+def test_a_preferred_province_lifts_near_equals_and_says_so() -> None:
+    hits = [_hit("Ontario Pumps", 0.70, "ON"), _hit("Prairie Pumps", 0.67, "SK")]
+    lifted = prefer(hits, "SK")
+    assert [h.name for h in lifted] == ["Prairie Pumps", "Ontario Pumps"]
+    assert lifted[0].why["boosts"] == {"keyword": 0.03, "preferred_province": 0.05}
+    assert lifted[0].explanation.endswith("; in SK, the preferred province (+0.05).")
+    assert lifted[1] == hits[0]  # others unchanged
+    far = prefer([_hit("Ontario Pumps", 0.80, "ON"), hits[1]], "SK", ui_language="fr")
+    assert far[0].name == "Ontario Pumps"  # a near-equal only: 0.05 does not beat 0.13
+    assert far[1].explanation.endswith("; en SK, la province préférée (+0,05).")
+    assert prefer(hits, None) == hits
