@@ -36,6 +36,7 @@ from ngen_connect import (
 )
 from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import MAX_LIMIT
+from ngen_connect.registries import ExtractChanges
 from ngen_connect.search import (
     DEFAULT_DEPTH,
     Evaluation,
@@ -548,31 +549,32 @@ ExtractPaths = Annotated[
 
 @scan_health.command("import")
 def scan_health_import(
-    paths: ExtractPaths, data_dir: DataDirOption = None, model: ModelOption = None
+    paths: ExtractPaths,
+    data_dir: DataDirOption = None,
+    model: ModelOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write every product change to .csv, .xlsx or .json. / Exporter."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Import DPD extracts into the scan-health registry; companies no longer listed are removed.
-    / Importer les extraits de la BDPP."""
-    from ngen_connect.registries import SCAN_HEALTH, company_profile, read_extracts
+    """Import DPD extracts into the scan-health registry, updated in place: companies no longer
+    listed are removed, and every product added, removed or changed is reported.
+    / Importer les extraits de la BDPP et signaler les changements."""
+    from ngen_connect.registries import RegistryService
 
     with _engine(data_dir, model) as engine:
-        profiles = [company_profile(c) for c in read_extracts(paths)]
-        report = engine.index_profiles(profiles, progress=_Bar())
-        known = {p.id for p in profiles}
-        try:
-            previous = [
-                r.id
-                for r in engine.records().values()
-                if r.attributes.get("registry") == SCAN_HEALTH
-            ]
-        except NgenConnectError:
-            previous = []
-        removed = (
-            engine.delete([i for i in previous if i not in known]) if set(previous) - known else []
+        imported = RegistryService(engine).import_extracts(paths, progress=_Bar())
+    report = imported.indexed
+    if not as_json:
+        typer.echo(
+            f"scan-health: {imported.companies} companies; {report.added} added, "
+            f"{report.updated} updated, {report.metadata_only} changed without re-embedding, "
+            f"{report.unchanged} unchanged, {len(imported.removed)} removed.\n"
         )
-    typer.echo(
-        f"scan-health: {len(profiles)} companies; {report.added} added, {report.updated} updated, "
-        f"{report.metadata_only} changed without re-embedding, {report.unchanged} unchanged, {len(removed)} removed."
-    )
+    _emit_changes(imported.changes, out, as_json, {"extracts": [str(p) for p in paths]})
 
 
 @scan_health.command("compare")
@@ -587,22 +589,34 @@ def scan_health_compare(
 ) -> None:
     """Companies and products that appeared, disappeared or changed (status, form, route, brand),
     each with its DIN, brand and company. / Comparer deux extraits."""
-    from dataclasses import asdict
-
-    from ngen_connect.registries import CHANGE_COLUMNS, compare_extracts, read_extracts
+    from ngen_connect.registries import compare_extracts, read_extracts
 
     try:
         changes = compare_extracts(read_extracts([old]), read_extracts([new]))
-        if out is not None:
+    except NgenConnectError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    _emit_changes(changes, out, as_json, {"old": str(old), "new": str(new)})
+
+
+def _emit_changes(
+    changes: ExtractChanges, out: Path | None, as_json: bool, about: dict[str, Any]
+) -> None:
+    """Product changes: a summary and the changes per company, or JSON; all of them to `out`."""
+    from dataclasses import asdict
+
+    from ngen_connect.registries import CHANGE_COLUMNS
+
+    if out is not None:
+        try:
             write_table(
                 out,
                 CHANGE_COLUMNS,
                 changes.rows(),
                 sheet="Changes",
-                about={"old": str(old), "new": str(new), "changes": len(changes.changes)},
+                about={**about, "changes": len(changes.changes)},
             )
-    except NgenConnectError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        except NgenConnectError as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
     if as_json:
         body = asdict(changes)
         body["per_company"] = {name: dict(kinds) for name, kinds in changes.per_company().items()}

@@ -16,6 +16,7 @@ const TEXT = {
     legs: { semantic: "Meaning matches (semantic similarity)", keyword: "Words in common", name: "Name resembles the query",
             glossary: "Glossary used", cross_language: "Cross-language correction", passage: "Best passage",
             boost_keyword: "Boost from words in common", boost_name: "Boost from the name", place: "In the province the query names",
+            product: "A product it holds", boost_product: "Boost from the product",
             explanation: "In one sentence" },
     facets: { kind: "Kind", language: "Language", country: "Country", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
               certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership", size: "Employees" },
@@ -38,6 +39,7 @@ const TEXT = {
     legs: { semantic: "Le sens correspond (similarité sémantique)", keyword: "Mots en commun", name: "Le nom ressemble à la requête",
             glossary: "Glossaire utilisé", cross_language: "Correction interlangue", passage: "Meilleur passage",
             boost_keyword: "Bonus des mots en commun", boost_name: "Bonus du nom", place: "Dans la province nommée par la requête",
+            product: "Un produit dont elle est titulaire", boost_product: "Bonus du produit",
             explanation: "En une phrase" },
     facets: { kind: "Type de fiche", language: "Langue", country: "Pays", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
               certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété", size: "Effectif" },
@@ -159,10 +161,12 @@ function renderWhy(hit) {
   if (legs.semantic !== undefined) list.append(el("li", { text: `${names.semantic}: ${legs.semantic.toFixed(3)} (${LANGUAGE_NAMES[lang][hit.snippet_language] || hit.snippet_language})` }));
   if (legs.keyword) list.append(el("li", { text: `${names.keyword}: ${legs.keyword.terms.join(", ")}` }));
   if (legs.name) list.append(el("li", { text: `${names.name}: ${legs.name.toFixed(2)}` }));
+  if (legs.product) list.append(el("li", { text: `${names.product}: ${legs.product.brand} (DIN ${legs.product.din})` }));
   if (legs.glossary) list.append(el("li", { text: `${names.glossary}: ${legs.glossary.join("; ")}` }));
   if (boosts.cross_language) list.append(el("li", { text: `${names.cross_language}: +${boosts.cross_language.toFixed(3)}` }));
   if (boosts.keyword) list.append(el("li", { text: `${names.boost_keyword}: +${boosts.keyword.toFixed(3)}` }));
   if (boosts.name) list.append(el("li", { text: `${names.boost_name}: +${boosts.name.toFixed(3)}` }));
+  if (boosts.product) list.append(el("li", { text: `${names.boost_product}: +${boosts.product.toFixed(3)}` }));
   if (boosts.place) list.append(el("li", { text: `${names.place}: +${boosts.place.toFixed(3)}` }));
   if (hit.explanation) list.append(el("li", { text: `${names.explanation}: ${hit.explanation}` }));
   return el("details", {}, el("summary", { text: t("why") }), list);

@@ -151,6 +151,11 @@ def main() -> None:
         action="store_true",
         help="also score weights of the second fused encoder (hybrid, all queries)",
     )
+    parser.add_argument(
+        "--by-encoder",
+        action="store_true",
+        help="also score each fused encoder alone (semantic and hybrid), by query and profile language",
+    )
     args = parser.parse_args()
     embedders: list[Embedder] = [CachedQueries(e) for e in load_embedders(args.model)]
     prepared = prepare(args.organizations, args.model, embedders)
@@ -195,6 +200,24 @@ def main() -> None:
                 tuned.close()
             fusion_grid.append(row)
             print(json.dumps(row), flush=True)
+    by_encoder: dict[str, dict[str, dict[str, float]]] = {}
+    if args.by_encoder and len(embedders) > 1:
+        names = args.model.split("+")
+        for i, name in enumerate(names):
+            alone = Weights(encoders=tuple(1.0 if j == i else 0.0 for j in range(len(names))))
+            for collection, engine in prepared:
+                tuned = Engine(engine.settings, embedder=embedders, weights=alone)
+                for ranking in (Ranking.SEMANTIC, Ranking.HYBRID):
+                    by_encoder[f"{collection.name}|{name}|{ranking.value}"] = summarise(
+                        run_collection(tuned, collection, ranking)
+                    )
+                tuned.close()
+        for collection, _ in prepared:
+            for ranking in (Ranking.SEMANTIC, Ranking.HYBRID):
+                by_encoder[f"{collection.name}|{args.model}|{ranking.value}"] = results[
+                    collection.name
+                ][ranking.value]
+            by_encoder[f"{collection.name}|none|keyword"] = results[collection.name]["keyword"]
     machine = describe()
     out = HERE.parent / "results"
     out.mkdir(exist_ok=True)
@@ -208,6 +231,7 @@ def main() -> None:
                 "results": results,
                 "grid": grid,
                 "fusion_grid": fusion_grid,
+                "by_encoder": by_encoder,
                 "model": args.model,
             },
             indent=2,
@@ -239,6 +263,24 @@ def main() -> None:
                 for q in ("all", "en", "fr")
             ]
             lines.append(f"| {row['second_encoder_weight']} | " + " | ".join(cells) + " |")
+    if by_encoder:
+        lines += [
+            "",
+            "Each encoder alone against their fusion and the keyword leg alone: nDCG@10 by query "
+            "language (`en`, `fr`) and by profile language (`same`: only relevant profiles in the "
+            "query's language count; `cross`: only those in the other language).",
+            "",
+            "| collection | encoders | ranking | nDCG@10 all | en | fr | same | cross | top-10 share |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for key, summary in by_encoder.items():
+            name, encoders, ranking = key.split("|")
+            lines.append(
+                f"| {name} | {encoders} | {ranking} | {summary['all.ndcg']:.3f} "
+                f"| {summary['en.ndcg']:.3f} | {summary['fr.ndcg']:.3f} "
+                f"| {summary['all.ndcg_same']:.3f} | {summary['all.ndcg_cross']:.3f} "
+                f"| {summary['all.share']:.2f} |"
+            )
     update_results("relevance", "\n".join(lines))
     print("\n".join(lines))
 
@@ -249,7 +291,8 @@ def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: 
         "## Relevance (nDCG@10, recall@10, MRR)",
         "",
         f"`python benchmarks/relevance/run.py --organizations {args.organizations} --model {args.model}"
-        f"{' --grid' if args.grid else ''}{' --fusion-grid' if args.fusion_grid else ''}` on "
+        f"{' --grid' if args.grid else ''}{' --fusion-grid' if args.fusion_grid else ''}"
+        f"{' --by-encoder' if args.by_encoder else ''}` on "
         f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores), model `{args.model}`, "
         f"shipped weights {asdict(Weights())}. Queries: {queries} (half English, half French). "
         "`same`/`cross`: nDCG@10 counting only the relevant profiles written in the query's language / "

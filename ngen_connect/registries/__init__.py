@@ -15,6 +15,7 @@ from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportR
 from ngen_connect.registries.service import (
     NEEDS_COLUMNS,
     NEEDS_HEADERS_FR,
+    ExtractImport,
     Need,
     NeedsResult,
     Preview,
@@ -36,6 +37,7 @@ __all__ = [
     "Caller",
     "Changes",
     "ExtractChanges",
+    "ExtractImport",
     "MatchReport",
     "Need",
     "NeedsResult",

@@ -11,19 +11,30 @@ import csv
 import io
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
-from ngen_connect.models import Kind, Profile
+from ngen_connect.models import Kind, Profile, RecordSummary
 from ngen_connect.places import normalise_place
+from ngen_connect.search.products import PRODUCT_LIST
 
 REGISTRY = "scan-health"
-FILES = ("comp", "drug", "form", "route", "ther", "status")
-_COLUMNS = {"comp": 18, "drug": 14, "form": 4, "route": 4, "ther": 4, "status": 7}
+FILES = ("comp", "drug", "form", "route", "ther", "status", "ingred", "schedule")
+_COLUMNS = {
+    "comp": 18,
+    "drug": 14,
+    "form": 4,
+    "route": 4,
+    "ther": 4,
+    "status": 7,
+    "ingred": 15,
+    "schedule": 3,
+}
 _INJECTABLE = {
     "INTRAVENOUS",
     "INTRAMUSCULAR",
@@ -49,6 +60,33 @@ class Product:
     forms: list[tuple[str, str]] = field(default_factory=list)
     routes: list[tuple[str, str]] = field(default_factory=list)
     atc: list[tuple[str, str]] = field(default_factory=list)
+    #: active ingredients, (English, French)
+    ingredients: list[tuple[str, str]] = field(default_factory=list)
+    #: schedules (prescription, OTC, narcotic...), (English, French)
+    schedules: list[tuple[str, str]] = field(default_factory=list)
+
+    def entry(self) -> dict[str, Any]:
+        """The product as its holder's record keeps it: searchable by brand, ingredient, form,
+        route, ATC class, schedule and status, in English and French."""
+        return {
+            "din": self.din,
+            "brand": self.brand,
+            "brand_fr": self.brand_fr if self.brand_fr != self.brand else "",
+            "status": self.status,
+            "ingredients": _unique(i[0] for i in self.ingredients),
+            "ingredients_fr": _unique(i[1] for i in self.ingredients if i[1] != i[0]),
+            "forms": _unique(f[0] for f in self.forms),
+            "forms_fr": _unique(f[1] for f in self.forms if f[1] != f[0]),
+            "routes": _unique(r[0] for r in self.routes),
+            "routes_fr": _unique(r[1] for r in self.routes if r[1] != r[0]),
+            "atc": _unique(f"{a[0]} {a[1]}".strip() for a in self.atc),
+            "schedules": _unique(s[0] for s in self.schedules),
+            "schedules_fr": _unique(s[1] for s in self.schedules if s[1] != s[0]),
+        }
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
 
 
 @dataclass
@@ -129,13 +167,24 @@ def read_extracts(paths: Sequence[Path]) -> list[Company]:
         products[row[0]] = Product(
             row[0], row[3], row[4].title(), row[12].title() or row[4].title()
         )
-    for kind, target in (("form", "forms"), ("route", "routes"), ("ther", "atc")):
+    # (file, the product's list, the columns of its English and French values)
+    lists = (
+        ("form", "forms", 2, 3),
+        ("route", "routes", 2, 3),
+        ("ther", "atc", 1, 2),
+        ("ingred", "ingredients", 2, 11),
+        ("schedule", "schedules", 1, 2),
+    )
+    for kind, target, first, second in lists:
         for row in _rows(kind, sources.get(kind, [])):
             product = products.get(row[0])
             if product is not None:
-                getattr(product, target).append(
-                    (row[2], row[3]) if kind != "ther" else (row[1], row[2])
-                )
+                value = (row[first], row[second] or row[first])
+                if kind == "ingred":
+                    value = (row[first].title(), (row[second] or row[first]).title())
+                values = getattr(product, target)
+                if value not in values:
+                    values.append(value)
     for row in _rows("status", sources.get("status", [])):
         product = products.get(row[0])
         if product is not None and row[1] == "Y":
@@ -163,6 +212,8 @@ def company_profile(company: Company) -> Profile:
     routes: Counter[tuple[str, str]] = Counter(r for p in company.products for r in p.routes)
     statuses: Counter[str] = Counter(p.status for p in company.products if p.status)
     atc = Counter(a[1].lower() for p in company.products for a in p.atc if a[1])
+    ingredients = Counter(i[0].lower() for p in company.products for i in p.ingredients)
+    ingredients_fr = Counter(i[1].lower() for p in company.products for i in p.ingredients)
     brands = sorted({p.brand for p in company.products})[:8]
     injectable = any(r[0] in _INJECTABLE for r in routes)
     english = (
@@ -171,10 +222,11 @@ def company_profile(company: Company) -> Profile:
         f"Dosage forms: {', '.join(_top(forms, 0, 8))}. Routes of administration: {', '.join(_top(routes, 0, 6))}. "
         + ("Injectable (parenteral) products. " if injectable else "")
         + (
-            f"Active ingredients include {', '.join(n for n, _ in atc.most_common(6))}. "
-            if atc
+            f"Active ingredients include {', '.join(n for n, _ in ingredients.most_common(6))}. "
+            if ingredients
             else ""
         )
+        + (f"Therapeutic classes: {', '.join(n for n, _ in atc.most_common(6))}. " if atc else "")
         + f"Products: {', '.join(brands)}."
     )
     french = (
@@ -182,6 +234,11 @@ def company_profile(company: Company) -> Profile:
         f"{len(company.products)} produits. Formes posologiques : {', '.join(_top(forms, 1, 8))}. "
         f"Voies d'administration : {', '.join(_top(routes, 1, 6))}. "
         + ("Produits injectables (voie parentérale). " if injectable else "")
+        + (
+            f"Ingrédients actifs : {', '.join(n for n, _ in ingredients_fr.most_common(6))}. "
+            if ingredients_fr
+            else ""
+        )
         + f"Produits : {', '.join(sorted({p.brand_fr for p in company.products})[:8])}."
     )
     attributes: dict[str, object] = {
@@ -194,6 +251,8 @@ def company_profile(company: Company) -> Profile:
         "dosage_forms": _top(forms, 0, 20),
         "routes": _top(routes, 0, 20),
         "atc": sorted({a[0] for p in company.products for a in p.atc if a[0]})[:50],
+        # every product, searchable on its own (ngen_connect.search.products)
+        PRODUCT_LIST: [p.entry() for p in sorted(company.products, key=lambda p: p.din)],
     }
     attributes.update(
         normalise_place(company.province, company.country, company.postal_code).attributes()
@@ -251,40 +310,74 @@ class ExtractChanges:
         return [{column: getattr(c, column) for column in CHANGE_COLUMNS} for c in self.changes]
 
 
+#: a product catalogue: DIN -> (the product's entry, its holder's name)
+Catalogue = dict[str, tuple[Mapping[str, Any], str]]
+
+
+def catalogue_of(companies: Sequence[Company]) -> tuple[Catalogue, dict[str, str]]:
+    """Products by DIN, and company names by company code, of an extract."""
+    products: Catalogue = {
+        p.din or p.code: (p.entry(), c.name) for c in companies for p in c.products
+    }
+    return products, {c.code: c.name for c in companies}
+
+
+def catalogue_of_records(records: Iterable[RecordSummary]) -> tuple[Catalogue, dict[str, str]]:
+    """The same, from the registry's records as an index keeps them: what a new import is
+    compared with, so the previous extract itself need not be kept."""
+    products: Catalogue = {}
+    names: dict[str, str] = {}
+    for record in records:
+        code = record.attributes.get("dpd_company_code")
+        if record.attributes.get("registry") != REGISTRY or not code:
+            continue
+        names[str(code)] = record.name
+        for entry in record.attributes.get(PRODUCT_LIST) or ():
+            products[str(entry.get("din", ""))] = (entry, record.name)
+    return products, names
+
+
 def compare_extracts(old: Sequence[Company], new: Sequence[Company]) -> ExtractChanges:
     """What appeared, disappeared or changed (status, dosage form, route, brand) between two
     extracts, product by product."""
+    return compare_catalogues(catalogue_of(old), catalogue_of(new))
 
-    def products(companies: Sequence[Company]) -> dict[str, tuple[Product, str]]:
-        return {p.din or p.code: (p, c.name) for c in companies for p in c.products}
 
-    def forms(product: Product) -> str:
-        return "; ".join(sorted({f[0] for f in product.forms if f[0]}))
+def compare_catalogues(
+    old: tuple[Catalogue, dict[str, str]], new: tuple[Catalogue, dict[str, str]]
+) -> ExtractChanges:
+    """Product by product, what appeared, disappeared or changed (status, dosage form, route,
+    brand) from one catalogue to the next; companies by code."""
 
-    def routes(product: Product) -> str:
-        return "; ".join(sorted({r[0] for r in product.routes if r[0]}))
+    def joined(entry: Mapping[str, Any], key: str) -> str:
+        return "; ".join(sorted({str(v) for v in entry.get(key) or () if v}))
 
-    before, after = products(old), products(new)
+    readers: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
+        ("status", lambda e: str(e.get("status", ""))),
+        ("form", lambda e: joined(e, "forms")),
+        ("route", lambda e: joined(e, "routes")),
+        ("brand", lambda e: str(e.get("brand", ""))),
+    )
+    (before, old_names), (after, new_names) = old, new
     changes: list[ProductChange] = []
     for din in sorted(set(after) - set(before)):
-        product, company = after[din]
-        changes.append(ProductChange(din, product.brand, company, "added", "", product.status))
+        entry, company = after[din]
+        changes.append(
+            ProductChange(din, entry["brand"], company, "added", "", entry.get("status", ""))
+        )
     for din in sorted(set(before) - set(after)):
-        product, company = before[din]
-        changes.append(ProductChange(din, product.brand, company, "removed", product.status, ""))
+        entry, company = before[din]
+        changes.append(
+            ProductChange(din, entry["brand"], company, "removed", entry.get("status", ""), "")
+        )
     for din in sorted(set(before) & set(after)):
         (was, _), (now, company) = before[din], after[din]
-        for kind, read in (
-            ("status", lambda p: p.status),
-            ("form", forms),
-            ("route", routes),
-            ("brand", lambda p: p.brand),
-        ):
+        for kind, read in readers:
             if read(was) != read(now):
-                changes.append(ProductChange(din, now.brand, company, kind, read(was), read(now)))
+                changes.append(
+                    ProductChange(din, now["brand"], company, kind, read(was), read(now))
+                )
     changes.sort(key=lambda c: (c.company, c.din, c.change))
-    old_names = {c.code: c.name for c in old}
-    new_names = {c.code: c.name for c in new}
     return ExtractChanges(
         companies_added=sorted(new_names[c] for c in set(new_names) - set(old_names)),
         companies_removed=sorted(old_names[c] for c in set(old_names) - set(new_names)),

@@ -26,6 +26,7 @@ from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.models import IndexReport, Kind, Profile, Progress, SearchHit
 from ngen_connect.places import normalise_province
 from ngen_connect.registries.access import check_registry_name
+from ngen_connect.registries.dpd import ExtractChanges
 from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
     MatchReport,
@@ -64,6 +65,15 @@ class Upload:
     changes: Changes
     indexed: IndexReport
     listed: int  # members the registry now lists
+
+
+@dataclass
+class ExtractImport:
+    companies: int
+    indexed: IndexReport
+    removed: list[str]
+    #: products added, removed and changed since the registry's previous content
+    changes: ExtractChanges
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,42 @@ class RegistryService:
             on_published=lambda: saved.append(self.uploads.save(name, report)),
         )
         return Upload(name, report, saved[0], indexed, len(listings))
+
+    # -- SCAN Health -----------------------------------------------------------------------------
+
+    def import_extracts(
+        self, paths: Sequence[Path], progress: Progress | None = None
+    ) -> ExtractImport:
+        """Drug Product Database extracts as the SCAN Health registry, updated in place: one
+        record per licence holder with all its products; holders no longer listed are removed;
+        what changed since the registry's previous content is reported product by product."""
+        from ngen_connect.registries.dpd import (
+            REGISTRY,
+            catalogue_of,
+            catalogue_of_records,
+            company_profile,
+            compare_catalogues,
+            read_extracts,
+        )
+
+        companies = read_extracts(paths)
+        try:
+            records = self.engine.records()
+        except IndexNotFoundError:
+            records = {}
+        previous = catalogue_of_records(records.values())
+        profiles = [company_profile(c) for c in companies]
+        with self._guard:
+            report = self.engine.index_profiles(profiles, progress=progress)
+            known = {p.id for p in profiles}
+            gone = [
+                r.id
+                for r in records.values()
+                if r.attributes.get("registry") == REGISTRY and r.id not in known
+            ]
+            removed = self.engine.delete(gone) if gone else []
+        changes = compare_catalogues(previous, catalogue_of(companies))
+        return ExtractImport(len(companies), report, removed, changes)
 
     # -- needs lists ---------------------------------------------------------------------------
 

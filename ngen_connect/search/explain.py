@@ -74,6 +74,23 @@ def why(
     if candidate.name > 0:
         legs["name"] = round(candidate.name, 4)
         parts.append(say["name"].format(score=number(candidate.name, 2)))
+    if candidate.product_match is not None:
+        match = candidate.product_match
+        product = match.product
+        legs["product"] = {
+            "score": round(candidate.product, 4),
+            "din": product.get("din", ""),
+            "brand": product.get("brand", ""),
+            "how": match.how,
+        }
+        brand = (product.get("brand_fr") or product.get("brand")) if ui_language == "fr" else None
+        parts.append(
+            say["product"].format(
+                brand=brand or product.get("brand", ""),
+                din=product.get("din", ""),
+                score=number(candidate.product, 2),
+            )
+        )
     glossary = [
         e.group.label
         for e in plan.expansions
@@ -91,6 +108,8 @@ def why(
             boosts["keyword"] = round(weights.keyword * candidate.keyword, 4)
         if candidate.name:
             boosts["name"] = round(weights.name * candidate.name, 4)
+        if candidate.product:
+            boosts["product"] = round(weights.product * candidate.product, 4)
         if candidate.place:
             boosts["place"] = round(candidate.place, 4)
             parts.append(say["place"].format(province=plan.province))
@@ -103,6 +122,7 @@ _ENGLISH = {
     "semantic": "semantic match {score} on passage {n} of {of} ({language})",
     "keyword": "keywords {terms} ({score})",
     "name": "name similarity {score}",
+    "product": "product {brand} (DIN {din}, {score})",
     "glossary": "glossary {groups}",
     "cross_language": "cross-language correction +{score}",
     "place": "in {province}, the province the query names",
@@ -112,6 +132,7 @@ _FRENCH = {
     "semantic": "correspondance sémantique {score} sur le passage {n} de {of} ({language})",
     "keyword": "mots-clés {terms} ({score})",
     "name": "similarité du nom {score}",
+    "product": "produit {brand} (DIN {din}, {score})",
     "glossary": "glossaire {groups}",
     "cross_language": "correction interlangue +{score}",
     "place": "en {province}, la province nommée dans la requête",

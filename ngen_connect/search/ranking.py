@@ -1,4 +1,5 @@
-"""Hybrid ranking: a multilingual semantic leg, a bilingual keyword leg and a company-name leg.
+"""Hybrid ranking: a multilingual semantic leg, a bilingual keyword leg, a company-name leg and a
+product leg (records that list products: brands, ingredients, forms...).
 
 Fusion is additive on the semantic score, so each leg helps where it helps without overturning the
 semantic order elsewhere:
@@ -6,6 +7,7 @@ semantic order elsewhere:
     score = cosine(best passage) + language gap    [when that passage is not in the query's language]
           + keyword * BM25(best keyword passage) / BM25(best passage of any candidate)
           + name * name similarity                 [when the query reads as the organisation's name]
+          + product * product similarity           [a brand the query names, or BM25 over products]
 
 The language gap corrects the model's preference for profiles written in the query's own language:
 per query, it is the difference between the mean cosine of the best passages written in the query's
@@ -33,6 +35,7 @@ from ngen_connect.index.version import IndexVersion
 from ngen_connect.models import StoredPassage
 from ngen_connect.names import normalise_name
 from ngen_connect.places import PROVINCES
+from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
 from ngen_connect.text import analyse, fold
 
 _PRODUCT_LANGUAGES = ("en", "fr")
@@ -61,6 +64,8 @@ class Weights:
     keyword: float = 0.04
     name: float = 0.3
     name_threshold: float = 88.0
+    #: a product the record lists (brand, ingredient, form, route...) matching the query
+    product: float = 0.3
     #: added to records in the province a query names
     place: float = 0.03
     #: each fused encoder's weight, in order (empty: equal weights)
@@ -88,6 +93,9 @@ class Candidate:
     keyword_passage: int | None = None
     keyword_terms: set[str] = field(default_factory=set)
     name: float = 0.0
+    #: the record's best product for the query (see `ngen_connect.search.products`)
+    product: float = 0.0
+    product_match: ProductMatch | None = None
     place: float = 0.0
     score: float = 0.0
     #: how far the best passage's semantic score stands above the query's background (passages
@@ -96,8 +104,8 @@ class Candidate:
 
     @property
     def in_common(self) -> bool:
-        """Words or a name in common with the query."""
-        return self.keyword > 0 or self.name > 0
+        """Words, a name or a product in common with the query."""
+        return self.keyword > 0 or self.name > 0 or self.product > 0
 
 
 @dataclass
@@ -162,6 +170,7 @@ class Ranker:
             every, size=min(_BACKGROUND, len(every)), replace=False
         )
         self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
+        self.products = ProductIndex(self.catalog.records.values())
         self._name_keys = [key for key, _, _ in names]
         self._name_texts = [normalise_name(name) for _, name, _ in names]
         # Filters select passages; a record passes when its first passage does.
@@ -180,6 +189,8 @@ class Ranker:
                 self._take_semantic(candidates, pid, cosine, passages[pid])
         if ranking is not Ranking.SEMANTIC:
             self._keyword(plan, allowed, pool, candidates, passages)
+        if ranking is not Ranking.SEMANTIC and len(self.products):
+            self._products(plan, allowed, candidates, passages)
         if ranking is Ranking.HYBRID:
             self._names(plan, allowed, candidates)
             self._complete_semantic(plan, candidates, passages, fusion)
@@ -200,7 +211,7 @@ class Ranker:
             candidate.score = self._fuse(candidate, ranking)
         ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
         if ranking is Ranking.KEYWORD:
-            ranked = [c for c in ranked if c.keyword > 0]
+            ranked = [c for c in ranked if c.keyword > 0 or c.product > 0]
         return ranked[:pool], passages
 
     def about_query(self, ranked: list[Candidate], ranking: Ranking) -> list[Candidate]:
@@ -240,9 +251,16 @@ class Ranker:
         if ranking is Ranking.SEMANTIC:
             return c.semantic
         if ranking is Ranking.KEYWORD:
-            return c.keyword
+            return max(c.keyword, c.product)
         w = self.weights
-        return c.semantic + c.cross_language + w.keyword * c.keyword + w.name * c.name + c.place
+        return (
+            c.semantic
+            + c.cross_language
+            + w.keyword * c.keyword
+            + w.name * c.name
+            + w.product * c.product
+            + c.place
+        )
 
     @staticmethod
     def _other_language(plan: QueryPlan, language: str) -> bool:
@@ -253,7 +271,8 @@ class Ranker:
         )
 
     def _base(self, c: Candidate) -> float:
-        return c.semantic + self.weights.keyword * c.keyword + self.weights.name * c.name
+        w = self.weights
+        return c.semantic + w.keyword * c.keyword + w.name * c.name + w.product * c.product
 
     def _language_gap(self, plan: QueryPlan, candidates: Iterable[Candidate]) -> float:
         """How far the best candidates in the query's language outscore the best in the other,
@@ -365,6 +384,28 @@ class Ranker:
                 candidate.keyword_terms = self.keywords.matched_terms(
                     pid, plan.terms | plan.expansion_terms
                 )
+
+    def _products(
+        self,
+        plan: QueryPlan,
+        allowed: Ids | None,
+        candidates: dict[str, Candidate],
+        passages: dict[int, StoredPassage],
+    ) -> None:
+        found = self.products.search(
+            plan.text,
+            plan.terms | plan.expansion_terms,
+            owners_allowed(self._first_passage, allowed),
+            self.weights.name_threshold,
+        )
+        for key, match in found.items():
+            candidate = candidates.setdefault(key, Candidate(key))
+            candidate.product, candidate.product_match = match.score, match
+            if candidate.keyword_passage is None:
+                # The record's summary stands for it when only a product matched.
+                first = self._first_passage[key]
+                candidate.keyword_passage = first
+                passages.update(self.catalog.passages_by_id([first]))
 
     def _names(
         self, plan: QueryPlan, allowed: Ids | None, candidates: dict[str, Candidate]

@@ -9,6 +9,7 @@ from typing import Any
 from ngen_connect.indexer.passages import split_sentences
 from ngen_connect.models import RecordSummary, SearchHit, StoredPassage
 from ngen_connect.search.explain import highlight, why
+from ngen_connect.search.products import PRODUCT_LIST
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
 from ngen_connect.text import fold
 
@@ -60,7 +61,9 @@ def render_hit(
         snippet=snippet,
         snippet_language=best.language,
         explanation=sentence,
-        attributes=_named_clusters(visible_attributes(record.attributes, hidden), cluster_names),
+        attributes=_named_clusters(
+            _without_products(visible_attributes(record.attributes, hidden)), cluster_names
+        ),
         snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, best.language),
         why=structured,
     )
@@ -74,6 +77,11 @@ def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> 
     kept = {name: values for name, values in listed.items() if name not in hidden}
     shown = {k: v for k, v in attributes.items() if k != "listed_in"}
     return {**shown, "listed_in": kept} if kept else shown
+
+
+def _without_products(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A result names the product that matched (in `why`); the whole list is the record's page."""
+    return {k: v for k, v in attributes.items() if k != PRODUCT_LIST}
 
 
 def _named_clusters(attributes: dict[str, Any], names: Mapping[str, str] | None) -> dict[str, Any]:

@@ -79,6 +79,26 @@ def test_import_refresh_and_search_from_the_command_line(tmp_path: Path) -> None
         "scan-health", "import", str(DATA / "dpd_v2"), "--data-dir", data_dir, "--model", "fake"
     )
     assert "1 added" in second.stdout and "1 removed" in second.stdout, second.stdout
+    # the import reports what changed since the registry's previous content, product by product
+    assert "02000003 Metformin: status MARKETED -> DORMANT" in second.stdout, second.stdout
+    assert "02000005 Tears Eye Drops: added - -> MARKETED" in second.stdout
+    assert "02000004 Hydrocortisone Cream: removed MARKETED -> -" in second.stdout
+    by_ingredient = run_cli(
+        "search",
+        "carboxymethylcellulose",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--json",
+    )
+    hit = json.loads(by_ingredient.stdout)["results"][0]
+    assert hit["id"] == "dpd-400" and hit["why"]["legs"]["product"]["din"] == "02000005"
+    assert "product_list" not in hit  # a result names its product; the list is the record's page
+    # a DIN is in no summary: only the product leg finds it, and the summary stands for the holder
+    by_din = run_cli("search", "02000005", "--data-dir", data_dir, "--model", "fake", "--json")
+    assert by_din.returncode == 0, by_din.stderr
+    assert json.loads(by_din.stdout)["results"][0]["id"] == "dpd-400"
     found = run_cli(
         "search",
         "ophthalmic drops",

@@ -1,0 +1,141 @@
+"""The product leg: every product a record lists (a licence holder's drugs), searchable on its own.
+
+A record may list products under `PRODUCT_LIST` (a Health Canada licence holder lists all its
+DINs: thousands for the largest). Its passages summarise them; this index keeps each product whole,
+so a brand, an ingredient, a dosage form or a route finds the holder however many products it has:
+BM25 over each product's words (brands, ingredients, forms, routes, ATC classes, schedules, status,
+in English and French), and the query read as a brand name (rapidfuzz, as company names are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process, utils
+
+from ngen_connect.index.keywords import KeywordIndex
+from ngen_connect.models import RecordSummary
+from ngen_connect.names import normalise_name
+from ngen_connect.text import analyse
+
+#: the record attribute that lists its products (dicts of `PRODUCT_FIELDS` and more)
+PRODUCT_LIST = "product_list"
+#: the fields of a product that are searched
+PRODUCT_FIELDS = (
+    "brand",
+    "brand_fr",
+    "din",
+    "ingredients",
+    "ingredients_fr",
+    "forms",
+    "forms_fr",
+    "routes",
+    "routes_fr",
+    "atc",
+    "schedules",
+    "schedules_fr",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    """A record's best product for a query: its similarity in [0, 1], and how it matched."""
+
+    score: float
+    product: Mapping[str, Any]
+    #: "brand" when the query reads as the product's brand, else "words"
+    how: str
+    terms: frozenset[str] = frozenset()
+
+
+def product_text(product: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for name in PRODUCT_FIELDS:
+        value = product.get(name)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        elif value:
+            parts.append(str(value))
+    return " ".join(parts)
+
+
+class ProductIndex:
+    """BM25 over products and a brand-name matcher, built from the records that list products."""
+
+    def __init__(self, records: Iterable[RecordSummary]) -> None:
+        self._owners: list[str] = []
+        self._products: list[Mapping[str, Any]] = []
+        documents: list[tuple[int, list[str]]] = []
+        #: each distinct brand (as compared) and the products that carry it
+        brands: dict[str, list[int]] = {}
+        for record in records:
+            listed = record.attributes.get(PRODUCT_LIST)
+            if not isinstance(listed, list):
+                continue
+            for product in listed:
+                if not isinstance(product, Mapping):
+                    continue
+                index = len(self._products)
+                self._owners.append(record.key)
+                self._products.append(product)
+                documents.append((index, analyse(product_text(product), "und")))
+                for brand in {product.get("brand"), product.get("brand_fr")}:
+                    if brand:
+                        compared = utils.default_process(normalise_name(str(brand)))
+                        brands.setdefault(compared, []).append(index)
+        self._keywords = KeywordIndex.build(documents) if documents else None
+        self._brands = list(brands)
+        self._brand_products = list(brands.values())
+
+    def __len__(self) -> int:
+        return len(self._products)
+
+    def search(
+        self, text: str, terms: set[str], allowed: set[str] | None, threshold: float
+    ) -> dict[str, ProductMatch]:
+        """Each record's best product for the query (`terms` are its analysed words, glossary
+        expansions included); `allowed` limits the records, `threshold` is the brand similarity
+        (0-100) that counts."""
+        best: dict[str, ProductMatch] = {}
+
+        def offer(index: int, match: ProductMatch) -> None:
+            owner = self._owners[index]
+            if allowed is not None and owner not in allowed:
+                return
+            if owner not in best or match.score > best[owner].score:
+                best[owner] = match
+
+        if self._keywords is not None and terms:
+            scores, ids, _ = self._keywords.search(terms, 1000)
+            top = float(scores[0]) if len(ids) else 1.0
+            for score, index in zip(scores.tolist(), ids.tolist(), strict=True):
+                owner = self._owners[index]
+                if owner not in best and (allowed is None or owner in allowed):
+                    # best first: an owner's first product here is its best
+                    matched = frozenset(self._keywords.matched_terms(index, terms))
+                    best[owner] = ProductMatch(score / top, self._products[index], "words", matched)
+        query = utils.default_process(normalise_name(text))
+        if len(query) >= 3 and self._brands:
+            # The query read as a whole brand, misspelt a little: "lipitor atorvastatin" names the
+            # brand Lipitor, not every brand called Atorvastatin (a plain edit ratio, which also
+            # keeps this fast over tens of thousands of brands).
+            for _, score, at in process.extract(
+                query, self._brands, scorer=fuzz.ratio, limit=20, score_cutoff=threshold
+            ):
+                for index in self._brand_products[at]:
+                    offer(index, ProductMatch(score / 100, self._products[index], "brand"))
+        return best
+
+
+def owners_allowed(
+    first_passages: Mapping[str, int], allowed: np.ndarray[Any, Any] | None
+) -> set[str] | None:
+    """The records whose first passage the filters allow (None: every record)."""
+    if allowed is None:
+        return None
+    allowed_set = set(allowed.tolist())
+    return {key for key, pid in first_passages.items() if pid in allowed_set}

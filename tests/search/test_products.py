@@ -1,0 +1,68 @@
+"""The product leg: a record's products found by brand, ingredient, form or route."""
+
+from ngen_connect.models import Kind, RecordSummary
+from ngen_connect.search.products import PRODUCT_LIST, ProductIndex
+from ngen_connect.text import analyse
+
+
+def _holder(rid: str, *products: dict[str, object]) -> RecordSummary:
+    return RecordSummary(rid, Kind.ORGANIZATION, rid, "en", {PRODUCT_LIST: list(products)}, 1)
+
+
+INDEX = ProductIndex(
+    [
+        _holder(
+            "brand-maker",
+            {"din": "1", "brand": "Lipitor", "ingredients": ["Atorvastatin Calcium"]},
+            {
+                "din": "2",
+                "brand": "Estradot 50",
+                "forms": ["PATCH"],
+                "routes": ["TRANSDERMAL"],
+                "forms_fr": ["TIMBRE"],
+                "routes_fr": ["TRANSDERMIQUE"],
+            },
+        ),
+        *[
+            _holder(
+                f"generic-{i}",
+                {"din": f"9{i}", "brand": "Atorvastatin", "ingredients": ["Atorvastatin Calcium"]},
+            )
+            for i in range(3)
+        ],
+        _holder("no-products"),
+    ]
+)
+
+
+def _search(text: str, allowed: set[str] | None = None) -> dict[str, tuple[float, str, str]]:
+    found = INDEX.search(text, set(analyse(text, "und")), allowed, 88.0)
+    return {
+        key.split(":", 1)[1]: (m.score, str(m.product["din"]), m.how) for key, m in found.items()
+    }
+
+
+def test_a_brand_finds_its_holder_first() -> None:
+    found = _search("Lipitor")
+    assert set(found) == {"brand-maker"} and found["brand-maker"][1] == "1"
+    # a brand misspelt is still read as the brand
+    assert _search("Lipitorr")["brand-maker"][2] == "brand"
+
+
+def test_brand_and_ingredient_beat_the_ingredient_alone() -> None:
+    found = _search("Lipitor atorvastatin")
+    generics = [score for rid, (score, _, _) in found.items() if rid.startswith("generic")]
+    assert len(generics) == 3 and found["brand-maker"][0] > max(generics)
+    # "Atorvastatin" is a brand too, but the query is about Lipitor: no brand match for generics
+    assert {how for rid, (_, _, how) in found.items() if rid.startswith("generic")} == {"words"}
+
+
+def test_forms_and_routes_in_either_language() -> None:
+    for query in ("transdermal patch", "timbre transdermique"):
+        found = _search(query)
+        assert set(found) == {"brand-maker"} and found["brand-maker"][1] == "2"
+
+
+def test_filters_limit_the_holders() -> None:
+    assert set(_search("atorvastatin", allowed={"organization:generic-1"})) == {"generic-1"}
+    assert len(INDEX) == 5
