@@ -39,6 +39,7 @@ from ngen_connect.search.filters import Filters
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
+    "operating_name",
     "city",
     "province",
     "region",
