@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -107,15 +107,20 @@ class Party:
         return found
 
 
-def name_similarity(a: str, b: str) -> float:
+def name_similarity(a: str, b: str, *, by_length: bool = False) -> float:
     """How alike two normalised names are, 0..1: the best of rapidfuzz's token-sort ratio, the
     ratio without spaces ('gistbrocades' = 'gist brocades') and, discounted, the token-set ratio (a
-    name that only contains the other, "dsm" in "dsm ip assets", is at most ambiguous)."""
+    name that only contains the other, "dsm" in "dsm ip assets", is at most ambiguous). With
+    `by_length`, containment counts less when the shorter name is under half the longer ("Emploi
+    Québec" in "Bureaux régionaux d'Emploi-Québec / Centres locaux d'emploi")."""
+    contained = fuzz.token_set_ratio(a, b) * 0.85
+    if by_length and a and b:
+        contained *= min(1.0, 0.5 + min(len(a), len(b)) / max(len(a), len(b)))
     return (
         max(
             fuzz.token_sort_ratio(a, b),
             fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")),
-            fuzz.token_set_ratio(a, b) * 0.85,
+            contained,
         )
         / 100
     )
@@ -173,16 +178,16 @@ class Matcher:
         #: each member's normalised names (legal, then operating), as `Party.names` gives them
         self.names = [member.names() for member in self.members]
         #: every name of every member: (member index, normalised name)
-        self._entries = [
+        self.entries: list[tuple[int, str]] = [
             (index, name) for index, names in enumerate(self.names) for name, _ in names
         ]
         #: member index -> positions of its names in `_entries`
-        self._positions: list[list[int]] = [[] for _ in self.members]
-        for position, (index, _) in enumerate(self._entries):
-            self._positions[index].append(position)
+        self.positions: list[list[int]] = [[] for _ in self.members]
+        for position, (index, _) in enumerate(self.entries):
+            self.positions[index].append(position)
         self._by_token: dict[str, set[int]] = defaultdict(set)
         self._by_value: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for index, name in self._entries:
+        for index, name in self.entries:
             for token in name.split():
                 self._by_token[token].add(index)
             self._by_value[("prefix", _prefix(name))].add(index)
@@ -191,16 +196,28 @@ class Matcher:
                 value = getattr(member, kind)
                 if value:
                     self._by_value[(kind, value)].add(index)
-        limit = max(50, int(len(self.members) * _COMMON_TOKEN_SHARE))
-        self._common = {token for token, found in self._by_token.items() if len(found) > limit}
+        self._limit = max(50, int(len(self.members) * _COMMON_TOKEN_SHARE))
+        #: name tokens too widespread to tell members apart (on more than 2 % of them)
+        self.common = {t for t, found in self._by_token.items() if len(found) > self._limit}
         self._tokens_by_letter: dict[str, list[str]] = defaultdict(list)
         for token in self._by_token:
-            if token not in self._common:
+            if token not in self.common:
                 self._tokens_by_letter[token[:1]].append(token)
 
     def sharing(self, kind: str, value: str) -> set[int]:
         """The members whose `kind` ("postal", "website" or "phone") is `value`."""
         return self._by_value.get((kind, value), set()) if value else set()
+
+    def blocks(self) -> Iterator[tuple[str, set[int]]]:
+        """The blocks a record's candidates come from, as (kind, member indices): the members
+        sharing an uncommon name token ("token"), a name prefix ("prefix"; a prefix shared as
+        widely as a common token is left out), a postal code, a website or a phone."""
+        for token, found in self._by_token.items():
+            if token not in self.common:
+                yield "token", found
+        for (kind, _), found in self._by_value.items():
+            if kind != "prefix" or len(found) <= self._limit:
+                yield kind, found
 
     def block(self, party: Party, names: Sequence[str]) -> set[int]:
         """Candidate members for a party with these normalised names: a shared uncommon name
@@ -208,7 +225,7 @@ class Matcher:
         found: set[int] = set()
         for name in names:
             for token in set(name.split()):
-                if token not in self._common:
+                if token not in self.common:
                     found.update(self._by_token.get(token, ()))
         if not found:
             # A misspelled distinctive token: compare against tokens of the same first letter.
@@ -224,19 +241,16 @@ class Matcher:
             found.update(self._by_value.get(("prefix", _prefix(name)), ()))
         return found
 
-    def shortlist(
-        self, party: Party, names: Sequence[str], size: int = 15, cutoff: float = 0.0
-    ) -> set[int]:
+    def shortlist(self, party: Party, names: Sequence[str], size: int = 15) -> set[int]:
         """The blocked members worth a full score: the closest names by two scorers (run in C over
-        the whole block; at least `cutoff` percent alike when given), plus any member sharing a
-        website, postal code or phone."""
+        the whole block), plus any member sharing a website, postal code or phone."""
         block = self.block(party, names)
-        if len(block) <= size and not cutoff:
+        if len(block) <= size:
             return block
         entries = {
-            position: self._entries[position][1]
+            position: self.entries[position][1]
             for index in block
-            for position in self._positions[index]
+            for position in self.positions[index]
         }
         squashed = {position: value.replace(" ", "") for position, value in entries.items()}
         keep: set[int] = set()
@@ -245,10 +259,8 @@ class Matcher:
                 (fuzz.token_set_ratio, name, entries),
                 (fuzz.ratio, name.replace(" ", ""), squashed),
             ):
-                found = process.extract(
-                    query, choices, scorer=scorer, limit=size, score_cutoff=cutoff or None
-                )
-                keep.update(self._entries[position][0] for _, _, position in found)
+                found = process.extract(query, choices, scorer=scorer, limit=size)
+                keep.update(self.entries[position][0] for _, _, position in found)
         for kind in ("postal", "website", "phone"):
             keep.update(i for i in self.sharing(kind, getattr(party, kind)) if i in block)
         return keep
