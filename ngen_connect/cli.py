@@ -661,8 +661,9 @@ def duplicates(
         float,
         typer.Option(
             "--min-confidence",
-            help="Only pairs at least this confident, 0 to 1 (default 0.6; 0.9 and more is high). "
-            "/ Seulement les paires au moins aussi sûres, de 0 à 1.",
+            help="Only pairs at least this confident, 0 to 1 (0.9 and more is high, 0.75 medium). "
+            "/ Seulement les paires au moins aussi sûres, de 0 à 1 (élevée dès 0,9, moyenne dès "
+            "0,75).",
         ),
     ] = DEFAULT_MIN_CONFIDENCE,
     out: Annotated[
