@@ -16,7 +16,7 @@ from ngen_connect import Engine, __version__
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.deps import Service
-from ngen_connect.api.routers import health, records, registries, search
+from ngen_connect.api.routers import duplicates, health, records, registries, search
 
 STATIC = Path(__file__).parent / "static"
 
@@ -38,7 +38,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.service = Service(engine)
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, search, records, registries):
+    for module in (health, search, records, registries, duplicates):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

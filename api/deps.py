@@ -102,11 +102,18 @@ def _refuse_unknown_parameters(request: Request) -> None:
         return
     known = _query_names(route.dependant)
     unknown = sorted(set(request.query_params) - known - {"lang"})
-    if unknown:
+    if not unknown:
+        return
+    if set(FILTER_KEYS) <= known:
         raise QueryError(
             f"Unknown parameter '{unknown[0]}'; filters are {', '.join(FILTER_KEYS)}.",
             f"Paramètre inconnu « {unknown[0]} »; les filtres sont {', '.join(FILTER_KEYS)}.",
         )
+    taken = ", ".join(sorted(known | {"lang"}))
+    raise QueryError(
+        f"Unknown parameter '{unknown[0]}'; this address takes {taken}.",
+        f"Paramètre inconnu « {unknown[0]} »; cette adresse accepte {taken}.",
+    )
 
 
 def _key(
@@ -130,6 +137,8 @@ def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
 
 
 ServiceDep = Annotated[Service, Depends(_service)]
+#: a route without filters that refuses unknown query parameters all the same
+KnownParametersDep = Annotated[None, Depends(_refuse_unknown_parameters)]
 KeyDep = Annotated[str | None, Depends(_key)]
 HiddenDep = Annotated[set[str], Depends(_hidden)]
 LanguageDep = Annotated[str, Depends(request_language)]

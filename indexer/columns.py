@@ -61,6 +61,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "label",
         "libelle",
     ),
+    # The name a company trades under, beside its legal name ("raison sociale" is the legal name).
+    "operating_name": (
+        "operating_name",
+        "operating_as",
+        "operating_names",
+        "trade_name",
+        "trade_names",
+        "trading_name",
+        "trading_as",
+        "doing_business_as",
+        "dba",
+        "d_b_a",
+        "nom_commercial",
+        "noms_commerciaux",
+        "nom_d_usage",
+        "nom_usuel",
+        "nom_d_emprunt",
+    ),
     "description": (
         "description",
         "capabilities",
@@ -394,7 +412,7 @@ def _resolve(headers: Sequence[str], overrides: Mapping[str, str], file: str) ->
 
 def require_columns(file: str, columns: FileColumns, headers: list[str]) -> None:
     missing = []
-    if "name" not in columns.mapping:
+    if not {"name", "operating_name"} & set(columns.mapping):
         missing.append("a name column (name, nom, company, entreprise...)")
     if not columns.texts and not {"categories", "focus_areas"} & set(columns.mapping):
         missing.append("a description column (description, capabilities, capacités...)")

@@ -79,6 +79,8 @@ def _normalise_attribute(field: str, raw: Any) -> Any:
         return ORG_TYPE_LOOKUP.get(re.sub(r"[^a-z]+", " ", fold(text)).strip(), text)
     if field == "website":
         return text.lower().removesuffix("/")
+    if field == "operating_name":
+        return " ".join(text.split())
     return text
 
 
@@ -141,6 +143,8 @@ def profile_from_row(
         parsed.errors.append(ctx.error("name", "the name is empty"))
         return parsed
     attributes = _attributes(row, columns, ctx, parsed, extra)
+    if fold(str(attributes.get("operating_name", ""))) == fold(name):
+        attributes.pop("operating_name", None)  # the same name twice, or the only name there is
     try:
         declared = declared_language(get("declared_language"))
     except ValueError as exc:
@@ -185,8 +189,10 @@ def profile_from_row(
 def _name(
     row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow, extra: dict[str, Any]
 ) -> str:
-    """The first non-empty name column's value; an over-long name is cut, kept whole in `extra`."""
-    for header in columns.names:
+    """The first non-empty name column's value, else the operating name; an over-long name is cut,
+    kept whole in `extra`."""
+    operating = columns.mapping.get("operating_name")
+    for header in (*columns.names, *([operating] if operating else [])):
         name = " ".join(cell_text(row.values.get(header)).split())
         if not name:
             continue

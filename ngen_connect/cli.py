@@ -36,7 +36,12 @@ from ngen_connect import (
 )
 from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import MAX_LIMIT
-from ngen_connect.registries import ExtractChanges
+from ngen_connect.registries import (
+    DEFAULT_MIN_CONFIDENCE,
+    DuplicateMember,
+    DuplicateReport,
+    ExtractChanges,
+)
 from ngen_connect.search import (
     DEFAULT_DEPTH,
     Evaluation,
@@ -795,6 +800,67 @@ def registry_needs(
         typer.echo(f"  rejected: {error}", err=True)
     if found.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+@app.command()
+def duplicates(
+    data_dir: DataDirOption = None,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            "--min-confidence",
+            help="Only pairs at least this confident, 0 to 1 (0.9 and more is high, 0.75 medium). "
+            "/ Seulement les paires au moins aussi sûres, de 0 à 1 (élevée dès 0,9, moyenne dès "
+            "0,75).",
+        ),
+    ] = DEFAULT_MIN_CONFIDENCE,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write the pairs to .csv, .xlsx or .json. / Exporter les paires."
+        ),
+    ] = None,
+    model: ModelOption = None,
+    lang: LanguageOption = UiLanguage.EN,
+    as_json: JsonOption = False,
+) -> None:
+    """Probable duplicate members (same company entered twice), with the evidence, for a steward
+    to merge. / Membres probablement en double, avec les indices, à fusionner."""
+    from ngen_connect.registries import RegistryService
+
+    with _engine(data_dir, model) as engine:
+        report = RegistryService(engine).duplicates(min_confidence)
+        if out is not None:
+            report.write(out, lang.value)
+            typer.echo(
+                f"Wrote {len(report.pairs)} pairs to {out}. / {len(report.pairs)} paires exportées.",
+                err=True,
+            )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(lang.value), ensure_ascii=False))
+        return
+    _print_duplicates(report, lang.value)
+
+
+def _print_duplicates(report: DuplicateReport, language: str) -> None:
+    french = language == "fr"
+    typer.echo(report.summary(language))
+    group = 0
+    for pair in report.pairs:
+        if pair.group != group:
+            group = pair.group
+            typer.echo(f"\n{'Groupe' if french else 'Group'} {group}")
+        confidence = f"{pair.confidence:.2f}".replace(".", "," if french else ".")
+        typer.echo(f"  {confidence}  {pair.level_label(language):<8}{_member(pair.a, french)}")
+        typer.echo(f"{'':16}{_member(pair.b, french)}")
+        typer.echo(f"{'':16}{pair.explanation(language)}")
+
+
+def _member(member: DuplicateMember, french: bool) -> str:
+    shown = f"{member.id}  {member.name}"
+    if member.operating_name:
+        shown += f" ({'nom commercial :' if french else 'operating as'} {member.operating_name})"
+    return f"{shown}  [{member.place}]" if member.place else shown
 
 
 @app.command()

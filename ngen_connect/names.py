@@ -1,9 +1,11 @@
 """Company names, normalised one way for ranking, matching and duplicate detection.
 
 Accents, case, `&`/`and`/`et`, punctuation, leading articles and trailing legal forms in English,
-French and other languages (Inc., Ltd, Ltée, Limitée, S.E.C., ULC, Corp., Cie, N.V., GmbH... listed
-in `data/legal_forms.txt`) are set aside, so "Les Industries Bélanger & Fils Ltée" and "Industries
-Belanger and Fils Inc." read the same.
+French and other languages (Inc., Ltd, Ltée, Limitée, S.E.C., S.E.N.C.R.L., ULC, Corp., Cie, N.V.,
+GmbH... listed in `data/legal_forms.txt`) are set aside, and the usual abbreviations written out
+(Mfg = Manufacturing, Int'l = International, St- = Saint-...), so "Les Industries Bélanger & Fils
+Ltée" and "Industries Belanger and Fils Inc." read the same, as do "Usinage St-Laurent Mfg. Inc."
+and "Usinage Saint-Laurent Manufacturing Ltée" ("usinage st laurent manufacturing").
 """
 
 from __future__ import annotations
@@ -18,6 +20,36 @@ DATA = Path(__file__).parent / "data"
 _LEADING = {"the", "les", "le", "la", "l"}
 _AND = re.compile(r"\s*(?:&|\+)\s*|\b(?:et|and|und)\b")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
+_INTL = re.compile(r"\bint['’]l\b")
+#: words company names abbreviate, as one word each side reads ("Mfg" = "Manufacturing"), kept to
+#: forms that mean one thing in a company name ("Tech" or "Fab" may be the name itself). Saint and
+#: Sainte go the other way, to the short form, as "ST Microelectronics" is no saint.
+ABBREVIATIONS = {
+    "saint": "st",
+    "sainte": "ste",
+    "mfg": "manufacturing",
+    "mfrg": "manufacturing",
+    "manuf": "manufacturing",
+    "intl": "international",
+    "natl": "national",
+    "cdn": "canadian",
+    "eng": "engineering",
+    "engg": "engineering",
+    "engr": "engineering",
+    "ind": "industries",
+    "inds": "industries",
+    "indus": "industries",
+    "svc": "service",
+    "svcs": "services",
+    "assoc": "associates",
+    "bros": "brothers",
+    "prod": "products",
+    "prods": "products",
+    "equip": "equipment",
+    "sys": "systems",
+    "labs": "laboratories",
+    "distrib": "distribution",
+}
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +62,7 @@ def normalise_name(name: str) -> str:
     """'Les Industries Bélanger & Fils Ltée' -> 'industries belanger and fils'."""
     text = fold(name)
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # S.E.C. -> sec
+    text = _INTL.sub("international", text)
     text = _AND.sub(" and ", text)
     tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
     forms = legal_forms()
@@ -43,7 +76,7 @@ def normalise_name(name: str) -> str:
                 del tokens[-size:]
                 stripped = True
                 break
-    return " ".join(_join_initials(tokens))
+    return " ".join(ABBREVIATIONS.get(token, token) for token in _join_initials(tokens))
 
 
 def _join_initials(tokens: list[str]) -> list[str]:

@@ -213,3 +213,40 @@ def test_evaluate_scores_the_search_on_the_users_judgments(index_dir: Path, tmp_
     bad.write_text("query_id,record_id\naero,t-aero\n", encoding="utf-8")
     refused = run_cli("evaluate", str(queries), str(bad), "--data-dir", str(index_dir))
     assert refused.returncode == 2 and "no 'grade' column" in refused.stderr
+
+
+def test_duplicates_from_the_command_line(tmp_path: Path) -> None:
+    members = tmp_path / "membres.csv"
+    members.write_text(
+        "Raison sociale;Nom commercial;Activités;Ville;Province\n"
+        "Campbell Tool & Die Inc.;;Tool and die making.;Hamilton;ON\n"
+        "Campbell Tool and Die Ltd.;;Stamping dies.;Hamilton;ON\n"
+        "9123-4567 Québec inc.;Usinage Gagnon;Usinage CNC.;Lévis;QC\n"
+        "Usinage Gagnon ltée;;Usinage de précision.;Lévis;QC\n"
+        "Northern Welding Corp.;;Welding.;Calgary;AB\n"
+        "Northern Welding Ltd.;;Welding.;Edmonton;AB\n",
+        encoding="utf-8",
+    )
+    data_dir = str(tmp_path / "d")
+    fake = ("--data-dir", data_dir, "--model", "fake")
+    assert run_cli("index", str(members), *fake).returncode == 0
+    shown = run_cli("duplicates", *fake)
+    assert shown.returncode == 0, shown.stderr
+    assert "2 probable duplicate pairs in 2 groups among 6 members" in shown.stdout
+    assert "9123-4567 Québec inc. (operating as Usinage Gagnon)" in shown.stdout
+    assert "the operating name of one is the name of the other; same city" in shown.stdout
+    assert "Northern Welding" not in shown.stdout
+    out = tmp_path / "doublons.xlsx"
+    french = run_cli(
+        "duplicates", *fake, "--lang", "fr", "--min-confidence", "0.4", "--out", str(out)
+    )
+    assert french.returncode == 0 and "3 paires de doublons probables" in french.stdout
+    assert "villes différentes" in french.stdout
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out)["Doublons"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("groupe", "confiance", "niveau", "id A") and len(rows) == 4
+    bad = run_cli("duplicates", *fake, "--min-confidence", "1.5")
+    assert bad.returncode == 2 and "entre 0 et 1" in bad.stderr
+    missing = run_cli("duplicates", "--data-dir", str(tmp_path / "nothing"), "--model", "fake")
+    assert missing.returncode == 1 and "There is no index" in missing.stderr

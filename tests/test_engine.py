@@ -17,6 +17,7 @@ from ngen_connect import (
 from ngen_connect.index.store import SCHEMA_VERSION
 from ngen_connect.index.version import MANIFEST, Manifest
 from ngen_connect.search.filters import Filters
+from ngen_connect.search.ranking import Ranking
 
 
 def _write(path: Path, text: str) -> Path:
@@ -417,3 +418,21 @@ def test_a_registry_upload_that_loses_the_write_lock_saves_nothing(
         service.upload("simsa", registry)
     assert service.uploads.uploads("simsa") == []
     assert "listed_in" not in fake_engine.record("a")["attributes"]
+
+
+def test_an_operating_name_is_searchable_by_name(fake_engine: Engine, tmp_path: Path) -> None:
+    fake_engine.index_files(
+        [
+            _write(
+                tmp_path / "o.csv",
+                "id,name,operating name,description\n"
+                "n,9123-4567 Québec inc.,Usinage Gagnon,Usinage CNC.\n" + ORGS.split("\n", 1)[1],
+            )
+        ]
+    )
+    response = fake_engine.search("usinage gagnon")
+    assert response.results[0].id == "n"
+    assert response.results[0].why["legs"]["name"] > 0
+    assert response.results[0].attributes["operating_name"] == "Usinage Gagnon"
+    assert fake_engine.search("Usinage Gagnon", ranking=Ranking.KEYWORD).results[0].id == "n"
+    assert fake_engine.record("n")["attributes"]["operating_name"] == "Usinage Gagnon"

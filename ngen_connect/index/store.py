@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS listings (registry VARCHAR, record_key VARCHAR, listi
 """
 
 
+#: a record's operating (trade) name, kept among its attributes
+_OPERATING_NAME = "json_extract_string(r.attributes, '$.operating_name')"
+
 # Numbered schema migrations: MIGRATIONS[n] turns schema n into n + 1, in place.
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -143,21 +146,26 @@ class Store:
 
     def keyword_sources(self) -> list[tuple[int, str, str, str | None]]:
         """(passage id, text, language, record facts) for the keyword index: a record's first passage
-        also carries its name, certifications and NAICS codes, so those can be searched by keyword."""
+        also carries its names (legal and operating), certifications and NAICS codes, so those can
+        be searched by keyword."""
         rows = self._db.execute(
             "SELECT p.passage_id, p.text, p.language, CASE WHEN p.ordinal = 0 THEN "
-            "concat_ws(' ', r.name, array_to_string(r.certifications, ' '), array_to_string(r.naics, ' ')) END "
+            f"concat_ws(' ', r.name, {_OPERATING_NAME}, array_to_string(r.certifications, ' '), "
+            "array_to_string(r.naics, ' ')) END "
             "FROM passages p JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
         )
         return [(int(pid), text, language, facts) for pid, text, language, facts in rows.fetchall()]
 
     def names(self) -> list[tuple[str, str, int]]:
-        """(record key, name, first passage id) of every record."""
+        """(record key, name, first passage id) for every name of every record: its name, and its
+        operating name when it has one (a second row with the same key)."""
         rows = self._db.execute(
-            "SELECT r.key, r.name, min(p.passage_id) FROM records r "
-            "JOIN passages p ON p.record_key = r.key GROUP BY r.key, r.name"
+            f"SELECT r.key, r.name, {_OPERATING_NAME}, min(p.passage_id) FROM records r "
+            "JOIN passages p ON p.record_key = r.key GROUP BY ALL"
         ).fetchall()
-        return [(key, name, int(pid)) for key, name, pid in rows]
+        names = [(key, name, int(pid)) for key, name, _, pid in rows]
+        names.extend((key, operating, int(pid)) for key, _, operating, pid in rows if operating)
+        return names
 
     def catalog(self) -> Catalog:
         """Every passage and record summary, held in memory so a query never waits on the database."""

@@ -1,5 +1,6 @@
 """Registries: uploaded collections of records (a member base, SIMSA's suppliers, Health Canada's
-licence holders) matched against the members, kept by upload, and searchable."""
+licence holders) matched against the members, kept by upload, and searchable; and the members'
+probable duplicates."""
 
 from ngen_connect.registries.access import Access, Caller, check_registry_name, new_key
 from ngen_connect.registries.dpd import (
@@ -11,6 +12,14 @@ from ngen_connect.registries.dpd import (
     read_extracts,
 )
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
+from ngen_connect.registries.duplicates import (
+    DEFAULT_MIN_CONFIDENCE,
+    DUPLICATE_COLUMNS,
+    DuplicateMember,
+    DuplicatePair,
+    DuplicateReport,
+    find_duplicates,
+)
 from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
 from ngen_connect.registries.service import (
     NEEDS_COLUMNS,
@@ -29,6 +38,8 @@ from ngen_connect.registries.uploads import Changes, Uploads
 
 __all__ = [
     "CHANGE_COLUMNS",
+    "DEFAULT_MIN_CONFIDENCE",
+    "DUPLICATE_COLUMNS",
     "NEEDS_COLUMNS",
     "NEEDS_HEADERS_FR",
     "REPORT_COLUMNS",
@@ -36,6 +47,9 @@ __all__ = [
     "Access",
     "Caller",
     "Changes",
+    "DuplicateMember",
+    "DuplicatePair",
+    "DuplicateReport",
     "ExtractChanges",
     "ExtractImport",
     "MatchReport",
@@ -50,6 +64,7 @@ __all__ = [
     "check_registry_name",
     "company_profile",
     "compare_extracts",
+    "find_duplicates",
     "match_file",
     "need_sheet",
     "needs_rows",

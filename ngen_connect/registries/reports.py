@@ -231,7 +231,7 @@ def _located(error: RowError) -> str:
 
 def _columns(path: Path, first: Row, overrides: Mapping[str, str] | None) -> FileColumns:
     columns = FileColumns.of(list(first.values), overrides, str(path))
-    if "name" not in columns.mapping:
+    if not {"name", "operating_name"} & set(columns.mapping):
         raise InputFileError(
             RowError(
                 str(path),

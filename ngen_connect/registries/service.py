@@ -1,6 +1,6 @@
 """The registries service, one for both fronts: preview a file, match it against the members,
 upload it (keep it, link its matched rows to their members, make its new rows searchable), import
-a supplier directory, and match a needs list.
+a supplier directory, match a needs list, and list probable duplicate members.
 
 A registry never duplicates a member. Matching is against members only (records that belong to no
 registry), so the same file uploaded twice gets the same statuses. A matched row becomes a
@@ -23,10 +23,16 @@ from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.limits import MAX_LIMIT
-from ngen_connect.models import IndexReport, Kind, Profile, Progress, SearchHit
+from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary, SearchHit
 from ngen_connect.places import normalise_province
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.dpd import ExtractChanges
+from ngen_connect.registries.duplicates import (
+    DEFAULT_MIN_CONFIDENCE,
+    DuplicateReport,
+    check_min_confidence,
+    find_duplicates,
+)
 from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
     MatchReport,
@@ -40,6 +46,7 @@ from ngen_connect.search.filters import Filters
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
+    "operating_name",
     "city",
     "province",
     "region",
@@ -121,12 +128,16 @@ class RegistryService:
                 records = self.engine.records()
             except IndexNotFoundError:
                 records = {}  # no index yet: no members, every row is new
-            members = [
-                Party.from_fields(r.id, r.name, r.attributes)
-                for r in records.values()
-                if r.kind is Kind.ORGANIZATION and not r.attributes.get("registry")
-            ]
+            members = [Party.from_fields(r.id, r.name, r.attributes) for r in _members(records)]
         return Matcher(members, capability_similarity=self._similarity)
+
+    def duplicates(self, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> DuplicateReport:
+        """Probable duplicates among the members (organisations that belong to no registry, so no
+        registry's records, private or not, are ever part of it), for a steward to merge."""
+        check_min_confidence(min_confidence)
+        with self._guard:
+            members = _members(self.engine.records())
+        return find_duplicates(members, min_confidence)
 
     def _similarity(self, text: str, ids: Sequence[str]) -> list[float]:
         with self._guard:
@@ -268,6 +279,15 @@ class RegistryService:
                 )
             results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
         return NeedsResult(needs, results, rejected)
+
+
+def _members(records: Mapping[str, RecordSummary]) -> list[RecordSummary]:
+    """The member base: organisations that belong to no registry."""
+    return [
+        r
+        for r in records.values()
+        if r.kind is Kind.ORGANIZATION and not r.attributes.get("registry")
+    ]
 
 
 def registry_record(name: str, profile: Profile) -> Profile:

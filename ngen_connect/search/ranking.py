@@ -6,7 +6,8 @@ semantic order elsewhere:
 
     score = cosine(best passage) + language gap    [when that passage is not in the query's language]
           + keyword * BM25(best keyword passage) / BM25(best passage of any candidate)
-          + name * name similarity                 [when the query reads as the organisation's name]
+          + name * name similarity                 [when the query reads as the organisation's
+                                                    name, legal or operating]
           + product * product similarity           [a brand the query names, or BM25 over products]
 
 The language gap corrects the model's preference for profiles written in the query's own language:
@@ -430,7 +431,8 @@ class Ranker:
                 len(query), len(self._name_texts[index]), 1
             )
             if length_ratio >= 0.6:
-                candidates.setdefault(key, Candidate(key)).name = score / 100
+                candidate = candidates.setdefault(key, Candidate(key))
+                candidate.name = max(candidate.name, score / 100)  # legal or operating name
 
     def _complete_semantic(
         self,

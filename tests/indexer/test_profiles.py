@@ -278,3 +278,32 @@ def test_same_name_in_two_countries_are_two_records() -> None:
     uk = _profile({"name": "Acme", "description": "CNC", "city": "Cambridge", "country": "UK"})
     us = _profile({"name": "Acme", "description": "CNC", "city": "Cambridge", "country": "USA"})
     assert uk.id != us.id
+
+
+def test_an_operating_name_column_is_read_beside_the_legal_name(tmp_path: Path) -> None:
+    mapping = guess_mapping(["Raison sociale", "Nom commercial", "Activités"])
+    assert mapping == {
+        "name": "Raison sociale",
+        "operating_name": "Nom commercial",
+        "description": "Activités",
+    }
+    for header in ("Operating name", "Trade name", "Doing business as", "DBA", "Nom d'usage"):
+        assert guess_mapping([header]) == {"operating_name": header}
+    path = tmp_path / "membres.csv"
+    path.write_text(
+        "Raison sociale;Nom commercial;Activités\n"
+        "9123-4567 Québec inc.;Usinage  Gagnon;Usinage CNC.\n"
+        "Soudure Roy ltée;Soudure Roy Ltée;Soudure.\n"
+        ";Atelier Côté;Tôlerie.\n",
+        encoding="utf-8",
+    )
+    profiles = [p.profile for p in read_profiles(str(path), read_rows(path), None)]
+    assert [(p.name, p.attributes.get("operating_name")) for p in profiles if p] == [
+        ("9123-4567 Québec inc.", "Usinage Gagnon"),
+        ("Soudure Roy ltée", None),  # the same name twice is one name
+        ("Atelier Côté", None),  # a row with only a trade name is named by it
+    ]
+    only_trade_names = tmp_path / "dba.csv"
+    only_trade_names.write_text("DBA,description\nGagnon Machining,CNC.\n", encoding="utf-8")
+    (parsed,) = read_profiles(str(only_trade_names), read_rows(only_trade_names), None)
+    assert parsed.profile is not None and parsed.profile.name == "Gagnon Machining"

@@ -44,6 +44,12 @@ MEMBERS = [
         ("D S M IP Assets B.V.", "dsm ip assets"),
         ("Acme ULC", "acme"),
         ("Boulangerie Cie", "boulangerie"),
+        ("Acme Mfg. Co.", "acme manufacturing"),
+        ("ACME MANUFACTURING COMPANY", "acme manufacturing"),
+        ("Usinage St-Laurent S.E.N.C.R.L.", "usinage st laurent"),
+        ("Usinage Saint-Laurent inc.", "usinage st laurent"),
+        ("Bélanger Int'l Corp.", "belanger international"),
+        ("ST Microelectronics N.V.", "st microelectronics"),
     ],
 )
 def test_names_are_normalised(raw: str, expected: str) -> None:

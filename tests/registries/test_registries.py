@@ -111,3 +111,37 @@ def test_private_records_never_reach_another_registry_or_caller(
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_member_is_matched_by_its_operating_name(fake_engine: Engine, tmp_path: Path) -> None:
+    members = _write(
+        tmp_path / "membres.csv",
+        "id;Raison sociale;Nom commercial;Activités;Ville\n"
+        "q1;9123-4567 Québec inc.;Usinage Gagnon;Usinage CNC de pièces d'aluminium.;Lévis\n"
+        "q2;Soudure Roy ltée;;Soudure robotisée.;Lévis\n",
+    )
+    fake_engine.index_files([members])
+    assert fake_engine.record("q1")["attributes"]["operating_name"] == "Usinage Gagnon"
+    service = RegistryService(fake_engine)
+    registry = _write(
+        tmp_path / "simsa.csv",
+        "name,city\nUSINAGE GAGNON,Lévis\n"
+        # the row's own trade name names the member's legal name
+        "Gagnon Precision,Lévis\n",
+    )
+    report = service.match(registry)
+    best = report.rows[0].match.best
+    assert report.rows[0].match.status.value == "matched" and best is not None
+    assert best.id == "q1" and best.evidence["operating_name"] is True
+    assert report.rows[1].match.status.value == "new"
+    with_trade_names = _write(
+        tmp_path / "simsa2.csv",
+        "company,trade name,city\nGagnon Precision,Soudure Roy,Lévis\n",
+    )
+    (row,) = service.match(with_trade_names).rows
+    assert row.match.status.value == "matched" and row.match.best is not None
+    assert row.match.best.id == "q2"
+    upload = service.upload("simsa", registry)
+    assert upload.listed == 1
+    listed = fake_engine.record("q1")["attributes"]["listed_in"]["simsa"]
+    assert listed["name"] == "USINAGE GAGNON"

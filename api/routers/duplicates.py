@@ -1,0 +1,45 @@
+"""Probable duplicate members, for a steward: the admin key only."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ngen_connect.api.deps import KeyDep, KnownParametersDep, LanguageDep, ServiceDep
+from ngen_connect.api.schemas import Duplicates, Problem
+from ngen_connect.registries import DEFAULT_MIN_CONFIDENCE
+
+router = APIRouter(tags=["registries"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "An unknown query parameter"},
+    401: {"model": Problem, "description": "No API key"},
+    403: {"model": Problem, "description": "Not the admin key"},
+    422: {"model": Problem, "description": "min_confidence is not a number from 0 to 1"},
+    503: {"model": Problem, "description": "No index yet"},
+}
+
+
+@router.get("/duplicates", response_model=Duplicates, responses=ERRORS)
+def duplicates(
+    service: ServiceDep,
+    key: KeyDep,
+    language: LanguageDep,
+    _known: KnownParametersDep,
+    min_confidence: Annotated[
+        float,
+        Query(
+            ge=0.0,
+            le=1.0,
+            description="Only pairs at least this confident (0.9 and more is high, 0.75 medium).",
+        ),
+    ] = DEFAULT_MIN_CONFIDENCE,
+) -> dict[str, Any]:
+    """Probable duplicate members: organisations of the member base (records that belong to no
+    registry; a registry's own records, private or not, are never listed) that are likely one
+    company entered twice. Each pair has a confidence (0 to 1), a level, the similarity of the
+    closest names (legal or operating, once legal forms, accents, St-/Saint- and abbreviations are
+    set aside), the evidence (same or different website, phone, postal code, city, country) and an
+    explanation in the request's language (`lang` or Accept-Language); pairs are joined into
+    groups. The same name in two cities or countries with nothing else in common is at most a low
+    pair. The same output as `ngen-connect duplicates --json`. Needs the admin key (X-API-Key)."""
+    service.access.require_admin(key)
+    return service.registries.duplicates(min_confidence).to_dict(language)
