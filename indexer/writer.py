@@ -26,6 +26,7 @@ from ngen_connect.index.version import RECORDS, VECTORS, Manifest, vectors_file
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.models import IndexReport, Kind, NoProgress, Profile, Progress
+from ngen_connect.search.products import PRODUCT_LIST, product_keywords
 
 #: profiles embedded together, then written to the version being built
 _BATCH_PROFILES = 64
@@ -269,7 +270,7 @@ class IndexWriter:
             try:
                 manifest.schema_version = store.migrate(manifest.schema_version)
                 store.checkpoint()
-                KeywordIndex.from_store(store).save(folder)
+                save_keyword_indexes(store, folder)
             finally:
                 store.close()
             manifest.updated, manifest.version = now(), self.data.version_name(folder)
@@ -325,7 +326,7 @@ class IndexWriter:
                 if listings is not None:
                     store.replace_listings(*listings)
                 store.checkpoint()
-                KeywordIndex.from_store(store).save(folder)
+                save_keyword_indexes(store, folder)
                 manifest.counts = store.counts()
                 manifest.passages = store.passage_count()
             finally:
@@ -375,6 +376,14 @@ class IndexWriter:
                 progress.advance(len(texts))
         finally:
             progress.close()
+
+
+def save_keyword_indexes(store: Store, folder: Path) -> None:
+    """The version's BM25 indexes: over passages, and over listed products when there are any."""
+    KeywordIndex.from_store(store).save(folder)
+    products = product_keywords(store.attribute_lists(PRODUCT_LIST))
+    if products is not None:
+        products.save(folder, "products")
 
 
 def embedding_text(profile: Profile, ordinal: int) -> str:

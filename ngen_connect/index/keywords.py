@@ -64,10 +64,11 @@ class KeywordIndex:
             matrix.data = (tf_part * idf[matrix.indices]).astype(np.float32)
         return cls(np.asarray(ids, dtype=np.int64), vocabulary, matrix)
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, name: str = "keywords") -> None:
+        """As `name`.npz (the weights) and `name`.json (analysis version and vocabulary)."""
         weights = self._weights.tocsr()
         np.savez(
-            folder / "keywords.npz",
+            folder / f"{name}.npz",
             data=weights.data,
             indices=weights.indices,
             indptr=weights.indptr,
@@ -75,20 +76,18 @@ class KeywordIndex:
             passage_ids=self.passage_ids,
         )
         meta = {"analysis": ANALYSIS_VERSION, "vocabulary": self.vocabulary}
-        (folder / "keywords.json").write_text(
-            json.dumps(meta, ensure_ascii=False), encoding="utf-8"
-        )
+        (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> KeywordIndex | None:
+    def load(cls, folder: Path, name: str = "keywords") -> KeywordIndex | None:
         """The saved index, or None when it is missing or was built by another text analysis."""
         try:
-            meta = json.loads((folder / "keywords.json").read_text(encoding="utf-8"))
+            meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(meta, dict) or meta.get("analysis") != ANALYSIS_VERSION:
             return None
-        with np.load(folder / "keywords.npz") as arrays:
+        with np.load(folder / f"{name}.npz") as arrays:
             weights = sparse.csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
             )

@@ -156,6 +156,15 @@ class Store:
         )
         return [(int(pid), text, language, facts) for pid, text, language, facts in rows.fetchall()]
 
+    def attribute_lists(self, attribute: str) -> list[tuple[str, list[Any]]]:
+        """(record key, the list) of every record whose `attribute` is a list, by key."""
+        rows = self._db.execute(
+            "SELECT key, json_extract(attributes, ?) FROM records "
+            "WHERE json_type(json_extract(attributes, ?)) = 'ARRAY' ORDER BY key",
+            [f"$.{attribute}", f"$.{attribute}"],
+        ).fetchall()
+        return [(key, json.loads(value)) for key, value in rows]
+
     def names(self) -> list[tuple[str, str, int]]:
         """(record key, name, first passage id) for every name of every record: its name, and its
         operating name when it has one (a second row with the same key)."""

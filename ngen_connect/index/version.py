@@ -5,6 +5,7 @@
       records.duckdb    records, passages and registry listings (index.store)
       vectors.faiss     one vector per passage, by passage id (index.vectors)
       keywords.npz/json BM25 weights per passage (index.keywords)
+      products.npz/json BM25 weights per listed product, when records list products (search.products)
 
 A version never changes once published; a write builds the next one (index.datadir).
 """
@@ -96,6 +97,8 @@ class IndexVersion:
     keywords: KeywordIndex
     catalog: Catalog
     fused: dict[str, VectorIndex] = field(default_factory=dict)
+    #: BM25 over the products records list, as written with the version (None: none saved)
+    products: KeywordIndex | None = None
 
     @classmethod
     def open(cls, folder: Path, manifest: Manifest) -> IndexVersion:
@@ -106,7 +109,9 @@ class IndexVersion:
             for entry in manifest.encoders:
                 fused[entry["model"]] = VectorIndex.load(folder / entry["file"], entry["dim"])
             keywords = KeywordIndex.load(folder) or KeywordIndex.from_store(store)
-            return cls(folder, manifest, store, vectors, keywords, store.catalog(), fused)
+            products = KeywordIndex.load(folder, "products")
+            catalog = store.catalog()
+            return cls(folder, manifest, store, vectors, keywords, catalog, fused, products)
         except BaseException:
             store.close()
             raise

@@ -9,7 +9,7 @@ in English and French), and the query read as a brand name (rapidfuzz, as compan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,31 +63,53 @@ def product_text(product: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-class ProductIndex:
-    """BM25 over products and a brand-name matcher, built from the records that list products."""
+def listed_products(
+    lists: Iterable[tuple[str, Sequence[Any]]],
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(record key, product) for every product of `lists` (record key, its product list), in the
+    order an index numbers them: records by key, each record's products as listed."""
+    for key, listed in sorted(lists, key=lambda item: item[0]):
+        for product in listed:
+            if isinstance(product, Mapping):
+                yield key, product
 
-    def __init__(self, records: Iterable[RecordSummary]) -> None:
+
+def product_keywords(lists: Iterable[tuple[str, Sequence[Any]]]) -> KeywordIndex | None:
+    """BM25 over the products of `lists`, numbered as `listed_products` numbers them; None when
+    no record lists products. Built when an index version is written, loaded when it is read."""
+    documents = [
+        (index, analyse(product_text(product), "und"))
+        for index, (_, product) in enumerate(listed_products(lists))
+    ]
+    return KeywordIndex.build(documents) if documents else None
+
+
+class ProductIndex:
+    """BM25 over products and a brand-name matcher, from the records that list products."""
+
+    def __init__(
+        self, records: Iterable[RecordSummary], keywords: KeywordIndex | None = None
+    ) -> None:
+        lists = [
+            (record.key, listed)
+            for record in records
+            if isinstance(listed := record.attributes.get(PRODUCT_LIST), list)
+        ]
         self._owners: list[str] = []
         self._products: list[Mapping[str, Any]] = []
-        documents: list[tuple[int, list[str]]] = []
         #: each distinct brand (as compared) and the products that carry it
         brands: dict[str, list[int]] = {}
-        for record in records:
-            listed = record.attributes.get(PRODUCT_LIST)
-            if not isinstance(listed, list):
-                continue
-            for product in listed:
-                if not isinstance(product, Mapping):
-                    continue
-                index = len(self._products)
-                self._owners.append(record.key)
-                self._products.append(product)
-                documents.append((index, analyse(product_text(product), "und")))
-                for brand in {product.get("brand"), product.get("brand_fr")}:
-                    if brand:
-                        compared = utils.default_process(normalise_name(str(brand)))
-                        brands.setdefault(compared, []).append(index)
-        self._keywords = KeywordIndex.build(documents) if documents else None
+        for index, (key, product) in enumerate(listed_products(lists)):
+            self._owners.append(key)
+            self._products.append(product)
+            for brand in {product.get("brand"), product.get("brand_fr")}:
+                if brand:
+                    compared = utils.default_process(normalise_name(str(brand)))
+                    brands.setdefault(compared, []).append(index)
+        if keywords is None or len(keywords.passage_ids) != len(self._products):
+            # an index written before products were kept apart: analyse them now
+            keywords = product_keywords(lists)
+        self._keywords = keywords
         self._brands = list(brands)
         self._brand_products = list(brands.values())
 

@@ -171,7 +171,7 @@ class Ranker:
             every, size=min(_BACKGROUND, len(every)), replace=False
         )
         self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
-        self.products = ProductIndex(self.catalog.records.values())
+        self.products = ProductIndex(self.catalog.records.values(), version.products)
         self._name_keys = [key for key, _, _ in names]
         self._name_texts = [normalise_name(name) for _, name, _ in names]
         # Filters select passages; a record passes when its first passage does.

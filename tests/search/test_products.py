@@ -1,6 +1,7 @@
 """The product leg: a record's products found by brand, ingredient, form or route."""
 
-from ngen_connect.models import Kind, RecordSummary
+from ngen_connect import Engine
+from ngen_connect.models import Kind, Profile, RecordSummary
 from ngen_connect.search.products import PRODUCT_LIST, ProductIndex
 from ngen_connect.text import analyse
 
@@ -66,3 +67,24 @@ def test_forms_and_routes_in_either_language() -> None:
 def test_filters_limit_the_holders() -> None:
     assert set(_search("atorvastatin", allowed={"organization:generic-1"})) == {"generic-1"}
     assert len(INDEX) == 5
+
+
+def test_a_written_version_keeps_its_product_index(fake_engine: Engine) -> None:
+    from ngen_connect.indexer import build_passages
+
+    texts = {"en": "Licence holder of transdermal and oral products."}
+    products = [{"din": "7", "brand": "Patchwell", "forms": ["PATCH"]}]
+    holder = Profile(
+        "h1",
+        Kind.ORGANIZATION,
+        "Holder Inc.",
+        texts,
+        "en",
+        {PRODUCT_LIST: products},
+        passages=tuple(build_passages(texts)),
+    )
+    fake_engine.index_profiles([holder])
+    folder = (fake_engine.settings.data_dir / "current").resolve()
+    assert (folder / "products.npz").is_file() and (folder / "products.json").is_file()
+    hit = fake_engine.search("Patchwell").results[0]
+    assert hit.id == "h1" and hit.why["legs"]["product"]["din"] == "7"
