@@ -630,23 +630,20 @@ def registry_needs(
     model: ModelOption = None,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.registries import RegistryService, needs_rows
+    from ngen_connect.registries import RegistryService, write_needs
 
     with _engine(data_dir, model) as engine:
         found = RegistryService(engine).needs(
             name, file, prefer_province=prefer_province, limit=limit
         )
-        rows = needs_rows(found.needs, found.results)
-        if out is not None:
-            columns = list(rows[0]) if rows else ["row", "need"]
-            write_table(out, columns, rows, sheet="Needs", about={"registry": name})
+        written = write_needs(out, name, found) if out is not None else 0
     for need in found.needs:
         typer.echo(f"\nrow {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
             place = hit.attributes.get("province") or hit.attributes.get("region") or ""
             typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
     if out is not None:
-        typer.echo(f"\nWrote {len(rows)} rows to {out}.")
+        typer.echo(f"\nWrote {written} rows to {out}.")
     for error in found.rejected:
         typer.echo(f"  rejected: {error}", err=True)
     if found.rejected:

@@ -11,33 +11,51 @@ from ngen_connect.registries.dpd import (
     read_extracts,
 )
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
-from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
+from ngen_connect.registries.matching import Status
+from ngen_connect.registries.reports import (
+    REPORT_COLUMNS,
+    Decision,
+    MatchReport,
+    ReportRow,
+    match_file,
+    parse_statuses,
+)
 from ngen_connect.registries.service import (
+    NEEDS_COLUMNS,
+    Decided,
     Need,
     NeedsResult,
     Preview,
     RegistryService,
+    RegistrySummary,
     Upload,
     needs_rows,
     preview,
+    write_needs,
 )
-from ngen_connect.registries.uploads import Changes, Uploads
+from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads, upload_number
 
 __all__ = [
     "CHANGE_COLUMNS",
+    "NEEDS_COLUMNS",
     "REPORT_COLUMNS",
     "SCAN_HEALTH",
     "Access",
     "Caller",
     "Changes",
+    "Decided",
+    "Decision",
     "ExtractChanges",
+    "KeptUpload",
     "MatchReport",
     "Need",
     "NeedsResult",
     "Preview",
     "ProductChange",
     "RegistryService",
+    "RegistrySummary",
     "ReportRow",
+    "Status",
     "Upload",
     "Uploads",
     "check_registry_name",
@@ -46,6 +64,9 @@ __all__ = [
     "match_file",
     "needs_rows",
     "new_key",
+    "parse_statuses",
     "preview",
     "read_extracts",
+    "upload_number",
+    "write_needs",
 ]
