@@ -102,11 +102,23 @@ def _refuse_unknown_parameters(request: Request) -> None:
         return
     known = _query_names(route.dependant)
     unknown = sorted(set(request.query_params) - known - {"lang"})
-    if unknown:
+    if not unknown:
+        return
+    if known & set(FILTER_KEYS):
         raise QueryError(
             f"Unknown parameter '{unknown[0]}'; filters are {', '.join(FILTER_KEYS)}.",
             f"Paramètre inconnu « {unknown[0]} »; les filtres sont {', '.join(FILTER_KEYS)}.",
         )
+    takes = ", ".join(sorted(known | {"lang"}))
+    raise QueryError(
+        f"Unknown parameter '{unknown[0]}'; this address takes {takes}.",
+        f"Paramètre inconnu « {unknown[0]} »; cette adresse accepte {takes}.",
+    )
+
+
+def strict_parameters(request: Request) -> None:
+    """A route dependency for routes without filters: an unknown query parameter is a 400."""
+    _refuse_unknown_parameters(request)
 
 
 def _key(

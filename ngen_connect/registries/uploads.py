@@ -100,8 +100,11 @@ class Uploads:
     def load(self, name: str, number: int | None = None) -> KeptUpload:
         """A kept upload by number, or the latest (None)."""
         kept = self.uploads(name)
-        path = kept[-1] if kept and number is None else self.root / name / f"{number:05d}.json"
-        if not kept or path not in kept:
+        if number is None:
+            path = kept[-1] if kept else None
+        else:
+            path = self.root / name / f"{number:05d}.json"
+        if path is None or path not in kept:
             which = "no upload" if number is None else f"no upload {number}"
             raise RecordNotFoundError(
                 f"Registry '{name}' has {which}.",

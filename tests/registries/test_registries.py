@@ -182,6 +182,8 @@ def test_decisions_are_checked(reviewed: RegistryService, tmp_path: Path) -> Non
         reviewed.decide("simsa", 1, 9, Status.NEW)
     with pytest.raises(RecordNotFoundError, match="no upload 7"):
         reviewed.decide("simsa", 7, 3, Status.NEW)
+    with pytest.raises(RecordNotFoundError, match="'nobody' has no upload"):
+        reviewed.kept("nobody")
     rejected = reviewed.upload("simsa", _write(tmp_path / "r.csv", REVIEW + ",nameless\n"))
     assert rejected.number == 2 and rejected.report.rows[-1].match.status is Status.REJECTED
     with pytest.raises(QueryError, match="rejected"):
