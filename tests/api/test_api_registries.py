@@ -576,3 +576,37 @@ def test_the_review_routes_are_documented(client: TestClient) -> None:
         ("/registries/{name}/needs", "post"),
     ):
         assert "key" in paths[path][method]["description"], path
+
+
+def test_a_registrys_own_key_reviews_and_decides_its_registry(
+    client: TestClient, data_dir: Path, reviewed: str
+) -> None:
+    own = "own-registry-key-0123456789"
+    made = invoke_cli("registry", "private", "own-reg", "--key", own, "--data-dir", str(data_dir))
+    assert made.exit_code == 0
+    mine = {"X-API-Key": own}
+    assert [r["name"] for r in client.get("/registries", headers=mine).json()["registries"]] == [
+        "own-reg"
+    ]
+    assert client.get("/registries/own-reg/uploads/latest", headers=mine).status_code == 404
+    uploaded = client.post(
+        "/registries/own-reg/uploads",
+        params={"filename": "s.csv"},
+        content=REVIEW.encode(),
+        headers=mine,
+    )
+    assert uploaded.status_code == 200
+    url = "/registries/own-reg/uploads/latest/rows/3/decision"
+    decided = client.post(url, json={"status": "matched", "candidate": "tw1"}, headers=mine)
+    assert decided.status_code == 200 and decided.json()["row"]["match_id"] == "tw1"
+    public = client.get("/organizations/tw1").json()["attributes"].get("listed_in", {})
+    assert "own-reg" not in public, "a private registry's listing stays private"
+    keyed = client.get("/organizations/tw1", headers=mine).json()["attributes"]["listed_in"]
+    assert "own-reg" in keyed
+    huge = client.post(
+        url,
+        content=b'{"status": "new", "candidate": "' + b"x" * 3_000_000 + b'"}',
+        headers={**mine, "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["code"] == "too_large"
+    assert client.get("/registries/own-reg/uploads/1", headers=ADMIN).status_code == 200
