@@ -408,12 +408,14 @@ def test_a_registry_upload_that_loses_the_write_lock_saves_nothing(
     fake_engine: Engine, tmp_path: Path
 ) -> None:
     from ngen_connect.errors import IndexLockedError
+    from ngen_connect.index.datadir import DataDir
     from ngen_connect.registries import RegistryService
 
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
     service = RegistryService(fake_engine)
     registry = _write(tmp_path / "r.csv", "name\nAlpha Welding\nOmega Pumps\n")
-    with fake_engine.data.write_lock(), pytest.raises(IndexLockedError):
+    another_writer = DataDir(fake_engine.data.root)  # as another process would hold it
+    with another_writer.write_lock(), pytest.raises(IndexLockedError):
         service.upload("simsa", registry)
     assert service.uploads.uploads("simsa") == []
     assert "listed_in" not in fake_engine.record("a")["attributes"]

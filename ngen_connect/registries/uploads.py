@@ -129,7 +129,7 @@ class Uploads:
         body = json.loads(path.read_text(encoding="utf-8"))
         body["counts"] = kept.report.counts()
         body["rows"] = [row.to_kept() for row in kept.report.rows]
-        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n")
 
     def save(self, name: str, report: MatchReport) -> Changes:
         """Store an upload and report what changed since the previous one."""
@@ -169,6 +169,7 @@ class Uploads:
             "rows": [row.to_kept() for row in report.rows],
         }
         write_atomic(
-            folder / f"{number:05d}.json", json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+            folder / f"{number:05d}.json",
+            json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n",
         )
         return changes

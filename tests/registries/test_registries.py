@@ -241,3 +241,24 @@ def test_needs_of_an_unknown_registry_are_refused(
         reviewed.needs("simsa", needs, hidden=["simsa"])
     found = reviewed.needs("simsa", needs, language="fr")
     assert found.results[2] and {s.name for s in reviewed.registries()} == {"simsa"}
+
+
+def test_an_xlsx_upload_with_dates_is_kept_and_decided(
+    reviewed: RegistryService, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name", "description", "member since"])
+    sheet.append(["Prairie Plastics", "Plastic parts", datetime(2019, 4, 1)])
+    sheet.append(["Keystone Pumps", "Dewatering pumps for mines.", datetime(2021, 1, 15)])
+    path = tmp_path / "dated.xlsx"
+    book.save(path)
+    upload = reviewed.upload("simsa", path)
+    assert [r.match.status for r in upload.report.rows] == [Status.AMBIGUOUS, Status.NEW]
+    decided = reviewed.decide("simsa", upload.number, 2, Status.NEW)
+    assert decided.indexed.added == 1 and decided.indexed.updated == 0
+    assert reviewed.kept("simsa").report.row(2).decision is not None
