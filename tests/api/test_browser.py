@@ -12,6 +12,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -256,7 +257,7 @@ def test_a_registry_owner_uploads_maps_matches_decides_exports_and_runs_needs(
     assert len(browser.find_elements(By.CSS_SELECTOR, "#report-rows > tr")) == 4
 
     # Filter by status: the ambiguous row and its candidates with their evidence.
-    browser.find_element(By.ID, "status-ambiguous").click()
+    browser.find_element(By.ID, "status-ambiguous").send_keys(Keys.SPACE)  # by keyboard
     _progress(browser, "1 row shown")
     assert _text(browser, "report-caption") == "1 row (Ambiguous)"
     [row] = browser.find_elements(By.CSS_SELECTOR, "#report-rows > tr")
@@ -270,7 +271,7 @@ def test_a_registry_owner_uploads_maps_matches_decides_exports_and_runs_needs(
     # Accept one twin: saved on the server, and search shows the listing.
     row.find_element(
         By.CSS_SELECTOR, "button[aria-label='Accept Prairie Polymers Inc. for row 2']"
-    ).click()
+    ).send_keys(Keys.ENTER)
     _progress(browser, "Saved: row 2 is now matched to Prairie Polymers Inc.")
     assert browser.switch_to.active_element.text == "2"
     saved = httpx.get(
@@ -354,3 +355,11 @@ def test_a_registry_owner_uploads_maps_matches_decides_exports_and_runs_needs(
     assert _text(browser, "needs-title") == "6. Fournisseurs pour une liste de besoins"
     assert browser.find_element(By.CSS_SELECTOR, "#needs-list h4").text.startswith("Ligne 2 :")
     browser.save_screenshot(str(ARTIFACTS / "10-registry-french.png"))
+
+    browser.set_window_size(390, 900)
+    try:
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400, f"the registries view scrolls sideways ({width}px)"
+        browser.save_screenshot(str(ARTIFACTS / "11-registry-narrow.png"))
+    finally:
+        browser.set_window_size(1280, 1000)
