@@ -419,3 +419,19 @@ def test_a_registry_upload_that_loses_the_write_lock_saves_nothing(
         service.upload("simsa", registry)
     assert service.uploads.uploads("simsa") == []
     assert "listed_in" not in fake_engine.record("a")["attributes"]
+
+
+def test_two_profiles_with_one_key_are_refused_before_anything_is_written(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    from ngen_connect import Kind, Profile
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    version = fake_engine.manifest().version
+    twice = [
+        Profile("z", Kind.ORGANIZATION, "Zeta Tools", {"en": text}, "en")
+        for text in ("Cutting tools.", "Drill bits.")
+    ]
+    with pytest.raises(ValueError, match="organization:z"):
+        fake_engine.index_profiles(twice)
+    assert fake_engine.manifest().version == version

@@ -343,6 +343,7 @@ def match_file(
     name = label or str(path)
     report = MatchReport(name, {}, [])
     columns: FileColumns | None = None
+    first_row: dict[str, int | None] = {}  # record key -> the row that first had it
     for count, item in enumerate(read_rows(path), start=1):
         if max_rows is not None and count > max_rows:
             raise TooLargeError(
@@ -361,7 +362,7 @@ def match_file(
         if columns is None:
             columns = _columns(path, item, overrides)
             report.mapping = columns.mapping
-        parsed = profile_from_row(item, str(path), Kind.ORGANIZATION, columns, require_text=False)
+        parsed = profile_from_row(item, name, Kind.ORGANIZATION, columns, require_text=False)
         profile = parsed.profile
         if profile is None:
             input_id = str(item.values.get(columns.mapping.get("id", "")) or "").strip()
@@ -369,11 +370,34 @@ def match_file(
                 report.rows.append(rejected_row(error, input_id, ""))
                 break
             continue
+        warnings = list(parsed.warnings)
+        if profile.key in first_row:
+            # As `index` reads a file: an id used twice is refused, and rows of one company
+            # without ids (same name and place) become one record (`registry_content`).
+            earlier = f"row {first_row[profile.key]}"
+            if not parsed.generated_id:
+                duplicate = RowError(
+                    name,
+                    item.number,
+                    "id",
+                    f"duplicate id '{profile.id}': already used by {earlier}",
+                )
+                report.rows.append(rejected_row(duplicate, profile.id, profile.name))
+                continue
+            warnings.append(
+                RowError(
+                    name,
+                    item.number,
+                    None,
+                    f"same name and place as {earlier}, and no id: merged into that record",
+                )
+            )
+        first_row.setdefault(profile.key, item.number)
         fingerprint = hashlib.sha256(
             json.dumps(item.values, sort_keys=True, default=str).encode()
         ).hexdigest()[:16]
         report.rows.append(
-            _matched_row(matcher, profile, parsed.generated_id, fingerprint, tuple(parsed.warnings))
+            _matched_row(matcher, profile, parsed.generated_id, fingerprint, tuple(warnings))
         )
     return report
 

@@ -26,6 +26,7 @@ from ngen_connect.index.datadir import now
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
+from ngen_connect.indexer.rows import merge_profiles
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary, SearchHit
 from ngen_connect.places import normalise_province
@@ -348,13 +349,15 @@ class RegistryService:
 def registry_content(
     name: str, rows: Sequence[ReportRow]
 ) -> tuple[list[Profile], dict[str, dict[str, Any]]]:
-    """What a registry's report puts in search: a record of the registry's own for each new row,
-    and a listing on its member for each matched row."""
-    records = [
-        registry_record(name, row.profile)
-        for row in rows
-        if row.match.status is Status.NEW and row.profile is not None
-    ]
+    """What a registry's report puts in search: a record of the registry's own for each new row
+    (rows of one company without ids, which share a record key, joined into one), and a listing on
+    its member for each matched row."""
+    merged: dict[str, Profile] = {}
+    for row in rows:
+        if row.match.status is Status.NEW and row.profile is not None:
+            key, profile = row.profile.key, row.profile
+            merged[key] = merge_profiles(merged[key], profile) if key in merged else profile
+    records = [registry_record(name, profile) for profile in merged.values()]
     listings = {
         f"{Kind.ORGANIZATION.value}:{row.match.best.id}": listing(row)
         for row in rows

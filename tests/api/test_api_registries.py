@@ -450,6 +450,8 @@ def test_a_decision_is_saved_and_changes_search(client: TestClient, reviewed: st
     query = {"q": "plastic tanks bins conveyor", "registry": "review-test", "limit": 50}
     before = {r["id"] for r in client.get("/search", params=query).json()["results"]}
     assert "tw2" not in before and any(i.startswith("review-test:") for i in before)
+    own = client.get(f"/organizations/{min(i for i in before if i.startswith('review-test:'))}")
+    assert own.json()["source"] == "suppliers.csv", "named as uploaded, never a server path"
     url = f"{reviewed}/1/rows/3/decision"
     for body, message in (
         ({"status": "matched", "candidate": "sample-org-000001"}, "not a candidate"),

@@ -262,3 +262,39 @@ def test_an_xlsx_upload_with_dates_is_kept_and_decided(
     decided = reviewed.decide("simsa", upload.number, 2, Status.NEW)
     assert decided.indexed.added == 1 and decided.indexed.updated == 0
     assert reviewed.kept("simsa").report.row(2).decision is not None
+
+
+def test_a_directory_listing_a_company_per_row_becomes_one_record_and_search_works(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    directory = _write(
+        tmp_path / "directory.csv",
+        "category,name,city,description\n"
+        "pumps,Keystone Pumps,Saskatoon,Dewatering pumps.\n"
+        "valves,Keystone Pumps,Saskatoon,Slurry valves.\n"
+        "liners,Wear Liners Co,Regina,Abrasion resistant liners.\n",
+    )
+    upload = service.upload("simsa", directory)
+    assert [r.match.status for r in upload.report.rows] == [Status.NEW] * 3
+    assert "merged into that record" in upload.report.rows[1].to_dict()["warnings"]
+    assert upload.indexed.added == 2
+    engine = service.engine
+    hits = engine.search(
+        "slurry valves dewatering pumps", filters=Filters.parse({"registry": "simsa"})
+    )
+    [keystone] = [h for h in hits.results if h.name == "Keystone Pumps"]
+    record = engine.record(keystone.id)
+    assert "Slurry valves." in record["texts"]["und"] + record["texts"].get("en", "")
+    assert record["source"] == str(directory)
+
+
+def test_an_id_used_twice_in_a_registry_file_is_rejected(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "ids.csv", "id,name,description\ns1,Keystone Pumps,Pumps.\ns1,Other Co,Valves.\n"
+    )
+    report = service.upload("simsa", path, label="ids.csv").report
+    assert [r.match.status for r in report.rows] == [Status.NEW, Status.REJECTED]
+    assert report.rows[1].match.reason == "column 'id': duplicate id 's1': already used by row 2"
+    assert report.rejected[0].file == "ids.csv"
