@@ -1,5 +1,6 @@
-"""A cap on request bodies, enforced while they stream in: a JSON request (a search, a delete) may
-not be larger than MAX_BODY_BYTES; file uploads have their own, larger limits (api/uploads.py)."""
+"""A cap on request bodies, enforced while they stream in: a JSON request (a search, a delete, a
+decision) may not be larger than MAX_BODY_BYTES; file uploads (registry files, needs lists,
+records) have their own, larger limits (api/uploads.py)."""
 
 from typing import Any
 
@@ -11,7 +12,7 @@ from ngen_connect.limits import MAX_BODY_BYTES
 
 def _streams_a_file(path: str) -> bool:
     parts = path.strip("/").split("/")
-    upload = len(parts) == 3 and parts[0] == "registries" and parts[2] == "uploads"
+    upload = len(parts) == 3 and parts[0] == "registries" and parts[2] in {"uploads", "needs"}
     records = len(parts) == 2 and parts[0] == "records"
     return upload or records
 

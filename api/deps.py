@@ -116,6 +116,11 @@ def _refuse_unknown_parameters(request: Request) -> None:
     )
 
 
+def strict_parameters(request: Request) -> None:
+    """A route dependency for routes without filters: an unknown query parameter is a 400."""
+    _refuse_unknown_parameters(request)
+
+
 def _key(
     x_api_key: Annotated[
         str | None,
@@ -138,7 +143,7 @@ def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
 
 ServiceDep = Annotated[Service, Depends(_service)]
 #: a route without filters that refuses unknown query parameters all the same
-KnownParametersDep = Annotated[None, Depends(_refuse_unknown_parameters)]
+KnownParametersDep = Annotated[None, Depends(strict_parameters)]
 KeyDep = Annotated[str | None, Depends(_key)]
 HiddenDep = Annotated[set[str], Depends(_hidden)]
 LanguageDep = Annotated[str, Depends(request_language)]

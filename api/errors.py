@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ngen_connect import (
     AuthError,
+    ConflictError,
     ForbiddenError,
     IndexLockedError,
     IndexMismatchError,
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
     (AuthError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
     (IndexLockedError, 409, "busy"),
+    (ConflictError, 409, "conflict"),
     (StorageError, 507, "insufficient_storage"),
     (TooLargeError, 413, "too_large"),
     (QueryError, 400, "bad_query"),

@@ -1,6 +1,6 @@
 """Request and response models of the HTTP API."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -124,3 +124,16 @@ class Duplicates(BaseModel):
     total_groups: int
     groups: list[DuplicateGroup]
     pairs: list[DuplicatePair]
+
+
+class DecisionRequest(BaseModel):
+    """A person's decision on one row of a registry upload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["matched", "new"] = Field(
+        description="matched: the row is one of its candidates; new: the row is no member."
+    )
+    candidate: str = Field(
+        default="", max_length=1_000, description="The accepted candidate's id (for matched)."
+    )

@@ -446,6 +446,9 @@ def _classify(
 ) -> _Changes:
     changes = _Changes()
     for profile in profiles:
+        if profile.key in changes.hashes:
+            # Two profiles with one key would leave the first one's vectors without a passage.
+            raise ValueError(f"two profiles have the key '{profile.key}'; merge them first")
         hashes = content_hashes(profile)
         changes.hashes[profile.key] = hashes
         before = existing.get(profile.key)

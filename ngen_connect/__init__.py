@@ -11,6 +11,7 @@ from ngen_connect.engine import Engine
 from ngen_connect.errors import (
     AuthError,
     ConfigurationError,
+    ConflictError,
     EmbedderError,
     ForbiddenError,
     IndexLockedError,
@@ -44,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthError",
     "ConfigurationError",
+    "ConflictError",
     "Embedder",
     "EmbedderError",
     "Engine",

@@ -763,31 +763,14 @@ def registry_needs(
     lang: LanguageOption = UiLanguage.EN,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.registries import (
-        NEEDS_COLUMNS,
-        NEEDS_HEADERS_FR,
-        RegistryService,
-        need_sheet,
-        needs_rows,
-    )
+    from ngen_connect.registries import RegistryService, write_needs
 
     french = lang is UiLanguage.FR
     with _engine(data_dir, model) as engine:
         found = RegistryService(engine).needs(
             name, file, prefer_province=prefer_province, limit=limit, ui_language=lang.value
         )
-        rows = needs_rows(found.needs, found.results, ui_language=lang.value)
-        if out is not None:
-            write_table(
-                out,
-                NEEDS_COLUMNS,
-                rows,
-                sheet="Besoins" if french else "Needs",
-                about={"registre" if french else "registry": name},
-                about_sheet="À propos" if french else "About",
-                headers=NEEDS_HEADERS_FR if french else None,
-                sheet_of=need_sheet,
-            )
+        written = write_needs(out, name, found, ui_language=lang.value) if out is not None else 0
     for need in found.needs:
         typer.echo(f"\n{'ligne' if french else 'row'} {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
@@ -795,7 +778,7 @@ def registry_needs(
             typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
             typer.echo(f"     {hit.explanation}")
     if out is not None:
-        typer.echo(f"\nWrote {len(rows)} rows to {out}. / {len(rows)} lignes écrites.")
+        typer.echo(f"\nWrote {written} rows to {out}. / {written} lignes écrites.")
     for error in found.rejected:
         typer.echo(f"  rejected: {error}", err=True)
     if found.rejected:

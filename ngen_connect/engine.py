@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,11 @@ class Engine:
         return self.writer.replace_registry(
             name, profiles, listings, progress=progress, on_published=on_published
         )
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """The data directory's write lock, for a caller that reads stored state and writes from
+        it as one step; the writes it makes meanwhile take it again (same thread)."""
+        return self.data.write_lock()
 
     def delete(self, ids: Sequence[str], kind: Kind = Kind.ORGANIZATION) -> list[str]:
         """Remove records by id; returns the ids that were found and removed."""

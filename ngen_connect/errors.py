@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 __all__ = [
     "AuthError",
     "ConfigurationError",
+    "ConflictError",
     "EmbedderError",
     "ForbiddenError",
     "IndexLockedError",
@@ -87,6 +88,11 @@ class ForbiddenError(NgenConnectError):
 
 class RecordNotFoundError(NgenConnectError):
     """No record has the requested id."""
+
+
+class ConflictError(NgenConnectError):
+    """A change that no longer fits what is stored (a decision on an upload that is not the
+    registry's latest, a candidate gone from the members)."""
 
 
 class QueryError(NgenConnectError):

@@ -40,3 +40,7 @@ MAX_JSON_BYTES = 10 * 1024 * 1024
 MAX_WRITE_ROWS = 10_000
 #: a POST /records/{kind}/delete body
 MAX_DELETE_BYTES = 2 * 1024 * 1024
+#: needs in one needs list sent over HTTP (each is one search)
+MAX_NEEDS = 1_000
+#: rows of a kept match report on one page over HTTP
+MAX_REPORT_PAGE = 500

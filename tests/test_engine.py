@@ -409,12 +409,14 @@ def test_a_registry_upload_that_loses_the_write_lock_saves_nothing(
     fake_engine: Engine, tmp_path: Path
 ) -> None:
     from ngen_connect.errors import IndexLockedError
+    from ngen_connect.index.datadir import DataDir
     from ngen_connect.registries import RegistryService
 
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
     service = RegistryService(fake_engine)
     registry = _write(tmp_path / "r.csv", "name\nAlpha Welding\nOmega Pumps\n")
-    with fake_engine.data.write_lock(), pytest.raises(IndexLockedError):
+    another_writer = DataDir(fake_engine.data.root)  # as another process would hold it
+    with another_writer.write_lock(), pytest.raises(IndexLockedError):
         service.upload("simsa", registry)
     assert service.uploads.uploads("simsa") == []
     assert "listed_in" not in fake_engine.record("a")["attributes"]
@@ -436,3 +438,19 @@ def test_an_operating_name_is_searchable_by_name(fake_engine: Engine, tmp_path: 
     assert response.results[0].attributes["operating_name"] == "Usinage Gagnon"
     assert fake_engine.search("Usinage Gagnon", ranking=Ranking.KEYWORD).results[0].id == "n"
     assert fake_engine.record("n")["attributes"]["operating_name"] == "Usinage Gagnon"
+
+
+def test_two_profiles_with_one_key_are_refused_before_anything_is_written(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    from ngen_connect import Kind, Profile
+
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    version = fake_engine.manifest().version
+    twice = [
+        Profile("z", Kind.ORGANIZATION, "Zeta Tools", {"en": text}, "en")
+        for text in ("Cutting tools.", "Drill bits.")
+    ]
+    with pytest.raises(ValueError, match="organization:z"):
+        fake_engine.index_profiles(twice)
+    assert fake_engine.manifest().version == version

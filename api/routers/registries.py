@@ -1,20 +1,41 @@
-"""Registry uploads: the body is streamed to disk with a size limit, then previewed or matched
-and saved by the registries service on a worker thread, never on the event loop."""
+"""Registries: uploads (the body is streamed to disk with a size limit, then previewed or matched
+and saved by the registries service on a worker thread, never on the event loop), the kept
+reports people review and decide row by row, their exports, and needs lists. Every route needs
+the admin key or the registry's own key."""
 
-from typing import Annotated, Any
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ngen_connect.api.deps import KeyDep, ServiceDep
-from ngen_connect.api.schemas import Problem
+from ngen_connect import QueryError
+from ngen_connect.api.deps import KeyDep, LanguageDep, ServiceDep, strict_parameters
+from ngen_connect.api.schemas import DecisionRequest, Problem
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.indexer import parse_mapping
-from ngen_connect.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
-from ngen_connect.registries import check_registry_name
+from ngen_connect.indexer import check_row_count, parse_mapping
+from ngen_connect.limits import (
+    MAX_BODY_BYTES,
+    MAX_LIMIT,
+    MAX_NEEDS,
+    MAX_REPORT_PAGE,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_ROWS,
+)
+from ngen_connect.registries import (
+    KeptUpload,
+    Status,
+    check_registry_name,
+    parse_statuses,
+    upload_number,
+    write_needs,
+)
 from ngen_connect.registries import preview as preview_file
 
-router = APIRouter(tags=["registries"])
+router = APIRouter(tags=["registries"], dependencies=[Depends(strict_parameters)])
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Unreadable file, bad mapping or bad registry name"},
     401: {"model": Problem, "description": "No API key"},
@@ -103,5 +124,281 @@ async def upload(
             "unchanged": done.indexed.unchanged,
             "removed": done.indexed.removed,
         },
+        "upload": done.number,
         "rows": [row.to_dict() for row in report.rows],
+    }
+
+
+KEY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A bad parameter or registry name"},
+    401: {"model": Problem, "description": "No API key"},
+    403: {"model": Problem, "description": "The API key may not use this registry"},
+}
+REVIEW_ERRORS: dict[int | str, dict[str, Any]] = {
+    **KEY_ERRORS,
+    404: {"model": Problem, "description": "No such upload, or no such row in it"},
+    422: {"model": Problem, "description": "Invalid parameters"},
+}
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+UploadParam = Annotated[
+    str, Path(description="The upload's number (1, 2, ...) or `latest`.", max_length=20)
+]
+StatusParam = Annotated[
+    list[str] | None,
+    Query(
+        description="Only rows with these statuses (repeatable): matched, ambiguous, new, "
+        "rejected, or unmatched (ambiguous, new and rejected)."
+    ),
+]
+
+
+@router.get("/registries", responses=KEY_ERRORS)
+def list_registries(service: ServiceDep, key: KeyDep) -> dict[str, Any]:
+    """The registries this API key may read and write: every registry for the admin key, its
+    own for a registry's key; each with its kept uploads, its own records and the members it
+    lists. Needs a key (401 without, 403 with a key that opens no registry)."""
+    caller = service.access.require_key(key)
+    private = service.access.private()
+    summaries = {s.name: s for s in service.registries.registries()}
+    names = set(summaries) | (private if caller.admin else set(caller.registries))
+    listed = []
+    for name in sorted(n for n in names if caller.can_write(n)):
+        summary = summaries.get(name)
+        listed.append(
+            {
+                "name": name,
+                "private": name in private,
+                "uploads": summary.uploads if summary else 0,
+                "records": summary.records if summary else 0,
+                "listed": summary.listed if summary else 0,
+            }
+        )
+    return {"registries": listed}
+
+
+def _kept(service: ServiceDep, key: str | None, name: str, upload: str) -> KeptUpload:
+    service.access.require_write(key, name)
+    check_registry_name(name)
+    return service.registries.kept(name, upload_number(upload))
+
+
+@router.get("/registries/{name}/uploads/{upload}", responses=REVIEW_ERRORS)
+def report(
+    service: ServiceDep,
+    key: KeyDep,
+    name: str,
+    upload: UploadParam,
+    status: StatusParam = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_REPORT_PAGE)] = 50,
+) -> dict[str, Any]:
+    """A kept upload's match report, as decided so far: its counts and a page of its rows (only
+    those with the given statuses), each with its candidates (name, place, confidence, evidence)
+    and any decision. `upload` is a number or `latest`. Needs the admin key or the registry's key."""
+    kept = _kept(service, key, name, upload)
+    rows = kept.report.only(parse_statuses(status or []))
+    return {
+        "registry": name,
+        "upload": kept.number,
+        "latest": kept.latest,
+        "uploaded": kept.uploaded,
+        "file": kept.report.file,
+        "mapping": kept.report.mapping,
+        "counts": kept.report.counts(),
+        "changes": kept.changes,
+        "total": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "rows": service.registries.review_rows(rows[offset : offset + limit]),
+    }
+
+
+@router.get(
+    "/registries/{name}/uploads/{upload}/export",
+    responses={**REVIEW_ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}},
+)
+def export_report(
+    service: ServiceDep,
+    key: KeyDep,
+    language: LanguageDep,
+    name: str,
+    upload: UploadParam,
+    status: StatusParam = None,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """A kept upload's match report as a CSV or XLSX file, with its decisions: every row, or only
+    those with the given statuses (`status=unmatched` for the rows still to act on). Headers
+    follow the request's language (`lang` or Accept-Language); cells that a spreadsheet would
+    run as formulas are neutralised. Needs the admin key or the registry's key."""
+    kept = _kept(service, key, name, upload)
+    statuses = parse_statuses(status or [])
+    part = (
+        "" if statuses == frozenset(Status) else "-" + "-".join(s for s in Status if s in statuses)
+    )
+    filename = f"{name}-{kept.number:05d}{part}.{format}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = FilePath(folder) / filename
+        kept.report.write(path, language=language, statuses=statuses)
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/registries/{name}/uploads/{upload}/rows/{row}/decision",
+    responses={
+        **REVIEW_ERRORS,
+        409: {
+            "model": Problem,
+            "description": "Not the registry's latest upload, a candidate no longer a member, "
+            "or another write under way",
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DecisionRequest.model_json_schema()}},
+        }
+    },
+)
+async def decide(
+    request: Request,
+    service: ServiceDep,
+    key: KeyDep,
+    name: str,
+    upload: UploadParam,
+    row: Annotated[int, Path(description="The row's number in the uploaded file.", ge=1)],
+) -> dict[str, Any]:
+    """Decide one row of the registry's latest upload: `{"status": "matched", "candidate": ID}`
+    accepts one of the row's candidates (the member is listed by the registry), `{"status":
+    "new"}` makes the row the registry's own record. The kept report and search change at once;
+    the next upload of the same file keeps the decision for rows that did not change. Answers
+    the decided row, the report's counts and what changed in the index. Needs the admin key or
+    the registry's key."""
+    service.access.require_write(key, name)  # before the body is even read
+    check_registry_name(name)
+    number = upload_number(upload)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise QueryError("The request body is too large.", "Le corps de la requête est trop grand.")
+    try:
+        wanted = DecisionRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise QueryError(
+            'The body must be {"status": "matched", "candidate": ID} or {"status": "new"}: '
+            f"{exc.errors()[0]['msg']}.",
+            'Le corps doit être {"status": "matched", "candidate": ID} ou {"status": "new"}.',
+        ) from None
+    if wanted.status == "matched" and not wanted.candidate:
+        raise QueryError(
+            "Accepting a match needs the candidate's id.",
+            "Accepter une correspondance exige l'id du candidat.",
+        )
+    done = await run_in_threadpool(
+        service.registries.decide, name, number, row, Status(wanted.status), wanted.candidate
+    )
+    [shown] = await run_in_threadpool(service.registries.review_rows, [done.row])
+    return {
+        "registry": name,
+        "upload": done.upload,
+        "row": shown,
+        "counts": done.counts,
+        "listed": done.listed,
+        "records": {
+            "added": done.indexed.added,
+            "updated": done.indexed.updated + done.indexed.metadata_only,
+            "unchanged": done.indexed.unchanged,
+            "removed": done.indexed.removed,
+        },
+    }
+
+
+NEEDS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The needs list, as sent: CSV, TSV, JSON, JSON Lines or XLSX (by the "
+        "`filename` parameter's extension), one need per row, in a column named need, besoin "
+        f"or description (else the first column); {MAX_NEEDS:,} needs at most.",
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/registries/{name}/needs",
+    responses={
+        **KEY_ERRORS,
+        200: {"content": {"application/json": {}, **{v: {} for v in _MEDIA.values()}}},
+        404: {"model": Problem, "description": "The registry has no suppliers yet"},
+        413: {"model": Problem, "description": f"Over {MAX_NEEDS:,} needs or the upload limits"},
+        422: {"model": Problem, "description": "Invalid parameters"},
+    },
+    openapi_extra=NEEDS_BODY,
+)
+async def needs(
+    request: Request,
+    service: ServiceDep,
+    key: KeyDep,
+    language: LanguageDep,
+    name: str,
+    filename: Annotated[str, Query(description="The file's name; its extension gives the format.")],
+    prefer_province: Annotated[
+        str | None,
+        Query(description="Rank suppliers from this province first among near-equals (SK)."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Suppliers per need.")] = 5,
+    format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(description="json (the default), or a csv or xlsx file with one row per supplier."),
+    ] = "json",
+) -> Any:
+    """Match a needs list (the request body; a buyer's list of needs, one per row, English or
+    French) against the registry's suppliers: its own records and the members it lists, those
+    of `prefer_province` first among near-equals. Answers each need with its suppliers (as
+    search results, explanations in the request's language), and the rows that were rejected.
+    The same service as `ngen-connect registry needs`. Needs the admin key or the registry's key."""
+    caller = service.access.require_write(key, name)
+    check_registry_name(name)
+    with upload_folder() as folder:
+        path = await save_body(request, filename, folder)
+        await run_in_threadpool(check_row_count, path, MAX_NEEDS, filename)
+        found = await run_in_threadpool(
+            lambda: service.registries.needs(
+                name,
+                path,
+                prefer_province=prefer_province,
+                limit=limit,
+                hidden=sorted(caller.hidden),
+                ui_language=language,
+            )
+        )
+        if format != "json":
+            out = folder / f"{name}-needs.{format}"
+            await run_in_threadpool(write_needs, out, name, found, language)
+            return Response(
+                out.read_bytes(),
+                media_type=_MEDIA[format],
+                headers={"Content-Disposition": f'attachment; filename="{out.name}"'},
+            )
+    return {
+        "registry": name,
+        "file": filename,
+        "needs": [
+            {
+                "row": need.row,
+                "need": need.text,
+                "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
+            }
+            for need in found.needs
+        ],
+        "rejected": [vars(error) for error in found.rejected],
     }

@@ -1,6 +1,8 @@
 "use strict";
 // NGen Connect search page: plain JavaScript, no build step. State lives in the URL hash, so the
-// browser's back button and shared links work: #/search?q=...&province=QC&offset=10, #/organization/ID.
+// browser's back button and shared links work: #/search?q=...&province=QC&offset=10, #/organization/ID,
+// #/registries?registry=NAME. Everything shown from data goes in as text (textContent), never as HTML,
+// except the search snippet the server has escaped and marked up.
 
 const TEXT = {
   en: {
@@ -25,6 +27,53 @@ const TEXT = {
                   focus_areas: "Focus areas", members: "Members", asset_type: "Asset type", owner: "Owner",
                   project: "NGen project", ipc: "IPC classes", licensing_status: "Licensing status" },
     error: "Something went wrong.",
+    views: "Views", navSearch: "Search", navRegistries: "Registries",
+    registriesTitle: "Registries",
+    registriesIntro: "Upload a registry file, check how its columns were read, match it against the members, decide the rows that need a person, and find suppliers for a list of needs.",
+    keyTitle: "1. Your API key", keyLabel: "Admin key or the registry's own key", keyUse: "Use this key", keyForget: "Forget the key",
+    keyHint: "Kept in this browser tab only, until it is closed.", keyMissing: "Enter your API key first (step 1).",
+    keyKept: (names) => names.length ? `Key kept for this session. Registries it may use: ${names.join(", ")}.` : "Key kept for this session. It opens no registry with content yet: type a new name.",
+    keyForgotten: "The key was forgotten.", registryTitle: "2. The registry", registryLabel: "Registry name", registryOpen: "Open its latest report",
+    registryHint: "Lower-case letters, digits and dashes (for example simsa). Pick one of yours or type a new name.",
+    registryMissing: "Choose a registry first (step 2).", registryBad: "A registry name is lower-case letters, digits and dashes, such as simsa.",
+    registryLine: (r) => `${r.name}${r.private ? " (private)" : ""}: ${r.uploads} ${r.uploads === 1 ? "upload" : "uploads"}, `
+      + `${r.records} own ${r.records === 1 ? "record" : "records"}, ${r.listed} ${r.listed === 1 ? "member" : "members"} listed`,
+    uploadTitle: "3. Upload a registry file", fileLabel: "File (CSV, XLSX, JSON or JSON Lines)", previewButton: "Check its columns",
+    fileMissing: "Choose a file first.", reading: "Reading the file…",
+    previewed: (n) => `Columns read from the first ${n} rows. Check them, then match.`,
+    mappingTitle: "4. How the columns were read", mappingHint: "Each field shows the column it was read from. Change any that is wrong, then match.",
+    previewCaption: "The file's first rows", matchButton: "Match against the members", notRead: "(not read)", rowHeader: "Row",
+    fields: { name: "Name", id: "Identifier", description: "Description", description_en: "Description (English)", description_fr: "Description (French)",
+              city: "City", province: "Province or state", country: "Country", postal_code: "Postal code", website: "Website", phone: "Phone",
+              naics: "NAICS codes", certifications: "Certifications", categories: "Categories" },
+    matching: "Matching every row against the members… (a large file takes a while)",
+    matched: (c) => `Matched: ${c.matched} matched, ${c.ambiguous} ambiguous, ${c.new} new, ${c.rejected} rejected.`,
+    loadingReport: "Loading the report…", reportTitle: "5. Match report", showRows: "Show rows", all: "All",
+    statuses: { matched: "Matched", ambiguous: "Ambiguous", new: "New", rejected: "Rejected" },
+    reportSummary: (r) => `${r.file}, upload ${r.upload}${r.latest ? "" : " (not the latest)"} — columns: ${mappingText(r.mapping)}`,
+    reportCaption: (n, status) => `${n} ${n === 1 ? "row" : "rows"}${status ? ` (${status})` : ""}`,
+    rowsShown: (n) => `${n} ${n === 1 ? "row" : "rows"} shown.`,
+    colRow: "Row", colName: "Name in the file", colStatus: "Status", colConfidence: "Confidence", colMember: "Member", colReview: "Candidates and decision",
+    candidates: (n) => `Candidates (${n})`, candidatesOf: (row) => `Candidates for row ${row}`,
+    candName: "Candidate", candPlace: "Place", candConfidence: "Confidence", candEvidence: "Evidence", candDecision: "Decision",
+    accept: "Accept", acceptLabel: (name, row) => `Accept ${name} for row ${row}`, accepted: "Accepted",
+    markNew: "Mark as new", markNewLabel: (row) => `Mark row ${row} as new (no member)`,
+    decidedByPerson: "decided by a person", noCandidate: "No candidate among the members.", reason: "Reason", warnings: "Warnings",
+    evidence: { name: "name", website: "website", phone: "phone", postal: "postal code", city: "city", capabilities: "capabilities" },
+    agrees: "agrees", differs: "differs",
+    saving: "Saving the decision…",
+    decidedMatched: (row, name) => `Saved: row ${row} is now matched to ${name}; search shows the listing.`,
+    decidedNew: (row) => `Saved: row ${row} is now a record of the registry's own.`,
+    downloadLabel: "Download:", downloadCsv: "the report (CSV)", downloadXlsx: "the report (XLSX)",
+    downloadUnmatchedCsv: "unmatched rows only (CSV)", downloadUnmatchedXlsx: "unmatched rows only (XLSX)",
+    downloading: "Preparing the file…", downloaded: (name) => `Downloaded ${name}.`,
+    needsTitle: "6. Suppliers for a list of needs",
+    needsHint: "One need per row (a column named need or besoin, else the first column), in English or French. Suppliers are the registry's own records and the members it lists.",
+    needsFile: "Needs list (CSV, XLSX, JSON or JSON Lines)", needsProvince: "Suppliers of this province first (optional)", needsLimit: "Suppliers per need",
+    needsButton: "Find suppliers", needsDownload: "Download these suppliers (CSV)", needsRunning: "Finding suppliers for each need…",
+    needsDone: (n) => `Suppliers found for ${n} ${n === 1 ? "need" : "needs"}.`, needsResults: "Suppliers per need", needRow: (row, text) => `Row ${row}: ${text}`,
+    needCols: { rank: "Rank", supplier: "Supplier", place: "Place", score: "Score", why: "Why" },
+    noSupplier: "No supplier found.", rejectedRows: "Rows not read",
   },
   fr: {
     skip: "Aller aux résultats", tagline: "Trouvez des capacités dans le réseau canadien de la fabrication de pointe",
@@ -48,6 +97,53 @@ const TEXT = {
                   focus_areas: "Créneaux", members: "Membres", asset_type: "Type d'actif", owner: "Titulaire",
                   project: "Projet NGen", ipc: "Classes CIB", licensing_status: "Statut de licence" },
     error: "Une erreur s'est produite.",
+    views: "Vues", navSearch: "Recherche", navRegistries: "Registres",
+    registriesTitle: "Registres",
+    registriesIntro: "Téléversez le fichier d'un registre, vérifiez la lecture de ses colonnes, rapprochez-le des membres, tranchez les lignes qui demandent une personne et trouvez des fournisseurs pour une liste de besoins.",
+    keyTitle: "1. Votre clé d'API", keyLabel: "Clé d'administration ou clé du registre", keyUse: "Utiliser cette clé", keyForget: "Oublier la clé",
+    keyHint: "Gardée dans cet onglet seulement, jusqu'à sa fermeture.", keyMissing: "Saisissez d'abord votre clé d'API (étape 1).",
+    keyKept: (names) => names.length ? `Clé gardée pour la session. Registres accessibles : ${names.join(", ")}.` : "Clé gardée pour la session. Elle n'ouvre encore aucun registre avec du contenu : saisissez un nouveau nom.",
+    keyForgotten: "La clé a été oubliée.", registryTitle: "2. Le registre", registryLabel: "Nom du registre", registryOpen: "Ouvrir son dernier rapport",
+    registryHint: "Lettres minuscules, chiffres et tirets (par exemple simsa). Choisissez l'un des vôtres ou saisissez un nouveau nom.",
+    registryMissing: "Choisissez d'abord un registre (étape 2).", registryBad: "Un nom de registre est fait de lettres minuscules, de chiffres et de tirets, comme simsa.",
+    registryLine: (r) => `${r.name}${r.private ? " (privé)" : ""} : ${r.uploads} ${r.uploads > 1 ? "téléversements" : "téléversement"}, `
+      + `${r.records} ${r.records > 1 ? "fiches propres" : "fiche propre"}, ${r.listed} ${r.listed > 1 ? "membres inscrits" : "membre inscrit"}`,
+    uploadTitle: "3. Téléverser le fichier d'un registre", fileLabel: "Fichier (CSV, XLSX, JSON ou JSON Lines)", previewButton: "Vérifier ses colonnes",
+    fileMissing: "Choisissez d'abord un fichier.", reading: "Lecture du fichier…",
+    previewed: (n) => `Colonnes lues sur les ${n} premières lignes. Vérifiez-les, puis lancez le rapprochement.`,
+    mappingTitle: "4. Lecture des colonnes", mappingHint: "Chaque champ indique la colonne d'où il est lu. Corrigez ce qui est faux, puis lancez le rapprochement.",
+    previewCaption: "Les premières lignes du fichier", matchButton: "Rapprocher des membres", notRead: "(non lu)", rowHeader: "Ligne",
+    fields: { name: "Nom", id: "Identifiant", description: "Description", description_en: "Description (anglais)", description_fr: "Description (français)",
+              city: "Ville", province: "Province ou État", country: "Pays", postal_code: "Code postal", website: "Site web", phone: "Téléphone",
+              naics: "Codes SCIAN", certifications: "Certifications", categories: "Catégories" },
+    matching: "Rapprochement de chaque ligne avec les membres… (un gros fichier prend du temps)",
+    matched: (c) => `Rapprochement fait : ${c.matched} rapprochées, ${c.ambiguous} ambiguës, ${c.new} nouvelles, ${c.rejected} rejetées.`,
+    loadingReport: "Chargement du rapport…", reportTitle: "5. Rapport de rapprochement", showRows: "Afficher les lignes", all: "Toutes",
+    statuses: { matched: "Rapprochée", ambiguous: "Ambiguë", new: "Nouvelle", rejected: "Rejetée" },
+    reportSummary: (r) => `${r.file}, téléversement ${r.upload}${r.latest ? "" : " (pas le dernier)"} — colonnes : ${mappingText(r.mapping)}`,
+    reportCaption: (n, status) => `${n} ${n > 1 ? "lignes" : "ligne"}${status ? ` (${status})` : ""}`,
+    rowsShown: (n) => `${n} ${n > 1 ? "lignes affichées" : "ligne affichée"}.`,
+    colRow: "Ligne", colName: "Nom dans le fichier", colStatus: "Statut", colConfidence: "Confiance", colMember: "Membre", colReview: "Candidats et décision",
+    candidates: (n) => `Candidats (${n})`, candidatesOf: (row) => `Candidats pour la ligne ${row}`,
+    candName: "Candidat", candPlace: "Lieu", candConfidence: "Confiance", candEvidence: "Indices", candDecision: "Décision",
+    accept: "Accepter", acceptLabel: (name, row) => `Accepter ${name} pour la ligne ${row}`, accepted: "Accepté",
+    markNew: "Marquer comme nouvelle", markNewLabel: (row) => `Marquer la ligne ${row} comme nouvelle (aucun membre)`,
+    decidedByPerson: "tranché par une personne", noCandidate: "Aucun candidat parmi les membres.", reason: "Motif", warnings: "Avertissements",
+    evidence: { name: "nom", website: "site web", phone: "téléphone", postal: "code postal", city: "ville", capabilities: "capacités" },
+    agrees: "concorde", differs: "diffère",
+    saving: "Enregistrement de la décision…",
+    decidedMatched: (row, name) => `Enregistré : la ligne ${row} est maintenant rapprochée de ${name}; la recherche affiche l'inscription.`,
+    decidedNew: (row) => `Enregistré : la ligne ${row} est maintenant une fiche propre au registre.`,
+    downloadLabel: "Télécharger :", downloadCsv: "le rapport (CSV)", downloadXlsx: "le rapport (XLSX)",
+    downloadUnmatchedCsv: "les lignes non rapprochées (CSV)", downloadUnmatchedXlsx: "les lignes non rapprochées (XLSX)",
+    downloading: "Préparation du fichier…", downloaded: (name) => `${name} téléchargé.`,
+    needsTitle: "6. Fournisseurs pour une liste de besoins",
+    needsHint: "Un besoin par ligne (une colonne nommée besoin ou need, sinon la première colonne), en français ou en anglais. Les fournisseurs sont les fiches propres au registre et les membres qu'il inscrit.",
+    needsFile: "Liste de besoins (CSV, XLSX, JSON ou JSON Lines)", needsProvince: "Fournisseurs de cette province d'abord (facultatif)", needsLimit: "Fournisseurs par besoin",
+    needsButton: "Trouver des fournisseurs", needsDownload: "Télécharger ces fournisseurs (CSV)", needsRunning: "Recherche de fournisseurs pour chaque besoin…",
+    needsDone: (n) => `Fournisseurs trouvés pour ${n} ${n > 1 ? "besoins" : "besoin"}.`, needsResults: "Fournisseurs par besoin", needRow: (row, text) => `Ligne ${row} : ${text}`,
+    needCols: { rank: "Rang", supplier: "Fournisseur", place: "Lieu", score: "Score", why: "Pourquoi" },
+    noSupplier: "Aucun fournisseur trouvé.", rejectedRows: "Lignes non lues",
   },
 };
 const LANGUAGE_NAMES = {
@@ -121,6 +217,8 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
   $("q").placeholder = t("placeholder");
   $("pager").setAttribute("aria-label", t("pages"));
+  $("report-pager").setAttribute("aria-label", t("pages"));
+  $("views").setAttribute("aria-label", t("views"));
   const button = $("lang-switch");
   button.textContent = t("switchTo");
   button.lang = t("switchLang");
@@ -205,9 +303,17 @@ function toggleFilter(key, value, on) {
   location.hash = searchHash(params);
 }
 
+function showView(id) {
+  for (const view of ["search-view", "record-view", "registries-view"]) $(view).hidden = view !== id;
+  $("search-form").hidden = id === "registries-view";
+  const active = id === "registries-view" ? "nav-registries" : "nav-search";
+  for (const link of ["nav-search", "nav-registries"]) {
+    if (link === active) $(link).setAttribute("aria-current", "page"); else $(link).removeAttribute("aria-current");
+  }
+}
+
 async function showSearch(params) {
-  $("search-view").hidden = false;
-  $("record-view").hidden = true;
+  showView("search-view");
   const q = params.get("q") || "";
   $("q").value = q;
   if (!q) { $("status").textContent = ""; $("results").replaceChildren(); $("facets").hidden = true; $("pager").hidden = true; $("export").hidden = true; return; }
@@ -247,8 +353,7 @@ function page(step) {
 }
 
 async function showRecord(kind, id) {
-  $("search-view").hidden = true;
-  $("record-view").hidden = false;
+  showView("record-view");
   try {
     const record = await api(`/${DETAIL_PATH[kind]}/${encodeURIComponent(id)}`);
     $("record-name").textContent = record.name;
@@ -281,8 +386,378 @@ async function showRecord(kind, id) {
   }
 }
 
+// ---- Registries: upload, columns, match report, decisions, exports, needs lists -----------------
+// Every call sends the key kept for this browser session (sessionStorage) as X-API-Key.
+
+const KEY_STORE = "ngen-api-key";
+const REPORT_PAGE = 20;
+const REGISTRY_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const MAP_FIELDS = ["name", "id", "description", "description_en", "description_fr", "city", "province", "country",
+  "postal_code", "website", "phone", "naics", "certifications", "categories"];
+const STATUSES = ["matched", "ambiguous", "new", "rejected"];
+const reg = { file: null, preview: null, overrides: {}, report: null, status: "", offset: 0, needs: null, needsFile: null };
+
+function mappingText(mapping) {
+  return Object.entries(mapping).map(([field, column]) => `${t("fields")[field] || field} = ${column}`).join("; ");
+}
+function apiKey() { return sessionStorage.getItem(KEY_STORE) || ""; }
+function registryName() { return $("registry-name").value.trim(); }
+function progress(text) { $("reg-status").textContent = text; }
+function showError(error) {
+  const box = $("reg-error");
+  box.textContent = error ? (error.message || String(error)) : "";
+  box.hidden = !error;
+  if (error) progress("");
+}
+
+// A call to a registries route; throws an Error carrying the server's message (in the page's language).
+async function registryCall(method, path, { params, body, type } = {}) {
+  const query = new URLSearchParams(params || []);
+  query.set("lang", lang);
+  const headers = { "Accept-Language": lang, "X-API-Key": apiKey() };
+  if (type) headers["Content-Type"] = type;
+  const response = await fetch(`${path}?${query}`, { method, headers, body });
+  if (!response.ok) {
+    let message = t("error");
+    try { message = (await response.json()).message || message; } catch { /* not JSON */ }
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return response;
+}
+function registryPath(name, ...rest) {
+  return ["/registries", encodeURIComponent(name), ...rest].join("/");
+}
+// The key and the registry a step needs, or an error naming the step to do first.
+function ready(needsRegistry = true) {
+  if (!apiKey()) throw new Error(t("keyMissing"));
+  const name = registryName();
+  if (needsRegistry && !name) throw new Error(t("registryMissing"));
+  if (needsRegistry && !REGISTRY_NAME.test(name)) throw new Error(t("registryBad"));
+  return name;
+}
+// Run one step: its button disabled meanwhile, any error shown (and announced) in the view.
+async function busy(button, work) {
+  showError(null);
+  if (button) button.disabled = true;
+  try { await work(); } catch (error) { showError(error); } finally { if (button) button.disabled = false; }
+}
+
+async function loadRegistries() {
+  const body = await (await registryCall("GET", "/registries")).json();
+  $("registry-names").replaceChildren(...body.registries.map((r) => el("option", { value: r.name })));
+  const lines = [];
+  body.registries.forEach((r, i) => { if (i) lines.push(el("br")); lines.push(t("registryLine")(r)); });
+  $("registry-list").replaceChildren(...lines);
+  return body.registries;
+}
+
+// -- the columns ------------------------------------------------------------------------------------
+
+function renderMapping() {
+  const preview = reg.preview;
+  const columns = preview.rows.length ? Object.keys(preview.rows[0].values) : [];
+  const fields = [...MAP_FIELDS, ...Object.keys(preview.mapping).filter((f) => !MAP_FIELDS.includes(f))];
+  const boxes = fields.map((field) => {
+    const id = `map-${field}`;
+    const guessed = preview.mapping[field] || "";
+    const select = el("select", { id, name: field });
+    if (!guessed) select.append(el("option", { value: "", text: t("notRead") }));
+    for (const column of columns) select.append(el("option", { value: column, text: column }));
+    select.value = reg.overrides[field] ?? guessed;
+    const box = el("div", { class: reg.overrides[field] !== undefined ? "changed" : "" },
+      el("label", { for: id, text: t("fields")[field] || field }), select);
+    select.addEventListener("change", () => {
+      if (select.value === guessed) delete reg.overrides[field]; else reg.overrides[field] = select.value;
+      box.className = reg.overrides[field] !== undefined ? "changed" : "";
+    });
+    return box;
+  });
+  $("mapping-fields").replaceChildren(...boxes);
+  const head = el("tr", {}, el("th", { scope: "col", text: t("rowHeader") }), ...columns.map((c) => el("th", { scope: "col", text: c })));
+  $("preview-table").tHead.replaceChildren(head);
+  $("preview-table").tBodies[0].replaceChildren(...preview.rows.map((row) => el("tr", {},
+    el("th", { scope: "row", text: String(row.row) }),
+    ...columns.map((c) => el("td", { text: row.values[c] === null || row.values[c] === undefined ? "" : String(row.values[c]) })))));
+  $("mapping-form").hidden = false;
+}
+
+async function previewFile() {
+  const name = ready();
+  const file = $("registry-file").files[0];
+  if (!file) throw new Error(t("fileMissing"));
+  progress(t("reading"));
+  const response = await registryCall("POST", registryPath(name, "uploads"),
+    { params: [["filename", file.name], ["preview", "true"]], body: file, type: "application/octet-stream" });
+  reg.file = file;
+  reg.preview = await response.json();
+  reg.overrides = {};
+  renderMapping();
+  progress(t("previewed")(reg.preview.rows.length));
+  $("mapping-title").focus();
+}
+
+async function matchFile() {
+  const name = ready();
+  if (!reg.file) throw new Error(t("fileMissing"));
+  progress(t("matching"));
+  const params = [["filename", reg.file.name], ...Object.entries(reg.overrides).map(([f, c]) => ["map", `${f}=${c}`])];
+  const done = await (await registryCall("POST", registryPath(name, "uploads"),
+    { params, body: reg.file, type: "application/octet-stream" })).json();
+  reg.status = "";
+  reg.offset = 0;
+  history.replaceState(null, "", `#/registries?registry=${encodeURIComponent(name)}`);
+  await loadReport(name, String(done.upload));
+  progress(t("matched")(done.counts));
+  $("report-title").focus();
+  loadRegistries().catch(() => {});
+}
+
+// -- the report -------------------------------------------------------------------------------------
+
+async function loadReport(name, upload) {
+  const params = [["offset", String(reg.offset)], ["limit", String(REPORT_PAGE)]];
+  if (reg.status) params.push(["status", reg.status]);
+  const response = await registryCall("GET", registryPath(name, "uploads", upload), { params });
+  reg.report = await response.json();
+  renderReport();
+}
+
+function statusBadge(status) {
+  return el("span", { class: `status ${status}`, text: t("statuses")[status] || status });
+}
+
+function evidenceText(candidate) {
+  const words = t("evidence");
+  const parts = [`${words.name} ${candidate.name_similarity.toFixed(2)}`];
+  for (const [key, agrees] of Object.entries(candidate.evidence || {})) {
+    parts.push(`${words[key] || key}: ${agrees ? t("agrees") : t("differs")}`);
+  }
+  return parts.join(" · ");
+}
+
+function candidateTable(row) {
+  const head = el("tr", {}, ...["candName", "candPlace", "candConfidence", "candEvidence", "candDecision"]
+    .map((key) => el("th", { scope: "col", text: t(key) })));
+  const body = row.candidate_details.map((c) => {
+    const chosen = row.status === "matched" && row.match_id === c.id;
+    let action = el("span", { text: chosen ? t("accepted") : "" });
+    if (row.decidable && !chosen) {
+      action = el("button", { type: "button", class: "accept", text: t("accept"), "aria-label": t("acceptLabel")(c.name, row.row) });
+      action.addEventListener("click", () => busy(action, () => decide(row.row, "matched", c)));
+    }
+    return el("tr", {}, el("td", {}, c.name, el("br"), el("small", { class: "meta", text: c.id })),
+      el("td", { text: placeOf(c) }), el("td", { text: c.confidence.toFixed(2) }),
+      el("td", { text: evidenceText(c) }), el("td", {}, action));
+  });
+  return el("table", { class: "candidates" },
+    el("caption", { class: "visually-hidden", text: t("candidatesOf")(row.row) }), el("thead", {}, head), el("tbody", {}, ...body));
+}
+
+function reviewCell(row) {
+  const cell = el("td");
+  if (row.candidate_details.length) {
+    const table = candidateTable(row);
+    if (row.status === "ambiguous") cell.append(table);
+    else cell.append(el("details", {}, el("summary", { text: t("candidates")(row.candidate_details.length) }), table));
+  } else if (row.status !== "rejected") {
+    cell.append(el("p", { class: "meta", text: t("noCandidate") }));
+  }
+  if (row.decidable && row.status !== "new") {
+    const button = el("button", { type: "button", class: "mark-new link", text: t("markNew"), "aria-label": t("markNewLabel")(row.row) });
+    button.addEventListener("click", () => busy(button, () => decide(row.row, "new")));
+    cell.append(el("div", { class: "actions" }, button));
+  }
+  if (row.reason) cell.append(el("p", { class: "meta", text: `${t("reason")}: ${row.reason}` }));
+  if (row.warnings) cell.append(el("p", { class: "meta", text: `${t("warnings")}: ${row.warnings}` }));
+  return cell;
+}
+
+function reportRow(row) {
+  const status = el("td", {}, statusBadge(row.status));
+  if (row.decision) status.append(el("br"), el("small", { class: "meta", text: t("decidedByPerson") }));
+  const member = row.match_id ? el("td", {}, row.match_name, el("br"), el("small", { class: "meta", text: row.match_id })) : el("td", { text: "—" });
+  const name = el("td", {}, row.input_name || "—");
+  if (row.input_id) name.append(el("br"), el("small", { class: "meta", text: row.input_id }));
+  return el("tr", { id: `report-row-${row.row}` },
+    el("th", { scope: "row", tabindex: "-1", text: String(row.row ?? "—") }), name, status,
+    el("td", { text: row.status === "rejected" ? "—" : row.confidence.toFixed(2) }), member, reviewCell(row));
+}
+
+function renderStatusOptions(counts) {
+  const total = STATUSES.reduce((sum, s) => sum + (counts[s] || 0), 0);
+  const options = [["", t("all"), total], ...STATUSES.map((s) => [s, t("statuses")[s], counts[s] || 0])];
+  $("status-options").replaceChildren(...options.map(([value, label, count]) => {
+    const id = `status-${value || "all"}`;
+    const input = el("input", { type: "radio", name: "report-status", id, value });
+    input.checked = value === reg.status;
+    input.addEventListener("change", () => filterReport(value));
+    return el("label", { for: id }, input, `${label} (${count})`);
+  }));
+}
+
+function renderReport() {
+  const report = reg.report;
+  $("report").hidden = false;
+  $("report-summary").textContent = t("reportSummary")(report);
+  renderStatusOptions(report.counts);
+  $("report-caption").textContent = t("reportCaption")(report.total, reg.status ? t("statuses")[reg.status] : "");
+  $("report-rows").replaceChildren(...report.rows.map(reportRow));
+  const pages = Math.max(1, Math.ceil(report.total / REPORT_PAGE));
+  $("report-pager").hidden = report.total <= REPORT_PAGE;
+  $("report-page").textContent = t("page")(Math.floor(report.offset / REPORT_PAGE) + 1, pages);
+  $("report-prev").disabled = report.offset === 0;
+  $("report-next").disabled = report.offset + REPORT_PAGE >= report.total;
+}
+
+async function filterReport(status) {
+  reg.status = status;
+  reg.offset = 0;
+  showError(null);
+  try {
+    await loadReport(reg.report.registry, String(reg.report.upload));
+    progress(t("rowsShown")(reg.report.total));
+  } catch (error) { showError(error); }
+}
+
+async function reportPage(step) {
+  reg.offset = Math.max(0, reg.offset + step * REPORT_PAGE);
+  await loadReport(reg.report.registry, String(reg.report.upload));
+  $("report-title").focus();
+}
+
+async function decide(rowNumber, status, candidate) {
+  const report = reg.report;
+  progress(t("saving"));
+  const body = JSON.stringify(candidate ? { status, candidate: candidate.id } : { status });
+  const done = await (await registryCall("POST",
+    registryPath(report.registry, "uploads", String(report.upload), "rows", String(rowNumber), "decision"),
+    { body, type: "application/json" })).json();
+  report.counts = done.counts;
+  report.rows = report.rows.map((row) => (row.row === done.row.row ? done.row : row));
+  renderReport();
+  progress(candidate ? t("decidedMatched")(rowNumber, candidate.name) : t("decidedNew")(rowNumber));
+  document.querySelector(`#report-row-${rowNumber} th`)?.focus();
+}
+
+// A file from an authenticated GET or POST, saved through a temporary link.
+async function saveDownload(response, fallback) {
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallback;
+  const url = URL.createObjectURL(await response.blob());
+  const link = el("a", { href: url, download: name, hidden: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  progress(t("downloaded")(name));
+}
+
+async function downloadReport(format, status) {
+  const report = reg.report;
+  progress(t("downloading"));
+  const params = [["format", format]];
+  if (status) params.push(["status", status]);
+  const response = await registryCall("GET", registryPath(report.registry, "uploads", String(report.upload), "export"), { params });
+  await saveDownload(response, `${report.registry}.${format}`);
+}
+
+// -- needs lists ------------------------------------------------------------------------------------
+
+function needsParams(file, format) {
+  const params = [["filename", file.name], ["limit", $("needs-limit").value || "5"]];
+  const province = $("needs-province").value.trim();
+  if (province) params.push(["prefer_province", province]);
+  if (format) params.push(["format", format]);
+  return params;
+}
+
+async function runNeeds() {
+  const name = ready();
+  const file = $("needs-file").files[0];
+  if (!file) throw new Error(t("fileMissing"));
+  progress(t("needsRunning"));
+  const response = await registryCall("POST", registryPath(name, "needs"),
+    { params: needsParams(file), body: file, type: "application/octet-stream" });
+  reg.needs = await response.json();
+  reg.needsFile = file;
+  renderNeeds();
+  progress(t("needsDone")(reg.needs.needs.length));
+  $("needs-results-title").focus();
+}
+
+function renderNeeds() {
+  const found = reg.needs;
+  const cols = t("needCols");
+  const sections = found.needs.map((need) => {
+    const title = el("h4", { text: t("needRow")(need.row, need.need) });
+    if (!need.suppliers.length) return el("section", { class: "need" }, title, el("p", { class: "meta", text: t("noSupplier") }));
+    const head = el("tr", {}, ...["rank", "supplier", "place", "score", "why"].map((k) => el("th", { scope: "col", text: cols[k] })));
+    const rows = need.suppliers.map((hit, i) => el("tr", {},
+      el("td", { text: String(i + 1) }),
+      el("td", {}, el("a", { href: `#/${hit.kind}/${encodeURIComponent(hit.id)}`, text: hit.name })),
+      el("td", { text: placeOf(hit) }), el("td", { text: hit.score.toFixed(3) }), el("td", { text: hit.explanation || "" })));
+    return el("section", { class: "need" }, title, el("div", { class: "table-wrap" },
+      el("table", {}, el("caption", { class: "visually-hidden", text: t("needRow")(need.row, need.need) }),
+        el("thead", {}, head), el("tbody", {}, ...rows))));
+  });
+  if (found.rejected.length) {
+    sections.push(el("section", {}, el("h4", { text: t("rejectedRows") }),
+      el("ul", {}, ...found.rejected.map((e) => el("li", { text: `${e.row ?? ""} ${e.column ?? ""}: ${e.message}` })))));
+  }
+  $("needs-list").replaceChildren(...sections);
+  $("needs-results").hidden = false;
+  $("needs-download").hidden = false;
+}
+
+async function downloadNeeds() {
+  const name = ready();
+  progress(t("downloading"));
+  const response = await registryCall("POST", registryPath(name, "needs"),
+    { params: needsParams(reg.needsFile, "csv"), body: reg.needsFile, type: "application/octet-stream" });
+  await saveDownload(response, `${name}-needs.csv`);
+}
+
+// -- the view ---------------------------------------------------------------------------------------
+
+async function showRegistries(params) {
+  showView("registries-view");
+  $("api-key").value = apiKey();
+  const name = params.get("registry") || "";
+  if (name) $("registry-name").value = name;
+  if (reg.preview) renderMapping();
+  if (reg.needs) renderNeeds();
+  if (!apiKey()) return;
+  showError(null);
+  try {
+    await loadRegistries();
+    if (!name) return;
+    if (reg.report && reg.report.registry === name) {
+      await loadReport(name, String(reg.report.upload));
+    } else {
+      reg.status = "";
+      reg.offset = 0;
+      progress(t("loadingReport"));
+      await loadReport(name, "latest");
+      progress(t("rowsShown")(reg.report.total));
+    }
+  } catch (error) {
+    if (error.status === 404) { progress(error.message); $("report").hidden = true; reg.report = null; } else showError(error);
+  }
+}
+
+function openRegistry() {
+  const name = ready();
+  const target = `#/registries?registry=${encodeURIComponent(name)}`;
+  if (location.hash === target) { reg.report = null; return showRegistries(parseHash().params); }
+  reg.report = null;
+  location.hash = target;
+}
+
 function route() {
   const { path, params } = parseHash();
+  if (path === "/registries") return showRegistries(params);
   const match = path.match(/^\/(organization|cluster|ip_asset)\/(.+)$/);
   if (match) return showRecord(match[1], decodeURIComponent(match[2]));
   return showSearch(params);
@@ -297,6 +772,8 @@ $("search-form").addEventListener("submit", (event) => {
 $("lang-switch").addEventListener("click", () => {
   lang = lang === "en" ? "fr" : "en";
   localStorage.setItem("ngen-lang", lang);
+  progress("");  // messages of the other language
+  showError(null);
   applyLanguage();
   route();
 });
@@ -309,5 +786,47 @@ $("next").addEventListener("click", () => page(1));
 $("back").addEventListener("click", (event) => { event.preventDefault(); history.back(); });
 window.addEventListener("hashchange", route);
 $("record-name").setAttribute("tabindex", "-1");
+
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = $("api-key").value.trim();
+  if (key) sessionStorage.setItem(KEY_STORE, key); else sessionStorage.removeItem(KEY_STORE);
+  busy(event.submitter || $("key-form").querySelector("button"), async () => {
+    ready(false);
+    const registries = await loadRegistries();
+    progress(t("keyKept")(registries.map((r) => r.name)));
+  });
+});
+$("key-forget").addEventListener("click", () => {
+  sessionStorage.removeItem(KEY_STORE);
+  $("api-key").value = "";
+  $("registry-names").replaceChildren();
+  $("registry-list").replaceChildren();
+  showError(null);
+  progress(t("keyForgotten"));
+});
+$("registry-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  try { openRegistry(); } catch (error) { showError(error); }
+});
+$("upload-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(event.submitter, previewFile);
+});
+$("mapping-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy($("match-button"), matchFile);
+});
+$("report-prev").addEventListener("click", (event) => busy(event.currentTarget, () => reportPage(-1)));
+$("report-next").addEventListener("click", (event) => busy(event.currentTarget, () => reportPage(1)));
+document.querySelectorAll("[data-download]").forEach((button) => {
+  button.addEventListener("click", () => busy(button, () => downloadReport(button.dataset.download, button.dataset.status)));
+});
+$("needs-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(event.submitter, runNeeds);
+});
+$("needs-download").addEventListener("click", (event) => busy(event.currentTarget, downloadNeeds));
+$("mapping-title").setAttribute("tabindex", "-1");
 applyLanguage();
 route();

@@ -17,6 +17,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ def now() -> str:
 class DataDir:
     def __init__(self, root: Path) -> None:
         self.root = root
+        #: the thread holding the write lock, which may take it again
+        self._holder: int | None = None
 
     @property
     def current(self) -> Path | None:
@@ -53,6 +56,12 @@ class DataDir:
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
+        """One writer at a time, across processes; any other writer gets IndexLockedError at once.
+        The thread holding it may take it again, so a read-then-write (a decision on a kept
+        upload) holds it around a write that takes it too."""
+        if self._holder == threading.get_ident():
+            yield
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / ".write.lock").open("w") as handle:
             try:
@@ -61,9 +70,11 @@ class DataDir:
                 raise IndexLockedError(
                     f"Another process is writing to {self.root}; wait for it to finish and try again."
                 ) from None
+            self._holder = threading.get_ident()
             try:
                 yield
             finally:
+                self._holder = None
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def new_version(self, copy_from: Path | None) -> Path:

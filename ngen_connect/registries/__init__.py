@@ -20,21 +20,32 @@ from ngen_connect.registries.duplicates import (
     DuplicateReport,
     find_duplicates,
 )
-from ngen_connect.registries.reports import REPORT_COLUMNS, MatchReport, ReportRow, match_file
+from ngen_connect.registries.matching import Status
+from ngen_connect.registries.reports import (
+    REPORT_COLUMNS,
+    Decision,
+    MatchReport,
+    ReportRow,
+    match_file,
+    parse_statuses,
+)
 from ngen_connect.registries.service import (
     NEEDS_COLUMNS,
     NEEDS_HEADERS_FR,
+    Decided,
     ExtractImport,
     Need,
     NeedsResult,
     Preview,
     RegistryService,
+    RegistrySummary,
     Upload,
     need_sheet,
     needs_rows,
     preview,
+    write_needs,
 )
-from ngen_connect.registries.uploads import Changes, Uploads
+from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads, upload_number
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -47,18 +58,23 @@ __all__ = [
     "Access",
     "Caller",
     "Changes",
+    "Decided",
+    "Decision",
     "DuplicateMember",
     "DuplicatePair",
     "DuplicateReport",
     "ExtractChanges",
     "ExtractImport",
+    "KeptUpload",
     "MatchReport",
     "Need",
     "NeedsResult",
     "Preview",
     "ProductChange",
     "RegistryService",
+    "RegistrySummary",
     "ReportRow",
+    "Status",
     "Upload",
     "Uploads",
     "check_registry_name",
@@ -69,6 +85,9 @@ __all__ = [
     "need_sheet",
     "needs_rows",
     "new_key",
+    "parse_statuses",
     "preview",
     "read_extracts",
+    "upload_number",
+    "write_needs",
 ]

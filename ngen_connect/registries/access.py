@@ -161,6 +161,25 @@ class Access:
             )
         return caller
 
+    def private(self) -> frozenset[str]:
+        """The registries that have keys."""
+        return frozenset(name for name, entries in self._load().items() if entries)
+
+    def require_key(self, key: str | None) -> Caller:
+        """The caller, when its key may write somewhere: 401 without a key, 403 with a key that
+        opens nothing (the admin key or a registry's key is needed)."""
+        if not key:
+            raise AuthError(
+                "This needs an API key (X-API-Key header).",
+                "Cette opération exige une clé d'API (en-tête X-API-Key).",
+            )
+        caller = self.caller(key)
+        if not caller.admin and not caller.registries:
+            raise ForbiddenError(
+                "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
+            )
+        return caller
+
     def require_admin(self, key: str | None) -> Caller:
         if not key:
             raise AuthError(

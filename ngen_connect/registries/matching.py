@@ -28,6 +28,9 @@ _COMMON_TOKEN_SHARE = 0.02  # tokens on more than 2 % of member names do not blo
 
 
 class Status(StrEnum):
+    """What became of a registry row: one member (matched), several possible (ambiguous), no
+    member (new), or no record at all (rejected)."""
+
     MATCHED = "matched"
     AMBIGUOUS = "ambiguous"
     NEW = "new"

@@ -1,5 +1,6 @@
 """Match reports: every row of a registry file resolved against the members, each appearing exactly
-once: matched, ambiguous (with candidates), new, or rejected (with the reason)."""
+once: matched, ambiguous (with candidates), new, or rejected (with the reason). A person may
+decide a row (accept one of its candidates, or call it new); the report says which rows were."""
 
 from __future__ import annotations
 
@@ -7,18 +8,25 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.errors import (
+    InputFileError,
+    QueryError,
+    RecordNotFoundError,
+    RowError,
+    TooLargeError,
+)
 from ngen_connect.export import write_table
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.readers import Row, read_rows
 from ngen_connect.indexer.rows import profile_from_row
-from ngen_connect.models import Kind, Profile, RecordSummary
+from ngen_connect.models import Kind, Passage, Profile, RecordSummary
 from ngen_connect.names import normalise_name
-from ngen_connect.registries.matching import Match, Matcher, Party, Status
+from ngen_connect.registries.matching import Match, MatchCandidate, Matcher, Party, Status
 
 REPORT_COLUMNS = (
     "row",
@@ -32,8 +40,68 @@ REPORT_COLUMNS = (
     "candidates",
     "reason",
     "warnings",
+    "decision",
 )
 REPORT_FORMATS = (".csv", ".xlsx", ".json")
+#: column headers of a French report (English keeps the column names)
+REPORT_HEADERS_FR = {
+    "row": "ligne",
+    "input_id": "id fourni",
+    "input_name": "nom fourni",
+    "status": "statut",
+    "confidence": "confiance",
+    "match_id": "id du membre",
+    "match_name": "nom du membre",
+    "evidence": "indices",
+    "candidates": "candidats",
+    "reason": "motif",
+    "warnings": "avertissements",
+    "decision": "décision",
+}
+_ABOUT = {
+    "en": {"file": "file", "mapping": "mapping", "counts": "counts", "rows": "rows shown"},
+    "fr": {"file": "fichier", "mapping": "correspondance", "counts": "décomptes", "rows": "lignes"},
+}
+_SHEETS = {"en": ("Match report", "About"), "fr": ("Rapport de rapprochement", "À propos")}
+#: `unmatched` asks for every row a person may still look at: ambiguous, new and rejected
+UNMATCHED = "unmatched"
+
+
+def parse_statuses(values: Sequence[str]) -> frozenset[Status]:
+    """Statuses named by people (`matched`, `ambiguous`, `new`, `rejected`, or `unmatched` for the
+    last three); none named means all."""
+    wanted: set[Status] = set()
+    for value in values:
+        word = value.strip().lower()
+        if word == UNMATCHED:
+            wanted |= set(Status) - {Status.MATCHED}
+            continue
+        try:
+            wanted.add(Status(word))
+        except ValueError:
+            names = ", ".join([*(s.value for s in Status), UNMATCHED])
+            raise QueryError(
+                f"Unknown status '{value}'; use {names}.",
+                f"Statut inconnu « {value} »; utilisez {names}.",
+            ) from None
+    return frozenset(wanted or Status)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a person decided about a row: the member it is (`matched`, with `candidate`) or no
+    member at all (`new`)."""
+
+    status: Status
+    candidate: str = ""
+    decided: str = ""  # when, ISO 8601
+
+    def to_dict(self) -> dict[str, str]:
+        return {"status": self.status.value, "candidate": self.candidate, "decided": self.decided}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        return cls(Status(data["status"]), data.get("candidate", ""), data.get("decided", ""))
 
 
 @dataclass(frozen=True)
@@ -49,6 +117,8 @@ class ReportRow:
     profile: Profile | None = field(default=None, compare=False, repr=False)
     #: why the row was rejected, with its column
     rejected_error: RowError | None = None
+    #: what a person decided about the row, when someone did
+    decision: Decision | None = None
 
     @property
     def key(self) -> str:
@@ -77,7 +147,80 @@ class ReportRow:
             "warnings": "; ".join(
                 f"{w.column}: {w.message}" if w.column else w.message for w in self.warnings
             ),
+            "decision": self.decision.status.value if self.decision else "",
         }
+
+    def decide(self, decision: Decision) -> ReportRow:
+        """The row as a person decided it: matched to one of its candidates (which comes first),
+        or new. A rejected row cannot become a record, so it cannot be decided."""
+        if self.match.status is Status.REJECTED:
+            raise QueryError(
+                f"Row {self.row} was rejected ({self.match.reason}); fix the file and upload it again.",
+                f"La ligne {self.row} a été rejetée; corrigez le fichier et téléversez-le de nouveau.",
+            )
+        candidates = self.match.candidates
+        if decision.status is Status.NEW:
+            return replace(self, match=replace(self.match, status=Status.NEW), decision=decision)
+        if decision.status is not Status.MATCHED:
+            raise QueryError(
+                f"A decision is 'matched' (with a candidate) or 'new', not '{decision.status.value}'.",
+                "Une décision est « matched » (avec un candidat) ou « new ».",
+            )
+        chosen = [c for c in candidates if c.id == decision.candidate]
+        if not chosen:
+            offered = ", ".join(c.id for c in candidates) or "none"
+            raise QueryError(
+                f"'{decision.candidate}' is not a candidate of row {self.row} (candidates: {offered}).",
+                f"« {decision.candidate} » n'est pas un candidat de la ligne {self.row} (candidats : {offered}).",
+            )
+        others = [c for c in candidates if c.id != decision.candidate]
+        match = Match(Status.MATCHED, chosen[0].confidence, [chosen[0], *others], self.match.reason)
+        return replace(self, match=match, decision=decision)
+
+    def to_kept(self) -> dict[str, Any]:
+        """The row as a kept upload stores it: the report's columns, plus what it takes to decide
+        it later (its candidates, the record it would become) and to compare uploads."""
+        return {
+            **self.to_dict(),
+            "key": self.key,
+            "fingerprint": self.fingerprint,
+            "match": {
+                "status": self.match.status.value,
+                "confidence": self.match.confidence,
+                "reason": self.match.reason,
+                "candidates": [vars(c) for c in self.match.candidates],
+            },
+            "warning_list": [vars(w) for w in self.warnings],
+            "rejected_error": vars(self.rejected_error) if self.rejected_error else None,
+            "record": _profile_to_json(self.profile) if self.profile is not None else None,
+            "decision": self.decision.to_dict() if self.decision else None,
+        }
+
+    @classmethod
+    def from_kept(cls, data: Mapping[str, Any]) -> ReportRow:
+        """A row of a kept upload; an upload kept by an earlier release has neither candidates
+        nor a record, so its rows can be read but not decided."""
+        stored = data.get("match")
+        if stored is not None:
+            candidates = [MatchCandidate(**c) for c in stored["candidates"]]
+            match = Match(
+                Status(stored["status"]), stored["confidence"], candidates, stored["reason"]
+            )
+        else:
+            match = Match(Status(data["status"]), data.get("confidence", 0.0), [], data["reason"])
+        rejected = data.get("rejected_error")
+        decision = data.get("decision")
+        return cls(
+            data["row"],
+            data["input_id"],
+            data["input_name"],
+            match,
+            data.get("fingerprint", ""),
+            tuple(RowError(**w) for w in data.get("warning_list", [])),
+            _profile_from_json(data["record"]) if data.get("record") else None,
+            RowError(**rejected) if rejected else None,
+            Decision.from_dict(decision) if decision else None,
+        )
 
 
 @dataclass
@@ -109,12 +252,68 @@ class MatchReport:
         counts = {status.value: counted.get(status.value, 0) for status in Status}
         return {**counts, "warnings": len(self.warnings)}
 
-    def write(self, path: Path) -> None:
-        about = {"file": self.file, "mapping": self.mapping, "counts": self.counts()}
-        rows = [r.to_dict() for r in self.rows]
-        write_table(
-            path, REPORT_COLUMNS, rows, sheet="Match report", about=about, formats=REPORT_FORMATS
+    def with_decisions_of(self, earlier: MatchReport) -> MatchReport:
+        """This report with the decisions people made on an earlier upload of the same registry,
+        for the rows that did not change (same key, same values) and can still be decided the
+        same way (a chosen member still among the row's candidates)."""
+        decided = {(r.key, r.fingerprint): r.decision for r in earlier.rows if r.decision}
+        if not decided:
+            return self
+        rows = []
+        for row in self.rows:
+            decision = decided.get((row.key, row.fingerprint))
+            if decision is not None and row.match.status is not Status.REJECTED:
+                # A member chosen then and no longer among the candidates: the row waits again.
+                with suppress(QueryError):
+                    row = row.decide(decision)
+            rows.append(row)
+        return MatchReport(self.file, self.mapping, rows)
+
+    def only(self, statuses: frozenset[Status]) -> list[ReportRow]:
+        """The rows with one of these statuses, in file order."""
+        return [r for r in self.rows if r.match.status in statuses]
+
+    def row(self, number: int) -> ReportRow:
+        """The report's row for the file's row `number`."""
+        for row in self.rows:
+            if row.row == number:
+                return row
+        raise RecordNotFoundError(
+            f"{self.file} has no row {number} in its report.",
+            f"Le rapport de {self.file} n'a pas de ligne {number}.",
         )
+
+    def write(
+        self,
+        path: Path,
+        *,
+        language: str = "en",
+        statuses: frozenset[Status] = frozenset(Status),
+    ) -> int:
+        """The report (or its rows with these statuses) as CSV, XLSX or JSON, headers and the
+        About sheet in `language` ("en" or "fr"); returns the number of rows written. Every cell
+        goes through the one table writer, which neutralises spreadsheet formulas."""
+        words = _ABOUT["fr" if language == "fr" else "en"]
+        sheet, about_sheet = _SHEETS["fr" if language == "fr" else "en"]
+        rows = [r.to_dict() for r in self.only(statuses)]
+        about: dict[str, Any] = {
+            words["file"]: self.file,
+            words["mapping"]: self.mapping,
+            words["counts"]: self.counts(),
+        }
+        if statuses != frozenset(Status):
+            about[words["rows"]] = ", ".join(s.value for s in Status if s in statuses)
+        write_table(
+            path,
+            REPORT_COLUMNS,
+            rows,
+            sheet=sheet,
+            about=about,
+            formats=REPORT_FORMATS,
+            headers=REPORT_HEADERS_FR if language == "fr" else None,
+            about_sheet=about_sheet,
+        )
+        return len(rows)
 
 
 def members_from_records(records: Mapping[str, RecordSummary]) -> list[Party]:
@@ -144,6 +343,7 @@ def match_file(
     name = label or str(path)
     report = MatchReport(name, {}, [])
     columns: FileColumns | None = None
+    first_row: dict[str, int | None] = {}  # record key -> the row that first had it
     for count, item in enumerate(read_rows(path), start=1):
         if max_rows is not None and count > max_rows:
             raise TooLargeError(
@@ -162,7 +362,7 @@ def match_file(
         if columns is None:
             columns = _columns(path, item, overrides)
             report.mapping = columns.mapping
-        parsed = profile_from_row(item, str(path), Kind.ORGANIZATION, columns, require_text=False)
+        parsed = profile_from_row(item, name, Kind.ORGANIZATION, columns, require_text=False)
         profile = parsed.profile
         if profile is None:
             input_id = str(item.values.get(columns.mapping.get("id", "")) or "").strip()
@@ -170,11 +370,34 @@ def match_file(
                 report.rows.append(rejected_row(error, input_id, ""))
                 break
             continue
+        warnings = list(parsed.warnings)
+        if profile.key in first_row:
+            # As `index` reads a file: an id used twice is refused, and rows of one company
+            # without ids (same name and place) become one record (`registry_content`).
+            earlier = f"row {first_row[profile.key]}"
+            if not parsed.generated_id:
+                duplicate = RowError(
+                    name,
+                    item.number,
+                    "id",
+                    f"duplicate id '{profile.id}': already used by {earlier}",
+                )
+                report.rows.append(rejected_row(duplicate, profile.id, profile.name))
+                continue
+            warnings.append(
+                RowError(
+                    name,
+                    item.number,
+                    None,
+                    f"same name and place as {earlier}, and no id: merged into that record",
+                )
+            )
+        first_row.setdefault(profile.key, item.number)
         fingerprint = hashlib.sha256(
             json.dumps(item.values, sort_keys=True, default=str).encode()
         ).hexdigest()[:16]
         report.rows.append(
-            _matched_row(matcher, profile, parsed.generated_id, fingerprint, tuple(parsed.warnings))
+            _matched_row(matcher, profile, parsed.generated_id, fingerprint, tuple(warnings))
         )
     return report
 
@@ -222,6 +445,34 @@ def rejected_row(error: RowError, input_id: str = "", name: str = "") -> ReportR
         name,
         Match(Status.REJECTED, reason=_located(error)),
         rejected_error=error,
+    )
+
+
+def _profile_to_json(profile: Profile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "kind": profile.kind.value,
+        "name": profile.name,
+        "texts": profile.texts,
+        "language": profile.language,
+        "attributes": profile.attributes,
+        "source": profile.source,
+        "source_row": profile.source_row,
+        "passages": [[p.text, p.language] for p in profile.passages],
+    }
+
+
+def _profile_from_json(data: Mapping[str, Any]) -> Profile:
+    return Profile(
+        data["id"],
+        Kind(data["kind"]),
+        data["name"],
+        dict(data["texts"]),
+        data["language"],
+        dict(data["attributes"]),
+        data["source"],
+        data["source_row"],
+        tuple(Passage(i, text, language) for i, (text, language) in enumerate(data["passages"])),
     )
 
 

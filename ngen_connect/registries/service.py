@@ -6,7 +6,9 @@ A registry never duplicates a member. Matching is against members only (records 
 registry), so the same file uploaded twice gets the same statuses. A matched row becomes a
 *listing* on its member: the member's results and page name the registries that list it, with the
 registry's own values. A new row becomes the registry's own record (`registry=NAME`). Ambiguous
-rows wait in the report for a person to decide. Rows gone from a newer upload leave search.
+rows wait in the report for a person to decide: `decide` accepts one of a row's candidates or calls
+the row new, in the kept upload and in search at once, and the next upload of the same file keeps
+that decision for the rows that did not change. Rows gone from a newer upload leave search.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.engine import Engine
-from ngen_connect.errors import IndexNotFoundError, RowError
+from ngen_connect.errors import ConflictError, IndexNotFoundError, RecordNotFoundError, RowError
+from ngen_connect.export import write_table
+from ngen_connect.index.datadir import now
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
+from ngen_connect.indexer.rows import merge_profiles
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary, SearchHit
 from ngen_connect.places import normalise_province
@@ -35,13 +40,14 @@ from ngen_connect.registries.duplicates import (
 )
 from ngen_connect.registries.matching import Matcher, Party, Status
 from ngen_connect.registries.reports import (
+    Decision,
     MatchReport,
     ReportRow,
     match_file,
     match_profiles,
     rejected_row,
 )
-from ngen_connect.registries.uploads import Changes, Uploads
+from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads
 from ngen_connect.search.filters import Filters
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
@@ -65,6 +71,21 @@ class Preview:
     rows: list[Row]
 
 
+#: a needs list's columns when exported, and their French headers
+NEEDS_COLUMNS = ("row", "need", "rank", "supplier", "id", "province", "score", "why")
+NEEDS_HEADERS_FR = {
+    "row": "ligne",
+    "need": "besoin",
+    "rank": "rang",
+    "supplier": "fournisseur",
+    "id": "id",
+    "province": "province",
+    "score": "score",
+    "why": "pourquoi",
+}
+_NO_SUPPLIER = {"en": "no supplier found", "fr": "aucun fournisseur trouvé"}
+
+
 @dataclass
 class Upload:
     registry: str
@@ -72,6 +93,27 @@ class Upload:
     changes: Changes
     indexed: IndexReport
     listed: int  # members the registry now lists
+    number: int = 0  # the kept upload's number
+
+
+@dataclass
+class Decided:
+    """A decision on one row of a registry's latest upload, and what it changed in search."""
+
+    registry: str
+    upload: int
+    row: ReportRow
+    counts: dict[str, int]
+    indexed: IndexReport
+    listed: int  # members the registry now lists
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    name: str
+    uploads: int  # kept uploads
+    records: int  # its own records in the index
+    listed: int  # members it lists
 
 
 @dataclass
@@ -193,25 +235,99 @@ class RegistryService:
         return self._save(name, report, progress)
 
     def _save(self, name: str, report: MatchReport, progress: Progress | None) -> Upload:
-        records = [
-            registry_record(name, row.profile)
-            for row in report.rows
-            if row.match.status is Status.NEW and row.profile is not None
+        # Under the write lock from reading the previous upload's decisions to keeping this one.
+        with self.engine.write_lock():
+            if self.uploads.uploads(name):
+                report = report.with_decisions_of(self.uploads.load(name).report)
+            records, listings = registry_content(name, report.rows)
+            saved: list[Changes] = []
+            indexed = self.engine.replace_registry(
+                name,
+                records,
+                listings,
+                progress=progress,
+                on_published=lambda: saved.append(self.uploads.save(name, report)),
+            )
+            number = len(self.uploads.uploads(name))
+        return Upload(name, report, saved[0], indexed, len(listings), number)
+
+    # -- reviewing an upload -------------------------------------------------------------------
+
+    def kept(self, name: str, upload: int | None = None) -> KeptUpload:
+        """A kept upload of the registry (the latest when `upload` is None), with its decisions."""
+        return self.uploads.load(check_registry_name(name), upload)
+
+    def decide(
+        self, name: str, upload: int | None, row: int, status: Status, candidate: str = ""
+    ) -> Decided:
+        """A person's decision on one row of the registry's latest upload: `matched` to one of
+        the row's candidates (a member), or `new`. The kept upload and the registry's listings
+        and records change together, under the write lock, so search reflects it at once; only
+        the decided row's record is embedded, if it becomes new."""
+        check_registry_name(name)
+        with self.engine.write_lock():
+            kept = self.uploads.load(name, upload)
+            if not kept.latest:
+                raise ConflictError(
+                    f"Upload {kept.number} is no longer the latest upload of registry '{name}'; decide on the latest one.",
+                    f"Le téléversement {kept.number} n'est plus le dernier du registre « {name} »; décidez sur le dernier.",
+                )
+            current = kept.report.row(row)
+            decided = current.decide(Decision(status, candidate, now()))
+            if current.profile is None:
+                raise ConflictError(
+                    f"Upload {kept.number} of '{name}' was kept by an earlier release and cannot be decided; upload the file again.",
+                    f"Le téléversement {kept.number} de « {name} » date d'une version antérieure; téléversez de nouveau le fichier.",
+                )
+            if decided.match.status is Status.MATCHED:
+                self._require_member(candidate)
+            kept.report.rows = [decided if r is current else r for r in kept.report.rows]
+            records, listings = registry_content(name, kept.report.rows)
+            indexed = self.engine.replace_registry(
+                name, records, listings, on_published=lambda: self.uploads.rewrite(kept)
+            )
+        return Decided(name, kept.number, decided, kept.report.counts(), indexed, len(listings))
+
+    def _require_member(self, member_id: str) -> None:
+        with self._guard:
+            found = self.engine.records().get(f"{Kind.ORGANIZATION.value}:{member_id}")
+        if found is None or found.attributes.get("registry"):
+            raise ConflictError(
+                f"'{member_id}' is no longer among the members; upload the file again to match it anew.",
+                f"« {member_id} » ne fait plus partie des membres; téléversez de nouveau le fichier.",
+            )
+
+    def review_rows(self, rows: Sequence[ReportRow]) -> list[dict[str, Any]]:
+        """Rows as a person reviews them: the report's columns, when the row was decided, whether
+        it can be, and each candidate with its name, place (from the member's record),
+        confidence and evidence. Candidates are members only, never a registry's record."""
+        with self._guard:
+            try:
+                records = self.engine.records()
+            except IndexNotFoundError:
+                records = {}
+        return [_review_row(row, records) for row in rows]
+
+    def registries(self) -> list[RegistrySummary]:
+        """Every registry with a kept upload, records or listings, by name."""
+        own: dict[str, int] = {}
+        listed: dict[str, int] = {}
+        with self._guard:
+            try:
+                records = list(self.engine.records().values())
+            except IndexNotFoundError:
+                records = []
+            for record in records:
+                registry = record.attributes.get("registry")
+                if registry:
+                    own[registry] = own.get(registry, 0) + 1
+                for name in record.attributes.get("listed_in") or {}:
+                    listed[name] = listed.get(name, 0) + 1
+        names = sorted(set(self.uploads.names()) | set(own) | set(listed))
+        return [
+            RegistrySummary(n, len(self.uploads.uploads(n)), own.get(n, 0), listed.get(n, 0))
+            for n in names
         ]
-        listings = {
-            f"{Kind.ORGANIZATION.value}:{row.match.best.id}": listing(row)
-            for row in report.rows
-            if row.match.status is Status.MATCHED and row.match.best is not None
-        }
-        saved: list[Changes] = []
-        indexed = self.engine.replace_registry(
-            name,
-            records,
-            listings,
-            progress=progress,
-            on_published=lambda: saved.append(self.uploads.save(name, report)),
-        )
-        return Upload(name, report, saved[0], indexed, len(listings))
 
     # -- SCAN Health -----------------------------------------------------------------------------
 
@@ -263,9 +379,16 @@ class RegistryService:
     ) -> NeedsResult:
         """The best suppliers of a registry (its own records and the members it lists) per need;
         those in `prefer_province` (a code or a name, English or French) first among near-equals,
-        which their explanation says. Explanations are in `ui_language`."""
+        which their explanation says. Explanations are in `ui_language`. A registry without
+        records or listings (or hidden from the caller) is refused, rather than answering every
+        need with nobody."""
         check_registry_name(name)
         province = normalise_province(prefer_province) if prefer_province else None
+        if name in hidden or not any(s.name == name for s in self.registries()):
+            raise RecordNotFoundError(
+                f"Registry '{name}' has no suppliers yet: upload or import its file first.",
+                f"Le registre « {name} » n'a pas encore de fournisseurs : téléversez ou importez d'abord son fichier.",
+            )
         needs, rejected = read_needs(path)
         only = Filters.parse({"registry": name}).hiding(hidden)
         results = {}
@@ -288,6 +411,51 @@ def _members(records: Mapping[str, RecordSummary]) -> list[RecordSummary]:
         for r in records.values()
         if r.kind is Kind.ORGANIZATION and not r.attributes.get("registry")
     ]
+
+
+def registry_content(
+    name: str, rows: Sequence[ReportRow]
+) -> tuple[list[Profile], dict[str, dict[str, Any]]]:
+    """What a registry's report puts in search: a record of the registry's own for each new row
+    (rows of one company without ids, which share a record key, joined into one), and a listing on
+    its member for each matched row."""
+    merged: dict[str, Profile] = {}
+    for row in rows:
+        if row.match.status is Status.NEW and row.profile is not None:
+            key, profile = row.profile.key, row.profile
+            merged[key] = merge_profiles(merged[key], profile) if key in merged else profile
+    records = [registry_record(name, profile) for profile in merged.values()]
+    listings = {
+        f"{Kind.ORGANIZATION.value}:{row.match.best.id}": listing(row)
+        for row in rows
+        if row.match.status is Status.MATCHED and row.match.best is not None
+    }
+    return records, listings
+
+
+def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> dict[str, Any]:
+    candidates = []
+    for candidate in row.match.candidates:
+        member = records.get(f"{Kind.ORGANIZATION.value}:{candidate.id}")
+        attributes: Mapping[str, Any] = (
+            member.attributes if member and not member.attributes.get("registry") else {}
+        )
+        candidates.append(
+            {
+                "id": candidate.id,
+                "name": candidate.name,
+                "confidence": candidate.confidence,
+                "name_similarity": candidate.name_similarity,
+                "evidence": candidate.evidence,
+                **{f: attributes.get(f, "") for f in ("city", "province", "region", "country")},
+            }
+        )
+    return {
+        **row.to_dict(),
+        "decided": row.decision.decided if row.decision else "",
+        "decidable": row.profile is not None and row.match.status is not Status.REJECTED,
+        "candidate_details": candidates,
+    }
 
 
 def registry_record(name: str, profile: Profile) -> Profile:
@@ -440,3 +608,21 @@ def needs_rows(
                 }
             )
     return rows
+
+
+def write_needs(path: Path, registry: str, found: NeedsResult, ui_language: str = "en") -> int:
+    """The suppliers found for each need as CSV, XLSX (a sheet of all rows, then one per need)
+    or JSON, by `path`'s extension, headers in `ui_language`; returns the number of rows."""
+    french = ui_language == "fr"
+    rows = needs_rows(found.needs, found.results, ui_language)
+    write_table(
+        path,
+        NEEDS_COLUMNS,
+        rows,
+        sheet="Besoins" if french else "Needs",
+        about={"registre" if french else "registry": registry},
+        headers=NEEDS_HEADERS_FR if french else None,
+        about_sheet="À propos" if french else "About",
+        sheet_of=need_sheet,
+    )
+    return len(rows)

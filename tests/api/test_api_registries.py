@@ -335,3 +335,280 @@ def test_health_counts_only_what_the_caller_may_read(client: TestClient) -> None
     keyed = client.get("/health", headers={"X-API-Key": KEY}).json()
     assert keyed["counts"]["organization"] - public["counts"]["organization"] == 3
     assert keyed["passages"] > public["passages"]
+
+
+# -- reviewing an upload: the report, decisions, exports, needs lists --------------------------
+
+TWINS = [
+    {
+        "id": "tw1",
+        "name": "Prairie Polymers Ltd.",
+        "description": "Plastic tanks.",
+        "city": "Regina",
+    },
+    {
+        "id": "tw2",
+        "name": "Prairie Polymers Inc.",
+        "description": "Plastic bins.",
+        "city": "Moose Jaw",
+    },
+]
+#: row 2 new, row 3 ambiguous between tw1 and tw2, row 4 rejected (no name), row 5 new (and a
+#: name a spreadsheet would run as a formula)
+REVIEW = (
+    "name,description\n"
+    "Saskatoon Conveyor Works,Conveyor belts and idlers for potash mines.\n"
+    "Prairie Polymers,Rotomoulded tanks.\n"
+    ",nameless\n"
+    "=SUM(A1) Fabrication,Sheet metal work.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def reviewed(client: TestClient) -> str:
+    """A registry whose first upload has one new, one ambiguous and one rejected row."""
+    assert client.post("/records/organization", json=TWINS, headers=ADMIN).status_code == 200
+    uploaded = client.post(
+        "/registries/review-test/uploads",
+        params={"filename": "suppliers.csv"},
+        content=REVIEW.encode(),
+        headers=ADMIN,
+    ).json()
+    assert [r["status"] for r in uploaded["rows"]] == ["new", "ambiguous", "rejected", "new"]
+    assert uploaded["upload"] == 1
+    return "/registries/review-test/uploads"
+
+
+def test_the_registries_a_key_may_use_are_listed(client: TestClient, reviewed: str) -> None:
+    assert client.get("/registries").status_code == 401
+    stranger = client.get("/registries", headers={"X-API-Key": "x" * 20, "Accept-Language": "fr"})
+    assert stranger.status_code == 403 and stranger.json()["message"].startswith("Cette clé")
+    everything = {
+        r["name"]: r for r in client.get("/registries", headers=ADMIN).json()["registries"]
+    }
+    assert everything["scan-health"]["private"] and everything["scan-health"]["records"] == 3
+    assert everything["review-test"] == {
+        "name": "review-test",
+        "private": False,
+        "uploads": 1,
+        "records": 2,
+        "listed": 0,
+    }
+    own = client.get("/registries", headers={"X-API-Key": KEY}).json()["registries"]
+    assert [r["name"] for r in own] == ["scan-health"]
+    assert client.get("/registries", params={"mine": "1"}, headers=ADMIN).status_code == 400
+
+
+def test_a_report_is_read_by_status_with_candidates_and_their_evidence(
+    client: TestClient, reviewed: str
+) -> None:
+    page = client.get(f"{reviewed}/latest", params={"status": "ambiguous"}, headers=ADMIN).json()
+    assert page["upload"] == 1 and page["latest"] and page["total"] == 1
+    assert page["counts"] == {"matched": 0, "ambiguous": 1, "new": 2, "rejected": 1, "warnings": 0}
+    [row] = page["rows"]
+    assert row["row"] == 3 and row["decidable"] and row["decision"] == ""
+    places = {c["id"]: c["city"] for c in row["candidate_details"]}
+    assert (places["tw1"], places["tw2"]) == ("Regina", "Moose Jaw")
+    assert all(0 < c["confidence"] <= 1 and "evidence" in c for c in row["candidate_details"])
+    unmatched = client.get(f"{reviewed}/1", params={"status": "unmatched"}, headers=ADMIN).json()
+    assert [r["status"] for r in unmatched["rows"]] == ["new", "ambiguous", "rejected", "new"]
+    second = client.get(f"{reviewed}/1", params={"offset": 1, "limit": 1}, headers=ADMIN).json()
+    assert second["total"] == 4 and [r["row"] for r in second["rows"]] == [3]
+    bad = client.get(f"{reviewed}/1", params={"status": "done", "lang": "fr"}, headers=ADMIN)
+    assert bad.status_code == 400 and bad.json()["message"].startswith("Statut inconnu")
+    assert client.get(f"{reviewed}/9", headers=ADMIN).json()["code"] == "not_found"
+    assert client.get(f"{reviewed}/first", headers=ADMIN).json()["code"] == "bad_query"
+    assert client.get(f"{reviewed}/1", params={"stauts": "new"}, headers=ADMIN).status_code == 400
+
+
+def test_review_routes_need_the_registrys_key_and_hide_private_registries(
+    client: TestClient, reviewed: str
+) -> None:
+    decision = {"status": "new"}
+    for method, path in (
+        ("GET", f"{reviewed}/latest"),
+        ("GET", f"{reviewed}/latest/export"),
+        ("POST", f"{reviewed}/1/rows/3/decision"),
+        ("POST", "/registries/review-test/needs?filename=n.csv"),
+    ):
+        anonymous = client.request(method, path, json=decision)
+        assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthorized", path
+        other = client.request(method, path, json=decision, headers={"X-API-Key": KEY})
+        assert other.status_code == 403 and other.json()["code"] == "forbidden", path
+    private = client.get("/registries/scan-health/uploads/latest", headers={"X-API-Key": "y" * 20})
+    unknown = client.get(
+        "/registries/no-such-thing/uploads/latest", headers={"X-API-Key": "y" * 20}
+    )
+    assert private.status_code == unknown.status_code == 403
+    assert private.json() == unknown.json(), "a private registry answers like an unknown one"
+    assert client.get("/registries/no-such-thing/uploads/latest", headers=ADMIN).status_code == 404
+    assert client.get(f"{reviewed}/1", headers=ADMIN).status_code == 200, "nothing was decided"
+    assert client.get(f"{reviewed}/1", headers=ADMIN).json()["counts"]["ambiguous"] == 1
+
+
+def test_a_decision_is_saved_and_changes_search(client: TestClient, reviewed: str) -> None:
+    query = {"q": "plastic tanks bins conveyor", "registry": "review-test", "limit": 50}
+    before = {r["id"] for r in client.get("/search", params=query).json()["results"]}
+    assert "tw2" not in before and any(i.startswith("review-test:") for i in before)
+    own = client.get(f"/organizations/{min(i for i in before if i.startswith('review-test:'))}")
+    assert own.json()["source"] == "suppliers.csv", "named as uploaded, never a server path"
+    url = f"{reviewed}/1/rows/3/decision"
+    for body, message in (
+        ({"status": "matched", "candidate": "sample-org-000001"}, "not a candidate"),
+        ({"status": "matched"}, "candidate's id"),
+        ({"status": "maybe"}, "The body must be"),
+        ({"status": "new", "extra": 1}, "The body must be"),
+    ):
+        refused = client.post(url, json=body, headers=ADMIN)
+        assert refused.status_code == 400 and message in refused.json()["message"], body
+    rejected = client.post(f"{reviewed}/1/rows/4/decision", json={"status": "new"}, headers=ADMIN)
+    assert rejected.status_code == 400 and "rejected" in rejected.json()["message"]
+    missing = client.post(f"{reviewed}/1/rows/40/decision", json={"status": "new"}, headers=ADMIN)
+    assert missing.status_code == 404
+    accepted = client.post(url, json={"status": "matched", "candidate": "tw2"}, headers=ADMIN)
+    assert accepted.status_code == 200, accepted.text
+    done = accepted.json()
+    assert done["row"]["status"] == "matched" and done["row"]["match_id"] == "tw2"
+    assert done["row"]["decision"] == "matched" and done["row"]["decided"]
+    assert done["counts"]["matched"] == 1 and done["counts"]["ambiguous"] == 0
+    assert done["records"] == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0}
+    after = {r["id"] for r in client.get("/search", params=query).json()["results"]}
+    assert after == before | {"tw2"}
+    listed = client.get("/organizations/tw2").json()["attributes"]["listed_in"]["review-test"]
+    assert listed["name"] == "Prairie Polymers" and listed["row"] == 3
+    kept = client.get(f"{reviewed}/latest", params={"status": "matched"}, headers=ADMIN).json()
+    assert [r["match_id"] for r in kept["rows"]] == ["tw2"]
+
+
+def test_a_report_exports_whole_or_unmatched_with_french_headers(
+    client: TestClient, reviewed: str
+) -> None:
+    whole = client.get(f"{reviewed}/1/export", headers=ADMIN)
+    assert whole.status_code == 200 and whole.headers["content-type"].startswith("text/csv")
+    assert 'filename="review-test-00001.csv"' in whole.headers["content-disposition"]
+    lines = whole.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("row,input_id,input_name,status") and len(lines) == 5
+    assert lines[-1].startswith("5,,'=SUM(A1) Fabrication,new"), "a formula is only text"
+    french = client.get(
+        f"{reviewed}/1/export", params={"status": "unmatched", "lang": "fr"}, headers=ADMIN
+    )
+    rows = french.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("ligne,id fourni,nom fourni,statut,confiance")
+    assert "unmatched" not in french.headers["content-disposition"]
+    assert all(",matched," not in line for line in rows[1:])
+    xlsx = client.get(f"{reviewed}/latest/export", params={"format": "xlsx"}, headers=ADMIN)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert (
+        client.get(f"{reviewed}/1/export", params={"format": "pdf"}, headers=ADMIN).status_code
+        == 422
+    )
+
+
+def test_a_needs_list_over_http(client: TestClient, reviewed: str) -> None:
+    url = "/registries/review-test/needs"
+    body = "Besoin\nconveyor belts for a potash mine\nréservoirs en plastique\n\n".encode()
+    found = client.post(url, params={"filename": "besoins.csv"}, content=body, headers=ADMIN)
+    assert found.status_code == 200, found.text
+    answer = found.json()
+    assert [n["need"] for n in answer["needs"]] == [
+        "conveyor belts for a potash mine",
+        "réservoirs en plastique",
+    ]
+    suppliers = {s["id"] for n in answer["needs"] for s in n["suppliers"]}
+    assert suppliers and all(i.startswith("review-test:") or i in {"tw1", "tw2"} for i in suppliers)
+    french = client.post(
+        url,
+        params={"filename": "besoins.csv", "format": "csv", "lang": "fr", "limit": 2},
+        content=body,
+        headers=ADMIN,
+    )
+    lines = french.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "ligne,besoin,rang,fournisseur,id,province,score,pourquoi"
+    nobody = client.post(
+        "/registries/nobody-here/needs", params={"filename": "n.csv"}, content=body, headers=ADMIN
+    )
+    assert nobody.status_code == 404 and "no suppliers yet" in nobody.json()["message"]
+    many = ("need\n" + "".join(f"need {i}\n" for i in range(1_001))).encode()
+    too_many = client.post(url, params={"filename": "n.csv"}, content=many, headers=ADMIN)
+    assert too_many.status_code == 413 and too_many.json()["message"].startswith("n.csv")
+    odd = client.post(url, params={"filename": "n.csv", "limt": 3}, content=body, headers=ADMIN)
+    assert odd.status_code == 400 and "limit" in odd.json()["message"]
+
+
+def test_a_decision_on_an_upload_that_is_no_longer_the_latest_is_a_conflict(
+    client: TestClient, reviewed: str
+) -> None:
+    again = client.post(
+        "/registries/review-test/uploads",
+        params={"filename": "suppliers.csv"},
+        content=REVIEW.encode(),
+        headers=ADMIN,
+    ).json()
+    assert again["upload"] == 2 and again["counts"]["matched"] == 1, "the decision was kept"
+    stale = client.post(f"{reviewed}/1/rows/3/decision", json={"status": "new"}, headers=ADMIN)
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    fresh = client.post(f"{reviewed}/2/rows/3/decision", json={"status": "new"}, headers=ADMIN)
+    assert fresh.status_code == 200 and fresh.json()["records"]["added"] == 1
+    query = {"q": "plastic tanks bins conveyor", "registry": "review-test", "limit": 50}
+    found = {r["id"] for r in client.get("/search", params=query).json()["results"]}
+    assert "tw2" not in found and sum(i.startswith("review-test:") for i in found) == 2
+    listed = client.get("/registries", headers=ADMIN).json()["registries"]
+    assert [(r["records"], r["listed"]) for r in listed if r["name"] == "review-test"] == [(3, 0)]
+
+
+def test_an_upload_refuses_an_unknown_parameter(client: TestClient) -> None:
+    answer = client.post(
+        "/registries/simsa-test/uploads",
+        params={"filename": "r.csv", "preveiw": "true", "lang": "fr"},
+        content=b"name\nA\n",
+        headers=ADMIN,
+    )
+    assert answer.status_code == 400 and "preveiw" in answer.json()["message"]
+    assert "Paramètre inconnu" in answer.json()["message"]
+
+
+def test_the_review_routes_are_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    decision = paths["/registries/{name}/uploads/{upload}/rows/{row}/decision"]["post"]
+    assert "requestBody" in decision and {"401", "403", "404", "409"} <= set(decision["responses"])
+    for path, method in (
+        ("/registries", "get"),
+        ("/registries/{name}/uploads/{upload}", "get"),
+        ("/registries/{name}/uploads/{upload}/export", "get"),
+        ("/registries/{name}/needs", "post"),
+    ):
+        assert "key" in paths[path][method]["description"], path
+
+
+def test_a_registrys_own_key_reviews_and_decides_its_registry(
+    client: TestClient, data_dir: Path, reviewed: str
+) -> None:
+    own = "own-registry-key-0123456789"
+    made = invoke_cli("registry", "private", "own-reg", "--key", own, "--data-dir", str(data_dir))
+    assert made.exit_code == 0
+    mine = {"X-API-Key": own}
+    assert [r["name"] for r in client.get("/registries", headers=mine).json()["registries"]] == [
+        "own-reg"
+    ]
+    assert client.get("/registries/own-reg/uploads/latest", headers=mine).status_code == 404
+    uploaded = client.post(
+        "/registries/own-reg/uploads",
+        params={"filename": "s.csv"},
+        content=REVIEW.encode(),
+        headers=mine,
+    )
+    assert uploaded.status_code == 200
+    url = "/registries/own-reg/uploads/latest/rows/3/decision"
+    decided = client.post(url, json={"status": "matched", "candidate": "tw1"}, headers=mine)
+    assert decided.status_code == 200 and decided.json()["row"]["match_id"] == "tw1"
+    public = client.get("/organizations/tw1").json()["attributes"].get("listed_in", {})
+    assert "own-reg" not in public, "a private registry's listing stays private"
+    keyed = client.get("/organizations/tw1", headers=mine).json()["attributes"]["listed_in"]
+    assert "own-reg" in keyed
+    huge = client.post(
+        url,
+        content=b'{"status": "new", "candidate": "' + b"x" * 3_000_000 + b'"}',
+        headers={**mine, "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["code"] == "too_large"
+    assert client.get("/registries/own-reg/uploads/1", headers=ADMIN).status_code == 200

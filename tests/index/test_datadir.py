@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,28 @@ def test_the_write_lock_excludes_a_second_writer(tmp_path: Path) -> None:
             pytest.fail("two writers held the lock")
         assert (root / ".write.lock").exists()
     with second.write_lock():  # released on exit
+        pass
+
+
+def test_the_write_lock_is_taken_again_by_its_holder_only(tmp_path: Path) -> None:
+    data = DataDir(tmp_path / "index")
+    failures: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            with data.write_lock():
+                pass
+        except IndexLockedError as exc:
+            failures.append(exc)
+
+    with data.write_lock():
+        with data.write_lock():  # a write inside a read-then-write step
+            pass
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+    assert len(failures) == 1, "another thread of the same process is a second writer"
+    with DataDir(tmp_path / "index").write_lock():  # released once the outer step ends
         pass
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect import Engine
-from ngen_connect.registries import RegistryService
+from ngen_connect import ConflictError, Engine, QueryError, RecordNotFoundError
+from ngen_connect.registries import RegistryService, Status, parse_statuses
 from ngen_connect.registries.access import Access
 from ngen_connect.search.filters import Filters
 
@@ -145,3 +145,190 @@ def test_a_member_is_matched_by_its_operating_name(fake_engine: Engine, tmp_path
     assert upload.listed == 1
     listed = fake_engine.record("q1")["attributes"]["listed_in"]["simsa"]
     assert listed["name"] == "USINAGE GAGNON"
+
+
+# -- people decide ambiguous rows --------------------------------------------------------------
+
+TWINS = "id,name,description,city,province\nm4,Prairie Plastics Inc.,Rotational moulding of tanks.,Saskatoon,SK\n"
+#: row 2 is matched, row 3 is ambiguous (two members named Prairie Plastics), row 4 is new
+REVIEW = """name,description
+USINAGE COTE LIMITEE,CNC machining
+Prairie Plastics,Plastic parts
+Keystone Pumps,Dewatering pumps for mines.
+"""
+
+
+@pytest.fixture
+def reviewed(service: RegistryService, tmp_path: Path) -> RegistryService:
+    service.engine.index_files([_write(tmp_path / "twins.csv", TWINS)])
+    upload = service.upload("simsa", _write(tmp_path / "review.csv", REVIEW))
+    statuses = [r.match.status.value for r in upload.report.rows]
+    assert statuses == ["matched", "ambiguous", "new"] and upload.number == 1
+    return service
+
+
+def _registry_ids(engine: Engine) -> set[str]:
+    hits = engine.search("plastic pumps machining", filters=Filters.parse({"registry": "simsa"}))
+    return {h.id for h in hits.results}
+
+
+def test_accepting_a_candidate_lists_the_member_and_keeps_the_decision(
+    reviewed: RegistryService,
+) -> None:
+    engine = reviewed.engine
+    before = _registry_ids(engine)
+    assert "m4" not in before and "m2" not in before
+    row = reviewed.kept("simsa").report.row(3)
+    assert {c.id for c in row.match.candidates} >= {"m2", "m4"}
+    decided = reviewed.decide("simsa", None, 3, Status.MATCHED, "m4")
+    assert decided.row.match.status is Status.MATCHED and decided.row.match.best.id == "m4"  # type: ignore[union-attr]
+    assert decided.counts["matched"] == 2 and decided.counts["ambiguous"] == 0
+    assert (decided.indexed.added, decided.indexed.removed) == (0, 0), "nothing re-embedded"
+    assert _registry_ids(engine) == before | {"m4"}
+    assert engine.record("m4")["attributes"]["listed_in"]["simsa"]["name"] == "Prairie Plastics"
+    kept = reviewed.kept("simsa", 1)
+    assert kept.report.row(3).decision is not None
+    assert kept.report.row(3).to_dict()["decision"] == "matched"
+    assert kept.report.counts()["matched"] == 2
+
+
+def test_a_row_called_new_becomes_the_registrys_record_and_can_be_changed_again(
+    reviewed: RegistryService,
+) -> None:
+    engine = reviewed.engine
+    decided = reviewed.decide("simsa", 1, 3, Status.NEW)
+    assert decided.indexed.added == 1 and decided.indexed.unchanged == 1
+    new_ids = {i for i in _registry_ids(engine) if i.startswith("simsa:")}
+    assert len(new_ids) == 2
+    names = [h.name for h in engine.search("plastic", limit=100).results]
+    assert names.count("Prairie Plastics") == 1
+    again = reviewed.decide("simsa", 1, 3, Status.MATCHED, "m2")
+    assert again.indexed.removed == 1 and "m2" in _registry_ids(engine)
+    assert len({i for i in _registry_ids(engine) if i.startswith("simsa:")}) == 1
+
+
+def test_decisions_are_checked(reviewed: RegistryService, tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="not a candidate"):
+        reviewed.decide("simsa", 1, 3, Status.MATCHED, "m3")
+    with pytest.raises(QueryError, match="'matched'"):
+        reviewed.decide("simsa", 1, 3, Status.AMBIGUOUS)
+    with pytest.raises(RecordNotFoundError, match="no row 9"):
+        reviewed.decide("simsa", 1, 9, Status.NEW)
+    with pytest.raises(RecordNotFoundError, match="no upload 7"):
+        reviewed.decide("simsa", 7, 3, Status.NEW)
+    with pytest.raises(RecordNotFoundError, match="'nobody' has no upload"):
+        reviewed.kept("nobody")
+    rejected = reviewed.upload("simsa", _write(tmp_path / "r.csv", REVIEW + ",nameless\n"))
+    assert rejected.number == 2 and rejected.report.rows[-1].match.status is Status.REJECTED
+    with pytest.raises(QueryError, match="rejected"):
+        reviewed.decide("simsa", 2, 5, Status.NEW)
+    with pytest.raises(ConflictError, match="latest"):
+        reviewed.decide("simsa", 1, 3, Status.NEW)
+    reviewed.engine.delete(["m4"])
+    with pytest.raises(ConflictError, match="no longer among the members"):
+        reviewed.decide("simsa", 2, 3, Status.MATCHED, "m4")
+    assert reviewed.kept("simsa").report.row(3).decision is None, (
+        "a refused decision changes nothing"
+    )
+
+
+def test_the_next_upload_keeps_decisions_on_rows_that_did_not_change(
+    reviewed: RegistryService, tmp_path: Path
+) -> None:
+    reviewed.decide("simsa", 1, 3, Status.MATCHED, "m4")
+    same = reviewed.upload("simsa", _write(tmp_path / "same.csv", REVIEW))
+    assert [r.match.status.value for r in same.report.rows] == ["matched", "matched", "new"]
+    assert same.report.rows[1].match.best.id == "m4"  # type: ignore[union-attr]
+    assert "simsa" in reviewed.engine.record("m4")["attributes"]["listed_in"]
+    changed = reviewed.upload(
+        "simsa", _write(tmp_path / "changed.csv", REVIEW.replace("Plastic parts", "Plastic bins"))
+    )
+    assert changed.report.rows[1].match.status is Status.AMBIGUOUS, "its values changed"
+    assert "simsa" not in reviewed.engine.record("m4")["attributes"].get("listed_in", {})
+
+
+def test_a_report_is_exported_whole_or_its_unmatched_rows_in_french(
+    reviewed: RegistryService, tmp_path: Path
+) -> None:
+    report = reviewed.kept("simsa").report
+    out = tmp_path / "rapport.csv"
+    written = report.write(out, language="fr", statuses=parse_statuses(["unmatched"]))
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert written == 2 and len(lines) == 3
+    assert lines[0].startswith("ligne,id fourni,nom fourni,statut,confiance")
+    assert "Prairie Plastics" in lines[1] and "Keystone Pumps" in lines[2]
+    with pytest.raises(QueryError, match="Unknown status 'done'"):
+        parse_statuses(["done"])
+    rows = reviewed.review_rows(report.only(parse_statuses(["ambiguous"])))
+    [row] = rows
+    places = {c["id"]: c["city"] for c in row["candidate_details"]}
+    assert places["m2"] == "Regina" and places["m4"] == "Saskatoon" and row["decidable"]
+
+
+def test_needs_of_an_unknown_registry_are_refused(
+    reviewed: RegistryService, tmp_path: Path
+) -> None:
+    needs = _write(tmp_path / "needs.csv", "need\nplastic tanks\n")
+    with pytest.raises(RecordNotFoundError, match="no suppliers yet"):
+        reviewed.needs("nobody", needs)
+    with pytest.raises(RecordNotFoundError):
+        reviewed.needs("simsa", needs, hidden=["simsa"])
+    found = reviewed.needs("simsa", needs, ui_language="fr")
+    assert found.results[2] and {s.name for s in reviewed.registries()} == {"simsa"}
+
+
+def test_an_xlsx_upload_with_dates_is_kept_and_decided(
+    reviewed: RegistryService, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name", "description", "member since"])
+    sheet.append(["Prairie Plastics", "Plastic parts", datetime(2019, 4, 1)])
+    sheet.append(["Keystone Pumps", "Dewatering pumps for mines.", datetime(2021, 1, 15)])
+    path = tmp_path / "dated.xlsx"
+    book.save(path)
+    upload = reviewed.upload("simsa", path)
+    assert [r.match.status for r in upload.report.rows] == [Status.AMBIGUOUS, Status.NEW]
+    decided = reviewed.decide("simsa", upload.number, 2, Status.NEW)
+    assert decided.indexed.added == 1 and decided.indexed.updated == 0
+    assert reviewed.kept("simsa").report.row(2).decision is not None
+
+
+def test_a_directory_listing_a_company_per_row_becomes_one_record_and_search_works(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    directory = _write(
+        tmp_path / "directory.csv",
+        "category,name,city,description\n"
+        "pumps,Keystone Pumps,Saskatoon,Dewatering pumps.\n"
+        "valves,Keystone Pumps,Saskatoon,Slurry valves.\n"
+        "liners,Wear Liners Co,Regina,Abrasion resistant liners.\n",
+    )
+    upload = service.upload("simsa", directory)
+    assert [r.match.status for r in upload.report.rows] == [Status.NEW] * 3
+    assert "merged into that record" in upload.report.rows[1].to_dict()["warnings"]
+    assert upload.indexed.added == 2
+    engine = service.engine
+    hits = engine.search(
+        "slurry valves dewatering pumps", filters=Filters.parse({"registry": "simsa"})
+    )
+    [keystone] = [h for h in hits.results if h.name == "Keystone Pumps"]
+    record = engine.record(keystone.id)
+    assert "Slurry valves." in " ".join(record["texts"].values())
+    assert record["source"] == str(directory)
+
+
+def test_an_id_used_twice_in_a_registry_file_is_rejected(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "ids.csv", "id,name,description\ns1,Keystone Pumps,Pumps.\ns1,Other Co,Valves.\n"
+    )
+    report = service.upload("simsa", path, label="ids.csv").report
+    assert [r.match.status for r in report.rows] == [Status.NEW, Status.REJECTED]
+    assert report.rows[1].match.reason == "column 'id': duplicate id 's1': already used by row 2"
+    assert report.rejected[0].file == "ids.csv"
