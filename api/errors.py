@@ -1,6 +1,8 @@
 """Errors as JSON `{code, message}`: stable codes, messages in English or French (`lang` query
 parameter or Accept-Language), 4xx for bad input."""
 
+import re
+import tempfile
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -87,10 +89,19 @@ def request_language(request: Request) -> str:
     return max(weights, key=lambda code: (weights[code], code == "en")) if weights else "en"
 
 
+#: a path under the server's temporary folder (where uploads are kept while they are read)
+_TEMPORARY_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\",;]+")
+
+
+def _without_server_paths(message: str) -> str:
+    """An uploaded file is named as the caller sent it, never by the server's temporary path."""
+    return _TEMPORARY_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], message)
+
+
 def problem(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": _without_server_paths(message)}
     if details:
         body["details"] = details
     return JSONResponse(body, status_code=status)

@@ -419,9 +419,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _check_xlsx_size(path: Path) -> None:
+def _check_xlsx_size(path: Path) -> int:
     """Refuse a workbook whose parts would unpack past the limits, before reading any cell: a few
-    hundred kilobytes of XLSX can hold gigabytes of XML."""
+    hundred kilobytes of XLSX can hold gigabytes of XML. Returns the unpacked size."""
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -451,22 +451,28 @@ def _check_xlsx_size(path: Path) -> None:
                 "/ classeur trop volumineux",
             )
         )
+    return total
 
 
 def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
     from openpyxl import load_workbook
 
-    _check_xlsx_size(path)
+    unpacked = _check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for broken files
         raise InputFileError(
             RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
         ) from exc
-    return _xlsx_rows(path, workbook)
+    return _xlsx_rows(path, workbook, XLSX_TEXT_PER_BYTE * unpacked + MAX_CELL_CHARS)
 
 
-def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
+#: text an XLSX may expand to per byte of its unpacked XML: cells that all point to one huge
+#: shared string would otherwise turn kilobytes into gigabytes of text
+XLSX_TEXT_PER_BYTE = 4
+
+
+def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowError]:
     try:
         sheet = workbook.worksheets[0]
         # Trust the cells, not the size the sheet claims: a 2 KB file can claim a million rows
@@ -481,10 +487,28 @@ def _xlsx_rows(path: Path, workbook: Any) -> Iterator[Row | RowError]:
         rows = sheet.iter_rows(
             min_row=2, max_col=len(header) + _XLSX_SURPLUS_COLUMNS, values_only=True
         )
+        text = 0
+        gap: tuple[Any, ...] | None = None
         for number, cells in enumerate(rows, start=2):
+            # openpyxl fills missing rows with one shared empty tuple: skip it without a look
+            if cells is gap:
+                continue
             if all(c is None for c in cells):
-                continue  # a missing row (openpyxl fills the gaps), before any work on it
+                gap = cells
+                continue
             values = [_cell(c) for c in cells]
+            text += sum(len(v) for v in values if isinstance(v, str))
+            if text > max_text:
+                raise TooLargeError(
+                    RowError(
+                        str(path),
+                        number,
+                        None,
+                        f"the cells hold over {max_text:,} characters, more than the workbook's "
+                        "size allows (cells repeating one huge shared string?) / classeur trop "
+                        "volumineux",
+                    )
+                )
             if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
                 raise TooLargeError(
                     RowError(

@@ -564,6 +564,14 @@ def scan_health_import(
         ),
     ] = None,
     as_json: JsonOption = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals",
+            help="Import even if most licence holders would be removed (one extract where all "
+            "were given before). / Importer même si la plupart des titulaires seraient retirés.",
+        ),
+    ] = False,
 ) -> None:
     """Import DPD extracts into the scan-health registry, updated in place: companies no longer
     listed are removed, and every product added, removed or changed is reported.
@@ -571,15 +579,34 @@ def scan_health_import(
     from ngen_connect.registries import RegistryService
 
     with _engine(data_dir, model) as engine:
-        imported = RegistryService(engine).import_extracts(paths, progress=_Bar())
+        imported = RegistryService(engine).import_extracts(
+            paths, progress=_Bar(), allow_removals=allow_removals
+        )
     report = imported.indexed
+    summary = {
+        "companies": imported.companies,
+        "added": report.added,
+        "updated": report.updated,
+        "changed_without_reembedding": report.metadata_only,
+        "unchanged": report.unchanged,
+        "removed": len(imported.removed),
+        "passages_embedded": report.passages_embedded,
+        "seconds": round(report.seconds, 1),
+    }
     if not as_json:
         typer.echo(
             f"scan-health: {imported.companies} companies; {report.added} added, "
             f"{report.updated} updated, {report.metadata_only} changed without re-embedding, "
             f"{report.unchanged} unchanged, {len(imported.removed)} removed.\n"
         )
-    _emit_changes(imported.changes, out, as_json, {"extracts": [str(p) for p in paths]})
+    first = report.added == imported.companies and not imported.removed
+    _emit_changes(
+        imported.changes,
+        out,
+        as_json,
+        {"extracts": [str(p) for p in paths], "import": summary},
+        details=not first,
+    )
 
 
 @scan_health.command("compare")
@@ -604,9 +631,14 @@ def scan_health_compare(
 
 
 def _emit_changes(
-    changes: ExtractChanges, out: Path | None, as_json: bool, about: dict[str, Any]
+    changes: ExtractChanges,
+    out: Path | None,
+    as_json: bool,
+    about: dict[str, Any],
+    details: bool = True,
 ) -> None:
-    """Product changes: a summary and the changes per company, or JSON; all of them to `out`."""
+    """Product changes: a summary and the changes per company (unless `details` is off, as on a
+    first import, where every product is new), or JSON with `about`; all of them to `out`."""
     from dataclasses import asdict
 
     from ngen_connect.registries import CHANGE_COLUMNS
@@ -623,7 +655,7 @@ def _emit_changes(
         except NgenConnectError as exc:
             raise _fail(str(exc), EXIT_USAGE) from None
     if as_json:
-        body = asdict(changes)
+        body = {**about, **asdict(changes)}
         body["per_company"] = {name: dict(kinds) for name, kinds in changes.per_company().items()}
         typer.echo(json.dumps(body, ensure_ascii=False))
         return
@@ -632,8 +664,14 @@ def _emit_changes(
         f"Products (DIN): {len(changes.products_added)} appeared, {len(changes.products_removed)} disappeared, "
         f"{len(changes.status_changed)} changed status."
     )
+    if not details:
+        if out is not None:
+            typer.echo(f"\nWrote {len(changes.changes)} changes to {out}.")
+        return
     shown = 0
     for company, kinds in changes.per_company().items():
+        if shown >= 200:
+            break
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         typer.echo(f"\n{company}: {summary}")
         for change in (c for c in changes.changes if c.company == company):
@@ -721,7 +759,11 @@ def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption 
         raise _fail(str(exc), EXIT_USAGE) from None
     if not removed:
         raise _fail(f"that key has no access to '{name}'", EXIT_USAGE)
-    typer.echo(f"Key removed from '{name}'. / Clé retirée du registre « {name} ».")
+    typer.echo(
+        f"Key removed from '{name}'; it stays private (the admin key and its other keys read "
+        f"it; `registry public {name}` makes it public). / Clé retirée du registre « {name} », "
+        "qui reste privé."
+    )
 
 
 @registry_app.command("public")
@@ -775,7 +817,7 @@ def registry_needs(
         typer.echo(f"\n{'ligne' if french else 'row'} {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
             place = hit.attributes.get("province") or hit.attributes.get("region") or ""
-            typer.echo(f"  {rank}. {hit.name} ({place}) {hit.score:.3f}")
+            typer.echo(f"  {rank}. {hit.name}{f' ({place})' if place else ''} {hit.score:.3f}")
             typer.echo(f"     {hit.explanation}")
     if out is not None:
         typer.echo(f"\nWrote {written} rows to {out}. / {written} lignes écrites.")

@@ -239,6 +239,8 @@ class Engine:
         allowed = self._allowed(reader, kinds, filters)
         language = detect_query_language(text)
         plan = plan_query(text, language, self._encode_query(text), load_glossary())
+        if filters and filters.values.get("status"):
+            plan.product_statuses = tuple(filters.values["status"])
         hidden = filters.hidden_registries if filters else ()
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
         ranked = reader.ranker.about_query(ranked, ranking)

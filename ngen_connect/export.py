@@ -34,6 +34,7 @@ COLUMNS = (
     "keyword_terms",
     "name_similarity",
     "glossary",
+    "product",
     "boosts",
     "sample",
 )
@@ -61,6 +62,7 @@ HEADERS_FR = {
     "keyword_terms": "termes",
     "name_similarity": "similarité du nom",
     "glossary": "glossaire",
+    "product": "produit",
     "boosts": "bonus",
     "sample": "échantillon",
 }
@@ -114,6 +116,11 @@ def result_rows(response: SearchResponse, start_rank: int = 1) -> list[dict[str,
                 "keyword_terms": ";".join(keyword.get("terms", [])),
                 "name_similarity": legs.get("name", ""),
                 "glossary": ";".join(legs.get("glossary", [])),
+                "product": " ".join(
+                    str(legs["product"].get(k, "")) for k in ("din", "brand")
+                ).strip()
+                if legs.get("product")
+                else "",
                 "boosts": ";".join(f"{k}={v}" for k, v in hit.why.get("boosts", {}).items()),
                 "sample": "yes" if attrs.get("sample") else "",
             }
@@ -209,12 +216,16 @@ _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
 def _sheet_title(text: str, taken: set[str]) -> str:
-    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, unique in the book."""
-    base = " ".join(strip_control(text).translate(_SHEET_FORBIDDEN).split()).strip("'") or "-"
-    title, n = base[:31], 2
+    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, not starting or ending
+    with a quote, unique in the book."""
+    base = " ".join(strip_control(text).translate(_SHEET_FORBIDDEN).split()) or "-"
+
+    def fit(suffix: str) -> str:
+        return (base[: 31 - len(suffix)].strip("' ") or "-") + suffix
+
+    title, n = fit(""), 2
     while title.casefold() in taken:
-        suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+        title, n = fit(f" ({n})"), n + 1
     taken.add(title.casefold())
     return title
 

@@ -129,6 +129,15 @@ CURATED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     (("sterile", "aseptic"), ("stérile", "aseptique")),
     (
+        ("prefilled syringe", "prefilled syringes", "pre-filled syringe"),
+        ("seringue préremplie", "seringues préremplies"),
+    ),
+    (("syringe", "syringes"), ("seringue", "seringues")),
+    (("vaccine", "vaccines"), ("vaccin", "vaccins")),
+    (("vial", "vials"), ("fiole", "fioles", "flacon", "flacons")),
+    (("auto-injector", "autoinjector", "pen injector"), ("auto-injecteur", "stylo injecteur")),
+    (("inhaler", "inhalers"), ("inhalateur", "inhalateurs")),
+    (
         ("injectable", "injectables", "injection"),
         ("injectable", "injectables", "solution injectable"),
     ),

@@ -379,6 +379,7 @@ async def needs(
                 limit=limit,
                 hidden=sorted(caller.hidden),
                 ui_language=language,
+                label=filename,
             )
         )
         if format != "json":

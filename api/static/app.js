@@ -227,7 +227,11 @@ function applyLanguage() {
 async function api(path, params) {
   const query = new URLSearchParams(params || []);
   query.set("lang", lang);
-  const response = await fetch(`${path}?${query}`, { headers: { "Accept-Language": lang } });
+  // The key given in the registries view (kept for the tab's session) also opens private records.
+  const headers = { "Accept-Language": lang };
+  const key = sessionStorage.getItem(KEY_STORE);
+  if (key) headers["X-API-Key"] = key;
+  const response = await fetch(`${path}?${query}`, { headers });
   const body = await response.json();
   if (!response.ok) throw new Error(body.message || t("error"));
   return body;

@@ -68,7 +68,10 @@ class DataDir:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise IndexLockedError(
-                    f"Another process is writing to {self.root}; wait for it to finish and try again."
+                    "Another write to this index is under way; wait for it to finish and try "
+                    "again.",
+                    "Une autre écriture dans cet index est en cours ; attendez qu'elle se termine "
+                    "et réessayez.",
                 ) from None
             self._holder = threading.get_ident()
             try:

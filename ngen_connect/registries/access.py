@@ -143,7 +143,8 @@ class Access:
             for name, entries in rules.items()
             if key and any(self._matches(e, key) for e in entries)
         )
-        private = {name for name, entries in rules.items() if entries}
+        # a private registry stays private when its last key is revoked: only the admin reads it
+        private = set(rules)
         hidden = frozenset() if admin else frozenset(private - own)
         return Caller(admin, own, hidden)
 
@@ -162,8 +163,9 @@ class Access:
         return caller
 
     def private(self) -> frozenset[str]:
-        """The registries that have keys."""
-        return frozenset(name for name, entries in self._load().items() if entries)
+        """The private registries (made so by a key; they stay private when their keys are all
+        revoked, until `make_public`)."""
+        return frozenset(self._load())
 
     def require_key(self, key: str | None) -> Caller:
         """The caller, when its key may write somewhere: 401 without a key, 403 with a key that

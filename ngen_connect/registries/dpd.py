@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -83,6 +84,15 @@ class Product:
             "schedules": _unique(s[0] for s in self.schedules),
             "schedules_fr": _unique(s[1] for s in self.schedules if s[1] != s[0]),
         }
+
+
+_WORD_START = re.compile(r"(^|[\s\-/(])(\w)")
+
+
+def _name_case(text: str) -> str:
+    """A brand or ingredient as people write it: "CHILDREN'S TYLENOL 5MG" -> "Children's Tylenol
+    5mg", "APO-ATORVASTATIN" -> "Apo-Atorvastatin" (str.title would write "Children'S" and "5Mg")."""
+    return _WORD_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -165,7 +175,7 @@ def read_extracts(paths: Sequence[Path]) -> list[Company]:
     products: dict[str, Product] = {}
     for row in _rows("drug", sources["drug"]):
         products[row[0]] = Product(
-            row[0], row[3], row[4].title(), row[12].title() or row[4].title()
+            row[0], row[3], _name_case(row[4]), _name_case(row[12] or row[4])
         )
     # (file, the product's list, the columns of its English and French values)
     lists = (
@@ -181,7 +191,7 @@ def read_extracts(paths: Sequence[Path]) -> list[Company]:
             if product is not None:
                 value = (row[first], row[second] or row[first])
                 if kind == "ingred":
-                    value = (row[first].title(), (row[second] or row[first]).title())
+                    value = (_name_case(row[first]), _name_case(row[second] or row[first]))
                 values = getattr(product, target)
                 if value not in values:
                     values.append(value)
@@ -373,7 +383,7 @@ def compare_catalogues(
     for din in sorted(set(before) & set(after)):
         (was, _), (now, company) = before[din], after[din]
         for kind, read in readers:
-            if read(was) != read(now):
+            if read(was).casefold() != read(now).casefold():
                 changes.append(
                     ProductChange(din, now["brand"], company, kind, read(was), read(now))
                 )

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.engine import Engine
-from ngen_connect.errors import ConflictError, IndexNotFoundError, RecordNotFoundError, RowError
+from ngen_connect.errors import (
+    ConflictError,
+    IndexNotFoundError,
+    QueryError,
+    RecordNotFoundError,
+    RowError,
+)
 from ngen_connect.export import write_table
 from ngen_connect.index.datadir import now
 from ngen_connect.indexer.columns import FileColumns
@@ -50,6 +56,9 @@ from ngen_connect.registries.reports import (
 from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads
 from ngen_connect.search.filters import Filters
 
+#: the share of a registry's licence holders (beyond 10) an extract import may remove unconfirmed
+REMOVAL_GUARD = 0.2
+
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
     "operating_name",
@@ -72,14 +81,29 @@ class Preview:
 
 
 #: a needs list's columns when exported, and their French headers
-NEEDS_COLUMNS = ("row", "need", "rank", "supplier", "id", "province", "score", "why")
+NEEDS_COLUMNS = (
+    "row",
+    "need",
+    "rank",
+    "supplier",
+    "id",
+    "city",
+    "province",
+    "country",
+    "website",
+    "score",
+    "why",
+)
 NEEDS_HEADERS_FR = {
     "row": "ligne",
     "need": "besoin",
     "rank": "rang",
     "supplier": "fournisseur",
     "id": "id",
+    "city": "ville",
     "province": "province",
+    "country": "pays",
+    "website": "site web",
     "score": "score",
     "why": "pourquoi",
 }
@@ -212,7 +236,7 @@ class RegistryService:
         progress: Progress | None = None,
     ) -> Upload:
         """Match a file and make it the registry's current content (see the module's docstring)."""
-        check_registry_name(name)
+        check_uploadable(name)
         report = self.match(path, overrides, max_rows=max_rows, label=label)
         return self._save(name, report, progress)
 
@@ -227,7 +251,7 @@ class RegistryService:
         of one company become one supplier with all its categories, then as `upload`."""
         from ngen_connect.registries.suppliers import read_suppliers
 
-        check_registry_name(name)
+        check_uploadable(name)
         imported = read_suppliers(path, name, overrides)
         report = match_profiles(str(path), imported.mapping, imported.profiles, self.matcher())
         report.rows.extend(rejected_row(e) for e in imported.rejected)
@@ -332,11 +356,17 @@ class RegistryService:
     # -- SCAN Health -----------------------------------------------------------------------------
 
     def import_extracts(
-        self, paths: Sequence[Path], progress: Progress | None = None
+        self,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        *,
+        allow_removals: bool = False,
     ) -> ExtractImport:
-        """Drug Product Database extracts as the SCAN Health registry, updated in place: one
-        record per licence holder with all its products; holders no longer listed are removed;
-        what changed since the registry's previous content is reported product by product."""
+        """Drug Product Database extracts as the SCAN Health registry, updated in place in one new
+        index version: one record per licence holder with all its products; holders no longer
+        listed are removed; what changed since the registry's previous content is reported product
+        by product. An import that would remove more than `REMOVAL_GUARD` of the holders (one
+        extract given where three were imported before) is refused unless `allow_removals`."""
         from ngen_connect.registries.dpd import (
             REGISTRY,
             catalogue_of,
@@ -353,17 +383,23 @@ class RegistryService:
             records = {}
         previous = catalogue_of_records(records.values())
         profiles = [company_profile(c) for c in companies]
+        known = {p.id for p in profiles}
+        held = [r.id for r in records.values() if r.attributes.get("registry") == REGISTRY]
+        gone = [i for i in held if i not in known]
+        if len(gone) > max(REMOVAL_GUARD * len(held), 10) and not allow_removals:
+            share = round(100 * len(gone) / len(held))
+            raise QueryError(
+                f"This import would remove {len(gone):,} of the {len(held):,} licence holders "
+                f"({share} %) now in the scan-health registry. Give every extract together "
+                "(marketed, approved, dormant...), or confirm with --allow-removals.",
+                f"Cette importation retirerait {len(gone):,} des {len(held):,} titulaires "
+                f"({share} %) du registre scan-health. Donnez tous les extraits ensemble "
+                "(commercialisés, approuvés, dormants...), ou confirmez avec --allow-removals.",
+            )
         with self._guard:
-            report = self.engine.index_profiles(profiles, progress=progress)
-            known = {p.id for p in profiles}
-            gone = [
-                r.id
-                for r in records.values()
-                if r.attributes.get("registry") == REGISTRY and r.id not in known
-            ]
-            removed = self.engine.delete(gone) if gone else []
+            report = self.engine.replace_registry(REGISTRY, profiles, {}, progress=progress)
         changes = compare_catalogues(previous, catalogue_of(companies))
-        return ExtractImport(len(companies), report, removed, changes)
+        return ExtractImport(len(companies), report, sorted(gone), changes)
 
     # -- needs lists ---------------------------------------------------------------------------
 
@@ -376,6 +412,7 @@ class RegistryService:
         limit: int = 5,
         hidden: Sequence[str] = (),
         ui_language: str = "en",
+        label: str | None = None,
     ) -> NeedsResult:
         """The best suppliers of a registry (its own records and the members it lists) per need;
         those in `prefer_province` (a code or a name, English or French) first among near-equals,
@@ -389,19 +426,25 @@ class RegistryService:
                 f"Registry '{name}' has no suppliers yet: upload or import its file first.",
                 f"Le registre « {name} » n'a pas encore de fournisseurs : téléversez ou importez d'abord son fichier.",
             )
-        needs, rejected = read_needs(path)
+        needs, rejected = read_needs(path, label)
         only = Filters.parse({"registry": name}).hiding(hidden)
         results = {}
+        answered = []
         for need in needs:
-            with self._guard:
-                hits = self.engine.search(
-                    need.text,
-                    filters=only,
-                    limit=min(MAX_LIMIT, limit * 4),
-                    ui_language=ui_language,
-                )
+            try:
+                with self._guard:
+                    hits = self.engine.search(
+                        need.text,
+                        filters=only,
+                        limit=min(MAX_LIMIT, limit * 4),
+                        ui_language=ui_language,
+                    )
+            except QueryError as exc:  # one need that cannot be searched (too long) is its row's
+                rejected.append(RowError(label or str(path), need.row, None, exc.message("en")))
+                continue
+            answered.append(need)
             results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
-        return NeedsResult(needs, results, rejected)
+        return NeedsResult(answered, results, rejected)
 
 
 def _members(records: Mapping[str, RecordSummary]) -> list[RecordSummary]:
@@ -458,6 +501,24 @@ def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> dict[st
     }
 
 
+def check_uploadable(name: str) -> str:
+    """A registry a file may be uploaded to: a valid name, and not one fed by its own import
+    (an upload would replace Health Canada's licence holders with the file's rows)."""
+    from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
+
+    check_registry_name(name)
+    if name == SCAN_HEALTH:
+        raise QueryError(
+            f"The {name} registry holds Health Canada's licence holders and is updated by "
+            "`ngen-connect scan-health import`, not by uploads: upload this file to another "
+            "registry.",
+            f"Le registre {name} contient les titulaires de licence de Santé Canada et se met à "
+            "jour avec « ngen-connect scan-health import », pas par téléversement : "
+            "téléversez ce fichier dans un autre registre.",
+        )
+    return name
+
+
 def registry_record(name: str, profile: Profile) -> Profile:
     """A registry's own record for a row that matched no member: its id is scoped by the registry,
     and a row without text is searchable by its name."""
@@ -494,25 +555,31 @@ _NEED_HEADERS = {
 }
 
 
-def read_needs(path: Path) -> tuple[list[Need], list[RowError]]:
-    """A needs list: one need per row, in a column named need/besoin/description, else the first."""
+def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[RowError]]:
+    """A needs list: one need per row, in a column named need/besoin/description, else the first.
+    A one-column file whose first line names no such column has no header: that line is a need.
+    Problems name the file as `label` (the name it was uploaded as), else its path."""
     from ngen_connect.indexer.columns import header_key
 
     needs: list[Need] = []
     rejected: list[RowError] = []
     column: str | None = None
+    name = label or str(path)
     for item in read_rows(path):
         if isinstance(item, RowError):
-            rejected.append(item)
+            rejected.append(replace(item, file=name))
             continue
         if column is None:
             named = [h for h in item.values if header_key(h) in _NEED_HEADERS]
             column = named[0] if named else next(iter(item.values))
+            words = set(header_key(column).replace("_", " ").split())
+            if not named and len(item.values) == 1 and not words & _NEED_HEADERS:
+                needs.append(Need(1, " ".join(column.split())))
         text = " ".join(str(item.values.get(column) or "").split())
         if text:
             needs.append(Need(item.number, text))
         else:
-            rejected.append(RowError(str(path), item.number, column, "the need is empty"))
+            rejected.append(RowError(name, item.number, column, "the need is empty"))
     return needs, rejected
 
 
@@ -553,7 +620,19 @@ def prefer(
     return sorted(lifted, key=lambda h: -h.score)
 
 
-NEEDS_COLUMNS = ("row", "need", "rank", "supplier", "id", "province", "score", "why")
+NEEDS_COLUMNS = (
+    "row",
+    "need",
+    "rank",
+    "supplier",
+    "id",
+    "city",
+    "province",
+    "country",
+    "website",
+    "score",
+    "why",
+)
 #: needs-list headers for a French page or `--lang fr`
 NEEDS_HEADERS_FR = {
     "row": "ligne",
@@ -561,7 +640,10 @@ NEEDS_HEADERS_FR = {
     "rank": "rang",
     "supplier": "fournisseur",
     "id": "id",
+    "city": "ville",
     "province": "province",
+    "country": "pays",
+    "website": "site web",
     "score": "score",
     "why": "pourquoi",
 }
@@ -602,7 +684,10 @@ def needs_rows(
                     "rank": rank,
                     "supplier": hit.name,
                     "id": hit.id,
+                    "city": hit.attributes.get("city", ""),
                     "province": hit.attributes.get("province", hit.attributes.get("region", "")),
+                    "country": hit.attributes.get("country", ""),
+                    "website": hit.attributes.get("website", ""),
                     "score": round(hit.score, 4),
                     "why": hit.explanation,
                 }

@@ -66,7 +66,7 @@ def upload_number(value: str | int) -> int | None:
     text = str(value).strip().lower()
     if text == "latest":
         return None
-    if text.isdigit() and 0 < int(text) < 100_000:
+    if text.isascii() and text.isdigit() and 0 < int(text) < 100_000:  # not "²", "١" or "１"
         return int(text)
     raise QueryError(
         f"'{value}' is not an upload: give its number (1, 2, ...) or 'latest'.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,22 @@ class ProductMatch:
     #: "brand" when the query reads as the product's brand, else "words"
     how: str
     terms: frozenset[str] = frozenset()
+
+
+#: words about the supplier, not the product ("fabricant de vaccins", "DIN 00015741"): a product
+#: never matches on them
+ROLE_WORDS = (
+    "manufacturer manufacturers manufacturing maker makers supplier suppliers producer producers "
+    "distributor distributors company companies holder holders licence license din product "
+    "products fabricant fabricants fabrication fournisseur fournisseurs producteur producteurs "
+    "distributeur distributeurs entreprise entreprises compagnie titulaire titulaires produit "
+    "produits"
+)
+
+
+@lru_cache(maxsize=1)
+def _role_terms() -> frozenset[str]:
+    return frozenset(analyse(ROLE_WORDS, "und"))
 
 
 def product_text(product: Mapping[str, Any]) -> str:
@@ -117,29 +134,47 @@ class ProductIndex:
         return len(self._products)
 
     def search(
-        self, text: str, terms: set[str], allowed: set[str] | None, threshold: float
+        self,
+        text: str,
+        terms: set[str],
+        allowed: set[str] | None,
+        threshold: float,
+        statuses: Sequence[str] = (),
     ) -> dict[str, ProductMatch]:
         """Each record's best product for the query (`terms` are its analysed words, glossary
         expansions included); `allowed` limits the records, `threshold` is the brand similarity
-        (0-100) that counts."""
+        (0-100) that counts, `statuses` (marketed, dormant...) the products that may match."""
         best: dict[str, ProductMatch] = {}
+        wanted = tuple(s.lower() for s in statuses)
+
+        def eligible(index: int) -> bool:
+            owner = self._owners[index]
+            if allowed is not None and owner not in allowed:
+                return False
+            status = str(self._products[index].get("status", "")).lower()
+            return not wanted or status.startswith(wanted)
 
         def offer(index: int, match: ProductMatch) -> None:
             owner = self._owners[index]
-            if allowed is not None and owner not in allowed:
+            if not eligible(index):
                 return
             if owner not in best or match.score > best[owner].score:
                 best[owner] = match
 
+        terms = terms - _role_terms()
         if self._keywords is not None and terms:
-            scores, ids, _ = self._keywords.search(terms, 1000)
+            scores, ids, known = self._keywords.search(terms, 1000)
             top = float(scores[0]) if len(ids) else 1.0
             for score, index in zip(scores.tolist(), ids.tolist(), strict=True):
                 owner = self._owners[index]
-                if owner not in best and (allowed is None or owner in allowed):
-                    # best first: an owner's first product here is its best
+                if owner not in best and eligible(index):
+                    # best first: an owner's first product here is its best; a product counts
+                    # as much as it covers the query's words that products have
                     matched = frozenset(self._keywords.matched_terms(index, terms))
-                    best[owner] = ProductMatch(score / top, self._products[index], "words", matched)
+                    coverage = min(1.0, len(matched) / max(len(known), 1))
+                    best[owner] = ProductMatch(
+                        score / top * coverage, self._products[index], "words", matched
+                    )
         query = utils.default_process(normalise_name(text))
         if len(query) >= 3 and self._brands:
             # The query read as a whole brand, misspelt a little: "lipitor atorvastatin" names the

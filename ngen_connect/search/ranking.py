@@ -120,6 +120,8 @@ class QueryPlan:
     expansion_terms: set[str]
     #: a province the query names ("… au Québec", "Saskatchewan suppliers"): records there get a boost
     province: str | None = None
+    #: product statuses the search is filtered by: the product leg matches only such products
+    product_statuses: tuple[str, ...] = ()
 
     @property
     def vector(self) -> Vectors:
@@ -398,6 +400,7 @@ class Ranker:
             plan.terms | plan.expansion_terms,
             owners_allowed(self._first_passage, allowed),
             self.weights.name_threshold,
+            plan.product_statuses,
         )
         for key, match in found.items():
             candidate = candidates.setdefault(key, Candidate(key))

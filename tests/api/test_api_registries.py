@@ -2,6 +2,7 @@
 `ngen-connect demo` builds; the command line is run in process too."""
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,6 +135,23 @@ def test_bad_uploads_get_clear_errors(client: TestClient) -> None:
         headers=ADMIN,
     )
     assert no_name.status_code == 400 and "no name column" in no_name.json()["message"]
+    # the file is named as sent, never by the server's temporary folder
+    assert "r.csv" in no_name.json()["message"]
+    assert tempfile.gettempdir() + "/" not in no_name.json()["message"]
+    mapped = client.post(
+        "/registries/simsa-test/uploads",
+        params={"filename": "r.csv", "map": "name=Nom", "preview": "true"},
+        content=b"city\nRegina\n",
+        headers=ADMIN,
+    )
+    assert mapped.status_code == 400 and tempfile.gettempdir() + "/" not in mapped.text
+    scan_health = client.post(
+        "/registries/scan-health/uploads",
+        params={"filename": "r.csv"},
+        content=b"name\nA\n",
+        headers=ADMIN,
+    )
+    assert scan_health.status_code == 400 and "scan-health import" in scan_health.json()["message"]
     bad_name = client.post(
         "/registries/Bad Name/uploads",
         params={"filename": "r.csv"},
@@ -523,7 +541,9 @@ def test_a_needs_list_over_http(client: TestClient, reviewed: str) -> None:
         headers=ADMIN,
     )
     lines = french.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "ligne,besoin,rang,fournisseur,id,province,score,pourquoi"
+    assert (
+        lines[0] == "ligne,besoin,rang,fournisseur,id,ville,province,pays,site web,score,pourquoi"
+    )
     nobody = client.post(
         "/registries/nobody-here/needs", params={"filename": "n.csv"}, content=body, headers=ADMIN
     )

@@ -1,4 +1,5 @@
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,68 @@ def test_headers_and_sparse_sheets_cost_what_their_cells_cost(tmp_path: Path) ->
     book.save(sparse)
     [row] = _rows(sparse)
     assert isinstance(row, Row) and row.number == 1_048_576 and row.values == {"name": "Sparse Co"}
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _shared_string_bomb(path: Path, rows: int, length: int) -> None:
+    """A workbook whose description cells all point to one shared string of `length` characters."""
+    strings = f'<sst xmlns="{_MAIN}"><si><t>name</t></si><si><t>description</t></si>'
+    strings += f"<si><t>{'Zirconium widgets ' * (length // 18)}</t></si></sst>"
+    cells = ['<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>']
+    cells += [
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>Co {r}</t></is></c>'
+        f'<c r="B{r}" t="s"><v>2</v></c></row>'
+        for r in range(2, rows + 2)
+    ]
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+        'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+        f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}"><sheets><sheet '
+        'name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+        f'Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        f'Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/sharedStrings.xml": strings,
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><sheetData>'
+        + "".join(cells)
+        + "</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+def test_cells_repeating_one_huge_shared_string_are_refused(tmp_path: Path) -> None:
+    from ngen_connect.errors import TooLargeError
+
+    path = tmp_path / "bomb.xlsx"
+    _shared_string_bomb(path, rows=200, length=1_000_000)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(TooLargeError, match="more than the workbook's size allows"):
+        list(read_rows(path))
+    fine = tmp_path / "fine.xlsx"
+    _shared_string_bomb(fine, rows=3, length=1_000)
+    assert len([r for r in read_rows(fine) if isinstance(r, Row)]) == 3
+
+
+def test_a_far_away_cell_in_a_wide_sheet_is_one_row(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name"] + [f"c{i}" for i in range(1, 2000)])
+    sheet.cell(row=1_048_576, column=1, value="Far Away Inc.")
+    path = tmp_path / "gap.xlsx"
+    book.save(path)
+    rows = [r for r in read_rows(path) if isinstance(r, Row)]
+    assert [(r.number, r.values["name"]) for r in rows] == [(1_048_576, "Far Away Inc.")]

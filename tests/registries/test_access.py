@@ -123,9 +123,12 @@ def test_revoking_a_key(access: Access) -> None:
     assert access.require_write(SCAN_KEY, "scan-health")
 
 
-def test_a_registry_is_private_while_it_has_a_key(access: Access) -> None:
-    # as documented: "A registry with at least one key is private"
+def test_a_registry_stays_private_when_its_last_key_is_revoked(access: Access) -> None:
+    # revoking a leaked last key must not publish the registry: only `make_public` does
     assert access.revoke("simsa", SIMSA_KEY)
+    assert access.caller(None).hidden == {"simsa", "scan-health"}
+    assert access.caller(ADMIN).hidden == frozenset()
+    access.make_public("simsa")
     assert access.caller(None).hidden == {"scan-health"}
     access.make_public("scan-health")
     assert access.caller(None).hidden == frozenset()
@@ -180,7 +183,7 @@ def test_rules_changed_by_another_process_are_read_again(access: Access, tmp_pat
     cli.make_private("late", late)
     assert server.require_write(late, "late").registries == {"late"}
     cli.make_public("scan-health")
-    assert server.caller(None).hidden == {"late"}  # simsa lost its only key
+    assert server.caller(None).hidden == {"late", "simsa"}  # simsa lost its only key: still private
 
 
 def test_unchanged_rules_are_not_read_again(access: Access, tmp_path: Path) -> None:

@@ -177,3 +177,33 @@ def test_search_filters_by_product_status(fake_engine: Engine) -> None:
     assert found("Commercialisé") == found("marketed") == holding["marketed"]
     with pytest.raises(QueryError, match="product status"):
         Filters.parse({"status": "sold out"})
+
+
+def test_an_import_that_would_empty_the_registry_asks_first(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    extracts = shared_data / "health_canada_dpd"
+    data_dir = str(tmp_path / "d")
+    both = ["scan-health", "import", str(extracts / "allfiles_ap"), str(extracts / "allfiles_dr")]
+    first = run_cli(*both, "--data-dir", data_dir, "--model", "fake")
+    assert first.returncode == 0, first.stderr
+    assert "added - ->" not in first.stdout  # a first import is summarised, not listed
+    alone = ["scan-health", "import", str(extracts / "allfiles_dr"), "--data-dir", data_dir]
+    refused = run_cli(*alone, "--model", "fake")
+    assert refused.returncode == 2 and "--allow-removals" in refused.stderr, refused.stderr
+    assert "licence holders" in refused.stderr
+    confirmed = run_cli(*alone, "--model", "fake", "--allow-removals", "--json")
+    assert confirmed.returncode == 0, confirmed.stderr
+    body = json.loads(confirmed.stdout)
+    assert body["import"]["removed"] > 10 and body["products_removed"]
+    uploaded = run_cli(
+        "match",
+        str(DATA / "crosslang.csv"),
+        "--registry",
+        "scan-health",
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+    )
+    assert uploaded.returncode == 2 and "scan-health import" in uploaded.stderr

@@ -81,12 +81,12 @@ def test_private_records_never_reach_another_registry_or_caller(
     service: RegistryService, tmp_path: Path
 ) -> None:
     access = Access(service.engine.settings.data_dir)
-    access.make_private("scan-health", "scan-health-key-0123456789")
+    access.make_private("pharma-vault", "pharma-vault-key-0123456789")
     _upload(
-        service, tmp_path, "scan-health", "name,description\nSecret Pharma Inc.,Sterile fills.\n"
+        service, tmp_path, "pharma-vault", "name,description\nSecret Pharma Inc.,Sterile fills.\n"
     )
     _upload(
-        service, tmp_path, "scan-health", SUPPLIERS.replace("Keystone Pumps", "Secret Pharma Inc.")
+        service, tmp_path, "pharma-vault", SUPPLIERS.replace("Keystone Pumps", "Secret Pharma Inc.")
     )
     report = service.upload(
         "other", _write(tmp_path / "o.csv", "name\nSecret Pharma Inc.\nUsinage Côté\n")
@@ -95,15 +95,15 @@ def test_private_records_never_reach_another_registry_or_caller(
     assert not report.rows[0].match.candidates
     assert report.rows[1].match.status.value in {"matched", "ambiguous"}
     hidden = access.caller(None).hidden
-    assert hidden == {"scan-health"}
-    stranger = Filters.parse({"registry": "scan-health"}).hiding(hidden)
+    assert hidden == {"pharma-vault"}
+    stranger = Filters.parse({"registry": "pharma-vault"}).hiding(hidden)
     assert service.engine.search("sterile machining", filters=stranger).total == 0
     everything = service.engine.search("sterile", filters=Filters().hiding(hidden), limit=100)
     assert {h.attributes.get("registry") for h in everything.results} == {None, "other"}
     for hit in everything.results:
-        assert "scan-health" not in hit.attributes.get("listed_in", {})
-    holder = Filters.parse({"registry": "scan-health"}).hiding(
-        access.caller("scan-health-key-0123456789").hidden
+        assert "pharma-vault" not in hit.attributes.get("listed_in", {})
+    holder = Filters.parse({"registry": "pharma-vault"}).hiding(
+        access.caller("pharma-vault-key-0123456789").hidden
     )
     assert service.engine.search("sterile machining", filters=holder).total >= 2
 
@@ -332,3 +332,23 @@ def test_an_id_used_twice_in_a_registry_file_is_rejected(
     assert [r.match.status for r in report.rows] == [Status.NEW, Status.REJECTED]
     assert report.rows[1].match.reason == "column 'id': duplicate id 's1': already used by row 2"
     assert report.rejected[0].file == "ids.csv"
+
+
+def test_an_upload_is_named_by_ascii_digits_or_latest() -> None:
+    from ngen_connect.errors import QueryError
+    from ngen_connect.registries import upload_number
+
+    assert upload_number("00003") == 3 and upload_number(" latest ") is None
+    for bad in ("²", "١", "１", "0", "abc", "-1"):
+        with pytest.raises(QueryError):
+            upload_number(bad)
+
+
+def test_a_need_too_long_to_search_is_rejected_alone(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    service.upload("simsa", _write(tmp_path / "s.csv", SUPPLIERS))
+    needs = _write(tmp_path / "needs.csv", "need\n" + "pump " * 400 + "\ndewatering pumps\n")
+    found = service.needs("simsa", needs, label="besoins.csv")
+    assert [n.row for n in found.needs] == [3] and found.results[3]
+    assert [(e.file, e.row) for e in found.rejected] == [("besoins.csv", 2)]

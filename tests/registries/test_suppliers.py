@@ -135,3 +135,15 @@ def test_a_preferred_province_lifts_near_equals_and_says_so() -> None:
     assert far[0].name == "Ontario Pumps"  # a near-equal only: 0.05 does not beat 0.13
     assert far[1].explanation.endswith("; en SK, la province préférée (+0,05).")
     assert prefer(hits, None) == hits
+
+
+def test_a_needs_list_without_a_header_keeps_its_first_need(tmp_path: Path) -> None:
+    bare = tmp_path / "needs.csv"
+    bare.write_text("Pompes submersibles\nRoulements\n", encoding="utf-8")
+    assert [(n.row, n.text) for n in read_needs(bare)[0]] == [
+        (1, "Pompes submersibles"),
+        (2, "Roulements"),
+    ]
+    headed = tmp_path / "liste.csv"
+    headed.write_text("Liste des besoins\nPompes\n", encoding="utf-8")
+    assert [n.text for n in read_needs(headed)[0]] == ["Pompes"]

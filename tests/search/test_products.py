@@ -88,3 +88,26 @@ def test_a_written_version_keeps_its_product_index(fake_engine: Engine) -> None:
     assert (folder / "products.npz").is_file() and (folder / "products.json").is_file()
     hit = fake_engine.search("Patchwell").results[0]
     assert hit.id == "h1" and hit.why["legs"]["product"]["din"] == "7"
+
+
+def test_role_words_never_match_a_product() -> None:
+    softener = ProductIndex([_holder("cleaner", {"din": "5", "brand": "Fabric Softener"})])
+    for query in ("fabricant de vaccins", "vaccine manufacturer", "DIN 00015741"):
+        assert softener.search(query, set(analyse(query, "und")), None, 88.0) == {}
+
+
+def test_a_status_filter_limits_the_products_that_match() -> None:
+    index = ProductIndex(
+        [
+            _holder(
+                "both",
+                {"din": "1", "brand": "Tapazole", "status": "MARKETED"},
+                {"din": "2", "brand": "Tapazole", "status": "DORMANT"},
+            ),
+            _holder("marketed-only", {"din": "3", "brand": "Tapazole", "status": "MARKETED"}),
+        ]
+    )
+    terms = set(analyse("tapazole", "und"))
+    found = index.search("tapazole", terms, None, 88.0, statuses=("dormant",))
+    assert {k: m.product["din"] for k, m in found.items()} == {"organization:both": "2"}
+    assert len(index.search("tapazole", terms, None, 88.0)) == 2
