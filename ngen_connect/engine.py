@@ -243,7 +243,6 @@ class Engine:
             plan.product_statuses = tuple(filters.values["status"])
         hidden = filters.hidden_registries if filters else ()
         ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
-        ranked = reader.ranker.about_query(ranked, ranking)
         records = reader.version.catalog.records_of([c.key for c in ranked])
         page = [
             render_hit(

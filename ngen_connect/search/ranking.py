@@ -215,7 +215,9 @@ class Ranker:
         ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
         if ranking is Ranking.KEYWORD:
             ranked = [c for c in ranked if c.keyword > 0 or c.product > 0]
-        return ranked[:pool], passages
+        # The relevance floor runs before the pool is cut: a record sharing words or a product
+        # with the query must not lose its place to candidates the floor would drop anyway.
+        return self.about_query(ranked, ranking)[:pool], passages
 
     def about_query(self, ranked: list[Candidate], ranking: Ranking) -> list[Candidate]:
         """The ranked records really about the query, in order (see `Weights.floor`): a query of
