@@ -16,6 +16,9 @@ class Embedder(ABC):
 
     Queries and documents are encoded separately because asymmetric models (E5) need different
     prefixes for each.
+
+    Searches call an embedder from several threads at once: a backend whose model cannot take
+    concurrent calls serialises them itself, around the model call only.
     """
 
     #: identifies the model in an index manifest; an index opened with another id is refused

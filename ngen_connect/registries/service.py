@@ -12,7 +12,6 @@ rows wait in the report for a person to decide. Rows gone from a newer upload le
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -111,37 +110,32 @@ def preview(path: Path, overrides: dict[str, str] | None = None, rows: int = 5) 
 
 
 class RegistryService:
-    """Registries over one engine. `guard` serialises calls into the engine with other users of it
-    (the HTTP front's searches); the command line needs none."""
+    """Registries over one engine (which searches and writes may share from several threads)."""
 
-    def __init__(self, engine: Engine, guard: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.uploads = Uploads(engine.settings.data_dir)
-        self._guard = guard if guard is not None else nullcontext()
 
     # -- reading a file ------------------------------------------------------------------------
 
     def matcher(self) -> Matcher:
         """A matcher over the members: organisations that belong to no registry."""
-        with self._guard:
-            try:
-                records = self.engine.records()
-            except IndexNotFoundError:
-                records = {}  # no index yet: no members, every row is new
-            members = [Party.from_fields(r.id, r.name, r.attributes) for r in _members(records)]
+        try:
+            records = self.engine.records()
+        except IndexNotFoundError:
+            records = {}  # no index yet: no members, every row is new
+        members = [Party.from_fields(r.id, r.name, r.attributes) for r in _members(records)]
         return Matcher(members, capability_similarity=self._similarity)
 
     def duplicates(self, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> DuplicateReport:
         """Probable duplicates among the members (organisations that belong to no registry, so no
         registry's records, private or not, are ever part of it), for a steward to merge."""
         check_min_confidence(min_confidence)
-        with self._guard:
-            members = _members(self.engine.records())
+        members = _members(self.engine.records())
         return find_duplicates(members, min_confidence)
 
     def _similarity(self, text: str, ids: Sequence[str]) -> list[float]:
-        with self._guard:
-            return self.engine.capability_similarity(text, ids)
+        return self.engine.capability_similarity(text, ids)
 
     def match(
         self,
@@ -237,15 +231,14 @@ class RegistryService:
             records = {}
         previous = catalogue_of_records(records.values())
         profiles = [company_profile(c) for c in companies]
-        with self._guard:
-            report = self.engine.index_profiles(profiles, progress=progress)
-            known = {p.id for p in profiles}
-            gone = [
-                r.id
-                for r in records.values()
-                if r.attributes.get("registry") == REGISTRY and r.id not in known
-            ]
-            removed = self.engine.delete(gone) if gone else []
+        report = self.engine.index_profiles(profiles, progress=progress)
+        known = {p.id for p in profiles}
+        gone = [
+            r.id
+            for r in records.values()
+            if r.attributes.get("registry") == REGISTRY and r.id not in known
+        ]
+        removed = self.engine.delete(gone) if gone else []
         changes = compare_catalogues(previous, catalogue_of(companies))
         return ExtractImport(len(companies), report, removed, changes)
 
@@ -270,13 +263,9 @@ class RegistryService:
         only = Filters.parse({"registry": name}).hiding(hidden)
         results = {}
         for need in needs:
-            with self._guard:
-                hits = self.engine.search(
-                    need.text,
-                    filters=only,
-                    limit=min(MAX_LIMIT, limit * 4),
-                    ui_language=ui_language,
-                )
+            hits = self.engine.search(
+                need.text, filters=only, limit=min(MAX_LIMIT, limit * 4), ui_language=ui_language
+            )
             results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
         return NeedsResult(needs, results, rejected)
 

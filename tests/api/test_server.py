@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -90,6 +91,23 @@ def test_a_streamed_search_body_over_the_limit_is_413(server: str) -> None:
         headers=JSON,
     )
     assert answer.status_code == 413 and answer.json()["code"] == "too_large"
+
+
+def test_searches_served_at_once_answer_as_one_at_a_time(server: str) -> None:
+    requests = [
+        {"q": query, "limit": 5, **extra}
+        for query in ("machining", "usinage", "welding", "soudage", "aerospace", "packaging")
+        for extra in ({}, {"province": ["QC", "ON"]}, {"kind": "ip_asset", "lang": "fr"})
+    ]
+
+    def search(params: dict[str, Any]) -> Any:
+        answer = httpx.get(f"{server}/search", params=params, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    alone = [search(params) for params in requests]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(search, requests * 2)) == alone * 2
 
 
 def test_searches_are_served_while_a_write_runs(server: str) -> None:
