@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from ngen_connect import Engine, __version__
+from ngen_connect import Engine, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.deps import Service
@@ -47,3 +47,9 @@ def create_app(engine: Engine) -> FastAPI:
         return FileResponse(STATIC / "index.html")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app each process of `ngen-connect serve --workers N` runs: its own engine, built from
+    the `NGEN_CONNECT_*` variables the command set for it."""
+    return create_app(Engine(load_settings()))

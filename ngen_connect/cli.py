@@ -6,7 +6,9 @@ Library errors become messages and exit codes here and nowhere else:
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ from ngen_connect import (
     RecordNotFoundError,
     RowError,
     SearchResponse,
+    Settings,
     load_settings,
     write_results,
     write_table,
@@ -915,10 +918,36 @@ def _serve(engine: Engine, host: str, port: int) -> None:
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
 
 
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` processes answer on one socket, each with its own engine built from the same
+    settings (passed to them as NGEN_CONNECT_* variables); uvicorn restarts one that dies."""
+    import uvicorn
+
+    os.environ.update(settings.environment())
+    uvicorn.run(
+        "ngen_connect.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
 HostOption = Annotated[
     str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")
 ]
 PortOption = Annotated[int, typer.Option("--port", help="Port. / Port.")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes, each with its own model and index in memory (see the README for "
+        "what one costs). / Processus serveurs, chacun avec son modèle et son index en mémoire.",
+    ),
+]
 
 
 @app.command()
@@ -927,11 +956,25 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     model: ModelOption = None,
+    workers: WorkersOption = 1,
 ) -> None:
     """Serve the HTTP API and web page. / Servir l'API HTTP et la page web."""
+    if workers == 1:
+        with _engine(data_dir, model) as engine:
+            engine.manifest()  # fail now, not on the first request, when there is no usable index
+            _serve(engine, host, port)
+        return
+    settings = _checked_settings(data_dir, model)
+    gc.collect()  # the models loaded to check the index are freed before the workers load theirs
+    _serve_workers(settings, host, port, workers)
+
+
+def _checked_settings(data_dir: Path | None, model: str | None) -> Settings:
+    """The settings, once the index they name has opened with them (so a missing or mismatched
+    index fails here, once, with its message, not in every worker)."""
     with _engine(data_dir, model) as engine:
-        engine.manifest()  # fail now, not on the first request, when there is no usable index
-        _serve(engine, host, port)
+        engine.manifest()
+        return engine.settings
 
 
 @app.command()

@@ -139,13 +139,40 @@ def test_searches_are_served_while_a_write_runs(server: str) -> None:
     assert deleted.json() == {"removed": ["concurrent-1"], "missing": []}
 
 
-def test_serve_without_an_index_exits_with_a_message(tmp_path: Path) -> None:
+def test_workers_share_the_index_and_see_each_others_writes(
+    tmp_path: Path, sample_index: Path
+) -> None:
+    """`serve --workers 2`: two processes on one port, each with its own engine; a write made
+    through either is seen by both, and the admin key reaches both."""
+    data_dir = copy_index(sample_index, tmp_path / "data")
+    with running_server(
+        "serve", "--data-dir", str(data_dir), "--model", "fake", "--workers", "2", log_dir=tmp_path
+    ) as base:
+        queries = [{"q": "injection moulding", "limit": 5}, {"q": "usinage", "province": "QC"}]
+        first = [httpx.get(f"{base}/search", params=q).json() for q in queries]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            again = list(
+                pool.map(lambda q: httpx.get(f"{base}/search", params=q).json(), queries * 4)
+            )
+        assert again == first * 4
+        record = {"id": "workers-1", "name": "Zorblax Tempering Ltd.", "description": "Tempering."}
+        added = httpx.post(f"{base}/records/organization", json=[record], headers=ADMIN, timeout=60)
+        assert added.status_code == 200 and added.json()["counts"]["added"] == 1
+        for _ in range(8):  # whichever worker answers
+            found = httpx.get(f"{base}/search", params={"q": "zorblax tempering"}).json()
+            assert found["results"][0]["id"] == "workers-1"
+    log = (tmp_path / "server.log").read_text()
+    assert log.count("Application startup complete") == 2
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_without_an_index_exits_with_a_message(tmp_path: Path, workers: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [str(Path(sys.executable).with_name("ngen-connect")), "serve", "--port", str(port)]
     finished = subprocess.run(
-        [*command, "--data-dir", str(tmp_path / "data"), "--model", "fake"],
+        [*command, "--data-dir", str(tmp_path / "data"), "--model", "fake", "--workers", workers],
         capture_output=True,
         text=True,
         timeout=60,
