@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ngen_connect.embedding import Embedder, Vectors, load_embedders
+from ngen_connect.embedding import Embedder, Vectors, cosines, load_embedders
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.glossary import load_glossary
 from ngen_connect.index.datadir import DataDir
@@ -357,7 +357,7 @@ class Engine:
             for record_id in ids:
                 pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])
                 vectors = reader.version.vectors.vectors(np.asarray(pids, dtype=np.int64))
-                scores.append(float((vectors @ query).max()) if len(pids) else 0.0)
+                scores.append(float(cosines(vectors, query).max()) if len(pids) else 0.0)
             return scores
 
     def records(self) -> dict[str, RecordSummary]:

@@ -29,7 +29,7 @@ from statistics import mean
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from ngen_connect.embedding.base import Vectors
+from ngen_connect.embedding.base import Vectors, cosines
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import IndexVersion
@@ -239,10 +239,11 @@ class Ranker:
             for candidate in candidates:
                 candidate.evidence = math.inf
             return
-        cosines = [
-            vectors @ vector for vectors, vector in zip(self._background, plan.vectors, strict=True)
+        by_encoder = [
+            cosines(vectors, vector)
+            for vectors, vector in zip(self._background, plan.vectors, strict=True)
         ]
-        background = fusion.fuse(cosines) if fusion else cosines[0]
+        background = fusion.fuse(by_encoder) if fusion else by_encoder[0]
         mean, spread = float(background.mean()), max(float(background.std()), 1e-6)
         for candidate in candidates:
             if candidate.semantic_passage is not None:
@@ -351,13 +352,14 @@ class Ranker:
         passages.update(found)
         if len(found_by) == 1:
             return found_by[0][0], ids, None
-        fusion = _Fusion.of(self._cosines(plan, ids), self.weights.encoders)
-        return fusion.fuse(self._cosines(plan, ids)), ids, fusion
+        by_encoder = self._cosines(plan, ids)
+        fusion = _Fusion.of(by_encoder, self.weights.encoders)
+        return fusion.fuse(by_encoder), ids, fusion
 
     def _cosines(self, plan: QueryPlan, ids: Ids) -> list[Vectors]:
         """Each encoder's cosine between the query and these passages."""
         return [
-            index.vectors(ids) @ vector
+            cosines(index.vectors(ids), vector)
             for index, vector in zip(self.indexes, plan.vectors, strict=True)
         ]
 
