@@ -6,6 +6,7 @@ Fronts (the command line, the HTTP API) make one call here and render what comes
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -170,9 +171,16 @@ class Engine:
             folder = self.writer.bring_up_to_date(folder)
             manifest = Manifest.read(folder)
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
-        return _Reader(
+        reader = _Reader(
             IndexVersion.open(folder, manifest), self.weights, [e.model_id for e in self.embedders]
         )
+        # The catalog is a hundred thousand objects and more that live as long as the version:
+        # out of the collector's sight, they no longer make each of its full passes take tens of
+        # milliseconds in the middle of a search (46 ms at 10,000 organisations). Objects are
+        # still freed as usual once nothing refers to them.
+        gc.collect()
+        gc.freeze()
+        return reader
 
     def _retire(self, reader: _Reader) -> None:
         """A replaced version closes now, or when the last search reading it is done."""
