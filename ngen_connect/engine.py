@@ -287,6 +287,8 @@ class Engine:
             ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
             ranked = reader.ranker.about_query(ranked, ranking)
             records = reader.version.catalog.records_of([c.key for c in ranked])
+            shown = ranked[offset : offset + limit]
+            reader.ranker.explain(plan, shown)
             page = [
                 render_hit(
                     records[c.key],
@@ -299,7 +301,7 @@ class Engine:
                     reader.cluster_names,
                     ui_language,
                 )
-                for c in ranked[offset : offset + limit]
+                for c in shown
             ]
             facets = facet_counts(
                 [records[c.key] for c in ranked], ui_language, reader.cluster_names
