@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -918,22 +917,6 @@ def _serve(engine: Engine, host: str, port: int) -> None:
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
 
 
-def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
-    """`workers` processes answer on one socket, each with its own engine built from the same
-    settings (passed to them as NGEN_CONNECT_* variables); uvicorn restarts one that dies."""
-    import uvicorn
-
-    os.environ.update(settings.environment())
-    uvicorn.run(
-        "ngen_connect.api.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
-
-
 HostOption = Annotated[
     str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")
 ]
@@ -964,9 +947,11 @@ def serve(
             engine.manifest()  # fail now, not on the first request, when there is no usable index
             _serve(engine, host, port)
         return
+    from ngen_connect.api.app import serve_workers
+
     settings = _checked_settings(data_dir, model)
     gc.collect()  # the models loaded to check the index are freed before the workers load theirs
-    _serve_workers(settings, host, port, workers)
+    serve_workers(settings, host, port, workers)
 
 
 def _checked_settings(data_dir: Path | None, model: str | None) -> Settings:

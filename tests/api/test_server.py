@@ -3,6 +3,7 @@
 codes, bodies streamed over a socket, requests served at the same time. The HTTP behaviour itself
 is tested in process (test_api.py, test_api_registries.py); the web page in test_browser.py."""
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -163,6 +164,36 @@ def test_workers_share_the_index_and_see_each_others_writes(
             assert found["results"][0]["id"] == "workers-1"
     log = (tmp_path / "server.log").read_text()
     assert log.count("Application startup complete") == 2
+
+
+def test_connections_to_workers_send_without_delay() -> None:
+    """The socket bound for `--workers` says it is TCP, so asyncio turns Nagle's algorithm off on
+    the connections it accepts (with uvicorn's own, every kept-alive request waited ~40 ms)."""
+    from ngen_connect.api.app import _WorkersConfig
+
+    config = _WorkersConfig("ngen_connect.api.app:app_from_environment", host="127.0.0.1", port=0)
+    listening = config.bind_socket()
+    nodelay: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            nodelay.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(accept_one())
+    assert listening.proto == socket.IPPROTO_TCP and nodelay == [1]
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
