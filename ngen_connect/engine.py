@@ -65,6 +65,44 @@ class _Reader:
         self.version.close()
 
 
+class _Models:
+    """The encoders in use, loaded once, on first use, whichever thread asks first. The index
+    writer holds them through this, not through the engine: nothing refers back to the engine,
+    so a dropped engine is freed at once (even once the collector no longer looks at it)."""
+
+    def __init__(self, settings: Settings, given: list[Embedder] | None) -> None:
+        self._settings = settings
+        self._embedders = given
+        self._lock = threading.Lock()
+
+    @property
+    def embedders(self) -> list[Embedder]:
+        embedders = self._embedders
+        if embedders is not None:
+            return embedders
+        with self._lock:
+            if self._embedders is None:
+                self._embedders = load_embedders(
+                    self._settings.model,
+                    batch_size=self._settings.batch_size,
+                    threads=self._settings.threads,
+                )
+            return self._embedders
+
+    def encoders(self) -> list[Encoder]:
+        return [Encoder(e.model_id, e.dim, partial(_encode_documents, e)) for e in self.embedders]
+
+
+def _encode_documents(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """Embed in small slices: an encoder that takes one caller at a time (see `Embedder`) keeps a
+    query waiting for one slice of a write, not all of it."""
+    parts = [
+        embedder.encode_documents(list(texts[start : start + _MODEL_SLICE]))
+        for start in range(0, len(texts), _MODEL_SLICE)
+    ]
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
 class Engine:
     """Owns the embedder and the open index; heavy resources load once, on first use."""
 
@@ -77,55 +115,31 @@ class Engine:
         self.settings = settings
         self.weights = weights or Weights()
         self.data = DataDir(settings.data_dir)
-        self.writer = IndexWriter(self.data, self._encoders)
-        self._embedders = (
+        self._models = _Models(
+            settings,
             None
             if embedder is None
             else [embedder]
             if isinstance(embedder, Embedder)
-            else list(embedder)
+            else list(embedder),
         )
+        self.writer = IndexWriter(self.data, self._models.encoders)
         self._reader: _Reader | None = None
-        # Searches run on many threads at once. One lock loads the models once; one opens a new
-        # version (searches that start meanwhile wait for it, so a search that follows a write
-        # sees it); one counts the searches reading each version.
-        self._model_lock = threading.Lock()
+        # Searches run on many threads at once. One lock opens a new version (searches that start
+        # meanwhile wait for it, so a search that follows a write sees it); one counts the
+        # searches reading each version.
         self._open_lock = threading.Lock()
         self._users_lock = threading.Lock()
 
     @property
     def embedders(self) -> list[Embedder]:
         """The encoders in use, fused per query; the first sets the index's identity."""
-        embedders = self._embedders
-        if embedders is not None:
-            return embedders
-        with self._model_lock:
-            if self._embedders is None:
-                self._embedders = load_embedders(
-                    self.settings.model,
-                    batch_size=self.settings.batch_size,
-                    threads=self.settings.threads,
-                )
-            return self._embedders
+        return self._models.embedders
 
     @property
     def embedder(self) -> Embedder:
         """The first encoder."""
         return self.embedders[0]
-
-    def _encoders(self) -> list[Encoder]:
-        return [
-            Encoder(e.model_id, e.dim, partial(self._encode_documents, e)) for e in self.embedders
-        ]
-
-    def _encode_documents(self, embedder: Embedder, texts: Sequence[str]) -> Vectors:
-        """Embed in small slices: an encoder that takes one caller at a time (see `Embedder`)
-        keeps a query waiting for one slice of a write, not all of it."""
-        parts = [
-            embedder.encode_documents(list(texts[start : start + _MODEL_SLICE]))
-            for start in range(0, len(texts), _MODEL_SLICE)
-        ]
-        return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
     def _encode_query(self, text: str) -> list[Vectors]:
         return [embedder.encode_query(text) for embedder in self.embedders]

@@ -3,6 +3,7 @@ as they would one at a time, and a write publishes its version while searches go
 
 import gc
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -145,3 +146,18 @@ def test_a_replaced_version_is_freed_though_versions_are_frozen(
         sample_engine.index_files([_batch(tmp_path, number, 2)])
         sample_engine.search("welding")
     assert gc.get_freeze_count() - frozen < 1_000
+
+
+def test_a_dropped_engine_is_freed_though_versions_are_frozen(
+    sample_index: Path, tmp_path: Path
+) -> None:
+    """Nothing refers back to an engine: once dropped, it goes at once, with its models and its
+    open version, though the collector no longer looks at what was frozen."""
+    data_dir = copy_index(sample_index, tmp_path / "data")
+    engine = Engine(load_settings(data_dir=data_dir, model="fake"), embedder=FakeEmbedder())
+    engine.search("welding")  # opens (and freezes) a version
+    engine.index_files([_batch(tmp_path, 0, 2)])  # and writes with the models
+    engine.close()
+    dropped = weakref.ref(engine)
+    del engine
+    assert dropped() is None
