@@ -1,6 +1,5 @@
 """Dependencies shared by the routers: the engine, the request's language, filters from a query string."""
 
-import threading
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -14,13 +13,13 @@ from ngen_connect.search import FILTER_KEYS, Filters
 
 
 class Service:
-    """The process's one engine; a lock serialises it, as its DuckDB connection is not shared
-    across threads. The registries service and the access rules work over the same engine."""
+    """The process's one engine, shared by every request: searches run on the server's worker
+    threads at once (the engine is safe to share). The registries service and the access rules
+    work over the same engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.lock = threading.RLock()
-        self.registries = RegistryService(engine, guard=self.lock)
+        self.registries = RegistryService(engine)
         self.access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
 
 

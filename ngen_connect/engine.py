@@ -6,17 +6,18 @@ Fronts (the command line, the HTTP API) make one call here and render what comes
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ngen_connect.embedding import Embedder, Vectors, load_embedders
+from ngen_connect.embedding import Embedder, Vectors, cosines, load_embedders
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.glossary import load_glossary
 from ngen_connect.index.datadir import DataDir
@@ -43,7 +44,8 @@ _MODEL_SLICE = 16
 
 
 class _Reader:
-    """The live version, opened, with its ranker."""
+    """The live version, opened, with its ranker. Searches hold it while they read (`users`); a
+    reader that a newer version replaced is closed by the last search still reading it."""
 
     def __init__(self, version: IndexVersion, weights: Weights, encoders: Sequence[str]) -> None:
         self.version = version
@@ -52,6 +54,8 @@ class _Reader:
         self.cluster_names = {
             r.id: r.name for r in version.catalog.records.values() if r.kind is Kind.CLUSTER
         }
+        self.users = 0
+        self.retired = False
 
     @property
     def folder(self) -> Path:
@@ -59,6 +63,44 @@ class _Reader:
 
     def close(self) -> None:
         self.version.close()
+
+
+class _Models:
+    """The encoders in use, loaded once, on first use, whichever thread asks first. The index
+    writer holds them through this, not through the engine: nothing refers back to the engine,
+    so a dropped engine is freed at once (even once the collector no longer looks at it)."""
+
+    def __init__(self, settings: Settings, given: list[Embedder] | None) -> None:
+        self._settings = settings
+        self._embedders = given
+        self._lock = threading.Lock()
+
+    @property
+    def embedders(self) -> list[Embedder]:
+        embedders = self._embedders
+        if embedders is not None:
+            return embedders
+        with self._lock:
+            if self._embedders is None:
+                self._embedders = load_embedders(
+                    self._settings.model,
+                    batch_size=self._settings.batch_size,
+                    threads=self._settings.threads,
+                )
+            return self._embedders
+
+    def encoders(self) -> list[Encoder]:
+        return [Encoder(e.model_id, e.dim, partial(_encode_documents, e)) for e in self.embedders]
+
+
+def _encode_documents(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """Embed in small slices: an encoder that takes one caller at a time (see `Embedder`) keeps a
+    query waiting for one slice of a write, not all of it."""
+    parts = [
+        embedder.encode_documents(list(texts[start : start + _MODEL_SLICE]))
+        for start in range(0, len(texts), _MODEL_SLICE)
+    ]
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 class Engine:
@@ -73,76 +115,97 @@ class Engine:
         self.settings = settings
         self.weights = weights or Weights()
         self.data = DataDir(settings.data_dir)
-        self.writer = IndexWriter(self.data, self._encoders)
-        self._embedders = (
+        self._models = _Models(
+            settings,
             None
             if embedder is None
             else [embedder]
             if isinstance(embedder, Embedder)
-            else list(embedder)
+            else list(embedder),
         )
+        self.writer = IndexWriter(self.data, self._models.encoders)
         self._reader: _Reader | None = None
-        # The models are shared by searches and writes that may run on different threads.
-        self._model_lock = threading.RLock()
+        # Searches run on many threads at once. One lock opens a new version (searches that start
+        # meanwhile wait for it, so a search that follows a write sees it); one counts the
+        # searches reading each version.
+        self._open_lock = threading.Lock()
+        self._users_lock = threading.Lock()
 
     @property
     def embedders(self) -> list[Embedder]:
         """The encoders in use, fused per query; the first sets the index's identity."""
-        with self._model_lock:
-            if self._embedders is None:
-                self._embedders = load_embedders(
-                    self.settings.model,
-                    batch_size=self.settings.batch_size,
-                    threads=self.settings.threads,
-                )
-            return self._embedders
+        return self._models.embedders
 
     @property
     def embedder(self) -> Embedder:
         """The first encoder."""
         return self.embedders[0]
 
-    def _encoders(self) -> list[Encoder]:
-        return [
-            Encoder(e.model_id, e.dim, partial(self._encode_documents, e)) for e in self.embedders
-        ]
-
-    def _encode_documents(self, embedder: Embedder, texts: Sequence[str]) -> Vectors:
-        """Embed in small slices, each holding the model briefly."""
-        parts = []
-        for start in range(0, len(texts), _MODEL_SLICE):
-            with self._model_lock:
-                parts.append(embedder.encode_documents(list(texts[start : start + _MODEL_SLICE])))
-        return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-
     def _encode_query(self, text: str) -> list[Vectors]:
-        with self._model_lock:
-            return [embedder.encode_query(text) for embedder in self.embedders]
+        return [embedder.encode_query(text) for embedder in self.embedders]
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        with self._open_lock:
+            if self._reader is not None:
+                self._retire(self._reader)
+                self._reader = None
 
     # -- the live index --------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self) -> Iterator[_Reader]:
+        """The live version for one read, opened if it is new. A write publishing the next version
+        meanwhile changes nothing for this read: the version it holds stays open until it is done."""
+        reader = self._open()
+        try:
+            yield reader
+        finally:
+            with self._users_lock:
+                reader.users -= 1
+                if reader.retired and not reader.users:
+                    reader.close()
+
     def _open(self) -> _Reader:
+        """The live version, counted as read once more (`_reading` counts it back)."""
         folder = self.data.require_current()
-        if self._reader is not None and self._reader.folder == folder:
-            return self._reader
-        self.close()
+        with self._open_lock:
+            reader = self._reader
+            if reader is None or reader.folder != folder:
+                reader = self._load(folder)
+                if self._reader is not None:
+                    self._retire(self._reader)
+                self._reader = reader
+            with self._users_lock:
+                reader.users += 1
+        return reader
+
+    def _load(self, folder: Path) -> _Reader:
         manifest = Manifest.read(folder)
         if self.writer.needs_update(manifest):
             folder = self.writer.bring_up_to_date(folder)
             manifest = Manifest.read(folder)
         manifest.check_compatible(self.embedder.model_id, self.embedder.dim, self.data.root)
-        self._reader = _Reader(
+        reader = _Reader(
             IndexVersion.open(folder, manifest), self.weights, [e.model_id for e in self.embedders]
         )
-        return self._reader
+        # The catalog is a hundred thousand objects and more that live as long as the version:
+        # out of the collector's sight, they no longer make each of its full passes take tens of
+        # milliseconds in the middle of a search (46 ms at 10,000 organisations). Objects are
+        # still freed as usual once nothing refers to them.
+        gc.collect()
+        gc.freeze()
+        return reader
+
+    def _retire(self, reader: _Reader) -> None:
+        """A replaced version closes now, or when the last search reading it is done."""
+        with self._users_lock:
+            reader.retired = True
+            if not reader.users:
+                reader.close()
 
     def manifest(self) -> Manifest:
-        return self._open().version.manifest
+        with self._reading() as reader:
+            return reader.version.manifest
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -233,33 +296,37 @@ class Engine:
         """
         text = self.validate_query(query)
         _check_page(limit, offset)
-        reader = self._open()
-        if filters:
-            filters = filters.naming_clusters(reader.cluster_names)
-        allowed = self._allowed(reader, kinds, filters)
         language = detect_query_language(text)
         plan = plan_query(text, language, self._encode_query(text), load_glossary())
         if filters and filters.values.get("status"):
             plan.product_statuses = tuple(filters.values["status"])
-        hidden = filters.hidden_registries if filters else ()
-        ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
-        records = reader.version.catalog.records_of([c.key for c in ranked])
-        page = [
-            render_hit(
-                records[c.key],
-                c,
-                passages,
-                plan,
-                ranking,
-                self.weights,
-                hidden,
-                reader.cluster_names,
-                ui_language,
+        with self._reading() as reader:
+            if filters:
+                filters = filters.naming_clusters(reader.cluster_names)
+            allowed = self._allowed(reader, kinds, filters)
+            hidden = filters.hidden_registries if filters else ()
+            ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
+            records = reader.version.catalog.records_of([c.key for c in ranked])
+            shown = ranked[offset : offset + limit]
+            reader.ranker.explain(plan, shown)
+            page = [
+                render_hit(
+                    records[c.key],
+                    c,
+                    passages,
+                    plan,
+                    ranking,
+                    self.weights,
+                    hidden,
+                    reader.cluster_names,
+                    ui_language,
+                )
+                for c in shown
+            ]
+            facets = facet_counts(
+                [records[c.key] for c in ranked], ui_language, reader.cluster_names
             )
-            for c in ranked[offset : offset + limit]
-        ]
-        facets = facet_counts([records[c.key] for c in ranked], ui_language, reader.cluster_names)
-        return SearchResponse(text, language, len(ranked), page, facets)
+            return SearchResponse(text, language, len(ranked), page, facets)
 
     def similar(
         self,
@@ -272,72 +339,75 @@ class Engine:
     ) -> SearchResponse:
         """Records most like one record: the mean of its passage vectors as the query."""
         _check_page(limit, 0)
-        reader = self._open()
-        key = f"{kind.value}:{record_id}"
-        own = reader.version.catalog.passages_of([key])
-        if not own:
-            raise RecordNotFoundError(
-                f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
+        with self._reading() as reader:
+            key = f"{kind.value}:{record_id}"
+            own = reader.version.catalog.passages_of([key])
+            if not own:
+                raise RecordNotFoundError(
+                    f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
+                )
+            own_ids = np.asarray(sorted(own), dtype=np.int64)
+            vectors = []
+            for index in reader.ranker.indexes:
+                vector = index.vectors(own_ids).mean(axis=0)
+                vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
+            if filters:
+                filters = filters.naming_clusters(reader.cluster_names)
+            allowed = self._allowed(reader, [kind], filters)
+            plan = QueryPlan(
+                reader.version.catalog.records[key].name, "und", vectors, set(), [], set()
             )
-        own_ids = np.asarray(sorted(own), dtype=np.int64)
-        vectors = []
-        for index in reader.ranker.indexes:
-            vector = index.vectors(own_ids).mean(axis=0)
-            vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
-        if filters:
-            filters = filters.naming_clusters(reader.cluster_names)
-        allowed = self._allowed(reader, [kind], filters)
-        plan = QueryPlan(reader.version.catalog.records[key].name, "und", vectors, set(), [], set())
-        ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
-        ranked = [c for c in ranked if c.key != key][:limit]
-        records = reader.version.catalog.records_of([c.key for c in ranked])
-        hidden = filters.hidden_registries if filters else ()
-        hits = [
-            render_hit(
-                records[c.key],
-                c,
-                passages,
-                plan,
-                Ranking.SEMANTIC,
-                self.weights,
-                hidden,
-                reader.cluster_names,
-                ui_language,
-            )
-            for c in ranked
-        ]
-        return SearchResponse(plan.text, "und", len(hits), hits, {})
+            ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
+            ranked = [c for c in ranked if c.key != key][:limit]
+            records = reader.version.catalog.records_of([c.key for c in ranked])
+            hidden = filters.hidden_registries if filters else ()
+            hits = [
+                render_hit(
+                    records[c.key],
+                    c,
+                    passages,
+                    plan,
+                    Ranking.SEMANTIC,
+                    self.weights,
+                    hidden,
+                    reader.cluster_names,
+                    ui_language,
+                )
+                for c in ranked
+            ]
+            return SearchResponse(plan.text, "und", len(hits), hits, {})
 
     def capability_similarity(
         self, text: str, ids: Sequence[str], kind: Kind = Kind.ORGANIZATION
     ) -> list[float]:
         """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
-        reader = self._open()
-        query = self._encode_query(text)[0]
-        scores = []
-        for record_id in ids:
-            pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])
-            vectors = reader.version.vectors.vectors(np.asarray(pids, dtype=np.int64))
-            scores.append(float((vectors @ query).max()) if len(pids) else 0.0)
-        return scores
+        with self._reading() as reader:
+            query = self._encode_query(text)[0]
+            scores = []
+            for record_id in ids:
+                pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])
+                vectors = reader.version.vectors.vectors(np.asarray(pids, dtype=np.int64))
+                scores.append(float(cosines(vectors, query).max()) if len(pids) else 0.0)
+            return scores
 
     def records(self) -> dict[str, RecordSummary]:
         """Summaries of every record (id, kind, name, language, attributes), by record key."""
-        return self._open().version.catalog.records
+        with self._reading() as reader:
+            return reader.version.catalog.records
 
     def record(self, record_id: str, kind: Kind = Kind.ORGANIZATION) -> dict[str, Any]:
         """One record with its texts and attributes."""
-        reader = self._open()
-        found = reader.version.store.record_detail(f"{kind.value}:{record_id}")
-        if found is None:
-            raise RecordNotFoundError(
-                f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
-            )
-        clusters = found["attributes"].get("clusters")
-        if clusters:
-            names = reader.cluster_names
-            found["attributes"]["cluster_names"] = [names.get(c, c) for c in clusters]
-        return found
+        with self._reading() as reader:
+            found = reader.version.store.record_detail(f"{kind.value}:{record_id}")
+            if found is None:
+                raise RecordNotFoundError(
+                    f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
+                )
+            clusters = found["attributes"].get("clusters")
+            if clusters:
+                names = reader.cluster_names
+                found["attributes"]["cluster_names"] = [names.get(c, c) for c in clusters]
+            return found
 
     def _allowed(
         self, reader: _Reader, kinds: Sequence[Kind] | None, filters: Filters | None

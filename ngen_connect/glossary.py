@@ -202,16 +202,23 @@ def _pattern(term: str) -> re.Pattern[str]:
 class Glossary:
     def __init__(self, groups: list[Group]) -> None:
         self.groups = groups
-        self._patterns = [
-            (group, term, _pattern(term)) for group in groups for term in (*group.en, *group.fr)
-        ]
+        #: (group, term, the term folded, its pattern), longest term first
+        self._patterns = sorted(
+            (
+                (group, term, fold(term), _pattern(term))
+                for group in groups
+                for term in (*group.en, *group.fr)
+            ),
+            key=lambda p: -len(p[1]),
+        )
 
     def expand(self, query: str) -> list[Expansion]:
         """Groups whose terms occur in the query (accents and case ignored), longest match first."""
         folded = fold(query)
         found: dict[int, Expansion] = {}
-        for group, term, pattern in sorted(self._patterns, key=lambda p: -len(p[1])):
-            if id(group) not in found and pattern.search(folded):
+        for group, term, folded_term, pattern in self._patterns:
+            # A term can only match where its folded text occurs: most are ruled out by that alone.
+            if folded_term in folded and id(group) not in found and pattern.search(folded):
                 found[id(group)] = Expansion(group, term)
         return list(found.values())
 

@@ -26,6 +26,19 @@ class Settings:
     #: the key that may do everything over HTTP; None accepts no write
     admin_key: str | None = field(default=None, repr=False)
 
+    def environment(self) -> dict[str, str]:
+        """These settings as the `NGEN_CONNECT_*` variables `load_settings` reads them from: what
+        a process started with them (a server worker) needs to build the same settings."""
+        values = {
+            "DATA_DIR": str(self.data_dir.resolve()),
+            "MODEL": self.model,
+            "BATCH_SIZE": str(self.batch_size),
+            "THREADS": str(self.threads),
+        }
+        if self.admin_key is not None:
+            values["ADMIN_KEY"] = self.admin_key
+        return {f"{ENV_PREFIX}{name}": value for name, value in values.items()}
+
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object | None) -> Settings:
     """Build settings from the environment; explicit non-None overrides win."""

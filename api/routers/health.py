@@ -10,10 +10,9 @@ router = APIRouter(tags=["health"])
 def health(service: ServiceDep, hidden: HiddenDep) -> Health:
     """The model, the counts and the version of the index being served (private registries'
     records are counted only for their keys)."""
-    with service.lock:
-        manifest = service.engine.manifest()
-        records = service.engine.records().values()
-        visible = [r for r in records if r.attributes.get("registry") not in hidden]
+    manifest = service.engine.manifest()
+    records = service.engine.records().values()
+    visible = [r for r in records if r.attributes.get("registry") not in hidden]
     counts = dict.fromkeys(manifest.counts, 0)
     for record in visible:
         counts[record.kind.value] = counts.get(record.kind.value, 0) + 1

@@ -18,8 +18,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 
 
 def _record(service: ServiceDep, hidden: set[str], record_id: str, kind: Kind) -> dict[str, Any]:
-    with service.lock:
-        record = service.engine.record(record_id, kind)
+    record = service.engine.record(record_id, kind)
     if record["attributes"].get("registry") in hidden:  # private to other API keys: as if absent
         raise RecordNotFoundError(
             f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
@@ -55,10 +54,9 @@ def _similar(
     language: str,
 ) -> dict[str, Any]:
     _record(service, hidden, record_id, kind)
-    with service.lock:
-        return service.engine.similar(
-            record_id, kind=kind, filters=filters.hiding(hidden), limit=limit, ui_language=language
-        ).to_dict(language)
+    return service.engine.similar(
+        record_id, kind=kind, filters=filters.hiding(hidden), limit=limit, ui_language=language
+    ).to_dict(language)
 
 
 @router.get(

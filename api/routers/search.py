@@ -41,15 +41,14 @@ def _search(
     offset: int,
     language: str,
 ) -> CoreResponse:
-    with service.lock:
-        return service.engine.search(
-            query,
-            kinds=kinds,
-            filters=filters.hiding(hidden),  # private registries the caller cannot read stay out
-            limit=limit,
-            offset=offset,
-            ui_language=language,
-        )
+    return service.engine.search(
+        query,
+        kinds=kinds,
+        filters=filters.hiding(hidden),  # private registries the caller cannot read stay out
+        limit=limit,
+        offset=offset,
+        ui_language=language,
+    )
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS)

@@ -10,11 +10,19 @@ Model specs, joined with ``+`` to fuse several encoders (the first sets the inde
 
 from __future__ import annotations
 
-from ngen_connect.embedding.base import Embedder, Vectors, normalise
+from ngen_connect.embedding.base import Embedder, Vectors, cosines, normalise
 from ngen_connect.embedding.fake import FakeEmbedder
 from ngen_connect.errors import ConfigurationError
 
-__all__ = ["Embedder", "FakeEmbedder", "Vectors", "load_embedder", "load_embedders", "normalise"]
+__all__ = [
+    "Embedder",
+    "FakeEmbedder",
+    "Vectors",
+    "cosines",
+    "load_embedder",
+    "load_embedders",
+    "normalise",
+]
 
 
 def load_embedder(spec: str, *, batch_size: int = 32, threads: int | None = None) -> Embedder:

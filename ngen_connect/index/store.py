@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,9 @@ class Catalog:
 
 
 class Store:
+    """One version's records. Reads may come from several threads at once (each runs on a cursor
+    of its own); writes come from the one writer that opened the store."""
+
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self._db = duckdb.connect(str(path), read_only=read_only)
@@ -110,51 +114,70 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one read: a DuckDB connection must not be used by two threads at once,
+        and a cursor is a connection of its own to the same database (it costs microseconds)."""
+        cursor = self._db.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._reading() as db:
+            return db.execute(sql, params).fetchall()
+
+    def _columns(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any]:
+        with self._reading() as db:
+            columns: dict[str, Any] = db.execute(sql, params).fetchnumpy()
+        return columns
+
     # -- reading ---------------------------------------------------------------------------------
 
     def hashes(self) -> dict[str, tuple[str, str]]:
-        rows = self._db.execute("SELECT key, text_hash, content_hash FROM records").fetchall()
+        rows = self._rows("SELECT key, text_hash, content_hash FROM records")
         return {key: (text_hash, content_hash) for key, text_hash, content_hash in rows}
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall()
+        rows = self._rows("SELECT kind, count(*) FROM records GROUP BY kind")
         counts = {kind.value: 0 for kind in Kind}
         counts.update({kind: int(n) for kind, n in rows})
         return counts
 
     def passage_count(self) -> int:
-        row = self._db.execute("SELECT count(*) FROM passages").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._rows("SELECT count(*) FROM passages")
+        return int(rows[0][0]) if rows else 0
 
     def allowed_passage_ids(self, kinds: Sequence[Kind], where: str, params: Sequence[Any]) -> Ids:
         """Passage ids of the records of these kinds that satisfy a WHERE clause over `records`."""
-        rows = self._db.execute(
+        rows = self._columns(
             "SELECT passage_id FROM passages WHERE record_key IN "
             f"(SELECT key FROM records WHERE kind IN (SELECT unnest(?)) AND ({where}))",
             [[k.value for k in kinds], *params],
-        ).fetchnumpy()
+        )
         return np.asarray(rows["passage_id"], dtype=np.int64)
 
     def embedding_sources(self) -> list[tuple[int, str, str]]:
         """(passage id, record name, passage text) of every passage, by id: what an encoder added
         to an existing index embeds."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT p.passage_id, r.name, p.text FROM passages p "
             "JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
-        ).fetchall()
+        )
         return [(int(pid), name, text) for pid, name, text in rows]
 
     def keyword_sources(self) -> list[tuple[int, str, str, str | None]]:
         """(passage id, text, language, record facts) for the keyword index: a record's first passage
         also carries its names (legal and operating), certifications and NAICS codes, so those can
         be searched by keyword."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT p.passage_id, p.text, p.language, CASE WHEN p.ordinal = 0 THEN "
             f"concat_ws(' ', r.name, {_OPERATING_NAME}, array_to_string(r.certifications, ' '), "
             "array_to_string(r.naics, ' ')) END "
             "FROM passages p JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
         )
-        return [(int(pid), text, language, facts) for pid, text, language, facts in rows.fetchall()]
+        return [(int(pid), text, language, facts) for pid, text, language, facts in rows]
 
     def attribute_lists(self, attribute: str) -> list[tuple[str, list[Any]]]:
         """(record key, the list) of every record whose `attribute` is a list, by key."""
@@ -168,22 +191,20 @@ class Store:
     def names(self) -> list[tuple[str, str, int]]:
         """(record key, name, first passage id) for every name of every record: its name, and its
         operating name when it has one (a second row with the same key)."""
-        rows = self._db.execute(
+        rows = self._rows(
             f"SELECT r.key, r.name, {_OPERATING_NAME}, min(p.passage_id) FROM records r "
             "JOIN passages p ON p.record_key = r.key GROUP BY ALL"
-        ).fetchall()
+        )
         names = [(key, name, int(pid)) for key, name, _, pid in rows]
         names.extend((key, operating, int(pid)) for key, _, operating, pid in rows if operating)
         return names
 
     def catalog(self) -> Catalog:
         """Every passage and record summary, held in memory so a query never waits on the database."""
-        passages = self._db.execute(
+        passages = self._columns(
             "SELECT passage_id, record_key, ordinal, text, language FROM passages"
-        ).fetchnumpy()
-        records = self._db.execute(
-            "SELECT key, id, kind, name, language, attributes FROM records"
-        ).fetchall()
+        )
+        records = self._rows("SELECT key, id, kind, name, language, attributes FROM records")
         by_id: dict[int, StoredPassage] = {}
         by_record: dict[str, list[int]] = {}
         for pid, key, ordinal, text, language in zip(
@@ -212,7 +233,7 @@ class Store:
 
     def listings(self) -> dict[str, dict[str, Any]]:
         """record key -> {registry: what that registry says about the record}."""
-        rows = self._db.execute("SELECT record_key, registry, listing FROM listings").fetchall()
+        rows = self._rows("SELECT record_key, registry, listing FROM listings")
         listed: dict[str, dict[str, Any]] = {}
         for key, registry, listing in rows:
             listed.setdefault(key, {})[registry] = json.loads(listing)
@@ -220,21 +241,22 @@ class Store:
 
     def registry_keys(self, registry: str) -> set[str]:
         """Keys of the records that belong to one registry."""
-        rows = self._db.execute("SELECT key FROM records WHERE registry = ?", [registry])
-        return {key for (key,) in rows.fetchall()}
+        rows = self._rows("SELECT key FROM records WHERE registry = ?", [registry])
+        return {key for (key,) in rows}
 
     def record_detail(self, key: str) -> dict[str, Any] | None:
-        row = self._db.execute(
-            "SELECT id, kind, name, language, texts, attributes, source, source_row, indexed_at "
-            "FROM records WHERE key = ?",
-            [key],
-        ).fetchone()
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT id, kind, name, language, texts, attributes, source, source_row, indexed_at "
+                "FROM records WHERE key = ?",
+                [key],
+            ).fetchone()
+            listed = db.execute(
+                "SELECT registry, listing FROM listings WHERE record_key = ?", [key]
+            ).fetchall()
         if row is None:
             return None
         rid, kind, name, language, texts, attributes, source, source_row, indexed_at = row
-        listed = self._db.execute(
-            "SELECT registry, listing FROM listings WHERE record_key = ?", [key]
-        ).fetchall()
         return {
             "id": rid,
             "kind": kind,
@@ -250,16 +272,14 @@ class Store:
         }
 
     def record_passage_ids(self, keys: Iterable[str]) -> Ids:
-        rows = self._db.execute(
+        rows = self._columns(
             "SELECT passage_id FROM passages WHERE record_key IN (SELECT unnest(?))", [list(keys)]
-        ).fetchnumpy()
+        )
         return np.asarray(rows["passage_id"], dtype=np.int64)
 
     def existing_keys(self, keys: Iterable[str]) -> list[str]:
-        rows = self._db.execute(
-            "SELECT key FROM records WHERE key IN (SELECT unnest(?))", [list(keys)]
-        )
-        return [key for (key,) in rows.fetchall()]
+        rows = self._rows("SELECT key FROM records WHERE key IN (SELECT unnest(?))", [list(keys)])
+        return [key for (key,) in rows]
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -14,6 +14,14 @@ from ngen_connect.errors import IndexMismatchError
 Ids = npt.NDArray[np.int64]
 
 
+def _one_thread() -> None:
+    """FAISS runs a query on the calling thread alone. Its OpenMP threads bring nothing to one
+    query over tens of thousands of vectors but their wake-up: 5 to 17 ms instead of 1.3 for a
+    search on 2 busy cores. Searches run in parallel on the server's threads instead. (OpenMP
+    counts threads per calling thread, so each thread that searches says so.)"""
+    faiss.omp_set_num_threads(1)
+
+
 class VectorIndex:
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         self.dim = dim
@@ -47,6 +55,7 @@ class VectorIndex:
         """The stored vectors of these passage ids, in order."""
         if not len(ids):
             return np.zeros((0, self.dim), dtype=np.float32)
+        _one_thread()
         found: Vectors = self._index.reconstruct_batch(ids.astype(np.int64))
         return found
 
@@ -62,6 +71,7 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(allowed.astype(np.int64))  # must outlive the search
             params = faiss.SearchParameters()
             params.sel = selector
+        _one_thread()
         scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep].astype(np.int64)

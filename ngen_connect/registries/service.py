@@ -14,7 +14,6 @@ that decision for the rows that did not change. Rows gone from a newer upload le
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -177,37 +176,32 @@ def preview(path: Path, overrides: dict[str, str] | None = None, rows: int = 5) 
 
 
 class RegistryService:
-    """Registries over one engine. `guard` serialises calls into the engine with other users of it
-    (the HTTP front's searches); the command line needs none."""
+    """Registries over one engine (which searches and writes may share from several threads)."""
 
-    def __init__(self, engine: Engine, guard: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.uploads = Uploads(engine.settings.data_dir)
-        self._guard = guard if guard is not None else nullcontext()
 
     # -- reading a file ------------------------------------------------------------------------
 
     def matcher(self) -> Matcher:
         """A matcher over the members: organisations that belong to no registry."""
-        with self._guard:
-            try:
-                records = self.engine.records()
-            except IndexNotFoundError:
-                records = {}  # no index yet: no members, every row is new
-            members = [Party.from_fields(r.id, r.name, r.attributes) for r in _members(records)]
+        try:
+            records = self.engine.records()
+        except IndexNotFoundError:
+            records = {}  # no index yet: no members, every row is new
+        members = [Party.from_fields(r.id, r.name, r.attributes) for r in _members(records)]
         return Matcher(members, capability_similarity=self._similarity)
 
     def duplicates(self, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> DuplicateReport:
         """Probable duplicates among the members (organisations that belong to no registry, so no
         registry's records, private or not, are ever part of it), for a steward to merge."""
         check_min_confidence(min_confidence)
-        with self._guard:
-            members = _members(self.engine.records())
+        members = _members(self.engine.records())
         return find_duplicates(members, min_confidence)
 
     def _similarity(self, text: str, ids: Sequence[str]) -> list[float]:
-        with self._guard:
-            return self.engine.capability_similarity(text, ids)
+        return self.engine.capability_similarity(text, ids)
 
     def match(
         self,
@@ -313,8 +307,7 @@ class RegistryService:
         return Decided(name, kept.number, decided, kept.report.counts(), indexed, len(listings))
 
     def _require_member(self, member_id: str) -> None:
-        with self._guard:
-            found = self.engine.records().get(f"{Kind.ORGANIZATION.value}:{member_id}")
+        found = self.engine.records().get(f"{Kind.ORGANIZATION.value}:{member_id}")
         if found is None or found.attributes.get("registry"):
             raise ConflictError(
                 f"'{member_id}' is no longer among the members; upload the file again to match it anew.",
@@ -325,28 +318,26 @@ class RegistryService:
         """Rows as a person reviews them: the report's columns, when the row was decided, whether
         it can be, and each candidate with its name, place (from the member's record),
         confidence and evidence. Candidates are members only, never a registry's record."""
-        with self._guard:
-            try:
-                records = self.engine.records()
-            except IndexNotFoundError:
-                records = {}
+        try:
+            records = self.engine.records()
+        except IndexNotFoundError:
+            records = {}
         return [_review_row(row, records) for row in rows]
 
     def registries(self) -> list[RegistrySummary]:
         """Every registry with a kept upload, records or listings, by name."""
         own: dict[str, int] = {}
         listed: dict[str, int] = {}
-        with self._guard:
-            try:
-                records = list(self.engine.records().values())
-            except IndexNotFoundError:
-                records = []
-            for record in records:
-                registry = record.attributes.get("registry")
-                if registry:
-                    own[registry] = own.get(registry, 0) + 1
-                for name in record.attributes.get("listed_in") or {}:
-                    listed[name] = listed.get(name, 0) + 1
+        try:
+            records = list(self.engine.records().values())
+        except IndexNotFoundError:
+            records = []
+        for record in records:
+            registry = record.attributes.get("registry")
+            if registry:
+                own[registry] = own.get(registry, 0) + 1
+            for name in record.attributes.get("listed_in") or {}:
+                listed[name] = listed.get(name, 0) + 1
         names = sorted(set(self.uploads.names()) | set(own) | set(listed))
         return [
             RegistrySummary(n, len(self.uploads.uploads(n)), own.get(n, 0), listed.get(n, 0))
@@ -396,8 +387,7 @@ class RegistryService:
                 f"({share} %) du registre scan-health. Donnez tous les extraits ensemble "
                 "(commercialisés, approuvés, dormants...), ou confirmez avec --allow-removals.",
             )
-        with self._guard:
-            report = self.engine.replace_registry(REGISTRY, profiles, {}, progress=progress)
+        report = self.engine.replace_registry(REGISTRY, profiles, {}, progress=progress)
         changes = compare_catalogues(previous, catalogue_of(companies))
         return ExtractImport(len(companies), report, sorted(gone), changes)
 
@@ -432,13 +422,12 @@ class RegistryService:
         answered = []
         for need in needs:
             try:
-                with self._guard:
-                    hits = self.engine.search(
-                        need.text,
-                        filters=only,
-                        limit=min(MAX_LIMIT, limit * 4),
-                        ui_language=ui_language,
-                    )
+                hits = self.engine.search(
+                    need.text,
+                    filters=only,
+                    limit=min(MAX_LIMIT, limit * 4),
+                    ui_language=ui_language,
+                )
             except QueryError as exc:  # one need that cannot be searched (too long) is its row's
                 rejected.append(RowError(label or str(path), need.row, None, exc.message("en")))
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
@@ -13,11 +14,17 @@ from ngen_connect.text import analyse
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
+@lru_cache(maxsize=100_000)
+def _word_terms(word: str, language: str) -> frozenset[str]:
+    """A word's index terms; a page of results analyses the same words again and again."""
+    return frozenset(analyse(word, language if language in {"en", "fr"} else "und"))
+
+
 def matched_words(text: str, terms: set[str], language: str) -> list[str]:
     """The words of `text` whose index terms are in `terms`, once each, in order."""
     found: dict[str, None] = {}
     for match in _WORD.finditer(text):
-        if terms & set(analyse(match.group(0), language if language in {"en", "fr"} else "und")):
+        if terms & _word_terms(match.group(0), language):
             found.setdefault(match.group(0).lower(), None)
     return list(found)
 
@@ -28,7 +35,7 @@ def highlight(text: str, terms: set[str], language: str) -> str:
     last = 0
     for match in _WORD.finditer(text):
         word = match.group(0)
-        if terms & set(analyse(word, language if language in {"en", "fr"} else "und")):
+        if terms & _word_terms(word, language):
             out.append(html.escape(text[last : match.start()]))
             out.append(f"<mark>{html.escape(word)}</mark>")
             last = match.end()

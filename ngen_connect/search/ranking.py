@@ -29,7 +29,7 @@ from statistics import mean
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from ngen_connect.embedding.base import Vectors
+from ngen_connect.embedding.base import Vectors, cosines
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import IndexVersion
@@ -44,6 +44,8 @@ _PRODUCT_LANGUAGES = ("en", "fr")
 _BACKGROUND = 1024
 #: below this many passages, an index is too small to measure evidence on, and has no floor
 _MIN_BACKGROUND = 200
+#: a query reads as a name only when its length and the name's are within this ratio
+_NAME_LENGTHS = 0.6
 
 
 class Ranking(StrEnum):
@@ -92,6 +94,7 @@ class Candidate:
     cross_language: float = 0.0
     keyword: float = 0.0
     keyword_passage: int | None = None
+    #: the query's words in the keyword passage: filled for the results shown (`Ranker.explain`)
     keyword_terms: set[str] = field(default_factory=set)
     name: float = 0.0
     #: the record's best product for the query (see `ngen_connect.search.products`)
@@ -174,8 +177,15 @@ class Ranker:
         )
         self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
         self.products = ProductIndex(self.catalog.records.values(), version.products)
-        self._name_keys = [key for key, _, _ in names]
-        self._name_texts = [normalise_name(name) for _, name, _ in names]
+        # Names by length, so a query is compared only with names about as long as itself.
+        by_length = sorted(
+            ((normalise_name(name), key) for key, name, _ in names), key=lambda n: len(n[0])
+        )
+        self._name_keys = [key for _, key in by_length]
+        self._name_texts = [text for text, _ in by_length]
+        self._name_lengths = np.asarray([len(text) for text in self._name_texts])
+        #: the names as compared (rapidfuzz's default processing), done once per version, not per query
+        self._name_compared = [utils.default_process(text) for text in self._name_texts]
         # Filters select passages; a record passes when its first passage does.
         self._first_passage = {key: pid for key, _, pid in names}
 
@@ -243,10 +253,11 @@ class Ranker:
             for candidate in candidates:
                 candidate.evidence = math.inf
             return
-        cosines = [
-            vectors @ vector for vectors, vector in zip(self._background, plan.vectors, strict=True)
+        by_encoder = [
+            cosines(vectors, vector)
+            for vectors, vector in zip(self._background, plan.vectors, strict=True)
         ]
-        background = fusion.fuse(cosines) if fusion else cosines[0]
+        background = fusion.fuse(by_encoder) if fusion else by_encoder[0]
         mean, spread = float(background.mean()), max(float(background.std()), 1e-6)
         for candidate in candidates:
             if candidate.semantic_passage is not None:
@@ -322,7 +333,7 @@ class Ranker:
         cosine: float,
         passage: StoredPassage,
     ) -> None:
-        candidate = candidates.setdefault(passage.record_key, Candidate(passage.record_key))
+        candidate = _candidate(candidates, passage.record_key)
         language = passage.language
         if language not in candidate.by_language or cosine > candidate.by_language[language][0]:
             candidate.by_language[language] = (cosine, pid)
@@ -355,13 +366,14 @@ class Ranker:
         passages.update(found)
         if len(found_by) == 1:
             return found_by[0][0], ids, None
-        fusion = _Fusion.of(self._cosines(plan, ids), self.weights.encoders)
-        return fusion.fuse(self._cosines(plan, ids)), ids, fusion
+        by_encoder = self._cosines(plan, ids)
+        fusion = _Fusion.of(by_encoder, self.weights.encoders)
+        return fusion.fuse(by_encoder), ids, fusion
 
     def _cosines(self, plan: QueryPlan, ids: Ids) -> list[Vectors]:
         """Each encoder's cosine between the query and these passages."""
         return [
-            index.vectors(ids) @ vector
+            cosines(index.vectors(ids), vector)
             for index, vector in zip(self.indexes, plan.vectors, strict=True)
         ]
 
@@ -383,11 +395,18 @@ class Ranker:
         best = float(scores[0])
         for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
             key = found[pid].record_key
-            candidate = candidates.setdefault(key, Candidate(key))
+            candidate = _candidate(candidates, key)
             if score / best > candidate.keyword:
                 candidate.keyword, candidate.keyword_passage = score / best, pid
+
+    def explain(self, plan: QueryPlan, shown: Iterable[Candidate]) -> None:
+        """The query's words in each shown record's keyword passage (`keyword_terms`, for its
+        explanation): worked out for a page of results, not for the hundreds ranked."""
+        terms = plan.terms | plan.expansion_terms
+        for candidate in shown:
+            if candidate.keyword > 0 and candidate.keyword_passage is not None:
                 candidate.keyword_terms = self.keywords.matched_terms(
-                    pid, plan.terms | plan.expansion_terms
+                    candidate.keyword_passage, terms
                 )
 
     def _products(
@@ -405,7 +424,7 @@ class Ranker:
             plan.product_statuses,
         )
         for key, match in found.items():
-            candidate = candidates.setdefault(key, Candidate(key))
+            candidate = _candidate(candidates, key)
             candidate.product, candidate.product_match = match.score, match
             if candidate.keyword_passage is None:
                 # The record's summary stands for it when only a product matched.
@@ -419,24 +438,29 @@ class Ranker:
         query = normalise_name(plan.text)
         if len(query) < 3:
             return
+        # Name similarity only counts when the query is about as long as the name (below): the
+        # names much shorter or longer are not even compared (WRatio costs ~0.6 µs a name).
+        low = int(np.searchsorted(self._name_lengths, math.floor(_NAME_LENGTHS * len(query))))
+        high = int(
+            np.searchsorted(self._name_lengths, math.ceil(len(query) / _NAME_LENGTHS), "right")
+        )
         matches = process.extract(
-            query,
-            self._name_texts,
+            utils.default_process(query),
+            self._name_compared[low:high],
             scorer=fuzz.WRatio,
-            processor=utils.default_process,
             limit=10,
             score_cutoff=self.weights.name_threshold,
         )
-        for _, score, index in matches:
+        for _, score, at in matches:
+            index = low + at
             key = self._name_keys[index]
             if allowed is not None and not np.isin(self._first_passage[key], allowed):
                 continue
-            # Name similarity only counts when the query is about as long as the name.
             length_ratio = min(len(query), len(self._name_texts[index])) / max(
                 len(query), len(self._name_texts[index]), 1
             )
-            if length_ratio >= 0.6:
-                candidate = candidates.setdefault(key, Candidate(key))
+            if length_ratio >= _NAME_LENGTHS:
+                candidate = _candidate(candidates, key)
                 candidate.name = max(candidate.name, score / 100)  # legal or operating name
 
     def _complete_semantic(
@@ -454,9 +478,18 @@ class Ranker:
         passages.update(found)
         ids = np.asarray(sorted(found), dtype=np.int64)
         by_encoder = self._cosines(plan, ids)
-        cosines = fusion.fuse(by_encoder) if fusion else by_encoder[0]
-        for pid, cosine in zip(ids.tolist(), cosines.tolist(), strict=True):
+        fused = fusion.fuse(by_encoder) if fusion else by_encoder[0]
+        for pid, cosine in zip(ids.tolist(), fused.tolist(), strict=True):
             self._take_semantic(candidates, pid, float(cosine), found[pid])
+
+
+def _candidate(candidates: dict[str, Candidate], key: str) -> Candidate:
+    """The record's candidate, made on first sight (not `setdefault`, which would make one on
+    every call: thousands per query)."""
+    candidate = candidates.get(key)
+    if candidate is None:
+        candidate = candidates[key] = Candidate(key)
+    return candidate
 
 
 @dataclass(frozen=True)

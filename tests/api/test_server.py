@@ -3,12 +3,14 @@
 codes, bodies streamed over a socket, requests served at the same time. The HTTP behaviour itself
 is tested in process (test_api.py, test_api_registries.py); the web page in test_browser.py."""
 
+import asyncio
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -92,6 +94,23 @@ def test_a_streamed_search_body_over_the_limit_is_413(server: str) -> None:
     assert answer.status_code == 413 and answer.json()["code"] == "too_large"
 
 
+def test_searches_served_at_once_answer_as_one_at_a_time(server: str) -> None:
+    requests = [
+        {"q": query, "limit": 5, **extra}
+        for query in ("machining", "usinage", "welding", "soudage", "aerospace", "packaging")
+        for extra in ({}, {"province": ["QC", "ON"]}, {"kind": "ip_asset", "lang": "fr"})
+    ]
+
+    def search(params: dict[str, Any]) -> Any:
+        answer = httpx.get(f"{server}/search", params=params, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    alone = [search(params) for params in requests]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(search, requests * 2)) == alone * 2
+
+
 def test_searches_are_served_while_a_write_runs(server: str) -> None:
     queries = ["machining", "usinage", "welding", "soudage", "aerospace", "injection moulding"] * 2
     record = {"id": "concurrent-1", "name": "Concurrent Castings Ltd.", "description": "Casting."}
@@ -121,13 +140,70 @@ def test_searches_are_served_while_a_write_runs(server: str) -> None:
     assert deleted.json() == {"removed": ["concurrent-1"], "missing": []}
 
 
-def test_serve_without_an_index_exits_with_a_message(tmp_path: Path) -> None:
+def test_workers_share_the_index_and_see_each_others_writes(
+    tmp_path: Path, sample_index: Path
+) -> None:
+    """`serve --workers 2`: two processes on one port, each with its own engine; a write made
+    through either is seen by both, and the admin key reaches both."""
+    data_dir = copy_index(sample_index, tmp_path / "data")
+    with running_server(
+        "serve", "--data-dir", str(data_dir), "--model", "fake", "--workers", "2", log_dir=tmp_path
+    ) as base:
+        queries = [{"q": "injection moulding", "limit": 5}, {"q": "usinage", "province": "QC"}]
+        first = [httpx.get(f"{base}/search", params=q).json() for q in queries]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            again = list(
+                pool.map(lambda q: httpx.get(f"{base}/search", params=q).json(), queries * 4)
+            )
+        assert again == first * 4
+        record = {"id": "workers-1", "name": "Zorblax Tempering Ltd.", "description": "Tempering."}
+        added = httpx.post(f"{base}/records/organization", json=[record], headers=ADMIN, timeout=60)
+        assert added.status_code == 200 and added.json()["counts"]["added"] == 1
+        for _ in range(8):  # whichever worker answers
+            found = httpx.get(f"{base}/search", params={"q": "zorblax tempering"}).json()
+            assert found["results"][0]["id"] == "workers-1"
+    log = (tmp_path / "server.log").read_text()
+    assert log.count("Application startup complete") == 2
+
+
+def test_connections_to_workers_send_without_delay() -> None:
+    """The socket bound for `--workers` says it is TCP, so asyncio turns Nagle's algorithm off on
+    the connections it accepts (with uvicorn's own, every kept-alive request waited ~40 ms)."""
+    from ngen_connect.api.app import _WorkersConfig
+
+    config = _WorkersConfig("ngen_connect.api.app:app_from_environment", host="127.0.0.1", port=0)
+    listening = config.bind_socket()
+    nodelay: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            nodelay.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(accept_one())
+    assert listening.proto == socket.IPPROTO_TCP and nodelay == [1]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_without_an_index_exits_with_a_message(tmp_path: Path, workers: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [str(Path(sys.executable).with_name("ngen-connect")), "serve", "--port", str(port)]
     finished = subprocess.run(
-        [*command, "--data-dir", str(tmp_path / "data"), "--model", "fake"],
+        [*command, "--data-dir", str(tmp_path / "data"), "--model", "fake", "--workers", workers],
         capture_output=True,
         text=True,
         timeout=60,
