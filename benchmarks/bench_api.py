@@ -65,6 +65,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=1, help="ngen-connect serve --workers N")
     parser.add_argument("--note", default="", help="a sentence on how the figures were obtained")
+    parser.add_argument(
+        "--as",
+        dest="label",
+        default="",
+        help="record the figures as a labelled variant (e.g. 'before'), in a section of their own",
+    )
     parser.add_argument("--beside", action="store_true", help="measure beside other work")
     args = parser.parse_args()
     if args.beside:
@@ -122,7 +128,9 @@ def main() -> None:
     print(json.dumps(row))
     machine = describe()
     (HERE / "results").mkdir(exist_ok=True)
-    suffix = "" if args.workers == 1 else f"_workers_{args.workers}"
+    suffix = ("" if args.workers == 1 else f"_workers_{args.workers}") + (
+        f"_{args.label}" if args.label else ""
+    )
     (HERE / "results" / f"api{suffix}.json").write_text(
         json.dumps({"machine": machine, "note": args.note, **row}, indent=2) + "\n"
     )
@@ -130,9 +138,12 @@ def main() -> None:
     option = "" if args.workers == 1 else f" --workers {args.workers}"
     rss = ", ".join(f"{m:,.0f}" for m in memory["workers"])
     lines = [
-        "## HTTP `/search` latency" + ("" if args.workers == 1 else f", {args.workers} workers"),
+        "## HTTP `/search` latency"
+        + ("" if args.workers == 1 else f", {args.workers} workers")
+        + (f" ({args.label})" if args.label else ""),
         "",
-        f"`python benchmarks/bench_api.py --requests {args.requests}{option}` on {machine['date']}: "
+        f"`python benchmarks/bench_api.py --requests {args.requests}{option}"
+        f"{f' --as {args.label}' if args.label else ''}` on {machine['date']}: "
         f"{machine['cpu']}, {machine['cores']} cores, {machine['memory']}. `ngen-connect serve` "
         f"(uvicorn, {workers}) over {row['organizations']:,} sample organisations "
         f"({row['passages']:,} passages, {row['model']} fused), GET /search?limit=10 on loopback, 40 "
@@ -156,7 +167,8 @@ def main() -> None:
         + ("" if args.workers == 1 else f"; the parent process {memory['parent']:,.0f}")
         + ".",
     ]
-    update_results("api" if args.workers == 1 else f"api-workers-{args.workers}", "\n".join(lines))
+    section = "api" if args.workers == 1 else f"api-workers-{args.workers}"
+    update_results(section + (f"-{args.label}" if args.label else ""), "\n".join(lines))
     print("\n".join(lines))
 
 

