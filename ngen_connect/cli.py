@@ -974,17 +974,18 @@ def serve(
         return
     from ngen_connect.api.app import serve_workers
 
-    settings = _checked_settings(data_dir, model)
+    settings = _checked_settings(data_dir, model, workers)
     gc.collect()  # the models loaded to check the index are freed before the workers load theirs
     serve_workers(settings, host, port, workers)
 
 
-def _checked_settings(data_dir: Path | None, model: str | None) -> Settings:
-    """The settings, once the index they name has opened with them (so a missing or mismatched
-    index fails here, once, with its message, not in every worker)."""
+def _checked_settings(data_dir: Path | None, model: str | None, workers: int) -> Settings:
+    """The workers' settings (the model's threads shared among them unless NGEN_CONNECT_THREADS
+    is set), once the index they name has opened (so a missing or mismatched index fails here,
+    once, with its message, not in every worker)."""
     with _engine(data_dir, model) as engine:
         engine.manifest()
-        return engine.settings
+    return load_settings(data_dir=data_dir, model=model, processes=workers)
 
 
 @app.command()

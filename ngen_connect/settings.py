@@ -20,8 +20,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     batch_size: int = 32
     max_query_chars: int = MAX_QUERY_CHARS
-    #: threads the embedding model may use (NGEN_CONNECT_THREADS); the cores this process may run
-    #: on by default, at most 4
+    #: threads the embedding model may use (NGEN_CONNECT_THREADS); by default the cores this process
+    #: may run on, at most 4, shared among the processes that serve together
     threads: int = 2
     #: the key that may do everything over HTTP; None accepts no write
     admin_key: str | None = field(default=None, repr=False)
@@ -40,8 +40,12 @@ class Settings:
         return {f"{ENV_PREFIX}{name}": value for name, value in values.items()}
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: object | None) -> Settings:
-    """Build settings from the environment; explicit non-None overrides win."""
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, processes: int = 1, **overrides: object | None
+) -> Settings:
+    """Build settings from the environment; explicit non-None overrides win. `processes` is how
+    many processes will run with these settings side by side (`serve --workers N`): unless
+    NGEN_CONNECT_THREADS says otherwise, they share the cores rather than each taking them all."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {
         "data_dir": env.get(f"{ENV_PREFIX}DATA_DIR", "data"),
@@ -60,7 +64,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object 
     model = str(values["model"]).strip()
     if not model:
         raise ConfigurationError(f"{ENV_PREFIX}MODEL must not be empty")
-    threads = _threads(env.get(f"{ENV_PREFIX}THREADS"))
+    threads = _threads(env.get(f"{ENV_PREFIX}THREADS"), processes)
     admin_key = env.get(f"{ENV_PREFIX}ADMIN_KEY") or None
     if admin_key is not None and len(admin_key) < 16:
         raise ConfigurationError(f"{ENV_PREFIX}ADMIN_KEY must have at least 16 characters")
@@ -76,10 +80,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object 
     )
 
 
-def _threads(given: str | None) -> int:
-    """Threads for the model: as set, else the cores this process may run on (at most 4)."""
+def _threads(given: str | None, processes: int = 1) -> int:
+    """Threads for the model: as set, else the cores this process may run on (at most 4), shared
+    among `processes`."""
     if not given:
-        return max(1, min(len(os.sched_getaffinity(0)), 4))
+        return max(1, min(len(os.sched_getaffinity(0)), 4) // processes)
     if not given.isdigit() or not 1 <= int(given) <= 64:
         raise ConfigurationError(
             f"{ENV_PREFIX}THREADS must be a whole number from 1 to 64, got {given!r}"

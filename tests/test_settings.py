@@ -1,5 +1,8 @@
 """Settings from the environment: typed, validated, never read at import."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from ngen_connect import load_settings
@@ -11,8 +14,24 @@ def test_threads_and_admin_key_come_from_the_environment() -> None:
     assert settings.threads == 3 and settings.admin_key == "k" * 20
     assert "k" * 20 not in repr(settings), "the key never shows in logs"
     assert 1 <= load_settings({}).threads <= 4
+    # Processes serving side by side share the cores, unless the environment sets the threads.
+    cores = min(len(os.sched_getaffinity(0)), 4)
+    assert load_settings({}, processes=2).threads == max(1, cores // 2)
+    assert load_settings({"NGEN_CONNECT_THREADS": "3"}, processes=2).threads == 3
     for bad in ("0", "two", "-1"):
         with pytest.raises(ConfigurationError, match="THREADS"):
             load_settings({"NGEN_CONNECT_THREADS": bad})
     with pytest.raises(ConfigurationError, match="ADMIN_KEY"):
         load_settings({"NGEN_CONNECT_ADMIN_KEY": "short"})
+
+
+def test_settings_travel_to_another_process_through_the_environment(tmp_path: Path) -> None:
+    """`serve --workers N` hands its settings to each worker as NGEN_CONNECT_* variables."""
+    settings = load_settings(
+        {"NGEN_CONNECT_ADMIN_KEY": "k" * 20, "NGEN_CONNECT_THREADS": "3"},
+        data_dir=tmp_path / "data",
+        model="fake:32",
+        batch_size=8,
+    )
+    assert load_settings(settings.environment()) == settings
+    assert "NGEN_CONNECT_ADMIN_KEY" not in load_settings({}).environment()
