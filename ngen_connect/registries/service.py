@@ -609,36 +609,6 @@ def prefer(
     return sorted(lifted, key=lambda h: -h.score)
 
 
-NEEDS_COLUMNS = (
-    "row",
-    "need",
-    "rank",
-    "supplier",
-    "id",
-    "city",
-    "province",
-    "country",
-    "website",
-    "score",
-    "why",
-)
-#: needs-list headers for a French page or `--lang fr`
-NEEDS_HEADERS_FR = {
-    "row": "ligne",
-    "need": "besoin",
-    "rank": "rang",
-    "supplier": "fournisseur",
-    "id": "id",
-    "city": "ville",
-    "province": "province",
-    "country": "pays",
-    "website": "site web",
-    "score": "score",
-    "why": "pourquoi",
-}
-_NO_SUPPLIER = {"en": "no supplier found", "fr": "aucun fournisseur trouvé"}
-
-
 def need_sheet(row: Mapping[str, Any]) -> str:
     """The sheet of a needs-list row in an XLSX export: one per need, named by its row and text."""
     return f"{row['row']} {row['need']}"
