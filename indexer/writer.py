@@ -2,7 +2,9 @@
 
 Every write happens under the data directory's write lock, in a new version folder built from the
 live one; the folder is published (and `current` swapped) only when complete, so readers never see
-half a write and a failed write changes nothing.
+half a write and a failed write changes nothing. A write costs what it changes: the vectors it
+embeds become a new segment beside the live ones (linked, not copied), and only the passages of
+the records it touched are analysed again for the keyword index.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import numpy as np
 from ngen_connect.embedding import Vectors
 from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
 from ngen_connect.index.datadir import DataDir, now
-from ngen_connect.index.keywords import KeywordIndex
+from ngen_connect.index.keywords import KeywordIndex, passage_terms
 from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
-from ngen_connect.index.vectors import VectorIndex
-from ngen_connect.index.version import RECORDS, VECTORS, Manifest, vectors_file
+from ngen_connect.index.vectors import Ids, VectorIndex
+from ngen_connect.index.version import RECORDS, Manifest, vectors_stem
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.models import IndexReport, Kind, NoProgress, Profile, Progress
@@ -249,10 +251,14 @@ class IndexWriter:
                     vectors.add(
                         ids[start : start + _UPGRADE_BATCH], encoder.encode_documents(batch)
                     )
-                file = vectors_file(encoder.model_id)
-                vectors.save(folder / file)
+                segments, deleted = vectors.save(folder, vectors_stem(encoder.model_id, False))
                 manifest.encoders.append(
-                    {"model": encoder.model_id, "dim": encoder.dim, "file": file}
+                    {
+                        "model": encoder.model_id,
+                        "dim": encoder.dim,
+                        "segments": segments,
+                        "deleted": deleted,
+                    }
                 )
             manifest.updated, manifest.version = now(), self.data.version_name(folder)
             manifest.write(folder)
@@ -310,12 +316,16 @@ class IndexWriter:
                 primary, *others = encoders
                 manifest = Manifest(primary.model_id, primary.dim, created=now())
                 manifest.encoders = [
-                    {"model": e.model_id, "dim": e.dim, "file": vectors_file(e.model_id)}
-                    for e in others
+                    {"model": e.model_id, "dim": e.dim, "segments": []} for e in others
                 ]
                 indexes = {e.model_id: VectorIndex(e.dim) for e in encoders}
             store = Store(folder / RECORDS)
             try:
+                # what the keyword and product indexes must look at again
+                touched = [*delete, *(p.key for p in changes.embed)]
+                touched += [p.key for p in changes.metadata]
+                replaced = store.record_passage_ids(touched)
+                listed_products = bool(store.attribute_lists(PRODUCT_LIST, touched))
                 if delete:
                     doomed = store.record_passage_ids(delete)
                     for vectors in indexes.values():
@@ -326,14 +336,20 @@ class IndexWriter:
                 if listings is not None:
                     store.replace_listings(*listings)
                 store.checkpoint()
-                save_keyword_indexes(store, folder)
+                if live:
+                    listed_products |= bool(store.attribute_lists(PRODUCT_LIST, touched))
+                    save_keyword_indexes(store, folder, (touched, replaced), listed_products)
+                else:
+                    save_keyword_indexes(store, folder)
                 manifest.counts = store.counts()
                 manifest.passages = store.passage_count()
             finally:
                 store.close()
-            indexes[manifest.model].save(folder / VECTORS)
-            for entry in manifest.encoders:
-                indexes[entry["model"]].save(folder / entry["file"])
+            for listed in manifest.vector_sets():
+                stem = vectors_stem(listed.model, listed.model == manifest.model)
+                segments, deleted = indexes[listed.model].save(folder, stem)
+                manifest.set_vectors(listed.model, segments, deleted)
+            _drop_unlisted(folder, manifest)
             manifest.updated = now()
             manifest.version = self.data.version_name(folder)
             manifest.write(folder)
@@ -378,9 +394,30 @@ class IndexWriter:
             progress.close()
 
 
-def save_keyword_indexes(store: Store, folder: Path) -> None:
-    """The version's BM25 indexes: over passages, and over listed products when there are any."""
-    KeywordIndex.from_store(store).save(folder)
+def save_keyword_indexes(
+    store: Store,
+    folder: Path,
+    touched: tuple[Sequence[str], Ids] | None = None,
+    products_changed: bool = True,
+) -> None:
+    """The version's BM25 indexes: over passages, and over listed products when there are any.
+
+    With `touched` (the keys of the records a write changed, and their passage ids before it),
+    the keyword index in `folder` (the live one's) gets only those records' passages analysed
+    again; without it, or when `folder` has none, every passage is. The product index is rebuilt
+    when `products_changed` (a touched record lists products, or did), else kept as it is.
+    """
+    previous = KeywordIndex.load(folder) if touched is not None else None
+    if previous is None or touched is None:
+        keywords = KeywordIndex.from_store(store)
+    else:
+        keys, replaced = touched
+        keywords = previous.updated(replaced, passage_terms(store, keys))
+    keywords.save(folder)
+    if not products_changed and (folder / "products.json").is_file():
+        return
+    for stale in folder.glob("products.*"):
+        stale.unlink()
     products = product_keywords(store.attribute_lists(PRODUCT_LIST))
     if products is not None:
         products.save(folder, "products")
@@ -400,17 +437,20 @@ def _fused_vectors(
     folder: Path, manifest: Manifest, encoders: Sequence[Encoder]
 ) -> dict[str, VectorIndex]:
     """The version's vectors for every encoder in use; those of an encoder no longer in use are
-    dropped, as they would fall out of step with the records."""
+    dropped (their files go with `_drop_unlisted`), as they would fall out of step with the
+    records."""
     in_use = {e.model_id for e in encoders}
-    kept = [entry for entry in manifest.encoders if entry["model"] in in_use]
-    for entry in manifest.encoders:
-        if entry not in kept:
-            (folder / entry["file"]).unlink(missing_ok=True)
-    manifest.encoders = kept
-    indexes = {manifest.model: VectorIndex.load(folder / VECTORS, manifest.dim)}
-    for entry in kept:
-        indexes[entry["model"]] = VectorIndex.load(folder / entry["file"], entry["dim"])
-    return indexes
+    manifest.encoders = [entry for entry in manifest.encoders if entry["model"] in in_use]
+    return {vectors.model: vectors.open(folder) for vectors in manifest.vector_sets()}
+
+
+def _drop_unlisted(folder: Path, manifest: Manifest) -> None:
+    """Remove the vector files the manifest no longer lists (compacted segments, an encoder no
+    longer in use): they are links, so the versions that list them keep them."""
+    listed = manifest.files()
+    for path in [*folder.glob("vectors*.faiss"), *folder.glob("vectors*.npy")]:
+        if path.name not in listed:
+            path.unlink()
 
 
 def _full(exc: BaseException) -> bool:

@@ -78,6 +78,46 @@ def test_changed_row_is_reembedded_and_metadata_change_is_not(
     assert fake_engine.manifest().passages == 3
 
 
+def test_a_write_costs_what_it_changes_and_searches_as_a_rebuild_would(
+    fake_engine: Engine, tmp_path: Path
+) -> None:
+    words = ["welding", "casting", "moulding", "machining", "coating", "assembly"]
+    many = "".join(
+        f"m{n},Maker {n},{words[n % 6].capitalize()} of steel parts for trucks and buses.,ON\n"
+        for n in range(30)
+    )
+    fake_engine.index_files([_write(tmp_path / "o.csv", ORGS + many)])
+    first = fake_engine.data.current
+    assert first is not None
+    (first_segment,) = Manifest.read(first).segments
+    changed = ORGS.replace("Frozen bakery products and bagels.", "Industrial bread lines.")
+    changed += many + "d,Delta Castings,Aluminium die casting for trucks.,AB\n"
+    fake_engine.index_files([_write(tmp_path / "o.csv", changed)])
+    fake_engine.delete(["b"])
+    live = fake_engine.data.current
+    assert live is not None and live != first
+    manifest = Manifest.read(live)
+    # the first write's vectors are linked, not copied: one file on disk for both versions
+    assert manifest.segments[0] == first_segment and len(manifest.segments) == 2
+    assert (live / first_segment).stat().st_ino == (first / first_segment).stat().st_ino
+    assert manifest.deleted is not None  # Gamma's old passage and Beta's
+
+    rebuilt = Engine(
+        load_settings(data_dir=tmp_path / "rebuilt", model="fake"), embedder=FakeEmbedder()
+    )
+    final = changed.replace("b,Beta Plastics,Injection moulding of plastic housings.,QC\n", "")
+    rebuilt.index_files([_write(tmp_path / "final.csv", final)])
+    for query in ("bread lines", "trucks", "plastic housings", "welding steel", "die casting"):
+        for ranking in Ranking:
+            got = fake_engine.search(query, ranking=ranking, limit=8)
+            expected = rebuilt.search(query, ranking=ranking, limit=8)
+            assert got.total == expected.total, (query, ranking)
+            assert [(h.id, round(h.score, 5)) for h in got.results] == [
+                (h.id, round(h.score, 5)) for h in expected.results
+            ], (query, ranking)
+    rebuilt.close()
+
+
 def test_delete_removes_record_and_vectors(fake_engine: Engine, tmp_path: Path) -> None:
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
     assert fake_engine.delete(["a", "zzz"]) == ["a"]
@@ -387,7 +427,7 @@ def test_failed_writes_leave_nothing_that_counts_as_a_version(
     for name in ("a", "b", "c"):  # what killed writes leave behind
         (versions / f".building-{name}").mkdir()
 
-    def full(self: VectorIndex, path: Path) -> None:
+    def full(self: VectorIndex, folder: Path, stem: str = "vectors") -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:

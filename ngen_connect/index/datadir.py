@@ -2,13 +2,16 @@
 
     DATA_DIR/
       current -> versions/20261124T201500Z-1a2b3c   (symlink, replaced atomically)
-      versions/<version>/manifest.json, records.duckdb, vectors.faiss
+      versions/<version>/manifest.json, records.duckdb, vectors.*.faiss, keywords.npz...
       .write.lock
 
-A write copies the live version into a hidden folder (`versions/.building-<version>`), changes
-the copy, renames it to its version name and only then points `current` at it, so a reader never
+A write starts the next version in a hidden folder (`versions/.building-<version>`) from the live
+one: a copy of the records and the manifest, which it changes in place, and hard links to every
+other file (vector segments, keyword and product indexes), which it only ever replaces. It then
+renames the folder to its version name and only then points `current` at it, so a reader never
 sees half an index, and a write that fails or is killed leaves no folder that counts as a version:
-the next write clears it away.
+the next write clears it away. A 10-row change thus writes about 10 rows' worth of vectors, plus
+a copy of the records file.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ngen_connect.errors import IndexLockedError, IndexNotFoundError
-from ngen_connect.index.version import MANIFEST, carried_forward
+from ngen_connect.index.version import COPIED, MANIFEST
 
 _KEEP_VERSIONS = 3
 _BUILDING = ".building-"
@@ -81,7 +84,8 @@ class DataDir:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def new_version(self, copy_from: Path | None) -> Path:
-        """A fresh, hidden version folder, holding a copy of `copy_from`'s files when given.
+        """A fresh, hidden version folder, starting from `copy_from`'s files when given (the
+        records and manifest copied, the other files linked).
 
         Call it under the write lock: leftovers of writes that failed or were killed go first.
         """
@@ -93,8 +97,13 @@ class DataDir:
         folder = versions / f"{_BUILDING}{stamp}-{secrets.token_hex(3)}"
         folder.mkdir()
         if copy_from is not None:
-            for name in carried_forward(copy_from):
-                shutil.copy2(copy_from / name, folder / name)
+            for path in copy_from.iterdir():
+                if not path.is_file() or path.name.startswith("."):
+                    continue
+                if path.name in COPIED:
+                    shutil.copy2(path, folder / path.name)
+                else:
+                    _link_or_copy(path, folder / path.name)
         return folder
 
     @staticmethod
@@ -126,3 +135,11 @@ class DataDir:
         for old in versions[:-_KEEP_VERSIONS]:
             if old != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link, or a copy on a file system without them."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

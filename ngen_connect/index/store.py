@@ -17,7 +17,7 @@ import numpy as np
 from ngen_connect.index.vectors import Ids
 from ngen_connect.models import Kind, Profile, RecordSummary, StoredPassage
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _RECORD_COLUMNS = {
     "key": "VARCHAR",
@@ -77,6 +77,9 @@ MIGRATIONS: dict[int, str] = {
     """,
     # A registry's rows that matched a member list that member (with the registry's own values).
     2: "CREATE TABLE IF NOT EXISTS listings (registry VARCHAR, record_key VARCHAR, listing JSON);",
+    # The keyword and product indexes store term counts, so that a write updates them row by row:
+    # nothing changes in the records; the migration rebuilds both indexes.
+    3: "SELECT 1;",
 }
 
 
@@ -167,25 +170,33 @@ class Store:
         )
         return [(int(pid), name, text) for pid, name, text in rows]
 
-    def keyword_sources(self) -> list[tuple[int, str, str, str | None]]:
-        """(passage id, text, language, record facts) for the keyword index: a record's first passage
-        also carries its names (legal and operating), certifications and NAICS codes, so those can
-        be searched by keyword."""
+    def keyword_sources(
+        self, keys: Sequence[str] | None = None
+    ) -> list[tuple[int, str, str, str | None]]:
+        """(passage id, text, language, record facts) for the keyword index, of every passage or
+        of the records with these keys: a record's first passage also carries its names (legal
+        and operating), certifications and NAICS codes, so those can be searched by keyword."""
+        where = "" if keys is None else "WHERE p.record_key IN (SELECT unnest(?)) "
         rows = self._rows(
             "SELECT p.passage_id, p.text, p.language, CASE WHEN p.ordinal = 0 THEN "
             f"concat_ws(' ', r.name, {_OPERATING_NAME}, array_to_string(r.certifications, ' '), "
             "array_to_string(r.naics, ' ')) END "
-            "FROM passages p JOIN records r ON r.key = p.record_key ORDER BY p.passage_id"
+            f"FROM passages p JOIN records r ON r.key = p.record_key {where}ORDER BY p.passage_id",
+            [] if keys is None else [list(keys)],
         )
         return [(int(pid), text, language, facts) for pid, text, language, facts in rows]
 
-    def attribute_lists(self, attribute: str) -> list[tuple[str, list[Any]]]:
-        """(record key, the list) of every record whose `attribute` is a list, by key."""
-        rows = self._db.execute(
+    def attribute_lists(
+        self, attribute: str, keys: Sequence[str] | None = None
+    ) -> list[tuple[str, list[Any]]]:
+        """(record key, the list) of every record (or of those with these keys) whose `attribute`
+        is a list, by key."""
+        among = "" if keys is None else "AND key IN (SELECT unnest(?)) "
+        rows = self._rows(
             "SELECT key, json_extract(attributes, ?) FROM records "
-            "WHERE json_type(json_extract(attributes, ?)) = 'ARRAY' ORDER BY key",
-            [f"$.{attribute}", f"$.{attribute}"],
-        ).fetchall()
+            f"WHERE json_type(json_extract(attributes, ?)) = 'ARRAY' {among}ORDER BY key",
+            [f"$.{attribute}", f"$.{attribute}", *([] if keys is None else [list(keys)])],
+        )
         return [(key, json.loads(value)) for key, value in rows]
 
     def names(self) -> list[tuple[str, str, int]]:

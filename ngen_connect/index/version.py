@@ -1,13 +1,16 @@
 """An index version: the files of one published index, and how to open them for reading.
 
     versions/<version>/
-      manifest.json     model, dimensions, schema version, counts (Manifest)
+      manifest.json     model, dimensions, schema version, counts, vector files (Manifest)
       records.duckdb    records, passages and registry listings (index.store)
-      vectors.faiss     one vector per passage, by passage id (index.vectors)
-      keywords.npz/json BM25 weights per passage (index.keywords)
-      products.npz/json BM25 weights per listed product, when records list products (search.products)
+      vectors*.faiss    each encoder's vectors by passage id, in segments (index.vectors)
+      vectors*.npy      the passage ids deleted from those segments since they were written
+      keywords.npz/json term counts per passage, for BM25 (index.keywords)
+      products.npz/json term counts per listed product, when records list products (search.products)
 
-A version never changes once published; a write builds the next one (index.datadir).
+A version never changes once published; a write builds the next one (index.datadir): the records
+file is copied and changed, every other file is linked from the live version and replaced, never
+rewritten, when it changes.
 """
 
 from __future__ import annotations
@@ -28,16 +31,31 @@ RECORDS = "records.duckdb"
 VECTORS = "vectors.faiss"
 
 
-def carried_forward(folder: Path) -> list[str]:
-    """The files the next version starts from: records, manifest and every encoder's vectors
-    (the keyword index is rebuilt on every write)."""
-    return [RECORDS, MANIFEST, *sorted(p.name for p in folder.glob("vectors*.faiss"))]
+#: the files a write changes in place, so the next version gets copies of them (every other file
+#: of a version is linked: it is replaced, never rewritten)
+COPIED = (RECORDS, MANIFEST)
 
 
-def vectors_file(model_id: str) -> str:
-    """The file holding a fused encoder's vectors ("use3:..." -> "vectors-use3.faiss")."""
+def vectors_stem(model_id: str, primary: bool) -> str:
+    """How an encoder's vector files are named: "vectors" for the first encoder, "vectors-use3"
+    for a fused one ("use3:...")."""
+    if primary:
+        return "vectors"
     slug = "".join(c if c.isalnum() else "-" for c in model_id.split(":", 1)[0].lower())
-    return f"vectors-{slug}.faiss"
+    return f"vectors-{slug}"
+
+
+@dataclass(frozen=True)
+class VectorSet:
+    """One encoder's vectors in a version: its segment files and its deletions file."""
+
+    model: str
+    dim: int
+    segments: list[str]
+    deleted: str | None = None
+
+    def open(self, folder: Path) -> VectorIndex:
+        return VectorIndex.open(folder, self.dim, self.segments, self.deleted)
 
 
 @dataclass
@@ -50,12 +68,51 @@ class Manifest:
     created: str = ""
     updated: str = ""
     version: str = ""
-    #: encoders fused with the first one (`model`): {"model", "dim", "file"} each
+    #: encoders fused with the first one (`model`): {"model", "dim", "segments", "deleted"} each
+    #: (or {"model", "dim", "file"}: one segment, as versions written before segments list them)
     encoders: list[dict[str, Any]] = field(default_factory=list)
+    #: the first encoder's segment files and deletions file (none listed: "vectors.faiss" alone)
+    segments: list[str] = field(default_factory=list)
+    deleted: str | None = None
 
     def encoder(self, model_id: str) -> dict[str, Any] | None:
         """The fused encoder's entry, or None when this index has no vectors of it."""
         return next((e for e in self.encoders if e["model"] == model_id), None)
+
+    def vector_sets(self) -> list[VectorSet]:
+        """Every encoder's vectors, the first encoder's first."""
+        first = VectorSet(self.model, self.dim, self.segments or [VECTORS], self.deleted)
+        return [
+            first,
+            *(
+                VectorSet(
+                    e["model"],
+                    e["dim"],
+                    e["segments"] if "segments" in e else [e["file"]],
+                    e.get("deleted"),
+                )
+                for e in self.encoders
+            ),
+        ]
+
+    def set_vectors(self, model_id: str, segments: list[str], deleted: str | None) -> None:
+        """Record where an encoder's vectors now are."""
+        if model_id == self.model:
+            self.segments, self.deleted = segments, deleted
+            return
+        entry = self.encoder(model_id)
+        assert entry is not None, model_id
+        entry.pop("file", None)
+        entry.update(segments=segments, deleted=deleted)
+
+    def files(self) -> set[str]:
+        """The vector files this manifest lists."""
+        listed = {MANIFEST, RECORDS}
+        for vectors in self.vector_sets():
+            listed.update(vectors.segments)
+            if vectors.deleted:
+                listed.add(vectors.deleted)
+        return listed
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -104,10 +161,8 @@ class IndexVersion:
     def open(cls, folder: Path, manifest: Manifest) -> IndexVersion:
         store = Store(folder / RECORDS, read_only=True)
         try:
-            vectors = VectorIndex.load(folder / VECTORS, manifest.dim)
-            fused = {manifest.model: vectors}
-            for entry in manifest.encoders:
-                fused[entry["model"]] = VectorIndex.load(folder / entry["file"], entry["dim"])
+            fused = {v.model: v.open(folder) for v in manifest.vector_sets()}
+            vectors = fused[manifest.model]
             keywords = KeywordIndex.load(folder) or KeywordIndex.from_store(store)
             products = KeywordIndex.load(folder, "products")
             catalog = store.catalog()

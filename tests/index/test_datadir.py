@@ -73,6 +73,10 @@ def test_publish_swaps_current_and_copies_start_from_the_live_version(tmp_path: 
     assert data.current == first.resolve()  # the copy changes nothing live
     (copy / RECORDS).write_text("changed", encoding="utf-8")
     assert (first / RECORDS).read_text(encoding="utf-8") != "changed"
+    # records and manifest are copies (changed in place); the other files are links (replaced)
+    assert (copy / RECORDS).stat().st_ino != (first / RECORDS).stat().st_ino
+    assert (copy / MANIFEST).stat().st_ino != (first / MANIFEST).stat().st_ino
+    assert (copy / VECTORS).stat().st_ino == (first / VECTORS).stat().st_ino
     second = data.publish(copy)
     assert data.current == second.resolve() != first.resolve()
     assert (data.require_current() / RECORDS).read_text(encoding="utf-8") == "changed"

@@ -204,6 +204,36 @@ def test_a_saved_index_of_another_analysis_is_not_loaded(
     assert KeywordIndex.load(tmp_path) is None
 
 
+def test_an_updated_index_is_the_index_a_full_build_gives() -> None:
+    corpus = analysed_corpus()
+    full = KeywordIndex.build(zip(PIDS, corpus, strict=True))
+    # passages 2 and 5 change (new ids, new words), passage 7 goes, one passage is new
+    removed = np.asarray([PIDS[2], PIDS[5], PIDS[7]], dtype=np.int64)
+    added = [
+        (9001, analyse("Robotic welding cells for heavy steel frames", "en")),
+        (9002, analyse("Soudage robotisé de châssis d'acier", "fr")),
+        (9003, analyse("zirconium crucibles", "en")),  # words no passage had
+    ]
+    updated = full.updated(removed, added)
+    kept = [(pid, terms) for pid, terms in zip(PIDS, corpus, strict=True) if pid not in removed]
+    rebuilt = KeywordIndex.build([*kept, *added])
+    assert updated.passage_ids.tolist() == rebuilt.passage_ids.tolist()
+    assert set(updated.vocabulary) == set(rebuilt.vocabulary)
+    for query, language in [*QUERIES, ("zirconium welding", "en"), ("soudage", "fr")]:
+        terms = analyse(query, language)
+        expected_scores, expected_ids, expected_known = rebuilt.search(terms, k=8)
+        scores, found, known = updated.search(terms, k=8)
+        assert found.tolist() == expected_ids.tolist()
+        np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
+        assert known == expected_known
+    # a term only the removed passages had is no longer known
+    gone = set(full.vocabulary) - set(rebuilt.vocabulary)
+    assert gone and not gone & set(updated.vocabulary)
+    assert updated.matched_terms(9003, set(analyse("zirconium", "en"))) == set(
+        analyse("zirconium", "en")
+    )
+
+
 def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
     empty = KeywordIndex.build([])
     assert empty.search(["en:steel"], k=3)[1].size == 0

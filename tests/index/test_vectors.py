@@ -1,4 +1,4 @@
-"""The FAISS vector index: exact inner product, keyed by passage id, saved as one file."""
+"""The FAISS vector index: exact inner product, keyed by passage id, saved as segments."""
 
 from __future__ import annotations
 
@@ -89,12 +89,12 @@ def test_adding_nothing_is_harmless(index: VectorIndex) -> None:
     assert len(index) == 4
 
 
-def test_save_and_load_keep_ids_and_results(index: VectorIndex, tmp_path: Path) -> None:
+def test_save_and_open_keep_ids_and_results(index: VectorIndex, tmp_path: Path) -> None:
     index.remove(ids(20))
     index.add(ids(1_000_000_007), unit(0, 0, 1, 1)[None, :])
-    path = tmp_path / "vectors.faiss"
-    index.save(path)
-    loaded = VectorIndex.load(path, 4)
+    segments, deleted = index.save(tmp_path)
+    assert deleted is None  # removed before it was ever written
+    loaded = VectorIndex.open(tmp_path, 4, segments, deleted)
     assert len(loaded) == len(index) == 4
     for query in (unit(1, 0, 0, 0), unit(0, 0, 1, 1), unit(0.3, 0.1, 0.5, 0.2)):
         expected_scores, expected_ids = index.search(query, 4)
@@ -109,11 +109,67 @@ def test_save_and_load_keep_ids_and_results(index: VectorIndex, tmp_path: Path) 
     assert 1_000_000_007 not in loaded.search(unit(0, 0, 1, 1), 4)[1].tolist()
 
 
-def test_loading_vectors_of_another_dimension_fails(index: VectorIndex, tmp_path: Path) -> None:
-    path = tmp_path / "vectors.faiss"
-    index.save(path)
+def _shuffled(n: int, dim: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_write_adds_a_segment_and_lists_deletions_without_rewriting_the_others(
+    tmp_path: Path,
+) -> None:
+    base = VectorIndex(8)
+    base.add(np.arange(100, dtype=np.int64), _shuffled(100, 8, 0))
+    (tmp_path / "v1").mkdir()
+    first, _ = base.save(tmp_path / "v1")
+    # the next version links the first one's segment and changes 5 passages
+    (tmp_path / "v2").mkdir()
+    for file in first:
+        (tmp_path / "v2" / file).hardlink_to(tmp_path / "v1" / file)
+    written = (tmp_path / "v1" / first[0]).read_bytes()
+    changed = VectorIndex.open(tmp_path / "v2", 8, first)
+    assert changed.remove(ids(3, 4, 5, 6, 7)) == 5
+    changed.add(ids(100, 101, 102, 103, 104), _shuffled(5, 8, 1))
+    segments, deleted = changed.save(tmp_path / "v2")
+    assert segments[0] == first[0] and len(segments) == 2 and deleted is not None
+    assert (tmp_path / "v1" / first[0]).read_bytes() == written  # never rewritten
+
+    # what a reader opens is what a single index holding the same vectors finds
+    reader = VectorIndex.open(tmp_path / "v2", 8, segments, deleted)
+    alone = VectorIndex(8)
+    kept = [i for i in range(100) if i not in (3, 4, 5, 6, 7)]
+    alone.add(np.asarray(kept, dtype=np.int64), _shuffled(100, 8, 0)[kept])
+    alone.add(np.arange(100, 105, dtype=np.int64), _shuffled(5, 8, 1))
+    assert len(reader) == len(alone) == 100
+    for query in _shuffled(20, 8, 2):
+        expected_scores, expected_ids = alone.search(query, 10)
+        scores, found = reader.search(query, 10)
+        assert found.tolist() == expected_ids.tolist()
+        np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
+        _, among = reader.search(query, 3, allowed=ids(1, 2, 101))
+        assert sorted(among.tolist()) == [1, 2, 101]
+    np.testing.assert_allclose(reader.vectors(ids(101, 2)), alone.vectors(ids(101, 2)))
+
+
+def test_many_writes_compact_into_one_segment(tmp_path: Path) -> None:
+    index = VectorIndex(8)
+    index.add(np.arange(20, dtype=np.int64), _shuffled(20, 8, 0))
+    segments, deleted = index.save(tmp_path)
+    for write in range(12):
+        index = VectorIndex.open(tmp_path, 8, segments, deleted)
+        index.remove(ids(write))
+        index.add(ids(1000 + write), _shuffled(1, 8, 10 + write))
+        segments, deleted = index.save(tmp_path)
+        assert len(segments) <= 8
+    reader = VectorIndex.open(tmp_path, 8, segments, deleted)
+    assert len(reader) == 20
+    _, found = reader.search(_shuffled(1, 8, 99)[0], 50)
+    assert sorted(found.tolist()) == [*range(12, 20), *range(1000, 1012)]
+
+
+def test_opening_vectors_of_another_dimension_fails(index: VectorIndex, tmp_path: Path) -> None:
+    segments, _ = index.save(tmp_path)
     with pytest.raises(IndexMismatchError, match="4"):
-        VectorIndex.load(path, 8)
+        VectorIndex.open(tmp_path, 8, segments)
 
 
 def test_fake_embedder_passages_find_their_own_words() -> None:

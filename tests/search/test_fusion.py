@@ -50,7 +50,8 @@ def test_both_encoders_are_stored_and_an_index_of_one_is_upgraded(tmp_path: Path
     manifest = fused.manifest()
     assert [e["model"] for e in manifest.encoders] == ["fake:48"]
     folder = fused.data.current
-    assert folder is not None and (folder / manifest.encoders[0]["file"]).is_file()
+    assert folder is not None
+    assert all((folder / file).is_file() for file in manifest.encoders[0]["segments"])
     assert second.documents == manifest.passages
     fused.close()
 
@@ -60,6 +61,8 @@ def test_both_encoders_are_stored_and_an_index_of_one_is_upgraded(tmp_path: Path
     more.write_text("id,name,description\ne,Epsilon,Laser cutting of sheet metal.\n")
     alone.index_files([more])
     assert alone.manifest().encoders == []
+    live = alone.data.current
+    assert live is not None and not list(live.glob("vectors-*"))
     assert alone.search("laser cutting").results[0].id == "e"
     alone.close()
 
