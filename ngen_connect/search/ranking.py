@@ -1,5 +1,6 @@
-"""Hybrid ranking: a multilingual semantic leg, a bilingual keyword leg, a company-name leg and a
-product leg (records that list products: brands, ingredients, forms...).
+"""Hybrid ranking: a multilingual semantic leg, a bilingual keyword leg, a company-name leg
+(`name_leg.py`) and a product leg (`products.py`, for records that list products: brands,
+ingredients, forms...).
 
 Fusion is additive on the semantic score, so each leg helps where it helps without overturning the
 semantic order elsewhere:
@@ -27,15 +28,14 @@ from enum import StrEnum
 from statistics import mean
 
 import numpy as np
-from rapidfuzz import fuzz, process, utils
 
 from ngen_connect.embedding.base import Vectors, cosines
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import IndexVersion
 from ngen_connect.models import StoredPassage
-from ngen_connect.names import normalise_name
 from ngen_connect.places import PROVINCES
+from ngen_connect.search.name_leg import NameIndex
 from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
 from ngen_connect.text import analyse, fold
 
@@ -44,8 +44,6 @@ _PRODUCT_LANGUAGES = ("en", "fr")
 _BACKGROUND = 1024
 #: below this many passages, an index is too small to measure evidence on, and has no floor
 _MIN_BACKGROUND = 200
-#: a query reads as a name only when its length and the name's are within this ratio
-_NAME_LENGTHS = 0.6
 
 
 class Ranking(StrEnum):
@@ -177,17 +175,9 @@ class Ranker:
         )
         self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
         self.products = ProductIndex(self.catalog.records.values(), version.products)
-        # Names by length, so a query is compared only with names about as long as itself.
-        by_length = sorted(
-            ((normalise_name(name), key) for key, name, _ in names), key=lambda n: len(n[0])
-        )
-        self._name_keys = [key for _, key in by_length]
-        self._name_texts = [text for text, _ in by_length]
-        self._name_lengths = np.asarray([len(text) for text in self._name_texts])
-        #: the names as compared (rapidfuzz's default processing), done once per version, not per query
-        self._name_compared = [utils.default_process(text) for text in self._name_texts]
+        self.names = NameIndex(names)
         # Filters select passages; a record passes when its first passage does.
-        self._first_passage = {key: pid for key, _, pid in names}
+        self._first_passage = self.names.first_passage
 
     def rank(
         self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking
@@ -435,33 +425,9 @@ class Ranker:
     def _names(
         self, plan: QueryPlan, allowed: Ids | None, candidates: dict[str, Candidate]
     ) -> None:
-        query = normalise_name(plan.text)
-        if len(query) < 3:
-            return
-        # Name similarity only counts when the query is about as long as the name (below): the
-        # names much shorter or longer are not even compared (WRatio costs ~0.6 µs a name).
-        low = int(np.searchsorted(self._name_lengths, math.floor(_NAME_LENGTHS * len(query))))
-        high = int(
-            np.searchsorted(self._name_lengths, math.ceil(len(query) / _NAME_LENGTHS), "right")
-        )
-        matches = process.extract(
-            utils.default_process(query),
-            self._name_compared[low:high],
-            scorer=fuzz.WRatio,
-            limit=10,
-            score_cutoff=self.weights.name_threshold,
-        )
-        for _, score, at in matches:
-            index = low + at
-            key = self._name_keys[index]
-            if allowed is not None and not np.isin(self._first_passage[key], allowed):
-                continue
-            length_ratio = min(len(query), len(self._name_texts[index])) / max(
-                len(query), len(self._name_texts[index]), 1
-            )
-            if length_ratio >= _NAME_LENGTHS:
-                candidate = _candidate(candidates, key)
-                candidate.name = max(candidate.name, score / 100)  # legal or operating name
+        found = self.names.search(plan.text, allowed, self.weights.name_threshold)
+        for key, score in found.items():
+            _candidate(candidates, key).name = score
 
     def _complete_semantic(
         self,
