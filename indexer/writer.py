@@ -407,7 +407,7 @@ def save_keyword_indexes(
     again; without it, or when `folder` has none, every passage is. The product index is rebuilt
     when `products_changed` (a touched record lists products, or did), else kept as it is.
     """
-    previous = KeywordIndex.load(folder) if touched is not None else None
+    previous = KeywordIndex.load(folder, writable=True) if touched is not None else None
     if previous is None or touched is None:
         keywords = KeywordIndex.from_store(store)
     else:

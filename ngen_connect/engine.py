@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
@@ -35,7 +35,7 @@ from ngen_connect.models import (
     SearchResponse,
 )
 from ngen_connect.search.filters import Filters, facet_counts
-from ngen_connect.search.ranking import QueryPlan, Ranker, Ranking, Weights, plan_query
+from ngen_connect.search.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.search.render import render_hit
 from ngen_connect.settings import Settings
 
@@ -309,6 +309,7 @@ class Engine:
             records = reader.version.catalog.records_of([c.key for c in ranked])
             shown = ranked[offset : offset + limit]
             reader.ranker.explain(plan, shown)
+            passages.update(reader.version.store.passages(_passages_shown(shown)))
             page = [
                 render_hit(
                     records[c.key],
@@ -360,6 +361,7 @@ class Engine:
             ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
             ranked = [c for c in ranked if c.key != key][:limit]
             records = reader.version.catalog.records_of([c.key for c in ranked])
+            passages.update(reader.version.store.passages(_passages_shown(ranked)))
             hidden = filters.hidden_registries if filters else ()
             hits = [
                 render_hit(
@@ -428,6 +430,16 @@ class Engine:
                 f"La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}.",
             )
         return text
+
+
+def _passages_shown(shown: Iterable[Candidate]) -> set[int]:
+    """The passages the results shown quote: the catalog holds no text, the records file does."""
+    return {
+        pid
+        for candidate in shown
+        for pid in (candidate.semantic_passage, candidate.keyword_passage)
+        if pid is not None
+    }
 
 
 def _check_page(limit: int, offset: int) -> None:

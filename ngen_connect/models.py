@@ -53,17 +53,19 @@ class Profile:
         return f"{self.kind.value}:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredPassage:
-    """One passage as an index version holds it, by passage id."""
+    """One passage as an index version holds it, by passage id. The version's in-memory catalog
+    leaves the text out (None): it is read from the records file for the results shown
+    (`Store.passages`), as holding every passage's text would cost more memory than the vectors."""
 
     record_key: str
     ordinal: int
-    text: str
+    text: str | None
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordSummary:
     """What an index version keeps in memory about a record: enough to filter, facet and show it."""
 

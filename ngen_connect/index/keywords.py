@@ -35,11 +35,18 @@ class KeywordIndex:
     """Passage x term matrix of BM25 weights: a query's score is the sum of its terms' columns."""
 
     def __init__(
-        self, passage_ids: Ids, vocabulary: dict[str, int], counts: sparse.csr_matrix
+        self,
+        passage_ids: Ids,
+        vocabulary: dict[str, int],
+        counts: sparse.csr_matrix,
+        *,
+        writable: bool = True,
     ) -> None:
         self.passage_ids = passage_ids
         self.vocabulary = vocabulary
-        self._counts = counts
+        #: the term counts, kept only by an index that will be updated or saved (a reader of a
+        #: published version needs only the weights: half the memory)
+        self._counts = counts if writable else None
         self._weights = _bm25(counts).tocsc()
         self._weights.sort_indices()
         self._row_of = {int(pid): row for row, pid in enumerate(passage_ids.tolist())}
@@ -54,6 +61,7 @@ class KeywordIndex:
         """This index without the `removed` passages and with the `added` ones: the same index
         a full build over the resulting passages gives (rows by passage id, terms no passage uses
         any more dropped)."""
+        assert self._counts is not None, "opened read-only"
         keep = ~np.isin(self.passage_ids, removed)
         vocabulary = dict(self.vocabulary)
         new_ids, new_counts = _count(added, vocabulary)
@@ -77,6 +85,7 @@ class KeywordIndex:
         """As `name`.npz (the term counts) and `name`.json (analysis version and vocabulary), each
         written under a temporary name and renamed into place (the files may be linked from
         another version)."""
+        assert self._counts is not None, "opened read-only"
         counts = self._counts.tocsr()
         tmp = folder / f".{name}.npz.tmp"
         with tmp.open("wb") as handle:
@@ -95,8 +104,11 @@ class KeywordIndex:
         os.replace(tmp, folder / f"{name}.json")
 
     @classmethod
-    def load(cls, folder: Path, name: str = "keywords") -> KeywordIndex | None:
-        """The saved index, or None when it is missing or was built by another text analysis."""
+    def load(
+        cls, folder: Path, name: str = "keywords", *, writable: bool = False
+    ) -> KeywordIndex | None:
+        """The saved index, or None when it is missing or was built by another text analysis;
+        `writable` to update or save it again."""
         try:
             meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -112,7 +124,7 @@ class KeywordIndex:
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
             )
             ids = arrays["passage_ids"].astype(np.int64)
-        return cls(ids, meta["vocabulary"], counts)
+        return cls(ids, meta["vocabulary"], counts, writable=writable)
 
     @classmethod
     def from_store(cls, store: Store) -> KeywordIndex:

@@ -36,10 +36,12 @@ def render_hit(
     )
     assert pid is not None, "a ranked candidate has a passage from some leg"
     best = passages[pid]
+    assert best.text is not None, "the results shown have their passages' text (Store.passages)"
     snippet = _snippet(best.text, plan.text)
     keyword_passage = None
     if candidate.keyword_passage is not None:
         matched = passages[candidate.keyword_passage]
+        assert matched.text is not None
         keyword_passage = (matched.text, matched.language)
     structured, sentence = why(
         candidate,
