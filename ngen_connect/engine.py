@@ -6,11 +6,12 @@ Fronts (the command line, the HTTP API) make one call here and render what comes
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ class _Reader:
 
     def close(self) -> None:
         self.version.close()
+        _return_free_memory()
 
 
 class _Models:
@@ -194,6 +196,7 @@ class Engine:
         # still freed as usual once nothing refers to them.
         gc.collect()
         gc.freeze()
+        _return_free_memory()
         return reader
 
     def _retire(self, reader: _Reader) -> None:
@@ -430,6 +433,15 @@ class Engine:
                 f"La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}.",
             )
         return text
+
+
+def _return_free_memory() -> None:
+    """Hand the memory freed by opening or closing a version back to the system. Opening one
+    allocates twice what it keeps (at 100,000 organisations the name index alone builds 100 MB it
+    then drops), and the C allocator keeps what Python frees in its heap: without this a server
+    holds ~100 MB more after each new version. glibc only; elsewhere nothing happens."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _passages_shown(shown: Iterable[Candidate]) -> set[int]:
