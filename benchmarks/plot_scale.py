@@ -3,8 +3,9 @@
     python benchmarks/plot_scale.py
 
 Search latency over HTTP (p50 and p95) against corpus size, as `bench_scale.py` measured it with
-the stand-in encoder, and the same plus the real encoders' own query time (what a server with the
-real encoders would answer in, the other stages being the same). The notebook
+the stand-in encoder, and the same plus the real encoders' own query time (about what a server with the
+real encoders would answer in; each encoder also searches its own vectors), and the real encoders
+measured end to end by `profile_search.py` when its results are there. The notebook
 notebooks/scale.ipynb runs the same code.
 """
 
@@ -38,12 +39,24 @@ def plot(results_path: Path = RESULTS / "scale.json", out: Path = RESULTS / "sca
                 alpha=0.5,
                 label=f"{stat} + real encoders' query time ({real:.0f} ms)",
             )
+    measured = results_path.with_name("profile_search.json")
+    if measured.is_file():
+        # the real encoders, measured end to end over HTTP by profile_search.py
+        real_run = json.loads(measured.read_text(encoding="utf-8"))
+        for stat, marker in (("p50", "o"), ("p95", "s")):
+            latency.plot(
+                [real_run["organizations"]],
+                [real_run[stat]],
+                marker,
+                color="black",
+                label=f"{stat} measured with the real encoders (profile_search.py)",
+            )
     latency.axhline(40, color="grey", linewidth=0.8, linestyle=":")
     latency.set_xscale("log")
     latency.set_xlabel("organisations")
     latency.set_ylabel("GET /search, ms (one client)")
     latency.set_title("Search latency against corpus size", fontsize=10)
-    latency.legend(fontsize=7)
+    latency.legend(fontsize=6, loc="upper left")
     memory.plot(sizes, [r["server_rss_mib"] for r in rows], "o-", label="server, warm")
     memory.plot(
         sizes,
