@@ -64,6 +64,21 @@ def test_a_building_version_is_hidden_until_published(tmp_path: Path) -> None:
     assert not [p for p in data.root.iterdir() if p.name.startswith(".current-")]
 
 
+def test_a_file_system_without_hard_links_gets_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = DataDir(tmp_path / "index")
+    first = publish_new(data)
+
+    def no_links(source: Path, target: Path) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    copy = data.new_version(data.current)
+    assert (copy / VECTORS).read_bytes() == (first / VECTORS).read_bytes()
+    assert (copy / VECTORS).stat().st_ino != (first / VECTORS).stat().st_ino
+
+
 def test_publish_swaps_current_and_copies_start_from_the_live_version(tmp_path: Path) -> None:
     data = DataDir(tmp_path / "index")
     first = publish_new(data)
