@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from ngen_connect.models import (
     RecordSummary,
     SearchResponse,
 )
-from ngen_connect.search.filters import Filters, facet_counts
+from ngen_connect.search.filters import Filters, facet_counts, facet_values
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
 from ngen_connect.search.render import render_hit
 from ngen_connect.settings import Settings
@@ -57,6 +57,12 @@ class _Reader:
         }
         self.users = 0
         self.retired = False
+        # Each record's facet values, worked out on its first search (bounded: a search counts
+        # its 300 records; the cache refers to the records, not to this reader, so no cycle)
+        cached = lru_cache(maxsize=_FACET_CACHE)(partial(_facet_values_of, version.catalog.records))
+        self.facet_values: Callable[[RecordSummary], tuple[tuple[str, str], ...]] = lambda record: (
+            cached(record.key)
+        )
 
     @property
     def folder(self) -> Path:
@@ -328,7 +334,10 @@ class Engine:
                 for c in shown
             ]
             facets = facet_counts(
-                [records[c.key] for c in ranked], ui_language, reader.cluster_names
+                [records[c.key] for c in ranked],
+                ui_language,
+                reader.cluster_names,
+                reader.facet_values,
             )
             return SearchResponse(text, language, len(ranked), page, facets)
 
@@ -433,6 +442,14 @@ class Engine:
                 f"La requête compte {len(text):,} caractères; la limite est {self.settings.max_query_chars:,}.",
             )
         return text
+
+
+#: records whose facet values an open version keeps worked out
+_FACET_CACHE = 20_000
+
+
+def _facet_values_of(records: Mapping[str, RecordSummary], key: str) -> tuple[tuple[str, str], ...]:
+    return facet_values(records[key])
 
 
 def _return_free_memory() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -301,31 +301,16 @@ def facet_counts(
     records: Sequence[RecordSummary],
     ui_language: str = "en",
     cluster_names: Mapping[str, str] | None = None,
+    values: Callable[[RecordSummary], tuple[tuple[str, str], ...]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Counts of each facet value over a result set, most frequent first; codes carry a label in
-    the page's language (NAICS titles, country names, cluster names, ownership)."""
+    the page's language (NAICS titles, country names, cluster names, ownership). `values` gives a
+    record's (facet, value) pairs (`facet_values`, or a cache of it)."""
+    values_of = values or facet_values
     counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
     for record in records:
-        attrs = record.attributes
-        counters["kind"][record.kind.value] += 1
-        counters["language"][record.language] += 1
-        for key, attr in (("province", "province"), ("country", "country"), ("type", "org_type")):
-            if attrs.get(attr):
-                counters[key][attrs[attr]] += 1
-        if attrs.get("sme") is not None:
-            counters["sme"]["yes" if attrs["sme"] else "no"] += 1
-        band = _band_of(attrs)
-        if band:
-            counters["size"][band] += 1
-        for key, attr in (
-            ("certification", "certifications"),
-            ("cluster", "clusters"),
-            ("ownership", "ownership"),
-        ):
-            for value in set(attrs.get(attr) or ()):
-                counters[key][value] += 1
-        for code in set(attrs.get("naics") or ()):
-            counters["naics"][code] += 1
+        for key, value in values_of(record):
+            counters[key][value] += 1
     facets: dict[str, list[dict[str, Any]]] = {}
     for key, counter in counters.items():
         entries = []
@@ -343,6 +328,29 @@ def facet_counts(
         if entries:
             facets[key] = entries
     return facets
+
+
+def facet_values(record: RecordSummary) -> tuple[tuple[str, str], ...]:
+    """The (facet, value) pairs a record counts once for. Worked out once per record of an open
+    version (`Catalog.facets`), not per search: a search counts the facets of its 300 records."""
+    attrs = record.attributes
+    pairs = [("kind", record.kind.value), ("language", record.language)]
+    for key, attr in (("province", "province"), ("country", "country"), ("type", "org_type")):
+        if attrs.get(attr):
+            pairs.append((key, attrs[attr]))
+    if attrs.get("sme") is not None:
+        pairs.append(("sme", "yes" if attrs["sme"] else "no"))
+    band = _band_of(attrs)
+    if band:
+        pairs.append(("size", band))
+    for key, attr in (
+        ("certification", "certifications"),
+        ("cluster", "clusters"),
+        ("ownership", "ownership"),
+        ("naics", "naics"),
+    ):
+        pairs.extend((key, value) for value in set(attrs.get(attr) or ()))
+    return tuple(pairs)
 
 
 def _band_of(attributes: Mapping[str, Any]) -> str | None:
