@@ -49,6 +49,10 @@ def update_results(section: str, body: str, path: str = RESULTS) -> None:
     block = f"{start}\n{body.rstrip()}\n{end}"
     if start in text and end in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+        # a section recorded twice (two runs merged) keeps one copy: the current one
+        while text.count(start) > 1:
+            later = text.index(start, text.index(start) + len(start))
+            text = text[:later].rstrip("\n") + "\n" + text[text.index(end, later) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     with open(path, "w", encoding="utf-8") as handle:
