@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from statistics import mean
 
 import numpy as np
@@ -153,13 +154,20 @@ def plan_query(text: str, language: str, vectors: list[Vectors], glossary: Gloss
 def named_province(text: str) -> str | None:
     """The one province or territory a query names in full (English or French), if any."""
     folded = " " + re.sub(r"[^a-z]+", " ", fold(text)) + " "
-    found = {
-        code
+    found = {code for code, name in _province_names() if name in folded}
+    return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[tuple[str, str], ...]:
+    """(code, " name ") of every province and territory name longer than 4 letters, folded as
+    queries are: worked out once, not per query."""
+    return tuple(
+        (code, f" {name} ")
         for code, names in PROVINCES.items()
         for name in (re.sub(r"[^a-z]+", " ", fold(n)).strip() for n in names)
-        if len(name) > 4 and f" {name} " in folded
-    }
-    return found.pop() if len(found) == 1 else None
+        if len(name) > 4
+    )
 
 
 class Ranker:
