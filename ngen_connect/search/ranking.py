@@ -202,7 +202,8 @@ class Ranker:
         fusion: _Fusion | None = None
         if ranking is not Ranking.KEYWORD:
             scores, ids, fusion = self._semantic(plan, allowed, pool, passages)
-            self._take_semantic_all(candidates, ids.tolist(), scores.tolist(), passages)
+            for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
+                self._take_semantic(candidates, pid, cosine, passages[pid])
         if ranking is not Ranking.SEMANTIC:
             self._keyword(plan, allowed, pool, candidates, passages)
         if ranking is not Ranking.SEMANTIC and len(self.products):
@@ -216,32 +217,15 @@ class Ranker:
             self._measure_evidence(plan, candidates.values(), fusion)
         if ranking is Ranking.HYBRID:
             gap = self._language_gap(plan, candidates.values())
-            other = self._other_languages(plan)
             for candidate in candidates.values():
-                if len(candidate.by_language) > 1:
-                    self._settle(plan, candidate, gap)
-                elif candidate.by_language:
-                    # one language: the same passage, with the other language's bias or none
-                    candidate.cross_language = gap if candidate.semantic_language in other else 0.0
+                self._settle(plan, candidate, gap)
         if ranking is Ranking.HYBRID and plan.province:
             for candidate in candidates.values():
                 record = self.catalog.records.get(candidate.key)
                 if record and record.attributes.get("province") == plan.province:
                     candidate.place = self.weights.place
-        if ranking is Ranking.HYBRID:
-            w = self.weights
-            for c in candidates.values():
-                c.score = (
-                    c.semantic
-                    + c.cross_language
-                    + w.keyword * c.keyword
-                    + w.name * c.name
-                    + w.product * c.product
-                    + c.place
-                )
-        else:
-            for candidate in candidates.values():
-                candidate.score = self._fuse(candidate, ranking)
+        for candidate in candidates.values():
+            candidate.score = self._fuse(candidate, ranking)
         ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
         if ranking is Ranking.KEYWORD:
             ranked = [c for c in ranked if c.keyword > 0 or c.product > 0]
@@ -345,32 +329,6 @@ class Ranker:
                 candidate.semantic_passage,
                 candidate.semantic_language,
             ) = best
-
-    @staticmethod
-    def _other_languages(plan: QueryPlan) -> frozenset[str]:
-        """The passage languages `_other_language` counts as the other one for this query."""
-        if plan.language not in _PRODUCT_LANGUAGES:
-            return frozenset()
-        return frozenset(language for language in _PRODUCT_LANGUAGES if language != plan.language)
-
-    @staticmethod
-    def _take_semantic_all(
-        candidates: dict[str, Candidate],
-        ids: list[int],
-        cosines: list[float],
-        passages: dict[int, StoredPassage],
-    ) -> None:
-        """`_take_semantic` for every passage the semantic leg found (thousands a query: the
-        calls inlined)."""
-        for pid, cosine in zip(ids, cosines, strict=True):
-            passage = passages[pid]
-            key = passage.record_key
-            candidate = candidates.get(key)
-            if candidate is None:
-                candidate = candidates[key] = Candidate(key)
-            best = candidate.by_language.get(passage.language)
-            if best is None or cosine > best[0]:
-                candidate.by_language[passage.language] = (cosine, pid)
 
     @staticmethod
     def _take_semantic(
