@@ -9,7 +9,6 @@ change analyses 10 rows.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ngen_connect.atomic import replace_atomic, write_atomic
 from ngen_connect.index.store import Store
 from ngen_connect.index.vectors import Ids
 from ngen_connect.text import analyse
@@ -89,21 +89,21 @@ class KeywordIndex:
         another version)."""
         assert self._counts is not None, "opened read-only"
         counts = self._counts.tocsr()
-        tmp = folder / f".{name}.npz.tmp"
-        with tmp.open("wb") as handle:
-            np.savez(
-                handle,
-                data=counts.data,
-                indices=counts.indices,
-                indptr=counts.indptr,
-                shape=np.asarray(counts.shape),
-                passage_ids=self.passage_ids,
-            )
-        os.replace(tmp, folder / f"{name}.npz")
+
+        def arrays(tmp: Path) -> None:
+            with tmp.open("wb") as handle:  # a handle: np.savez would add ".npz" to a path
+                np.savez(
+                    handle,
+                    data=counts.data,
+                    indices=counts.indices,
+                    indptr=counts.indptr,
+                    shape=np.asarray(counts.shape),
+                    passage_ids=self.passage_ids,
+                )
+
+        replace_atomic(folder / f"{name}.npz", arrays)
         meta = {"analysis": ANALYSIS_VERSION, "format": FORMAT, "vocabulary": self.vocabulary}
-        tmp = folder / f".{name}.json.tmp"
-        tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / f"{name}.json")
+        write_atomic(folder / f"{name}.json", json.dumps(meta, ensure_ascii=False))
 
     @classmethod
     def load(

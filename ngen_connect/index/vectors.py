@@ -14,9 +14,8 @@ deletions grow, the write compacts them into one segment (`_MAX_SEGMENTS`, `_MAX
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from ngen_connect.atomic import replace_atomic
 from ngen_connect.embedding.base import Vectors
 from ngen_connect.errors import IndexMismatchError
 
@@ -110,13 +110,13 @@ class VectorIndex:
             self._compact()
         if self._fresh.ntotal or not self._segments:
             file = f"{stem}.{secrets.token_hex(6)}.faiss"
-            _write_new(folder / file, lambda tmp: faiss.write_index(self._fresh, str(tmp)))
+            replace_atomic(folder / file, lambda tmp: faiss.write_index(self._fresh, str(tmp)))
             self._segments.append(_Segment.open(folder, file, self.dim))
             self._fresh = _flat(self.dim)
         deleted = None
         if len(self._deleted):
             deleted = f"{stem}.{secrets.token_hex(6)}.npy"
-            _write_new(folder / deleted, lambda tmp: _save_npy(tmp, self._deleted))
+            replace_atomic(folder / deleted, lambda tmp: _save_npy(tmp, self._deleted))
         return [s.file for s in self._segments], deleted
 
     def _compact(self) -> None:
@@ -225,10 +225,3 @@ class VectorIndex:
 def _save_npy(path: Path, values: Ids) -> None:
     with path.open("wb") as handle:
         np.save(handle, values)
-
-
-def _write_new(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
