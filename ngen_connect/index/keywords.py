@@ -18,7 +18,7 @@ from scipy import sparse
 
 from ngen_connect.atomic import replace_atomic, write_atomic
 from ngen_connect.index.store import Store
-from ngen_connect.index.vectors import Ids
+from ngen_connect.index.vectors import Ids, locate
 from ngen_connect.text import analyse
 
 #: bump when `ngen_connect.text.analyse` changes: saved keyword indexes are then rebuilt on open
@@ -155,10 +155,7 @@ class KeywordIndex:
 
     def _rows_of(self, ids: Ids) -> Ids:
         """The rows of the passages with these ids (ids the index does not hold are left out)."""
-        if not len(self._sorted_ids):
-            return np.zeros(0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self._sorted_ids, ids), len(self._sorted_ids) - 1)
-        held = self._sorted_ids[at] == ids
+        at, held = locate(self._sorted_ids, ids)
         rows: Ids = self._rows_by_id[at[held]]
         return rows
 

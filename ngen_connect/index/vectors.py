@@ -36,6 +36,16 @@ _MAX_SEGMENTS = 8
 _MAX_DELETED = 0.2
 
 
+def locate(ordered: Ids, values: Ids) -> tuple[Ids, npt.NDArray[np.bool_]]:
+    """Where each of `values` is in the sorted array `ordered`, and whether it is there at all
+    (where it is not, its place is meaningless)."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    found: npt.NDArray[np.bool_] = ordered[at] == values
+    return at.astype(np.int64), found
+
+
 def _one_thread() -> None:
     """FAISS runs a query on the calling thread alone. Its OpenMP threads bring nothing to one
     query over tens of thousands of vectors but their wake-up: 5 to 17 ms instead of 1.3 for a
@@ -71,11 +81,7 @@ class _Segment:
         return cls(file, index, ids)
 
     def holds(self, ids: Ids) -> npt.NDArray[np.bool_]:
-        if not len(self.ids):
-            return np.zeros(len(ids), dtype=bool)
-        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        held: npt.NDArray[np.bool_] = self.ids[at] == ids
-        return held
+        return locate(self.ids, ids)[1]
 
 
 class VectorIndex:

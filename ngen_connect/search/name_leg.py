@@ -21,7 +21,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 from scipy import sparse
 
-from ngen_connect.index.vectors import Ids
+from ngen_connect.index.vectors import Ids, locate
 from ngen_connect.names import normalise_name
 
 #: a query reads as a name only when its length and the name's are within this ratio
@@ -148,9 +148,7 @@ class Trigrams:
         often as it occurs there, of the text's count of it (at least the shared occurrences)."""
         _, codes = trigram_codes([text])
         unique, counts = np.unique(codes, return_counts=True)
-        columns = np.searchsorted(self.vocabulary, unique)
-        known = columns < len(self.vocabulary)
-        known[known] = self.vocabulary[columns[known]] == unique[known]
+        columns, known = locate(self.vocabulary, unique)
         shared = self.matrix[:, columns[known]] @ counts[known]
         return np.asarray(shared, dtype=np.int64)
 
@@ -248,7 +246,7 @@ def trigram_codes(
         rows.append(start + np.searchsorted(starts, centres, side="right") - 1)
     if not codes:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-    return np.concatenate(rows).astype(np.intp), np.concatenate(codes)
+    return np.concatenate(rows), np.concatenate(codes)
 
 
 def _distinct(text: str) -> int:
