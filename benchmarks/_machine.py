@@ -35,6 +35,18 @@ def describe() -> dict[str, str]:
     }
 
 
+def rss_mib(pid: int) -> float:
+    """A process's resident memory now, in MiB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
 
 

@@ -33,8 +33,8 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _machine import describe, update_results
-from bench_indexing import QUERIES, percentile
+from _machine import describe, rss_mib, update_results
+from bench_indexing import QUERIES, latency_stats
 
 from ngen_connect import load_settings
 from ngen_connect.embedding import load_embedders
@@ -51,10 +51,6 @@ def _timed(client: httpx.Client, base: str, query: str) -> float:
     response = client.get(f"{base}/search", params={"q": query, "limit": 10}, timeout=30)
     response.raise_for_status()
     return (time.perf_counter() - started) * 1000
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    return {f"p{int(q * 100)}": round(percentile(values, q), 1) for q in (0.5, 0.95, 0.99)}
 
 
 def main() -> None:
@@ -117,13 +113,13 @@ def main() -> None:
         "model": load_settings().model,
         "workers": args.workers,
         "requests": len(queries),
-        "sequential": _stats(sequential),
+        "sequential": latency_stats(sequential),
         "sequential_requests_per_second": round(one_client, 1),
-        "concurrent_4": _stats(concurrent),
+        "concurrent_4": latency_stats(concurrent),
         "concurrent_4_requests_per_second": round(throughput, 1),
         "speed_up_4_over_1": round(throughput / one_client, 2),
         "worker_rss_mib": memory,
-        "query_embedding": {name: _stats(times) for name, times in embed.items()},
+        "query_embedding": {name: latency_stats(times) for name, times in embed.items()},
     }
     print(json.dumps(row))
     machine = describe()
@@ -172,25 +168,17 @@ def main() -> None:
     print("\n".join(lines))
 
 
-def _rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _worker_memory(pid: int, workers: int) -> dict[str, Any]:
     """RSS of the server process (one worker), or of the parent and each of its workers."""
     if workers == 1:
-        return {"parent": None, "workers": [round(_rss_mib(pid), 1)]}
+        return {"parent": None, "workers": [round(rss_mib(pid), 1)]}
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     workers_rss = [
-        round(_rss_mib(int(child)), 1)
+        round(rss_mib(int(child)), 1)
         for child in children
         if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()
     ]
-    return {"parent": round(_rss_mib(pid), 1), "workers": workers_rss}
+    return {"parent": round(rss_mib(pid), 1), "workers": workers_rss}
 
 
 def _embedding(queries: list[str], workers: int) -> dict[str, list[float]]:
@@ -235,13 +223,15 @@ def beside(data_dir: Path, requests: int, note: str = "") -> None:
             organizations = client.get(f"{base}/health").json()["counts"]["organization"]
             for query in QUERIES:
                 _timed(client, base, query)  # warm-up
-            results["idle"] = _stats([_timed(client, base, q) for q in queries])
+            results["idle"] = latency_stats([_timed(client, base, q) for q in queries])
             burners = [
                 subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)
             ]
             try:
                 time.sleep(1)
-                results["two busy processes"] = _stats([_timed(client, base, q) for q in queries])
+                results["two busy processes"] = latency_stats(
+                    [_timed(client, base, q) for q in queries]
+                )
             finally:
                 for burner in burners:
                     burner.kill()
@@ -253,7 +243,7 @@ def beside(data_dir: Path, requests: int, note: str = "") -> None:
             )
             try:
                 time.sleep(5)  # past model loading, into the embedding
-                results["index --rebuild of the same data dir"] = _stats(
+                results["index --rebuild of the same data dir"] = latency_stats(
                     [_timed(client, base, q) for q in queries]
                 )
             finally:

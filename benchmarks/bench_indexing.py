@@ -75,6 +75,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def latency_stats(values: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of some times, rounded to 0.1."""
+    return {f"p{int(q * 100)}": round(percentile(values, q), 1) for q in (0.5, 0.95, 0.99)}
+
+
 def run(size: int, n_queries: int, model: str) -> dict[str, float | int | str]:
     folder = WORK / f"orgs-{size}-{model.replace('+', '-')}"
     shutil.rmtree(folder, ignore_errors=True)

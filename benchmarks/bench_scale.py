@@ -39,26 +39,15 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _machine import describe, update_results
+from _machine import describe, rss_mib, update_results
 from _server import CLI, serving
-from bench_indexing import QUERIES, percentile
+from bench_indexing import QUERIES, latency_stats
 
 from ngen_connect.sample import ORG_COLUMNS, _write_csv, generate
 
 WORK = HERE / ".work"
 #: a word no sample record has, so a search for it finds exactly the changed rows
 NEW_WORD = "zirconoxide"
-
-
-def _rss_mib(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class _Sampler(threading.Thread):
@@ -70,7 +59,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, _rss_mib(self.pid))
+            self.peak = max(self.peak, rss_mib(self.pid))
             time.sleep(0.02)
 
     def stop(self) -> float:
@@ -102,10 +91,6 @@ def _search(
     response = client.get(f"{base}/search", params=params, timeout=60)
     response.raise_for_status()
     return (time.perf_counter() - started) * 1000, response.json()
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    return {f"p{int(q * 100)}": round(percentile(values, q), 1) for q in (0.5, 0.95, 0.99)}
 
 
 def _changed_rows(source: Path, target: Path, rows: int) -> list[str]:
@@ -143,7 +128,7 @@ def run(size: int, model: str, requests: int) -> dict[str, Any]:
             _search(client, server.base, query)  # warm-up
         queries = [QUERIES[i % len(QUERIES)] for i in range(requests)]
         latencies = [_search(client, server.base, q)[0] for q in queries]
-        warm_rss = _rss_mib(server.pid)
+        warm_rss = rss_mib(server.pid)
 
         change = folder / "change.csv"
         changed = _changed_rows(source, change, 10)
@@ -167,14 +152,14 @@ def run(size: int, model: str, requests: int) -> dict[str, Any]:
         first_after = elapsed
         after = [_search(client, server.base, q)[0] for q in queries[:40]]
         peak_rss = sampler.stop()
-        after_rss = _rss_mib(server.pid)
+        after_rss = rss_mib(server.pid)
     return {
         "organizations": health["counts"]["organization"],
         "passages": health["passages"],
         "index_seconds": round(index_seconds, 1),
         "index_peak_rss_mib": round(index_rss),
         "passages_per_second": round(indexed["passages_embedded"] / index_seconds, 1),
-        "search": _stats(latencies),
+        "search": latency_stats(latencies),
         "server_rss_mib": round(warm_rss),
         "change": {
             "rows": len(changed),
@@ -184,7 +169,7 @@ def run(size: int, model: str, requests: int) -> dict[str, Any]:
             "command_seconds": round(change_wall, 2),
             "searchable_after_seconds": round(searchable, 2),
             "first_search_after_ms": round(first_after, 1),
-            "search_after": _stats(after),
+            "search_after": latency_stats(after),
             "server_peak_rss_mib": round(peak_rss),
             "server_rss_after_mib": round(after_rss),
         },
@@ -207,7 +192,7 @@ def real_query_time(spec: str) -> dict[str, dict[str, float]]:
             started = time.perf_counter()
             embedder.encode_query(query)
             measured.append((time.perf_counter() - started) * 1000)
-        times[embedder.model_id.split(":", 1)[0]] = _stats(measured)
+        times[embedder.model_id.split(":", 1)[0]] = latency_stats(measured)
     return times
 
 
