@@ -447,7 +447,7 @@ def _fused_vectors(
 def _drop_unlisted(folder: Path, manifest: Manifest) -> None:
     """Remove the vector files the manifest no longer lists (compacted segments, an encoder no
     longer in use): they are links, so the versions that list them keep them."""
-    listed = manifest.files()
+    listed = manifest.vector_files()
     for path in [*folder.glob("vectors*.faiss"), *folder.glob("vectors*.npy")]:
         if path.name not in listed:
             path.unlink()

@@ -105,9 +105,9 @@ class Manifest:
         entry.pop("file", None)
         entry.update(segments=segments, deleted=deleted)
 
-    def files(self) -> set[str]:
+    def vector_files(self) -> set[str]:
         """The vector files this manifest lists."""
-        listed = {MANIFEST, RECORDS}
+        listed: set[str] = set()
         for vectors in self.vector_sets():
             listed.update(vectors.segments)
             if vectors.deleted:
