@@ -11,6 +11,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache, partial
 from pathlib import Path
@@ -42,6 +43,14 @@ from ngen_connect.settings import Settings
 
 #: passages embedded per turn with the model, so a query waits for one slice of a write, not all
 _MODEL_SLICE = 16
+
+
+@lru_cache(maxsize=1)
+def _query_encoding() -> ThreadPoolExecutor:
+    """Threads that embed queries while their searches run the legs that need no vectors (the
+    encoders let go of the GIL). Shared by every engine in the process: a search waits for its
+    query's vectors, so the threads only ever hold as many queries as there are searches."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ngen-connect-query")
 
 
 class _Reader:
@@ -151,6 +160,10 @@ class Engine:
 
     def _encode_query(self, text: str) -> list[Vectors]:
         return [embedder.encode_query(text) for embedder in self.embedders]
+
+    def _start_encoding_query(self, text: str) -> list[Future[Vectors]]:
+        """Each encoder embedding the query on its own thread, from now on."""
+        return [_query_encoding().submit(e.encode_query, text) for e in self.embedders]
 
     def close(self) -> None:
         with self._open_lock:
@@ -305,8 +318,9 @@ class Engine:
         """
         text = self.validate_query(query)
         _check_page(limit, offset)
+        embedding = self._start_encoding_query(text)
         language = detect_query_language(text)
-        plan = plan_query(text, language, self._encode_query(text), load_glossary())
+        plan = plan_query(text, language, embedding, load_glossary())
         if filters and filters.values.get("status"):
             plan.product_statuses = tuple(filters.values["status"])
         with self._reading() as reader:
@@ -314,11 +328,11 @@ class Engine:
                 filters = filters.naming_clusters(reader.cluster_names)
             allowed = self._allowed(reader, kinds, filters)
             hidden = filters.hidden_registries if filters else ()
-            ranked, passages = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
+            ranked = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
             records = reader.version.catalog.records_of([c.key for c in ranked])
             shown = ranked[offset : offset + limit]
             reader.ranker.explain(plan, shown)
-            passages.update(reader.version.store.passages(_passages_shown(shown)))
+            passages = reader.version.store.passages(_passages_shown(shown))
             page = [
                 render_hit(
                     records[c.key],
@@ -370,10 +384,10 @@ class Engine:
             plan = QueryPlan(
                 reader.version.catalog.records[key].name, "und", vectors, set(), [], set()
             )
-            ranked, passages = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
+            ranked = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
             ranked = [c for c in ranked if c.key != key][:limit]
             records = reader.version.catalog.records_of([c.key for c in ranked])
-            passages.update(reader.version.store.passages(_passages_shown(ranked)))
+            passages = reader.version.store.passages(_passages_shown(ranked))
             hidden = filters.hidden_registries if filters else ()
             hits = [
                 render_hit(

@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from statistics import mean
 
 import numpy as np
+import numpy.typing as npt
 
 from ngen_connect.embedding.base import Vectors, cosines
 from ngen_connect.glossary import Expansion, Glossary
+from ngen_connect.index.store import Catalog
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import IndexVersion
-from ngen_connect.models import StoredPassage
 from ngen_connect.places import PROVINCES
 from ngen_connect.search.name_leg import NameIndex
 from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
@@ -91,8 +93,6 @@ class Candidate:
     """One record's evidence from every leg."""
 
     key: str
-    #: best (cosine, passage id) per passage language
-    by_language: dict[str, tuple[float, int]] = field(default_factory=dict)
     semantic: float = -1.0
     semantic_passage: int | None = None
     semantic_language: str = ""
@@ -121,8 +121,9 @@ class Candidate:
 class QueryPlan:
     text: str
     language: str
-    #: the query embedded by each encoder in use, in order
-    vectors: list[Vectors]
+    #: the query embedded by each encoder in use, in order, or the encoders still at work on it:
+    #: the legs that need no vectors rank meanwhile (`vectors` waits for them)
+    embedding: Sequence[Vectors | Future[Vectors]]
     terms: set[str]
     expansions: list[Expansion]
     expansion_terms: set[str]
@@ -132,12 +133,22 @@ class QueryPlan:
     product_statuses: tuple[str, ...] = ()
 
     @property
+    def vectors(self) -> list[Vectors]:
+        """The query as each encoder embeds it, once they are done."""
+        return [v.result() if isinstance(v, Future) else v for v in self.embedding]
+
+    @property
     def vector(self) -> Vectors:
         """The query as the first encoder embeds it."""
         return self.vectors[0]
 
 
-def plan_query(text: str, language: str, vectors: list[Vectors], glossary: Glossary) -> QueryPlan:
+def plan_query(
+    text: str,
+    language: str,
+    embedding: Sequence[Vectors | Future[Vectors]],
+    glossary: Glossary,
+) -> QueryPlan:
     terms = set(analyse(text, "und"))
     expansions = glossary.expand(text)
     extra: set[str] = set()
@@ -147,7 +158,7 @@ def plan_query(text: str, language: str, vectors: list[Vectors], glossary: Gloss
         for term in expansion.group.fr:
             extra.update(analyse(term, "fr"))
     return QueryPlan(
-        text, language, vectors, terms, expansions, extra - terms, named_province(text)
+        text, language, embedding, terms, expansions, extra - terms, named_province(text)
     )
 
 
@@ -171,7 +182,10 @@ def _province_names() -> tuple[tuple[str, str], ...]:
 
 
 class Ranker:
-    """Ranks one index version's records for a query plan: the legs, then their fusion."""
+    """Ranks one index version's records for a query plan: the legs, then their fusion.
+
+    The legs' evidence is gathered in arrays over record ordinals (records in key order) and fused
+    with numpy; `Candidate`s are made only for the records ranked."""
 
     def __init__(
         self, version: IndexVersion, weights: Weights, encoders: list[VectorIndex] | None = None
@@ -183,6 +197,7 @@ class Ranker:
         self.catalog = version.catalog
         self.weights = weights
         names = version.store.names()
+        self._table = _Table(self.catalog)
         every = np.asarray(sorted(self.catalog.passages), dtype=np.int64)
         sample = np.random.default_rng(0).choice(
             every, size=min(_BACKGROUND, len(every)), replace=False
@@ -195,67 +210,84 @@ class Ranker:
 
     def rank(
         self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking
-    ) -> tuple[list[Candidate], dict[int, StoredPassage]]:
-        """The best `pool` records, best first, and the passages their evidence refers to."""
-        candidates: dict[str, Candidate] = {}
-        passages: dict[int, StoredPassage] = {}
-        fusion: _Fusion | None = None
-        if ranking is not Ranking.KEYWORD:
-            scores, ids, fusion = self._semantic(plan, allowed, pool, passages)
-            for cosine, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-                self._take_semantic(candidates, pid, cosine, passages[pid])
-        if ranking is not Ranking.SEMANTIC:
-            self._keyword(plan, allowed, pool, candidates, passages)
+    ) -> list[Candidate]:
+        """The best `pool` records, best first."""
+        table = self._table
+        # The legs that need no vectors first: the encoders may still be embedding the query.
+        keyword = self._keyword(plan, allowed, pool) if ranking is not Ranking.SEMANTIC else None
+        products: dict[int, ProductMatch] = {}
         if ranking is not Ranking.SEMANTIC and len(self.products):
-            self._products(plan, allowed, candidates, passages)
-        if ranking is Ranking.HYBRID:
-            self._names(plan, allowed, candidates)
-            self._complete_semantic(plan, candidates, passages, fusion)
-        for candidate in candidates.values():
-            self._settle(plan, candidate, 0.0)
+            products = self._products(plan, allowed)
+        names = self._names(plan, allowed) if ranking is Ranking.HYBRID else {}
+        semantic = fusion = None
         if ranking is not Ranking.KEYWORD:
-            self._measure_evidence(plan, candidates.values(), fusion)
+            semantic, fusion = self._semantic(plan, allowed, pool)
+        found = [
+            np.fromiter(products, dtype=np.int64, count=len(products)),
+            np.fromiter(names, dtype=np.int64, count=len(names)),
+        ]
+        if keyword is not None:
+            found.append(keyword.records)
         if ranking is Ranking.HYBRID:
-            gap = self._language_gap(plan, candidates.values())
-            for candidate in candidates.values():
-                self._settle(plan, candidate, gap)
+            semantic = self._complete_semantic(plan, semantic, np.concatenate(found), fusion)
+        if semantic is not None:
+            found.append(semantic.records)
+        records = np.unique(np.concatenate(found))
+        if not len(records):
+            return []
+        evidence = _Evidence(records)
+        if keyword is not None:
+            rows = np.searchsorted(records, keyword.records)
+            evidence.keyword[rows], evidence.keyword_passage[rows] = keyword.ratio, keyword.passage
+        for ordinal, match in products.items():
+            row = int(np.searchsorted(records, ordinal))
+            evidence.product[row] = match.score
+            if evidence.keyword_passage[row] < 0:
+                # The record's summary stands for it when only a product matched.
+                evidence.keyword_passage[row] = self._first_passage[table.keys[ordinal]]
+        for ordinal, similarity in names.items():
+            evidence.name[np.searchsorted(records, ordinal)] = similarity
+        if semantic is not None:
+            evidence.settle(semantic, self._other_languages(plan), 0.0)
+            self._measure_evidence(plan, evidence, fusion)
+        if ranking is Ranking.HYBRID and semantic is not None:
+            other = self._other_languages(plan)
+            evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
         if ranking is Ranking.HYBRID and plan.province:
-            for candidate in candidates.values():
-                record = self.catalog.records.get(candidate.key)
-                if record and record.attributes.get("province") == plan.province:
-                    candidate.place = self.weights.place
-        for candidate in candidates.values():
-            candidate.score = self._fuse(candidate, ranking)
-        ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.key))
+            evidence.place[table.provinces[records] == plan.province] = self.weights.place
+        score = self._fuse(evidence, ranking)
+        order = np.lexsort((records, -score))  # best first; equal scores in key order
         if ranking is Ranking.KEYWORD:
-            ranked = [c for c in ranked if c.keyword > 0 or c.product > 0]
+            order = order[(evidence.keyword[order] > 0) | (evidence.product[order] > 0)]
         # The relevance floor runs before the pool is cut: a record sharing words or a product
         # with the query must not lose its place to candidates the floor would drop anyway.
-        return self.about_query(ranked, ranking)[:pool], passages
+        order = self._about_query(evidence, order, ranking)[:pool]
+        return [
+            evidence.candidate(at, float(score[at]), table, products.get(int(records[at])))
+            for at in order.tolist()
+        ]
 
-    def about_query(self, ranked: list[Candidate], ranking: Ranking) -> list[Candidate]:
+    def _about_query(self, evidence: _Evidence, order: Ids, ranking: Ranking) -> Ids:
         """The ranked records really about the query, in order (see `Weights.floor`): a query of
         words no record has must stand out by meaning to find anything. Only the hybrid ranking
         has every leg's evidence; one leg alone (a diagnostic) is returned as ranked."""
         floor = self.weights.floor
         if floor is None or ranking is not Ranking.HYBRID:
-            return ranked
-        by_meaning = any(c.in_common for c in ranked) or (
-            max((c.evidence for c in ranked), default=0.0) >= floor
+            return order
+        in_common = evidence.in_common()[order]
+        strength = evidence.evidence[order]
+        by_meaning = bool(in_common.any()) or (
+            (float(strength.max()) if len(strength) else 0.0) >= floor
         )
-        return [
-            c
-            for c in ranked
-            if c.in_common or (by_meaning and c.evidence >= self.weights.result_floor)
-        ]
+        kept: Ids = order[in_common | (by_meaning & (strength >= self.weights.result_floor))]
+        return kept
 
     def _measure_evidence(
-        self, plan: QueryPlan, candidates: Iterable[Candidate], fusion: _Fusion | None
+        self, plan: QueryPlan, evidence: _Evidence, fusion: _Fusion | None
     ) -> None:
         if len(self._background[0]) < _MIN_BACKGROUND:
             # Too few passages to tell a match from the rest: every candidate counts.
-            for candidate in candidates:
-                candidate.evidence = math.inf
+            evidence.evidence[:] = math.inf
             return
         by_encoder = [
             cosines(vectors, vector)
@@ -263,92 +295,63 @@ class Ranker:
         ]
         background = fusion.fuse(by_encoder) if fusion else by_encoder[0]
         mean, spread = float(background.mean()), max(float(background.std()), 1e-6)
-        for candidate in candidates:
-            if candidate.semantic_passage is not None:
-                candidate.evidence = (candidate.semantic - mean) / spread
+        seen = evidence.semantic_passage >= 0
+        evidence.evidence[seen] = (evidence.semantic[seen] - mean) / spread
 
-    def _fuse(self, c: Candidate, ranking: Ranking) -> float:
+    def _fuse(self, e: _Evidence, ranking: Ranking) -> Scores:
         if ranking is Ranking.SEMANTIC:
-            return c.semantic
+            return e.semantic
         if ranking is Ranking.KEYWORD:
-            return max(c.keyword, c.product)
+            keyword_or_product: Scores = np.maximum(e.keyword, e.product)
+            return keyword_or_product
         w = self.weights
-        return (
-            c.semantic
-            + c.cross_language
-            + w.keyword * c.keyword
-            + w.name * c.name
-            + w.product * c.product
-            + c.place
+        fused: Scores = (
+            e.semantic
+            + e.cross_language
+            + w.keyword * e.keyword
+            + w.name * e.name
+            + w.product * e.product
+            + e.place
+        )
+        return fused
+
+    def _other_languages(self, plan: QueryPlan) -> npt.NDArray[np.bool_]:
+        """For each passage language code: written in the query's other language (English or
+        French)?"""
+        return np.asarray(
+            [
+                plan.language in _PRODUCT_LANGUAGES
+                and language in _PRODUCT_LANGUAGES
+                and language != plan.language
+                for language in self._table.languages
+            ],
+            dtype=bool,
         )
 
-    @staticmethod
-    def _other_language(plan: QueryPlan, language: str) -> bool:
-        return (
-            plan.language in _PRODUCT_LANGUAGES
-            and language in _PRODUCT_LANGUAGES
-            and language != plan.language
-        )
-
-    def _base(self, c: Candidate) -> float:
-        w = self.weights
-        return c.semantic + w.keyword * c.keyword + w.name * c.name + w.product * c.product
-
-    def _language_gap(self, plan: QueryPlan, candidates: Iterable[Candidate]) -> float:
+    def _language_gap(
+        self, plan: QueryPlan, e: _Evidence, other_languages: npt.NDArray[np.bool_]
+    ) -> float:
         """How far the best candidates in the query's language outscore the best in the other,
         for this query: the difference of the means of each language's top `align_depth` fused
         scores. Measured on fused scores, it also offsets a keyword leg that matched one language only."""
         if plan.language not in _PRODUCT_LANGUAGES:
             return 0.0
-        same: list[float] = []
-        other: list[float] = []
-        for candidate in candidates:
-            if candidate.semantic_language == plan.language:
-                same.append(self._base(candidate))
-            elif self._other_language(plan, candidate.semantic_language):
-                other.append(self._base(candidate))
-        depth = self.weights.align_depth
+        w = self.weights
+        base = e.semantic + w.keyword * e.keyword + w.name * e.name + w.product * e.product
+        seen = e.semantic_passage >= 0
+        language = np.where(seen, e.semantic_language, 0)
+        same_code = self._table.code.get(plan.language, -1)
+        same = np.sort(base[seen & (language == same_code)])[::-1]
+        other = np.sort(base[seen & other_languages[language]])[::-1]
+        depth = w.align_depth
         if depth and len(same) >= depth and len(other) >= depth:
-            gap = mean(sorted(same, reverse=True)[:depth]) - mean(
-                sorted(other, reverse=True)[:depth]
-            )
-            return min(max(gap, 0.0), self.weights.max_cross_language)
-        return self.weights.cross_language
-
-    def _settle(self, plan: QueryPlan, candidate: Candidate, gap: float) -> None:
-        """Pick the record's best passage, the other language's passages counting `gap` more."""
-        best: tuple[float, float, int, str] | None = None
-        for language, (cosine, pid) in candidate.by_language.items():
-            bias = gap if self._other_language(plan, language) else 0.0
-            if best is None or cosine + bias > best[0] + best[1]:
-                best = (cosine, bias, pid, language)
-        if best is not None:
-            (
-                candidate.semantic,
-                candidate.cross_language,
-                candidate.semantic_passage,
-                candidate.semantic_language,
-            ) = best
-
-    @staticmethod
-    def _take_semantic(
-        candidates: dict[str, Candidate],
-        pid: int,
-        cosine: float,
-        passage: StoredPassage,
-    ) -> None:
-        candidate = _candidate(candidates, passage.record_key)
-        language = passage.language
-        if language not in candidate.by_language or cosine > candidate.by_language[language][0]:
-            candidate.by_language[language] = (cosine, pid)
+            gap: float = mean(same[:depth].tolist()) - mean(other[:depth].tolist())
+            return min(max(gap, 0.0), w.max_cross_language)
+        return w.cross_language
 
     def _semantic(
-        self,
-        plan: QueryPlan,
-        allowed: Ids | None,
-        pool: int,
-        passages: dict[int, StoredPassage],
-    ) -> tuple[Vectors, Ids, _Fusion | None]:
+        self, plan: QueryPlan, allowed: Ids | None, pool: int
+    ) -> tuple[_Semantic, _Fusion | None]:
         """Top passages by cosine (fused over the encoders), widening the search until they cover
         `pool` records."""
         k = max(_MIN_DEPTH, pool * _DEPTH)
@@ -362,17 +365,16 @@ class Ranker:
                 if len(found_by) == 1
                 else np.unique(np.concatenate([found for _, found in found_by]))
             )
-            found = self.catalog.passages_by_id(ids.tolist())
-            records = {found[pid].record_key for pid in ids.tolist()}
-            if len(records) >= pool or all(len(found) < k for _, found in found_by):
+            covered = len(np.unique(self._table.passage_record[ids]))
+            if covered >= pool or all(len(found) < k for _, found in found_by):
                 break
             k *= 4
-        passages.update(found)
-        if len(found_by) == 1:
-            return found_by[0][0], ids, None
+        if len(found_by) == 1 or not len(ids):
+            # (nothing found: the filters let no passage through)
+            return _Semantic.of(self._table, ids, found_by[0][0]), None
         by_encoder = self._cosines(plan, ids)
         fusion = _Fusion.of(by_encoder, self.weights.encoders)
-        return fusion.fuse(by_encoder), ids, fusion
+        return _Semantic.of(self._table, ids, fusion.fuse(by_encoder)), fusion
 
     def _cosines(self, plan: QueryPlan, ids: Ids) -> list[Vectors]:
         """Each encoder's cosine between the query and these passages."""
@@ -381,27 +383,11 @@ class Ranker:
             for index, vector in zip(self.indexes, plan.vectors, strict=True)
         ]
 
-    def _keyword(
-        self,
-        plan: QueryPlan,
-        allowed: Ids | None,
-        pool: int,
-        candidates: dict[str, Candidate],
-        passages: dict[int, StoredPassage],
-    ) -> None:
+    def _keyword(self, plan: QueryPlan, allowed: Ids | None, pool: int) -> _Keyword:
         scores, ids, _ = self.keywords.search(
             plan.terms | plan.expansion_terms, max(_MIN_DEPTH, pool * _DEPTH), allowed
         )
-        if not len(ids):
-            return
-        found = self.catalog.passages_by_id(ids.tolist())
-        passages.update(found)
-        best = float(scores[0])
-        for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-            key = found[pid].record_key
-            candidate = _candidate(candidates, key)
-            if score / best > candidate.keyword:
-                candidate.keyword, candidate.keyword_passage = score / best, pid
+        return _Keyword.of(self._table, scores, ids)
 
     def explain(self, plan: QueryPlan, shown: Iterable[Candidate]) -> None:
         """The query's words in each shown record's keyword passage (`keyword_terms`, for its
@@ -413,13 +399,8 @@ class Ranker:
                     candidate.keyword_passage, terms
                 )
 
-    def _products(
-        self,
-        plan: QueryPlan,
-        allowed: Ids | None,
-        candidates: dict[str, Candidate],
-        passages: dict[int, StoredPassage],
-    ) -> None:
+    def _products(self, plan: QueryPlan, allowed: Ids | None) -> dict[int, ProductMatch]:
+        """Record ordinal -> its best product for the query."""
         found = self.products.search(
             plan.text,
             plan.terms | plan.expansion_terms,
@@ -427,49 +408,189 @@ class Ranker:
             self.weights.name_threshold,
             plan.product_statuses,
         )
-        for key, match in found.items():
-            candidate = _candidate(candidates, key)
-            candidate.product, candidate.product_match = match.score, match
-            if candidate.keyword_passage is None:
-                # The record's summary stands for it when only a product matched.
-                first = self._first_passage[key]
-                candidate.keyword_passage = first
-                passages.update(self.catalog.passages_by_id([first]))
+        return {self._table.ordinal[key]: match for key, match in found.items()}
 
-    def _names(
-        self, plan: QueryPlan, allowed: Ids | None, candidates: dict[str, Candidate]
-    ) -> None:
+    def _names(self, plan: QueryPlan, allowed: Ids | None) -> dict[int, float]:
+        """Record ordinal -> how well its name reads as the query."""
         found = self.names.search(plan.text, allowed, self.weights.name_threshold)
-        for key, score in found.items():
-            _candidate(candidates, key).name = score
+        return {self._table.ordinal[key]: score for key, score in found.items()}
 
     def _complete_semantic(
         self,
         plan: QueryPlan,
-        candidates: dict[str, Candidate],
-        passages: dict[int, StoredPassage],
+        semantic: _Semantic | None,
+        records: Ids,
         fusion: _Fusion | None,
-    ) -> None:
-        """Exact semantic scores for records that only the keyword or name legs brought in."""
-        missing = [key for key, c in candidates.items() if not c.by_language]
-        if not missing:
-            return
-        found = self.catalog.passages_of(missing)
-        passages.update(found)
-        ids = np.asarray(sorted(found), dtype=np.int64)
+    ) -> _Semantic | None:
+        """Exact semantic scores for records that only the keyword, product or name legs brought
+        in (after the semantic leg's own passages)."""
+        known = semantic.records if semantic is not None else np.zeros(0, np.int64)
+        missing = np.setdiff1d(records, known)
+        if not len(missing):
+            return semantic
+        keys, by_record = self._table.keys, self.catalog.by_record
+        ids = np.asarray(
+            sorted(pid for at in missing.tolist() for pid in by_record.get(keys[at], ())),
+            dtype=np.int64,
+        )
+        if not len(ids):
+            return semantic
         by_encoder = self._cosines(plan, ids)
         fused = fusion.fuse(by_encoder) if fusion else by_encoder[0]
-        for pid, cosine in zip(ids.tolist(), fused.tolist(), strict=True):
-            self._take_semantic(candidates, pid, float(cosine), found[pid])
+        added = _Semantic.of(self._table, ids, fused)
+        return added if semantic is None else semantic.followed_by(added)
 
 
-def _candidate(candidates: dict[str, Candidate], key: str) -> Candidate:
-    """The record's candidate, made on first sight (not `setdefault`, which would make one on
-    every call: thousands per query)."""
-    candidate = candidates.get(key)
-    if candidate is None:
-        candidate = candidates[key] = Candidate(key)
-    return candidate
+#: scores over candidates, in double precision as the fusion adds them
+Scores = npt.NDArray[np.float64]
+
+
+class _Table:
+    """An index version's passages and records as arrays: record ordinals (records in key order),
+    each passage's record and language code."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.keys = sorted(catalog.records.keys() | catalog.by_record.keys())
+        self.ordinal = {key: at for at, key in enumerate(self.keys)}
+        self.languages = sorted({p.language for p in catalog.passages.values()}) or ["und"]
+        self.code = {language: at for at, language in enumerate(self.languages)}
+        size = max(catalog.passages, default=-1) + 1
+        self.passage_record = np.full(size, -1, dtype=np.int64)
+        self.passage_language = np.zeros(size, dtype=np.int64)
+        for pid, passage in catalog.passages.items():
+            self.passage_record[pid] = self.ordinal[passage.record_key]
+            self.passage_language[pid] = self.code[passage.language]
+        self.provinces = np.asarray(
+            [
+                str(catalog.records[key].attributes.get("province") or "")
+                if key in catalog.records
+                else ""
+                for key in self.keys
+            ],
+            dtype=object,
+        )
+
+
+@dataclass(frozen=True)
+class _Semantic:
+    """The semantic leg's evidence: each record's best passage per passage language."""
+
+    records: Ids
+    languages: Ids
+    cosines: Scores
+    passages: Ids
+    #: where the (record, language) was first seen, among all the passages scored: the first seen
+    #: wins between equal scores
+    first_seen: Ids
+
+    @classmethod
+    def of(cls, table: _Table, ids: Ids, scores: Vectors, offset: int = 0) -> _Semantic:
+        records = table.passage_record[ids]
+        languages = table.passage_language[ids]
+        cosine = scores.astype(np.float64)
+        seen = np.arange(offset, offset + len(ids), dtype=np.int64)
+        group = records * len(table.languages) + languages
+        best = _best_of_groups(group, cosine, seen)
+        _, first = np.unique(group, return_index=True)
+        return cls(records[best], languages[best], cosine[best], ids[best], seen[first])
+
+    def followed_by(self, other: _Semantic) -> _Semantic:
+        """This evidence and another's, of records this one does not hold, seen after it."""
+        shift = int(self.first_seen.max()) + 1 if len(self.first_seen) else 0
+        return _Semantic(
+            np.concatenate([self.records, other.records]),
+            np.concatenate([self.languages, other.languages]),
+            np.concatenate([self.cosines, other.cosines]),
+            np.concatenate([self.passages, other.passages]),
+            np.concatenate([self.first_seen, other.first_seen + shift]),
+        )
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """The keyword leg's evidence: each record's best BM25 passage, as a share of the best."""
+
+    records: Ids
+    ratio: Scores
+    passage: Ids
+
+    @classmethod
+    def of(cls, table: _Table, scores: npt.NDArray[np.float32], ids: Ids) -> _Keyword:
+        if not len(ids):
+            empty = np.zeros(0, np.int64)
+            return cls(empty, np.zeros(0, np.float64), empty)
+        records = table.passage_record[ids]
+        ratio = scores.astype(np.float64) / float(scores[0])
+        best = _best_of_groups(records, ratio, np.arange(len(ids)))
+        return cls(records[best], ratio[best], ids[best])
+
+
+class _Evidence:
+    """Every leg's evidence for the candidate records (ordinals, ascending), one array per leg."""
+
+    def __init__(self, records: Ids) -> None:
+        n = len(records)
+        self.records = records
+        self.semantic = np.full(n, -1.0)
+        self.semantic_passage = np.full(n, -1, dtype=np.int64)
+        self.semantic_language = np.zeros(n, dtype=np.int64)
+        self.cross_language = np.zeros(n)
+        self.keyword = np.zeros(n)
+        self.keyword_passage = np.full(n, -1, dtype=np.int64)
+        self.name = np.zeros(n)
+        self.product = np.zeros(n)
+        self.place = np.zeros(n)
+        self.evidence = np.zeros(n)
+
+    def settle(self, semantic: _Semantic, other: npt.NDArray[np.bool_], gap: float) -> None:
+        """Pick each record's best passage, the other language's passages counting `gap` more."""
+        bias = np.where(other[semantic.languages], gap, 0.0)
+        best = _best_of_groups(semantic.records, semantic.cosines + bias, semantic.first_seen)
+        at = np.searchsorted(self.records, semantic.records[best])
+        self.semantic[at] = semantic.cosines[best]
+        self.cross_language[at] = bias[best]
+        self.semantic_passage[at] = semantic.passages[best]
+        self.semantic_language[at] = semantic.languages[best]
+
+    def in_common(self) -> npt.NDArray[np.bool_]:
+        """Words, a name or a product in common with the query."""
+        common: npt.NDArray[np.bool_] = (self.keyword > 0) | (self.name > 0) | (self.product > 0)
+        return common
+
+    def candidate(
+        self, at: int, score: float, table: _Table, product: ProductMatch | None
+    ) -> Candidate:
+        semantic_passage = int(self.semantic_passage[at])
+        keyword_passage = int(self.keyword_passage[at])
+        return Candidate(
+            key=table.keys[int(self.records[at])],
+            semantic=float(self.semantic[at]),
+            semantic_passage=semantic_passage if semantic_passage >= 0 else None,
+            semantic_language=(
+                table.languages[int(self.semantic_language[at])] if semantic_passage >= 0 else ""
+            ),
+            cross_language=float(self.cross_language[at]),
+            keyword=float(self.keyword[at]),
+            keyword_passage=keyword_passage if keyword_passage >= 0 else None,
+            name=float(self.name[at]),
+            product=float(self.product[at]),
+            product_match=product,
+            place=float(self.place[at]),
+            score=score,
+            evidence=float(self.evidence[at]),
+        )
+
+
+def _best_of_groups(group: Ids, value: Scores, first: Ids) -> Ids:
+    """For each distinct `group` (ascending), the row with the highest `value`, the lowest `first`
+    between equal values."""
+    if not len(group):
+        return np.zeros(0, np.int64)
+    order = np.lexsort((first, -value, group))
+    sorted_groups = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    best: Ids = order[starts]
+    return best
 
 
 @dataclass(frozen=True)
