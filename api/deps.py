@@ -1,4 +1,9 @@
-"""Dependencies shared by the routers: the engine, the request's language, filters from a query string."""
+"""Dependencies shared by the routers: the engine, the request's language, filters from a query string.
+
+The ones that only read the request are coroutines: FastAPI runs them on the event loop, where a
+plain function would cost a hop to a worker thread and back per dependency. Whatever touches a file
+or hashes a key (`_caller`) stays a plain function, run on a worker thread.
+"""
 
 from typing import Annotated
 
@@ -23,12 +28,12 @@ class Service:
         self.access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
 
 
-def _service(request: Request) -> Service:
+async def _service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
 
-def _filters(
+async def _filters(
     request: Request,
     province: Annotated[
         list[str] | None, Query(description="Province or territory (code or name).")
@@ -115,12 +120,12 @@ def _refuse_unknown_parameters(request: Request) -> None:
     )
 
 
-def strict_parameters(request: Request) -> None:
+async def strict_parameters(request: Request) -> None:
     """A route dependency for routes without filters: an unknown query parameter is a 400."""
     _refuse_unknown_parameters(request)
 
 
-def _key(
+async def _key(
     x_api_key: Annotated[
         str | None,
         Header(
@@ -136,8 +141,12 @@ def _caller(request: Request, key: Annotated[str | None, Depends(_key)]) -> Call
     return service.access.caller(key)
 
 
-def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
+async def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
     return set(caller.hidden)
+
+
+async def _language(request: Request) -> str:
+    return request_language(request)
 
 
 ServiceDep = Annotated[Service, Depends(_service)]
@@ -145,5 +154,5 @@ ServiceDep = Annotated[Service, Depends(_service)]
 KnownParametersDep = Annotated[None, Depends(strict_parameters)]
 KeyDep = Annotated[str | None, Depends(_key)]
 HiddenDep = Annotated[set[str], Depends(_hidden)]
-LanguageDep = Annotated[str, Depends(request_language)]
+LanguageDep = Annotated[str, Depends(_language)]
 FiltersDep = Annotated[Filters, Depends(_filters)]

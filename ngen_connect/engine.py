@@ -11,7 +11,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache, partial
 from pathlib import Path
@@ -46,11 +46,13 @@ _MODEL_SLICE = 16
 
 
 @lru_cache(maxsize=1)
-def _query_encoding() -> ThreadPoolExecutor:
-    """Threads that embed queries while their searches run the legs that need no vectors (the
-    encoders let go of the GIL). Shared by every engine in the process: a search waits for its
-    query's vectors, so the threads only ever hold as many queries as there are searches."""
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ngen-connect-query")
+def _search_threads() -> ThreadPoolExecutor:
+    """Threads a search hands the work that lets go of the GIL, and goes on meanwhile: the encoders
+    embedding its query (while the legs that need no vectors rank), the records file reading the
+    text of the passages shown (while the facets are counted). Shared by every engine in the
+    process; a search waits for what it handed over, so the threads never hold more than a few
+    tasks per search under way."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ngen-connect-search")
 
 
 class _Reader:
@@ -163,7 +165,7 @@ class Engine:
 
     def _start_encoding_query(self, text: str) -> list[Future[Vectors]]:
         """Each encoder embedding the query on its own thread, from now on."""
-        return [_query_encoding().submit(e.encode_query, text) for e in self.embedders]
+        return [_search_threads().submit(e.encode_query, text) for e in self.embedders]
 
     def close(self) -> None:
         with self._open_lock:
@@ -331,8 +333,21 @@ class Engine:
             ranked = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
             records = reader.version.catalog.records_of([c.key for c in ranked])
             shown = ranked[offset : offset + limit]
-            reader.ranker.explain(plan, shown)
-            passages = reader.version.store.passages(_passages_shown(shown))
+            # The records file reads the shown passages' text while the facets are counted.
+            reading = _search_threads().submit(
+                reader.version.store.passages, _passages_shown(shown)
+            )
+            try:
+                reader.ranker.explain(plan, shown)
+                facets = facet_counts(
+                    [records[c.key] for c in ranked],
+                    ui_language,
+                    reader.cluster_names,
+                    reader.facet_values,
+                )
+            finally:
+                wait([reading])  # the version stays open until its read is done
+            passages = reading.result()
             page = [
                 render_hit(
                     records[c.key],
@@ -347,12 +362,6 @@ class Engine:
                 )
                 for c in shown
             ]
-            facets = facet_counts(
-                [records[c.key] for c in ranked],
-                ui_language,
-                reader.cluster_names,
-                reader.facet_values,
-            )
             return SearchResponse(text, language, len(ranked), page, facets)
 
     def similar(

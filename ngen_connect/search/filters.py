@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from ngen_connect.errors import QueryError
@@ -307,10 +308,9 @@ def facet_counts(
     the page's language (NAICS titles, country names, cluster names, ownership). `values` gives a
     record's (facet, value) pairs (`facet_values`, or a cache of it)."""
     values_of = values or facet_values
-    counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
-    for record in records:
-        for key, value in values_of(record):
-            counters[key][value] += 1
+    counters: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
+    for (key, value), count in Counter(chain.from_iterable(map(values_of, records))).items():
+        counters[key][value] = count
     facets: dict[str, list[dict[str, Any]]] = {}
     for key, counter in counters.items():
         entries = []

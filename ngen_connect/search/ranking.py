@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -136,6 +136,15 @@ class QueryPlan:
     def vectors(self) -> list[Vectors]:
         """The query as each encoder embeds it, once they are done."""
         return [v.result() if isinstance(v, Future) else v for v in self.embedding]
+
+    def vectors_in_turn(self) -> Iterator[tuple[int, Vectors]]:
+        """(the encoder's position, the query as it embeds it), each as soon as it is done."""
+        pending = {v: at for at, v in enumerate(self.embedding) if isinstance(v, Future)}
+        for at, vector in enumerate(self.embedding):
+            if not isinstance(vector, Future):
+                yield at, vector
+        for done in as_completed(pending):
+            yield pending[done], done.result()
 
     @property
     def vector(self) -> Vectors:
@@ -355,11 +364,14 @@ class Ranker:
         """Top passages by cosine (fused over the encoders), widening the search until they cover
         `pool` records."""
         k = max(_MIN_DEPTH, pool * _DEPTH)
+        # Each encoder's search starts as soon as it has embedded the query: the fast encoder's
+        # runs while the slow one still embeds.
+        first: list[tuple[int, tuple[Vectors, Ids]]] = [
+            (at, self.indexes[at].search(vector, k, allowed))
+            for at, vector in plan.vectors_in_turn()
+        ]
+        found_by = [found for _, found in sorted(first, key=lambda item: item[0])]
         while True:
-            found_by = [
-                index.search(vector, k, allowed)
-                for index, vector in zip(self.indexes, plan.vectors, strict=True)
-            ]
             ids = (
                 found_by[0][1]
                 if len(found_by) == 1
@@ -369,6 +381,10 @@ class Ranker:
             if covered >= pool or all(len(found) < k for _, found in found_by):
                 break
             k *= 4
+            found_by = [
+                index.search(vector, k, allowed)
+                for index, vector in zip(self.indexes, plan.vectors, strict=True)
+            ]
         if len(found_by) == 1 or not len(ids):
             # (nothing found: the filters let no passage through)
             return _Semantic.of(self._table, ids, found_by[0][0]), None
