@@ -331,7 +331,7 @@ class Engine:
             allowed = self._allowed(reader, kinds, filters)
             hidden = filters.hidden_registries if filters else ()
             ranked = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
-            records = reader.version.catalog.records_of([c.key for c in ranked])
+            records = reader.version.catalog.records_of(ranked.keys)
             shown = ranked[offset : offset + limit]
             # The records file reads the shown passages' text while the facets are counted.
             reading = _search_threads().submit(
@@ -340,7 +340,7 @@ class Engine:
             try:
                 reader.ranker.explain(plan, shown)
                 facets = facet_counts(
-                    [records[c.key] for c in ranked],
+                    [records[key] for key in ranked.keys],
                     ui_language,
                     reader.cluster_names,
                     reader.facet_values,
@@ -393,8 +393,8 @@ class Engine:
             plan = QueryPlan(
                 reader.version.catalog.records[key].name, "und", vectors, set(), [], set()
             )
-            ranked = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
-            ranked = [c for c in ranked if c.key != key][:limit]
+            found = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
+            ranked = [c for c in found if c.key != key][:limit]
             records = reader.version.catalog.records_of([c.key for c in ranked])
             passages = reader.version.store.passages(_passages_shown(ranked))
             hidden = filters.hidden_registries if filters else ()

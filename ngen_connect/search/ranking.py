@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from statistics import mean
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -217,9 +218,7 @@ class Ranker:
         # Filters select passages; a record passes when its first passage does.
         self._first_passage = self.names.first_passage
 
-    def rank(
-        self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking
-    ) -> list[Candidate]:
+    def rank(self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking) -> Ranked:
         """The best `pool` records, best first."""
         table = self._table
         # The legs that need no vectors first: the encoders may still be embedding the query.
@@ -243,7 +242,7 @@ class Ranker:
             found.append(semantic.records)
         records = np.unique(np.concatenate(found))
         if not len(records):
-            return []
+            return Ranked(_Evidence(records), np.zeros(0, np.int64), table, products)
         evidence = _Evidence(records)
         if keyword is not None:
             rows = np.searchsorted(records, keyword.records)
@@ -270,11 +269,8 @@ class Ranker:
             order = order[(evidence.keyword[order] > 0) | (evidence.product[order] > 0)]
         # The relevance floor runs before the pool is cut: a record sharing words or a product
         # with the query must not lose its place to candidates the floor would drop anyway.
-        order = self._about_query(evidence, order, ranking)[:pool]
-        return [
-            evidence.candidate(at, float(score[at]), table, products.get(int(records[at])))
-            for at in order.tolist()
-        ]
+        evidence.score = score
+        return Ranked(evidence, self._about_query(evidence, order, ranking)[:pool], table, products)
 
     def _about_query(self, evidence: _Evidence, order: Ids, ranking: Ranking) -> Ids:
         """The ranked records really about the query, in order (see `Weights.floor`): a query of
@@ -557,6 +553,7 @@ class _Evidence:
         self.product = np.zeros(n)
         self.place = np.zeros(n)
         self.evidence = np.zeros(n)
+        self.score = np.zeros(n)
 
     def settle(self, semantic: _Semantic, other: npt.NDArray[np.bool_], gap: float) -> None:
         """Pick each record's best passage, the other language's passages counting `gap` more."""
@@ -573,28 +570,96 @@ class _Evidence:
         common: npt.NDArray[np.bool_] = (self.keyword > 0) | (self.name > 0) | (self.product > 0)
         return common
 
-    def candidate(
-        self, at: int, score: float, table: _Table, product: ProductMatch | None
-    ) -> Candidate:
-        semantic_passage = int(self.semantic_passage[at])
-        keyword_passage = int(self.keyword_passage[at])
-        return Candidate(
-            key=table.keys[int(self.records[at])],
-            semantic=float(self.semantic[at]),
-            semantic_passage=semantic_passage if semantic_passage >= 0 else None,
-            semantic_language=(
-                table.languages[int(self.semantic_language[at])] if semantic_passage >= 0 else ""
-            ),
-            cross_language=float(self.cross_language[at]),
-            keyword=float(self.keyword[at]),
-            keyword_passage=keyword_passage if keyword_passage >= 0 else None,
-            name=float(self.name[at]),
-            product=float(self.product[at]),
-            product_match=product,
-            place=float(self.place[at]),
-            score=score,
-            evidence=float(self.evidence[at]),
-        )
+
+class Ranked(Sequence[Candidate]):
+    """The records ranked, best first: their keys at once, each one's `Candidate` (its evidence,
+    for its explanation) when asked for; a search asks for a page of them."""
+
+    def __init__(
+        self,
+        evidence: _Evidence,
+        order: Ids,
+        table: _Table,
+        products: dict[int, ProductMatch],
+    ) -> None:
+        self._evidence = evidence
+        self._order = order
+        self._table = table
+        self._products = products
+        keys = table.keys
+        #: the records' keys, best first
+        self.keys = [keys[at] for at in evidence.records[order].tolist()]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, at: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, at: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(at, slice):
+            return self._candidates(self._order[at])
+        return self._candidates(self._order[[range(len(self))[at]]])[0]
+
+    def _candidates(self, rows: Ids) -> list[Candidate]:
+        e, table = self._evidence, self._table
+        languages = table.languages
+        return [
+            Candidate(
+                key=table.keys[record],
+                semantic=semantic,
+                semantic_passage=semantic_passage if semantic_passage >= 0 else None,
+                semantic_language=languages[language] if semantic_passage >= 0 else "",
+                cross_language=cross_language,
+                keyword=keyword,
+                keyword_passage=keyword_passage if keyword_passage >= 0 else None,
+                name=name,
+                product=product,
+                product_match=self._products.get(record),
+                place=place,
+                score=score,
+                evidence=evidence,
+            )
+            for (
+                record,
+                semantic,
+                semantic_passage,
+                language,
+                cross_language,
+                keyword,
+                keyword_passage,
+                name,
+                product,
+                place,
+                score,
+                evidence,
+            ) in zip(
+                *(
+                    column[rows].tolist()
+                    for column in (
+                        e.records,
+                        e.semantic,
+                        e.semantic_passage,
+                        e.semantic_language,
+                        e.cross_language,
+                        e.keyword,
+                        e.keyword_passage,
+                        e.name,
+                        e.product,
+                        e.place,
+                        e.score,
+                        e.evidence,
+                    )
+                ),
+                strict=True,
+            )
+        ]
 
 
 def _best_of_groups(group: Ids, value: Scores, first: Ids) -> Ids:
