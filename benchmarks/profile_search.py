@@ -8,9 +8,10 @@ reconstruction, the keyword, product and name legs, fusion, the background evide
 floor, rendering, facets, the response's dict, FastAPI's validation and JSON), then sends GET
 /search?limit=10 one request at a time (the EN/FR queries of bench_indexing.py, cycled after one
 warm-up round) and reads each request's stage times back from the child. A stage's time is its own:
-time spent in a stage nested in it counts once, for the inner stage. The query's embeddings and
-the read of the shown passages' text run on the search's own threads, beside the rest ("beside" in
-the table): the request waits for them only in the "waiting for ..." stages. "HTTP and the rest" is
+time spent in a stage nested in it counts once, for the inner stage. Stages marked "(beside)" ran
+on the search's own threads, beside the request's (the query's embedding by all encoders but the
+last, the read of the shown passages' text): the request waits for them only in the "waiting for
+..." stages. "HTTP and the rest" is
 what the client waited beyond the request's own stages (uvicorn, routing, parameters, the socket). Prints the table
 and records it in benchmarks/RESULTS.md. Nothing here changes how the engine runs: the wrappers exist
 only in the profiling process.
@@ -63,13 +64,13 @@ ORDER = [
     "FastAPI validation and JSON",
 ]
 
-#: stages that run on the search's own threads beside the request's (`Engine._search_threads`):
-#: the request waits for them only in the "waiting for ..." stages
-BESIDE = ("embedding:", "passage text (records file)")
+#: the label of a stage's time on one of the search's own threads (`Engine._search_threads`),
+#: beside the request's thread: the request waits for it only in the "waiting for ..." stages
+BESIDE = " (beside)"
 
 
 def _beside(name: str) -> bool:
-    return name.startswith(BESIDE)
+    return name.endswith(BESIDE)
 
 
 # -- the child: the app with its stages timed -----------------------------------------------------
@@ -93,6 +94,8 @@ def _timed(label: Callable[..., str] | str, function: Callable[..., Any]) -> Cal
             elapsed = time.perf_counter() - started
             nested = stack.pop()
             name = label(*args) if callable(label) else label
+            if threading.current_thread().name.startswith("ngen-connect-search"):
+                name += BESIDE
             _current[name] += (elapsed - nested) * 1000
             if stack:
                 stack[-1] += elapsed
@@ -142,7 +145,7 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
     from ngen_connect.api.app import create_app
     from ngen_connect.index.store import Store
     from ngen_connect.index.vectors import VectorIndex
-    from ngen_connect.search.ranking import QueryPlan, Ranker
+    from ngen_connect.search.ranking import QueryVectors, Ranker
 
     engine = Engine(load_settings(data_dir=data_dir, model=model))
     engine.manifest()
@@ -171,8 +174,8 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
     for owner, name, label in patches:
         setattr(owner, name, _timed(label, getattr(owner, name)))
     waiting = "waiting for the query's vectors"
-    QueryPlan.vectors = property(_timed(waiting, QueryPlan.vectors.fget))  # type: ignore[method-assign, assignment]
-    QueryPlan.vectors_in_turn = _timed_iteration(waiting, QueryPlan.vectors_in_turn)  # type: ignore[method-assign]
+    QueryVectors.all = _timed(waiting, QueryVectors.all)  # type: ignore[method-assign]
+    QueryVectors.in_turn = _timed_iteration(waiting, QueryVectors.in_turn)  # type: ignore[method-assign]
     fastapi.routing.serialize_response = _timed_async(  # type: ignore[assignment]
         "FastAPI validation and JSON", fastapi.routing.serialize_response
     )
@@ -251,10 +254,12 @@ def _stages_in_order(stages: list[dict[str, float]]) -> list[str]:
     seen = list(dict.fromkeys(name for one in stages for name in one))
     names: list[str] = []
     for name in ORDER:
-        if name.endswith(":"):
-            names.extend(n for n in seen if n.startswith(name))
-        else:
-            names.append(name)
+        found = [
+            n
+            for n in seen
+            if n.removesuffix(BESIDE) == name or (name.endswith(":") and n.startswith(name))
+        ]
+        names.extend(found or ([] if name.endswith(":") else [name]))
     return names
 
 

@@ -11,7 +11,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache, partial
 from pathlib import Path
@@ -37,7 +37,15 @@ from ngen_connect.models import (
     SearchResponse,
 )
 from ngen_connect.search.filters import Filters, facet_counts, facet_values
-from ngen_connect.search.ranking import Candidate, QueryPlan, Ranker, Ranking, Weights, plan_query
+from ngen_connect.search.ranking import (
+    Candidate,
+    QueryPlan,
+    QueryVectors,
+    Ranker,
+    Ranking,
+    Weights,
+    plan_query,
+)
 from ngen_connect.search.render import render_hit
 from ngen_connect.settings import Settings
 
@@ -163,9 +171,17 @@ class Engine:
     def _encode_query(self, text: str) -> list[Vectors]:
         return [embedder.encode_query(text) for embedder in self.embedders]
 
-    def _start_encoding_query(self, text: str) -> list[Future[Vectors]]:
-        """Each encoder embedding the query on its own thread, from now on."""
-        return [_search_threads().submit(e.encode_query, text) for e in self.embedders]
+    def _start_encoding_query(self, text: str) -> QueryVectors:
+        """The query's vectors: every encoder but the last embeds it on a thread of its own from
+        now on; the search's own thread embeds it with the last when first needed, once the legs
+        that need no vectors are done (one thread fewer at once on the cores)."""
+        *others, last = self.embedders
+        return QueryVectors(
+            [
+                *(_search_threads().submit(e.encode_query, text) for e in others),
+                partial(last.encode_query, text),
+            ]
+        )
 
     def close(self) -> None:
         with self._open_lock:
@@ -391,7 +407,12 @@ class Engine:
                 filters = filters.naming_clusters(reader.cluster_names)
             allowed = self._allowed(reader, [kind], filters)
             plan = QueryPlan(
-                reader.version.catalog.records[key].name, "und", vectors, set(), [], set()
+                reader.version.catalog.records[key].name,
+                "und",
+                QueryVectors(vectors),
+                set(),
+                [],
+                set(),
             )
             found = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
             ranked = [c for c in found if c.key != key][:limit]

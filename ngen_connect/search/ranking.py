@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -118,13 +118,46 @@ class Candidate:
         return self.keyword > 0 or self.name > 0 or self.product > 0
 
 
+class QueryVectors:
+    """The query as each encoder in use embeds it, in order. An encoder may still be at work on it
+    on another thread (a `Future`), or embed it on the search's own thread when first asked (a
+    function): the legs that need no vectors rank meanwhile."""
+
+    def __init__(self, parts: Sequence[Vectors | Future[Vectors] | Callable[[], Vectors]]) -> None:
+        self._parts = list(parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def get(self, at: int) -> Vectors:
+        part = self._parts[at]
+        if isinstance(part, np.ndarray):
+            return part
+        vector = part.result() if isinstance(part, Future) else part()
+        self._parts[at] = vector
+        return vector
+
+    def all(self) -> list[Vectors]:
+        return [self.get(at) for at in range(len(self._parts))]
+
+    def in_turn(self) -> Iterator[tuple[int, Vectors]]:
+        """(the encoder's position, the query as it embeds it): those done and those embedded on
+        this thread first, then the others as each is done."""
+        elsewhere: dict[Future[Vectors], int] = {}
+        for at, part in enumerate(self._parts):
+            if isinstance(part, Future):
+                elsewhere[part] = at
+            else:
+                yield at, self.get(at)
+        for done in as_completed(elsewhere):
+            yield elsewhere[done], self.get(elsewhere[done])
+
+
 @dataclass
 class QueryPlan:
     text: str
     language: str
-    #: the query embedded by each encoder in use, in order, or the encoders still at work on it:
-    #: the legs that need no vectors rank meanwhile (`vectors` waits for them)
-    embedding: Sequence[Vectors | Future[Vectors]]
+    embedding: QueryVectors
     terms: set[str]
     expansions: list[Expansion]
     expansion_terms: set[str]
@@ -136,29 +169,15 @@ class QueryPlan:
     @property
     def vectors(self) -> list[Vectors]:
         """The query as each encoder embeds it, once they are done."""
-        return [v.result() if isinstance(v, Future) else v for v in self.embedding]
-
-    def vectors_in_turn(self) -> Iterator[tuple[int, Vectors]]:
-        """(the encoder's position, the query as it embeds it), each as soon as it is done."""
-        pending = {v: at for at, v in enumerate(self.embedding) if isinstance(v, Future)}
-        for at, vector in enumerate(self.embedding):
-            if not isinstance(vector, Future):
-                yield at, vector
-        for done in as_completed(pending):
-            yield pending[done], done.result()
+        return self.embedding.all()
 
     @property
     def vector(self) -> Vectors:
         """The query as the first encoder embeds it."""
-        return self.vectors[0]
+        return self.embedding.get(0)
 
 
-def plan_query(
-    text: str,
-    language: str,
-    embedding: Sequence[Vectors | Future[Vectors]],
-    glossary: Glossary,
-) -> QueryPlan:
+def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glossary) -> QueryPlan:
     terms = set(analyse(text, "und"))
     expansions = glossary.expand(text)
     extra: set[str] = set()
@@ -364,7 +383,7 @@ class Ranker:
         # runs while the slow one still embeds.
         first: list[tuple[int, tuple[Vectors, Ids]]] = [
             (at, self.indexes[at].search(vector, k, allowed))
-            for at, vector in plan.vectors_in_turn()
+            for at, vector in plan.embedding.in_turn()
         ]
         found_by = [found for _, found in sorted(first, key=lambda item: item[0])]
         while True:
