@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ngen_connect.text import fold
+from ngen_connect.text import analyse, fold
 
 DATA = Path(__file__).parent / "data"
 
@@ -185,6 +185,14 @@ class Group:
     @property
     def label(self) -> str:
         return f"{self.en[0]} ↔ {self.fr[0]}"
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """The index terms of the group's words in both languages (worked out once)."""
+        return frozenset(
+            [term for word in self.en for term in analyse(word, "en")]
+            + [term for word in self.fr for term in analyse(word, "fr")]
+        )
 
 
 @dataclass(frozen=True)

@@ -161,21 +161,26 @@ class KeywordIndex:
 
     def matched_terms(self, passage_id: int, terms: set[str]) -> set[str]:
         """Which of `terms` occur in one passage."""
-        found = self._rows_of(np.asarray([passage_id], dtype=np.int64))
-        if not len(found):
-            return set()
-        row = int(found[0])
-        matched = set()
+        return self.matched_terms_of([passage_id], terms)[passage_id]
+
+    def matched_terms_of(self, passage_ids: Sequence[int], terms: set[str]) -> dict[int, set[str]]:
+        """Which of `terms` occur in each of these passages (none in a passage the index does
+        not hold): one look at each term's postings for them all."""
+        matched: dict[int, set[str]] = {pid: set() for pid in passage_ids}
+        ids = np.asarray(list(matched), dtype=np.int64)
+        at, held = locate(self._sorted_ids, ids)
+        ids, rows = ids[held], self._rows_by_id[at[held]]
+        if not len(rows):
+            return matched
         for term in terms:
             column = self.vocabulary.get(term)
             if column is None:
                 continue
-            rows = self._weights.indices[
+            postings = self._weights.indices[
                 self._weights.indptr[column] : self._weights.indptr[column + 1]
             ]
-            at = int(np.searchsorted(rows, row))
-            if at < len(rows) and rows[at] == row:
-                matched.add(term)
+            for pid in ids[locate(postings, rows)[1]].tolist():
+                matched[pid].add(term)
         return matched
 
 

@@ -101,7 +101,7 @@ def why(
     glossary = [
         e.group.label
         for e in plan.expansions
-        if candidate.keyword_terms & _terms_of(e) - plan.terms
+        if candidate.keyword_terms & e.group.terms - plan.terms
     ]
     if glossary:
         legs["glossary"] = glossary
@@ -152,12 +152,3 @@ def _english_number(value: float, digits: int) -> str:
 
 def _french_number(value: float, digits: int) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _terms_of(expansion: Any) -> set[str]:
-    terms: set[str] = set()
-    for term in expansion.group.en:
-        terms.update(analyse(term, "en"))
-    for term in expansion.group.fr:
-        terms.update(analyse(term, "fr"))
-    return terms

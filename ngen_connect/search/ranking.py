@@ -182,10 +182,7 @@ def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glos
     expansions = glossary.expand(text)
     extra: set[str] = set()
     for expansion in expansions:
-        for term in expansion.group.en:
-            extra.update(analyse(term, "en"))
-        for term in expansion.group.fr:
-            extra.update(analyse(term, "fr"))
+        extra |= expansion.group.terms
     return QueryPlan(
         text, language, embedding, terms, expansions, extra - terms, named_province(text)
     )
@@ -423,12 +420,14 @@ class Ranker:
     def explain(self, plan: QueryPlan, shown: Iterable[Candidate]) -> None:
         """The query's words in each shown record's keyword passage (`keyword_terms`, for its
         explanation): worked out for a page of results, not for the hundreds ranked."""
-        terms = plan.terms | plan.expansion_terms
-        for candidate in shown:
-            if candidate.keyword > 0 and candidate.keyword_passage is not None:
-                candidate.keyword_terms = self.keywords.matched_terms(
-                    candidate.keyword_passage, terms
-                )
+        matched = [c for c in shown if c.keyword > 0 and c.keyword_passage is not None]
+        found = self.keywords.matched_terms_of(
+            [c.keyword_passage for c in matched if c.keyword_passage is not None],
+            plan.terms | plan.expansion_terms,
+        )
+        for candidate in matched:
+            if candidate.keyword_passage is not None:
+                candidate.keyword_terms = found[candidate.keyword_passage]
 
     def _products(self, plan: QueryPlan, allowed: Ids | None) -> dict[int, ProductMatch]:
         """Record ordinal -> its best product for the query."""
