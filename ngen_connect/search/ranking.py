@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -223,7 +223,6 @@ class Ranker:
         self.catalog = version.catalog
         self.weights = weights
         names = version.store.names()
-        self._table = _Table(self.catalog)
         every = np.asarray(sorted(self.catalog.passages), dtype=np.int64)
         sample = np.random.default_rng(0).choice(
             every, size=min(_BACKGROUND, len(every)), replace=False
@@ -233,6 +232,7 @@ class Ranker:
         self.names = NameIndex(names)
         # Filters select passages; a record passes when its first passage does.
         self._first_passage = self.names.first_passage
+        self._table = _Table(self.catalog, self._first_passage)
 
     def rank(self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking) -> Ranked:
         """The best `pool` records, best first."""
@@ -438,12 +438,12 @@ class Ranker:
             self.weights.name_threshold,
             plan.product_statuses,
         )
-        return {self._table.ordinal[key]: match for key, match in found.items()}
+        return {self._table.ordinal(key): match for key, match in found.items()}
 
     def _names(self, plan: QueryPlan, allowed: Ids | None) -> dict[int, float]:
         """Record ordinal -> how well its name reads as the query."""
         found = self.names.search(plan.text, allowed, self.weights.name_threshold)
-        return {self._table.ordinal[key]: score for key, score in found.items()}
+        return {self._table.ordinal(key): score for key, score in found.items()}
 
     def _complete_semantic(
         self,
@@ -479,17 +479,22 @@ class _Table:
     """An index version's passages and records as arrays: record ordinals (records in key order),
     each passage's record and language code."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, first_passage: Mapping[str, int]) -> None:
         self.keys = sorted(catalog.records.keys() | catalog.by_record.keys())
-        self.ordinal = {key: at for at, key in enumerate(self.keys)}
+        ordinal = {key: at for at, key in enumerate(self.keys)}
         self.languages = sorted({p.language for p in catalog.passages.values()}) or ["und"]
         self.code = {language: at for at, language in enumerate(self.languages)}
-        size = max(catalog.passages, default=-1) + 1
-        self.passage_record = np.full(size, -1, dtype=np.int64)
-        self.passage_language = np.zeros(size, dtype=np.int64)
-        for pid, passage in catalog.passages.items():
-            self.passage_record[pid] = self.ordinal[passage.record_key]
-            self.passage_language[pid] = self.code[passage.language]
+        count = len(catalog.passages)
+        pids = np.fromiter(catalog.passages, dtype=np.int64, count=count)
+        size = int(pids.max()) + 1 if count else 0
+        self.passage_record = np.full(size, -1, dtype=np.int32)
+        self.passage_record[pids] = np.fromiter(
+            (ordinal[p.record_key] for p in catalog.passages.values()), dtype=np.int32, count=count
+        )
+        self.passage_language = np.zeros(size, dtype=np.int16)
+        self.passage_language[pids] = np.fromiter(
+            (self.code[p.language] for p in catalog.passages.values()), dtype=np.int16, count=count
+        )
         self.provinces = np.asarray(
             [
                 str(catalog.records[key].attributes.get("province") or "")
@@ -499,6 +504,11 @@ class _Table:
             ],
             dtype=object,
         )
+        self._first_passage = first_passage
+
+    def ordinal(self, key: str) -> int:
+        """A record's ordinal (through its first passage: no map of its own)."""
+        return int(self.passage_record[self._first_passage[key]])
 
 
 @dataclass(frozen=True)
@@ -515,8 +525,8 @@ class _Semantic:
 
     @classmethod
     def of(cls, table: _Table, ids: Ids, scores: Vectors, offset: int = 0) -> _Semantic:
-        records = table.passage_record[ids]
-        languages = table.passage_language[ids]
+        records = table.passage_record[ids].astype(np.int64)
+        languages = table.passage_language[ids].astype(np.int64)
         cosine = scores.astype(np.float64)
         seen = np.arange(offset, offset + len(ids), dtype=np.int64)
         group = records * len(table.languages) + languages
@@ -549,7 +559,7 @@ class _Keyword:
         if not len(ids):
             empty = np.zeros(0, np.int64)
             return cls(empty, np.zeros(0, np.float64), empty)
-        records = table.passage_record[ids]
+        records = table.passage_record[ids].astype(np.int64)
         ratio = scores.astype(np.float64) / float(scores[0])
         best = _best_of_groups(records, ratio, np.arange(len(ids)))
         return cls(records[best], ratio[best], ids[best])
