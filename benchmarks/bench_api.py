@@ -8,8 +8,9 @@ and, with --beside, one client beside other work.
 Starts `ngen-connect serve [--workers N]` on a free loopback port over an index built by
 bench_indexing.py (or `ngen-connect sample` + `ngen-connect index`), warms it up, then sends a
 bounded number of GET /search requests (EN/FR queries cycled) one at a time and from 4 concurrent
-clients (each request capped at 30 s). Reports p50/p95/p99 and requests/s of both, the speed-up of 4
-clients over one, each worker's memory (RSS) once warm, and each encoder's own time for one query;
+clients (each request capped at 30 s). Reports p50/p95/p99 and requests/s of both, the server's CPU
+time per search, the speed-up of 4 clients over one, each worker's memory (RSS) once warm, and each
+encoder's own time for one query;
 records them in benchmarks/RESULTS.md (a section per worker count).
 
 --beside measures one client idle, then beside two processes spinning on the CPU (a nightly
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +95,18 @@ def main() -> None:
             queries = [QUERIES[i % len(QUERIES)] for i in range(args.requests)]
             for query in QUERIES * args.workers:
                 _timed(client, base, query)  # warm-up (every worker, as far as the kernel spreads)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _server_cpu(server.pid)
             sequential = [_timed(client, base, q) for q in queries]
             one_client = len(queries) / (time.perf_counter() - started)
-        started = time.perf_counter()
+            one_cpu = (_server_cpu(server.pid) - cpu) * 1000 / len(queries)
+        started, cpu = time.perf_counter(), _server_cpu(server.pid)
         with (
             ThreadPoolExecutor(4) as pool,
             httpx.Client(limits=httpx.Limits(max_connections=4)) as shared,
         ):
             concurrent = list(pool.map(lambda q: _timed(shared, base, q), queries))
         throughput = len(queries) / (time.perf_counter() - started)
+        four_cpu = (_server_cpu(server.pid) - cpu) * 1000 / len(queries)
         memory = _worker_memory(server.pid, args.workers)
     finally:
         server.terminate()
@@ -118,6 +123,10 @@ def main() -> None:
         "concurrent_4": latency_stats(concurrent),
         "concurrent_4_requests_per_second": round(throughput, 1),
         "speed_up_4_over_1": round(throughput / one_client, 2),
+        "server_cpu_ms_per_search": {
+            "sequential": round(one_cpu, 1),
+            "concurrent_4": round(four_cpu, 1),
+        },
         "worker_rss_mib": memory,
         "query_embedding": {name: latency_stats(times) for name, times in embed.items()},
     }
@@ -146,17 +155,20 @@ def main() -> None:
         "EN/FR queries cycled after one warm-up round; hybrid ranking with facets.",
         *(["", args.note] if args.note else []),
         "",
-        "| clients | requests | p50 (ms) | p95 (ms) | p99 (ms) | requests/s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| clients | requests | p50 (ms) | p95 (ms) | p99 (ms) | requests/s | server CPU per search (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| 1 (sequential) | {len(queries)} | {row['sequential']['p50']} | {row['sequential']['p95']} | "
-        f"{row['sequential']['p99']} | {one_client:.1f} |",
+        f"{row['sequential']['p99']} | {one_client:.1f} | {one_cpu:.1f} |",
         f"| 4 concurrent | {len(queries)} | {row['concurrent_4']['p50']} | {row['concurrent_4']['p95']} | "
-        f"{row['concurrent_4']['p99']} | {throughput:.1f} |",
+        f"{row['concurrent_4']['p99']} | {throughput:.1f} | {four_cpu:.1f} |",
         *(
             f"| {name} alone, one query | {len(embed[name])} | {stats['p50']} | {stats['p95']} | "
-            f"{stats['p99']} | |"
+            f"{stats['p99']} | | |"
             for name, stats in row["query_embedding"].items()
         ),
+        "",
+        "Server CPU per search: the CPU time (user and system) of the server's processes over the "
+        "run, per search; more than the p50 when one search keeps more than one core busy.",
         "",
         f"4 clients: {throughput / one_client:.2f}x the requests/s of one. Memory once warm (RSS, MiB): "
         f"{'the worker' if args.workers == 1 else 'each worker'} {rss}"
@@ -166,6 +178,18 @@ def main() -> None:
     section = "api" if args.workers == 1 else f"api-workers-{args.workers}"
     update_results(section + (f"-{args.label}" if args.label else ""), "\n".join(lines))
     print("\n".join(lines))
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) the server has used: its process and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for process in [pid, *map(int, children)]:
+        with suppress(FileNotFoundError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def _worker_memory(pid: int, workers: int) -> dict[str, Any]:
