@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -59,8 +60,12 @@ def _search_threads() -> ThreadPoolExecutor:
     embedding its query (while the legs that need no vectors rank), the records file reading the
     text of the passages shown (while the facets are counted). Shared by every engine in the
     process; a search waits for what it handed over, so the threads never hold more than a few
-    tasks per search under way."""
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ngen-connect-search")
+    tasks per search under way. Two threads per core: as many embeddings as the cores can run,
+    and the reads that wait on the disk beside them."""
+    cores = os.cpu_count() or 1
+    return ThreadPoolExecutor(
+        max_workers=max(8, 2 * cores), thread_name_prefix="ngen-connect-search"
+    )
 
 
 class _Reader:
