@@ -56,6 +56,8 @@ def is_placeholder(text: str) -> bool:
 
 def fold(text: str) -> str:
     """Lower case, accents removed: 'Capacités' -> 'capacites'."""
+    if text.isascii():  # nothing to decompose: the same as below, without a pass per character
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -1,3 +1,6 @@
+import string
+import unicodedata
+
 from ngen_connect.indexer.passages import split_passages, split_sentences
 from ngen_connect.language import (
     BILINGUAL,
@@ -5,6 +8,7 @@ from ngen_connect.language import (
     detect_language,
     detect_query_language,
 )
+from ngen_connect.text import fold
 
 
 def test_detection_is_deterministic_and_prefers_product_languages() -> None:
@@ -60,3 +64,13 @@ def test_stop_words_of_both_languages_are_dropped_whatever_the_language() -> Non
     for language in ("en", "fr", "und"):
         terms = analyse("oak barrels for aging wine, pour le vin", language)
         assert not {t.split(":", 1)[1] for t in terms} & {"for", "pour", "le"}
+
+
+def test_fold_takes_a_short_cut_for_ascii_with_the_same_result() -> None:
+    def folded_in_full(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    samples = [string.printable, "AS-9100 Ltd.", "", "\x00\x1f~", "ÉCOLE Capacités", "Straße"]
+    assert [fold(s) for s in samples] == [folded_in_full(s) for s in samples]
+    assert fold("Capacités d'USINAGE") == "capacites d'usinage"
