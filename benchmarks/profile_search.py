@@ -64,7 +64,7 @@ ORDER = [
     "FastAPI validation and JSON",
 ]
 
-#: the label of a stage's time on one of the search's own threads (`Engine._search_threads`),
+#: the label of a stage's time on one of the search's own threads (`ngen_connect.engine._SEARCH_THREADS`),
 #: beside the request's thread: the request waits for it only in the "waiting for ..." stages
 BESIDE = " (beside)"
 

@@ -54,18 +54,15 @@ from ngen_connect.settings import Settings
 _MODEL_SLICE = 16
 
 
-@lru_cache(maxsize=1)
-def _search_threads() -> ThreadPoolExecutor:
-    """Threads a search hands the work that lets go of the GIL, and goes on meanwhile: the encoders
-    embedding its query (while the legs that need no vectors rank), the records file reading the
-    text of the passages shown (while the facets are counted). Shared by every engine in the
-    process; a search waits for what it handed over, so the threads never hold more than a few
-    tasks per search under way. Two threads per core: as many embeddings as the cores can run,
-    and the reads that wait on the disk beside them."""
-    cores = os.cpu_count() or 1
-    return ThreadPoolExecutor(
-        max_workers=max(8, 2 * cores), thread_name_prefix="ngen-connect-search"
-    )
+#: Threads a search hands the work that lets go of the GIL, and goes on meanwhile: the encoders
+#: embedding its query (while the legs that need no vectors rank), the records file reading the
+#: text of the passages shown (while the facets are counted). Shared by every engine in the
+#: process, started on first use; a search waits for what it handed over, so the threads never
+#: hold more than a few tasks per search under way. Two threads per core: as many embeddings as the
+#: cores can run, and the reads that wait on the disk beside them.
+_SEARCH_THREADS = ThreadPoolExecutor(
+    max_workers=max(8, 2 * (os.cpu_count() or 1)), thread_name_prefix="ngen-connect-search"
+)
 
 
 class _Reader:
@@ -183,7 +180,7 @@ class Engine:
         *others, last = self.embedders
         return QueryVectors(
             [
-                *(_search_threads().submit(e.encode_query, text) for e in others),
+                *(_SEARCH_THREADS.submit(e.encode_query, text) for e in others),
                 partial(last.encode_query, text),
             ]
         )
@@ -355,9 +352,7 @@ class Engine:
             records = reader.version.catalog.records_of(ranked.keys)
             shown = ranked[offset : offset + limit]
             # The records file reads the shown passages' text while the facets are counted.
-            reading = _search_threads().submit(
-                reader.version.store.passages, _passages_shown(shown)
-            )
+            reading = _SEARCH_THREADS.submit(reader.version.store.passages, _passages_shown(shown))
             try:
                 reader.ranker.explain(plan, shown)
                 facets = facet_counts(
