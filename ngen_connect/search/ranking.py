@@ -272,11 +272,11 @@ class Ranker:
         for ordinal, similarity in names.items():
             evidence.name[np.searchsorted(records, ordinal)] = similarity
         if semantic is not None:
-            evidence.settle(semantic, self._other_languages(plan), 0.0)
-            self._measure_evidence(plan, evidence, fusion)
-        if ranking is Ranking.HYBRID and semantic is not None:
             other = self._other_languages(plan)
-            evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
+            evidence.settle(semantic, other, 0.0)
+            self._measure_evidence(plan, evidence, fusion)
+            if ranking is Ranking.HYBRID:
+                evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
         if ranking is Ranking.HYBRID and plan.province:
             evidence.place[table.provinces[records] == plan.province] = self.weights.place
         score = self._fuse(evidence, ranking)
