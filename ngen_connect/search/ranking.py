@@ -112,11 +112,6 @@ class Candidate:
     #: drawn at random), in standard deviations
     evidence: float = 0.0
 
-    @property
-    def in_common(self) -> bool:
-        """Words, a name or a product in common with the query."""
-        return self.keyword > 0 or self.name > 0 or self.product > 0
-
 
 class QueryVectors:
     """The query as each encoder in use embeds it, in order. An encoder may still be at work on it
@@ -125,9 +120,6 @@ class QueryVectors:
 
     def __init__(self, parts: Sequence[Vectors | Future[Vectors] | Callable[[], Vectors]]) -> None:
         self._parts = list(parts)
-
-    def __len__(self) -> int:
-        return len(self._parts)
 
     def get(self, at: int) -> Vectors:
         part = self._parts[at]
@@ -171,11 +163,6 @@ class QueryPlan:
         """The query as each encoder embeds it, once they are done."""
         return self.embedding.all()
 
-    @property
-    def vector(self) -> Vectors:
-        """The query as the first encoder embeds it."""
-        return self.embedding.get(0)
-
 
 def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glossary) -> QueryPlan:
     terms = set(analyse(text, "und"))
@@ -218,7 +205,6 @@ class Ranker:
     ) -> None:
         #: each encoder's vectors, in the order of the query plan's vectors
         self.indexes = encoders or [version.vectors]
-        self.vectors = self.indexes[0]
         self.keywords = version.keywords
         self.catalog = version.catalog
         self.weights = weights
