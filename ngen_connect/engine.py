@@ -170,9 +170,6 @@ class Engine:
         """The first encoder."""
         return self.embedders[0]
 
-    def _encode_query(self, text: str) -> list[Vectors]:
-        return [embedder.encode_query(text) for embedder in self.embedders]
-
     def _start_encoding_query(self, text: str) -> QueryVectors:
         """The query's vectors: every encoder but the last embeds it on a thread of its own from
         now on; the search's own thread embeds it with the last when first needed, once the legs
@@ -440,7 +437,7 @@ class Engine:
     ) -> list[float]:
         """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
         with self._reading() as reader:
-            query = self._encode_query(text)[0]
+            query = self.embedder.encode_query(text)  # compared with the first encoder's vectors
             scores = []
             for record_id in ids:
                 pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])
