@@ -46,19 +46,28 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
     422: {"model": Problem, "description": "Invalid query parameters"},
 }
-# The body is the file itself, not JSON: document it so /docs shows how to send one.
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "The registry file, as sent: CSV, TSV, JSON, JSON Lines or XLSX (the "
-        f"`filename` parameter's extension gives the format). {MAX_UPLOAD_BYTES // 2**20} MB and "
-        f"{MAX_UPLOAD_ROWS:,} rows at most.",
-        "content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
+
+
+def _file_body(description: str) -> dict[str, Any]:
+    """The OpenAPI request body of a route whose body is a file itself, not JSON: documented so
+    /docs shows how to send one."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
     }
-}
+
+
+UPLOAD_BODY = _file_body(
+    "The registry file, as sent: CSV, TSV, JSON, JSON Lines or XLSX (the `filename` parameter's "
+    f"extension gives the format). {MAX_UPLOAD_BYTES // 2**20} MB and {MAX_UPLOAD_ROWS:,} rows "
+    "at most."
+)
 
 
 @router.post(
@@ -319,18 +328,11 @@ async def decide(
     }
 
 
-NEEDS_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "The needs list, as sent: CSV, TSV, JSON, JSON Lines or XLSX (by the "
-        "`filename` parameter's extension), one need per row, in a column named need, besoin "
-        f"or description (else the first column); {MAX_NEEDS:,} needs at most.",
-        "content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
-    }
-}
+NEEDS_BODY = _file_body(
+    "The needs list, as sent: CSV, TSV, JSON, JSON Lines or XLSX (by the `filename` parameter's "
+    "extension), one need per row, in a column named need, besoin or description (else the "
+    f"first column); {MAX_NEEDS:,} needs at most."
+)
 
 
 @router.post(
