@@ -203,8 +203,13 @@ class Expansion:
     matched: str
 
 
+#: what may stand on either side of a term: anything but a letter or digit of folded text
+_BOUNDARY = "a-z0-9"
+_WORD = re.compile(f"[{_BOUNDARY}]+")
+
+
 def _pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(fold(term)) + r"(?![a-z0-9])")
+    return re.compile(f"(?<![{_BOUNDARY}])" + re.escape(fold(term)) + f"(?![{_BOUNDARY}])")
 
 
 class Glossary:
@@ -219,13 +224,28 @@ class Glossary:
             ),
             key=lambda p: -len(p[1]),
         )
+        # A term occurs only where its first word is a whole word of the query (the boundaries
+        # around a match are the word's own), so a query looks at the terms of its words alone:
+        # a pass over every term reads thousands of objects, most of them out of the CPU's caches
+        # by the time a search gets here.
+        self._by_first_word: dict[str, list[int]] = {}
+        self._wordless: list[int] = []
+        for at, (_, _, folded_term, _) in enumerate(self._patterns):
+            first = _WORD.search(folded_term)
+            if first is None:
+                self._wordless.append(at)
+            else:
+                self._by_first_word.setdefault(first.group(), []).append(at)
 
     def expand(self, query: str) -> list[Expansion]:
         """Groups whose terms occur in the query (accents and case ignored), longest match first."""
         folded = fold(query)
+        candidates = set(self._wordless)
+        for word in set(_WORD.findall(folded)):
+            candidates.update(self._by_first_word.get(word, ()))
         found: dict[int, Expansion] = {}
-        for group, term, folded_term, pattern in self._patterns:
-            # A term can only match where its folded text occurs: most are ruled out by that alone.
+        for at in sorted(candidates):
+            group, term, folded_term, pattern = self._patterns[at]
             if folded_term in folded and id(group) not in found and pattern.search(folded):
                 found[id(group)] = Expansion(group, term)
         return list(found.values())
