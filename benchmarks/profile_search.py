@@ -2,19 +2,22 @@
 
     python benchmarks/profile_search.py [--data-dir benchmarks/.work/orgs-10000/data] [--requests 200]
 
-Starts the app under uvicorn in a child process (`--serve`) with `time.perf_counter` wrapped around
-each stage of a search (the encoders' query embeddings, each encoder's FAISS search, vector
-reconstruction, the keyword, product and name legs, fusion, the background evidence, the relevance
-floor, rendering, facets, the response's dict, FastAPI's validation and JSON), then sends GET
-/search?limit=10 one request at a time (the EN/FR queries of bench_indexing.py, cycled after one
-warm-up round) and reads each request's stage times back from the child. A stage's time is its own:
-time spent in a stage nested in it counts once, for the inner stage. Stages marked "(beside)" ran
+Starts the app under uvicorn in a child process (`--serve`) with `time.perf_counter` (wall) and
+`time.thread_time` (CPU of the thread) wrapped around each stage of a search (the encoders' query
+embeddings, each encoder's FAISS search, the candidates' cosines, the keyword, product and name
+legs, fusion, the background evidence, the relevance floor, rendering, facets, the response's
+dict, FastAPI's validation and JSON), then sends GET /search?limit=10 one request at a time (the
+EN/FR queries of bench_indexing.py, cycled after one warm-up round) and reads each request's
+stage times back from the child. A stage's time is its own: time spent in a stage nested in it
+counts once, for the inner stage. Stages marked "(beside)" ran
 on the search's own threads, beside the request's (the query's embedding by all encoders but the
 last, the read of the shown passages' text): the request waits for them only in the "waiting for
-..." stages. "HTTP and the rest" is
-what the client waited beyond the request's own stages (uvicorn, routing, parameters, the socket). Prints the table
-and records it in benchmarks/RESULTS.md. Nothing here changes how the engine runs: the wrappers exist
-only in the profiling process.
+..." stages. "HTTP and the rest" is what the client waited beyond the request's own stages
+(uvicorn, routing, parameters, the socket). The server's CPU per search (all its threads, from
+the kernel's count) is set against the CPU of the stages: the work done beside the request's wait
+is what lets one search keep more than one core busy. Prints the table and records it in
+benchmarks/RESULTS.md. Nothing here changes how the engine runs: the wrappers exist only in the
+profiling process.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ ORDER = [
     "embedding:",
     "waiting for the query's vectors",
     "FAISS search:",
-    "vector reconstruct",
+    "candidates' cosines",
     "keyword leg",
     "product leg",
     "name leg",
@@ -76,29 +79,34 @@ def _beside(name: str) -> bool:
 # -- the child: the app with its stages timed -----------------------------------------------------
 
 _local = threading.local()
+#: the current request's stages: wall time and CPU time of the thread (ms)
 _current: dict[str, float] = defaultdict(float)
-_finished: list[dict[str, float]] = []
+_current_cpu: dict[str, float] = defaultdict(float)
+_finished: list[dict[str, dict[str, float]]] = []
 
 
 def _timed(label: Callable[..., str] | str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function`, adding its own time (less nested stages) to the current request's `label`."""
+    """`function`, adding its own time and CPU (less nested stages) to the current request's
+    `label`."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        stack: list[float] = _local.__dict__.setdefault("stack", [])
-        stack.append(0.0)
-        started = time.perf_counter()
+        stack: list[list[float]] = _local.__dict__.setdefault("stack", [])
+        stack.append([0.0, 0.0])
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return function(*args, **kwargs)
         finally:
-            elapsed = time.perf_counter() - started
-            nested = stack.pop()
+            elapsed, used = time.perf_counter() - started, time.thread_time() - cpu
+            nested, nested_cpu = stack.pop()
             name = label(*args) if callable(label) else label
             if threading.current_thread().name.startswith("ngen-connect-search"):
                 name += BESIDE
             _current[name] += (elapsed - nested) * 1000
+            _current_cpu[name] += (used - nested_cpu) * 1000
             if stack:
-                stack[-1] += elapsed
+                stack[-1][0] += elapsed
+                stack[-1][1] += used
 
     return wrapper
 
@@ -123,11 +131,12 @@ def _timed_iteration(label: str, function: Callable[..., Any]) -> Callable[..., 
 def _timed_async(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return await function(*args, **kwargs)
         finally:
             _current[label] += (time.perf_counter() - started) * 1000
+            _current_cpu[label] += (time.thread_time() - cpu) * 1000
 
     return wrapper
 
@@ -161,7 +170,7 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
         (engine_module, "wait", "waiting for the passages' text"),
         (Store, "passages", "passage text (records file)"),
         (VectorIndex, "search", lambda index, *_: f"FAISS search: {by_dim[index.dim]}"),
-        (VectorIndex, "vectors", "vector reconstruct"),
+        (VectorIndex, "cosines", "candidates' cosines"),
         (Ranker, "rank", "fusion and the rest of ranking"),
         (Ranker, "_keyword", "keyword leg"),
         (Ranker, "_products", "product leg"),
@@ -182,10 +191,11 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
     app = create_app(engine)
 
     @app.get("/_profile")
-    def profile() -> list[dict[str, float]]:
+    def profile() -> dict[str, Any]:
+        """The stages of the requests answered since the last call, and the process's CPU time."""
         taken = list(_finished)
         _finished.clear()
-        return taken
+        return {"requests": taken, "cpu_s": time.process_time()}
 
     async def collect(scope: Any, receive: Any, send: Any) -> None:
         """Each /search request's stage times, kept once it is answered (one request at a time)."""
@@ -193,8 +203,9 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
             await app(scope, receive, send)
             return
         _current.clear()
+        _current_cpu.clear()
         await app(scope, receive, send)
-        _finished.append(dict(_current))
+        _finished.append({"wall": dict(_current), "cpu": dict(_current_cpu)})
 
     uvicorn.run(collect, host="127.0.0.1", port=port, log_level="warning")
 
@@ -223,7 +234,9 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> dict[str, Any]:
 
 def measure(
     data_dir: Path, requests: int, model: str | None
-) -> tuple[dict[str, Any], list[float], list[dict[str, float]]]:
+) -> tuple[dict[str, Any], list[float], list[dict[str, dict[str, float]]], float]:
+    """The server's health, each request's time as the client waited, each request's stages
+    (wall and CPU) and the server's CPU time per request (ms)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, __file__, "--serve", "--data-dir", str(data_dir)]
@@ -237,17 +250,18 @@ def measure(
         with httpx.Client(base_url=base, timeout=30) as client:
             for query in QUERIES:  # warm-up
                 client.get("/search", params={"q": query, "limit": 10}).raise_for_status()
-            client.get("/_profile")
+            cpu = client.get("/_profile").json()["cpu_s"]
             totals = []
             for query in queries:
                 started = time.perf_counter()
                 client.get("/search", params={"q": query, "limit": 10}).raise_for_status()
                 totals.append((time.perf_counter() - started) * 1000)
-            stages: list[dict[str, float]] = client.get("/_profile").json()
+            profile = client.get("/_profile").json()
     finally:
         child.terminate()
         child.wait(timeout=30)
-    return health, totals, stages
+    cpu_per_request = (profile["cpu_s"] - cpu) * 1000 / len(totals)
+    return health, totals, profile["requests"], cpu_per_request
 
 
 def _stages_in_order(stages: list[dict[str, float]]) -> list[str]:
@@ -264,35 +278,41 @@ def _stages_in_order(stages: list[dict[str, float]]) -> list[str]:
 
 
 def table(
-    totals: list[float], stages: list[dict[str, float]]
-) -> tuple[list[str], dict[str, float]]:
-    rows: dict[str, list[float]] = {name: [] for name in _stages_in_order(stages)}
-    for one in stages:
-        for name in rows:
-            rows[name].append(one.get(name, 0.0))
+    totals: list[float], stages: list[dict[str, dict[str, float]]], cpu_per_request: float
+) -> tuple[list[str], dict[str, float], dict[str, float]]:
+    """The table's lines, and each stage's mean wall time and mean CPU time."""
+    walls = [one["wall"] for one in stages]
+    cpus = [one["cpu"] for one in stages]
+    names = _stages_in_order(walls)
+    rows = {name: [one.get(name, 0.0) for one in walls] for name in names}
+    cpu_rows = {name: [one.get(name, 0.0) for one in cpus] for name in names}
     rows["HTTP and the rest"] = [
         total - sum(v for name, v in one.items() if not _beside(name))
-        for total, one in zip(totals, stages, strict=True)
+        for total, one in zip(totals, walls, strict=True)
     ]
+    # the server's CPU that no stage holds: uvicorn, routing, parameters, the thread hand-offs
+    cpu_rows["HTTP and the rest"] = [cpu_per_request - sum(one.values()) for one in cpus]
     mean_total = sum(totals) / len(totals)
     lines = [
-        "| stage | mean (ms) | p50 (ms) | p95 (ms) | share of the mean |",
-        "|---|---:|---:|---:|---:|",
+        "| stage | mean (ms) | p50 (ms) | p95 (ms) | share of the mean | CPU, mean (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     means: dict[str, float] = {}
+    cpu_means: dict[str, float] = {}
     for name, values in rows.items():
-        mean = sum(values) / len(values)
-        means[name] = mean
+        means[name] = mean = sum(values) / len(values)
+        cpu_means[name] = cpu = sum(cpu_rows[name]) / len(cpu_rows[name])
         share = "beside" if _beside(name) else f"{100 * mean / mean_total:.0f} %"
         lines.append(
             f"| {name} | {mean:.2f} | {percentile(values, 0.5):.2f} | "
-            f"{percentile(values, 0.95):.2f} | {share} |"
+            f"{percentile(values, 0.95):.2f} | {share} | {cpu:.2f} |"
         )
     lines.append(
         f"| **the whole request, as the client waits** | **{mean_total:.2f}** | "
-        f"**{percentile(totals, 0.5):.2f}** | **{percentile(totals, 0.95):.2f}** | 100 % |"
+        f"**{percentile(totals, 0.5):.2f}** | **{percentile(totals, 0.95):.2f}** | 100 % | "
+        f"**{cpu_per_request:.2f}** |"
     )
-    return lines, means
+    return lines, means, cpu_means
 
 
 def main() -> None:
@@ -317,11 +337,12 @@ def main() -> None:
     if args.serve:
         serve(args.data_dir, args.port, args.model)
         return
-    health, totals, stages = measure(args.data_dir, args.requests, args.model)
-    lines, means = table(totals, stages)
+    health, totals, stages, cpu_per_request = measure(args.data_dir, args.requests, args.model)
+    lines, means, cpu_means = table(totals, stages, cpu_per_request)
+    walls = [one["wall"] for one in stages]
     embedding = {
-        name: percentile([one.get(name, 0.0) for one in stages], 0.5)
-        for name in _stages_in_order(stages)
+        name: percentile([one.get(name, 0.0) for one in walls], 0.5)
+        for name in _stages_in_order(walls)
         if name.startswith("embedding:")
     }
     p50, p95 = percentile(totals, 0.5), percentile(totals, 0.95)
@@ -340,6 +361,8 @@ def main() -> None:
                 "p95": p95,
                 "embedding_p50": embedding,
                 "stage_means": means,
+                "stage_cpu_means": cpu_means,
+                "server_cpu_ms_per_search": cpu_per_request,
             },
             indent=2,
         )
@@ -360,7 +383,9 @@ def main() -> None:
         f"sample organisations ({health['passages']:,} passages, {health['model']} fused), one "
         "client on loopback, one request at a time, the EN/FR queries of bench_indexing.py cycled "
         "after a warm-up round. Each stage's own time, measured with `time.perf_counter` around it "
-        "in the server process (a stage nested in another counts once).",
+        "in the server process (a stage nested in another counts once), and its CPU time "
+        "(`time.thread_time`); the whole request's CPU is the server process's, all threads, per "
+        "search.",
         *(["", args.note] if args.note else []),
         "",
         *lines,
@@ -368,6 +393,11 @@ def main() -> None:
         f"Goals (one client, hybrid with facets): p50 {p50:.1f} ms against twice the query "
         f"embedding time of the encoders in use, 2 × ({' + '.join(f'{v:.1f}' for v in embedding.values())}) "
         f"= {2 * sum(embedding.values()):.1f} ms; p95 {p95:.1f} ms against 60 ms.",
+        "",
+        f"One search keeps {cpu_per_request / (sum(totals) / len(totals)):.2f} cores busy on "
+        f"average ({cpu_per_request:.1f} ms of CPU in {sum(totals) / len(totals):.1f} ms): with "
+        "the cores shared by concurrent searches, the CPU per search bounds the requests/s, and "
+        "the work done beside the request's wait adds CPU without adding time.",
     ]
     update_results("profile-search" + (f"-{args.label}" if args.label else ""), "\n".join(body))
     print("\n".join(body))

@@ -55,7 +55,39 @@ def _one_thread() -> None:
 
 
 def _flat(dim: int) -> faiss.Index:
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    """An exact inner-product index keyed by passage id, its vectors stored in half precision:
+    half the memory and the reads of single precision, for cosines within 1e-3 of it (segments
+    written in single precision by earlier versions are read as they are)."""
+    stored = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    return faiss.IndexIDMap2(stored)
+
+
+#: ids below this are selected with a bitmap (at most 2 MiB), larger ones with a hash set
+_BITMAP_IDS = 1 << 24
+
+
+class _Members:
+    """A FAISS selector of these ids. Passage ids count up from 0, so it is a bitmap over ids: one
+    bit test per stored vector, where a batch selector hashes each (0.55 ms against 0.93 to
+    select 2,000 of 17,000 vectors). The selector reads the bitmap in place: keep this object as
+    long as it."""
+
+    def __init__(self, ids: Ids) -> None:
+        self._bits: npt.NDArray[np.uint8] | None = None
+        if len(ids) and int(ids.max()) >= _BITMAP_IDS:
+            self.selector: faiss.IDSelector = faiss.IDSelectorBatch(ids)
+            return
+        flags = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=bool)
+        flags[ids] = True
+        self._bits = np.packbits(flags, bitorder="little")
+        self.selector = faiss.IDSelectorBitmap(len(self._bits), faiss.swig_ptr(self._bits))
+
+    def searching(self) -> faiss.SearchParameters:
+        params = faiss.SearchParameters()
+        params.sel = self.selector
+        return params
 
 
 def _ids_of(index: Any) -> Ids:
@@ -187,6 +219,29 @@ class VectorIndex:
             out[left] = self._segments[0].index.reconstruct_batch(ids[left])
         return out
 
+    def cosines(self, query: Vectors, ids: Ids) -> Vectors:
+        """The cosine of `query` with each of these passages, in their order: a search restricted
+        to them, so FAISS computes them from the stored codes as `search` does (decoding half
+        precision vectors into copies first costs several times more)."""
+        wanted, back = np.unique(ids.astype(np.int64), return_inverse=True)
+        scores = np.zeros(len(wanted), dtype=np.float32)
+        if not len(wanted):
+            return scores
+        members = _Members(wanted)  # outlives the searches
+        params = members.searching()
+        _one_thread()
+        vector = query.reshape(1, -1).astype(np.float32)
+        # Passage ids are never reused: each is held by one part.
+        for part in self._parts():
+            found_scores, found_ids = part.search(
+                vector, min(len(wanted), int(part.ntotal)), params=params
+            )
+            held = found_ids[0] >= 0
+            at, hit = locate(wanted, found_ids[0][held])
+            scores[at[hit]] = found_scores[0][held][hit]
+        result: Vectors = scores[back]
+        return result
+
     def search(
         self, query: Vectors, k: int, allowed: Ids | None = None
     ) -> tuple[npt.NDArray[np.float32], Ids]:
@@ -196,16 +251,15 @@ class VectorIndex:
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         params = None
-        if allowed is not None or len(self._deleted):
-            # the selectors must outlive the search
-            gone = faiss.IDSelectorBatch(self._deleted)
-            selector: faiss.IDSelector = (
-                faiss.IDSelectorBatch(allowed.astype(np.int64))
-                if allowed is not None
-                else faiss.IDSelectorNot(gone)
-            )
+        # the selectors must outlive the search
+        members = _Members(allowed.astype(np.int64)) if allowed is not None else None
+        gone = _Members(self._deleted) if members is None and len(self._deleted) else None
+        if members is not None:
+            params = members.searching()
+        elif gone is not None:
             params = faiss.SearchParameters()
-            params.sel = selector
+            not_gone = faiss.IDSelectorNot(gone.selector)
+            params.sel = not_gone
         _one_thread()
         vector = query.reshape(1, -1).astype(np.float32)
         found_scores, found_ids = [], []

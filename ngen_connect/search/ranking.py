@@ -393,7 +393,7 @@ class Ranker:
     def _cosines(self, plan: QueryPlan, ids: Ids) -> list[Vectors]:
         """Each encoder's cosine between the query and these passages."""
         return [
-            cosines(index.vectors(ids), vector)
+            index.cosines(vector, ids)
             for index, vector in zip(self.indexes, plan.vectors, strict=True)
         ]
 

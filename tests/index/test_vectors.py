@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -164,6 +165,67 @@ def test_many_writes_compact_into_one_segment(tmp_path: Path) -> None:
     assert len(reader) == 20
     _, found = reader.search(_shuffled(1, 8, 99)[0], 50)
     assert sorted(found.tolist()) == [*range(12, 20), *range(1000, 1012)]
+
+
+def test_vectors_are_stored_in_half_precision(tmp_path: Path) -> None:
+    vectors = _shuffled(300, 64, 0)
+    index = VectorIndex(64)
+    index.add(np.arange(300, dtype=np.int64), vectors)
+    [segment], _ = index.save(tmp_path)
+    # two bytes a value, against four in single precision
+    assert (tmp_path / segment).stat().st_size < 300 * 64 * 3
+    rounded = vectors.astype(np.float16).astype(np.float32)
+    reader = VectorIndex.open(tmp_path, 64, [segment])
+    np.testing.assert_array_equal(reader.vectors(ids(7, 250)), rounded[[7, 250]])
+    # cosines within 1e-3 of single precision, top results in the same order
+    query = _shuffled(1, 64, 1)[0]
+    scores, found = reader.search(query, 5)
+    exact = vectors @ query
+    assert found.tolist() == np.argsort(-exact)[:5].tolist()
+    np.testing.assert_allclose(scores, exact[found], atol=1e-3)
+
+
+def test_a_single_precision_segment_of_an_earlier_version_is_read_beside_new_ones(
+    tmp_path: Path,
+) -> None:
+    vectors = _shuffled(50, 8, 0)
+    earlier = faiss.IndexIDMap2(faiss.IndexFlatIP(8))
+    earlier.add_with_ids(vectors, np.arange(50, dtype=np.int64))
+    faiss.write_index(earlier, str(tmp_path / "vectors.old.faiss"))
+    index = VectorIndex.open(tmp_path, 8, ["vectors.old.faiss"])
+    index.remove(ids(0, 1))
+    index.add(ids(50, 51), _shuffled(2, 8, 1))
+    segments, deleted = index.save(tmp_path)
+    assert segments[0] == "vectors.old.faiss" and len(segments) == 2
+    reader = VectorIndex.open(tmp_path, 8, segments, deleted)
+    assert len(reader) == 50
+    np.testing.assert_array_equal(reader.vectors(ids(2, 49)), vectors[[2, 49]])
+    query = vectors[3]
+    _, found = reader.search(query, 50)
+    assert found[0] == 3 and {0, 1}.isdisjoint(found.tolist()) and {50, 51} <= set(found.tolist())
+
+
+def test_cosines_of_chosen_passages_across_segments_in_the_order_asked(tmp_path: Path) -> None:
+    index = VectorIndex(8)
+    index.add(np.arange(40, dtype=np.int64), _shuffled(40, 8, 0))
+    segments, _ = index.save(tmp_path)
+    index = VectorIndex.open(tmp_path, 8, segments)
+    index.remove(ids(5, 6))
+    index.add(ids(40, 41), _shuffled(2, 8, 1))  # in memory, not saved yet
+    query = _shuffled(1, 8, 2)[0]
+    chosen = ids(41, 3, 39, 40, 3, 0)  # either part, any order, repeats
+    expected = index.vectors(chosen) @ query
+    np.testing.assert_allclose(index.cosines(query, chosen), expected, rtol=1e-5, atol=1e-6)
+    # the same through a hash set, for ids too large for a bitmap
+    large = VectorIndex(8)
+    large.add(ids(3, 1_000_000_007), _shuffled(2, 8, 3))
+    np.testing.assert_allclose(
+        large.cosines(query, ids(1_000_000_007, 3)),
+        large.vectors(ids(1_000_000_007, 3)) @ query,
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert index.cosines(query, ids()).shape == (0,)
 
 
 def test_opening_vectors_of_another_dimension_fails(index: VectorIndex, tmp_path: Path) -> None:
