@@ -36,7 +36,7 @@ import numpy.typing as npt
 from ngen_connect.embedding.base import Vectors, cosines
 from ngen_connect.glossary import Expansion, Glossary
 from ngen_connect.index.store import Catalog
-from ngen_connect.index.vectors import Ids, VectorIndex
+from ngen_connect.index.vectors import Ids, VectorIndex, locate
 from ngen_connect.index.version import IndexVersion
 from ngen_connect.places import PROVINCES
 from ngen_connect.search.name_leg import NameIndex
@@ -386,7 +386,10 @@ class Ranker:
         if len(found_by) == 1 or not len(ids):
             # (nothing found: the filters let no passage through)
             return _Semantic.of(self._table, ids, found_by[0][0]), None
-        by_encoder = self._cosines(plan, ids)
+        by_encoder = [
+            _completed(index, vector, ids, found)
+            for index, vector, found in zip(self.indexes, plan.vectors, found_by, strict=True)
+        ]
         fusion = _Fusion.of(by_encoder, self.weights.encoders)
         return _Semantic.of(self._table, ids, fusion.fuse(by_encoder)), fusion
 
@@ -455,6 +458,21 @@ class Ranker:
         fused = fusion.fuse(by_encoder) if fusion else by_encoder[0]
         added = _Semantic.of(self._table, ids, fused)
         return added if semantic is None else semantic.followed_by(added)
+
+
+def _completed(
+    index: VectorIndex, vector: Vectors, ids: Ids, found: tuple[Vectors, Ids]
+) -> Vectors:
+    """One encoder's cosines for these passages (sorted ids): those its own search found, as
+    found, and the others' (found by another encoder) computed."""
+    scores, found_ids = found
+    order = np.argsort(found_ids)
+    at, known = locate(found_ids[order], ids)
+    out: Vectors = np.empty(len(ids), dtype=np.float32)
+    out[known] = scores[order][at[known]]
+    if not known.all():
+        out[~known] = index.cosines(vector, ids[~known])
+    return out
 
 
 #: scores over candidates, in double precision as the fusion adds them
