@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ngen_connect.embedding import Embedder, Vectors, cosines, load_embedders
+from ngen_connect.embedding import Embedder, Vectors, load_embedders
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.glossary import load_glossary
 from ngen_connect.index.datadir import DataDir
@@ -438,12 +438,14 @@ class Engine:
         """Best cosine between `text` and each record's passages (0.0 for an unknown id)."""
         with self._reading() as reader:
             query = self.embedder.encode_query(text)  # compared with the first encoder's vectors
-            scores = []
-            for record_id in ids:
-                pids = reader.version.catalog.by_record.get(f"{kind.value}:{record_id}", [])
-                vectors = reader.version.vectors.vectors(np.asarray(pids, dtype=np.int64))
-                scores.append(float(cosines(vectors, query).max()) if len(pids) else 0.0)
-            return scores
+            owned = [reader.version.catalog.by_record.get(f"{kind.value}:{i}", []) for i in ids]
+            every = np.asarray([pid for pids in owned for pid in pids], dtype=np.int64)
+            found = reader.version.vectors.cosines(query, every)  # one pass for every record
+            ends = np.cumsum([len(pids) for pids in owned])
+            return [
+                float(found[end - len(pids) : end].max()) if pids else 0.0
+                for pids, end in zip(owned, ends.tolist(), strict=True)
+            ]
 
     def records(self) -> dict[str, RecordSummary]:
         """Summaries of every record (id, kind, name, language, attributes), by record key."""

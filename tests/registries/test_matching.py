@@ -280,10 +280,12 @@ def test_engine_capability_similarity_uses_the_real_model(tmp_path: Path) -> Non
     )
     engine = Engine(load_settings(data_dir=tmp_path / "d"))
     engine.index_files([members])
-    welding, bakery, missing = engine.capability_similarity(
-        "soudage robotisé de châssis", ["w", "b", "zzz"]
+    welding, missing, bakery = engine.capability_similarity(
+        "soudage robotisé de châssis", ["w", "zzz", "b"]
     )
-    assert welding > bakery and missing == 0.0
+    assert welding > bakery > 0.0 and missing == 0.0
+    assert engine.capability_similarity("soudage", ["zzz"]) == [0.0]
+    assert engine.capability_similarity("soudage", []) == []
     engine.close()
 
 
