@@ -1,4 +1,5 @@
-"""Passage vectors in FAISS: exact inner product on normalised vectors, keyed by passage id.
+"""Passage vectors in FAISS: exact inner product on normalised vectors stored in half precision,
+keyed by passage id.
 
 One encoder's vectors in an index version are *segments* and *deletions*:
 
