@@ -168,8 +168,8 @@ class KeywordIndex:
         not hold): one look at each term's postings for them all."""
         matched: dict[int, set[str]] = {pid: set() for pid in passage_ids}
         ids = np.asarray(list(matched), dtype=np.int64)
-        at, held = locate(self._sorted_ids, ids)
-        ids, rows = ids[held], self._rows_by_id[at[held]]
+        ids = ids[locate(self._sorted_ids, ids)[1]]
+        rows = self._rows_of(ids)
         if not len(rows):
             return matched
         for term in terms:

@@ -165,16 +165,20 @@ class ProductIndex:
         if self._keywords is not None and terms:
             scores, ids, known = self._keywords.search(terms, 1000)
             top = float(scores[0]) if len(ids) else 1.0
+            # best first: an owner's first product here is its best
+            firsts: dict[str, tuple[float, int]] = {}
             for score, index in zip(scores.tolist(), ids.tolist(), strict=True):
                 owner = self._owners[index]
-                if owner not in best and eligible(index):
-                    # best first: an owner's first product here is its best; a product counts
-                    # as much as it covers the query's words that products have
-                    matched = frozenset(self._keywords.matched_terms(index, terms))
-                    coverage = min(1.0, len(matched) / max(len(known), 1))
-                    best[owner] = ProductMatch(
-                        score / top * coverage, self._products[index], "words", matched
-                    )
+                if owner not in firsts and eligible(index):
+                    firsts[owner] = (score, index)
+            found = self._keywords.matched_terms_of([i for _, i in firsts.values()], terms)
+            for owner, (score, index) in firsts.items():
+                # a product counts as much as it covers the query's words that products have
+                matched = frozenset(found[index])
+                coverage = min(1.0, len(matched) / max(len(known), 1))
+                best[owner] = ProductMatch(
+                    score / top * coverage, self._products[index], "words", matched
+                )
         query = utils.default_process(normalise_name(text))
         if len(query) >= 3 and self._brands:
             # The query read as a whole brand, misspelt a little: "lipitor atorvastatin" names the
