@@ -25,7 +25,7 @@ from ngen_connect.api.routers import duplicates, health, records, registries, se
 STATIC = Path(__file__).parent / "static"
 #: how long a thread that wants the GIL waits for the one running Python to let go (Python's
 #: default is 5 ms). A search hands work to other threads and takes it back (the query's
-#: embedding, the passages' text): each hand-back could wait that long behind the search's own
+#: embedding): each hand-back could wait that long behind the search's own
 #: Python. At 10,000 organisations a search's p50 over HTTP went 27.4 -> 26.2 ms (bench_api.py).
 _SWITCH_INTERVAL = 0.0005
 

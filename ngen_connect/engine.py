@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache, partial
 from pathlib import Path
@@ -55,11 +55,9 @@ _MODEL_SLICE = 16
 
 
 #: Threads a search hands the work that lets go of the GIL, and goes on meanwhile: the encoders
-#: embedding its query (while the legs that need no vectors rank), the records file reading the
-#: text of the passages shown (while the facets are counted). Shared by every engine in the
-#: process, started on first use; a search waits for what it handed over, so the threads never
-#: hold more than a few tasks per search under way. Two threads per core: as many embeddings as the
-#: cores can run, and the reads that wait on the disk beside them.
+#: embedding its query. Shared by every engine in the process, started on first use; a search
+#: waits for what it handed over, so the threads never hold more than a task or two per search
+#: under way. Two threads per core: as many embeddings as the cores can run, and room beside them.
 _SEARCH_THREADS = ThreadPoolExecutor(
     max_workers=max(8, 2 * (os.cpu_count() or 1)), thread_name_prefix="ngen-connect-search"
 )
@@ -348,19 +346,14 @@ class Engine:
             ranked = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
             records = reader.version.catalog.records_of(ranked.keys)
             shown = ranked[offset : offset + limit]
-            # The records file reads the shown passages' text while the facets are counted.
-            reading = _SEARCH_THREADS.submit(reader.version.store.passages, _passages_shown(shown))
-            try:
-                reader.ranker.explain(plan, shown)
-                facets = facet_counts(
-                    [records[key] for key in ranked.keys],
-                    ui_language,
-                    reader.cluster_names,
-                    reader.facet_values,
-                )
-            finally:
-                wait([reading])  # the version stays open until its read is done
-            passages = reading.result()
+            reader.ranker.explain(plan, shown)
+            facets = facet_counts(
+                [records[key] for key in ranked.keys],
+                ui_language,
+                reader.cluster_names,
+                reader.facet_values,
+            )
+            passages = reader.version.catalog.with_text(_passages_shown(shown))
             page = [
                 render_hit(
                     records[c.key],
@@ -414,7 +407,7 @@ class Engine:
             found = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
             ranked = [c for c in found if c.key != key][:limit]
             records = reader.version.catalog.records_of([c.key for c in ranked])
-            passages = reader.version.store.passages(_passages_shown(ranked))
+            passages = reader.version.catalog.with_text(_passages_shown(ranked))
             hidden = filters.hidden_registries if filters else ()
             hits = [
                 render_hit(
@@ -505,7 +498,7 @@ def _return_free_memory() -> None:
 
 
 def _passages_shown(shown: Iterable[Candidate]) -> set[int]:
-    """The passages the results shown quote: the catalog holds no text, the records file does."""
+    """The passages the results shown quote (`Catalog.with_text` gives them with their text)."""
     return {
         pid
         for candidate in shown

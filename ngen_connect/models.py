@@ -55,9 +55,10 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class StoredPassage:
-    """One passage as an index version holds it, by passage id. The version's in-memory catalog
-    leaves the text out (None): it is read from the records file for the results shown
-    (`Store.passages`), as holding every passage's text would cost more memory than the vectors."""
+    """One passage as an index version holds it, by passage id. The version's catalog leaves the
+    text out (None) and keeps every text in one buffer instead (`PassageTexts`): a `str` per
+    passage would cost more memory than the text itself. `Catalog.with_text` gives the passages
+    shown with their text."""
 
     record_key: str
     ordinal: int

@@ -36,7 +36,7 @@ def render_hit(
     )
     assert pid is not None, "a ranked candidate has a passage from some leg"
     best = passages[pid]
-    assert best.text is not None, "the results shown have their passages' text (Store.passages)"
+    assert best.text is not None, "the results shown have their passages' text (Catalog.with_text)"
     snippet = _snippet(best.text, plan.text)
     keyword_passage = None
     if candidate.keyword_passage is not None:

@@ -88,9 +88,9 @@ def test_upserted_records_read_back(store: Store) -> None:
 
     catalog = store.catalog()
     first, second = ids[TITAN.key].tolist()
-    # the catalog holds no text; the store gives it for the passages shown
+    # the catalog's passages leave their text out; it gives it for the passages shown
     assert catalog.passages[first] == StoredPassage(TITAN.key, 0, None, "en")
-    assert store.passages([first, second, 10**9]) == {
+    assert catalog.with_text([first, second, 10**9]) == {
         first: StoredPassage(TITAN.key, 0, "Five-axis machining of titanium.", "en"),
         second: StoredPassage(TITAN.key, 1, "Aircraft parts to AS9100.", "en"),
     }
@@ -144,7 +144,7 @@ def test_metadata_only_upsert_keeps_passages(store: Store) -> None:
     assert catalog.records[TITAN.key].name == "Titan Aerospace"
     assert catalog.by_record[TITAN.key] == ids[TITAN.key].tolist()
     first = int(ids[TITAN.key][0])
-    assert store.passages([first])[first].text == "Five-axis machining of titanium."
+    assert catalog.with_text([first])[first].text == "Five-axis machining of titanium."
 
 
 def test_an_empty_upsert_changes_nothing(store: Store) -> None:
