@@ -9,15 +9,14 @@ legs, fusion, the background evidence, the relevance floor, rendering, facets, t
 dict, FastAPI's validation and JSON), then sends GET /search?limit=10 one request at a time (the
 EN/FR queries of bench_indexing.py, cycled after one warm-up round) and reads each request's
 stage times back from the child. A stage's time is its own: time spent in a stage nested in it
-counts once, for the inner stage. Stages marked "(beside)" ran
-on the search's own threads, beside the request's (the query's embedding by all encoders but the
-last, the read of the shown passages' text): the request waits for them only in the "waiting for
-..." stages. "HTTP and the rest" is what the client waited beyond the request's own stages
-(uvicorn, routing, parameters, the socket). The server's CPU per search (all its threads, from
-the kernel's count) is set against the CPU of the stages: the work done beside the request's wait
-is what lets one search keep more than one core busy. Prints the table and records it in
-benchmarks/RESULTS.md. Nothing here changes how the engine runs: the wrappers exist only in the
-profiling process.
+counts once, for the inner stage. Stages marked "(beside)" ran on the search's own threads,
+beside the request's (the query's embedding by all encoders but the last, and their FAISS
+search): the request waits for them only in the "waiting for ..." stage. "HTTP and the rest" is
+what the client waited beyond the request's own stages (uvicorn, routing, parameters, the
+socket). The server's CPU per search (all its threads, from the kernel's count) is set against
+the CPU of the stages: the work done beside the request's wait is what lets one search keep more
+than one core busy. Prints the table and records it in benchmarks/RESULTS.md. Nothing here
+changes how the engine runs: the wrappers exist only in the profiling process.
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ ORDER = [
     "query language",
     "query plan (glossary)",
     "embedding:",
-    "waiting for the query's vectors",
+    "waiting for the other encoders",
     "FAISS search:",
     "candidates' cosines",
     "keyword leg",
@@ -59,8 +58,7 @@ ORDER = [
     "background evidence",
     "relevance floor",
     "facets",
-    "passage text (records file)",
-    "waiting for the passages' text",
+    "passage text",
     "rendering (10 hits)",
     "the rest of Engine.search",
     "response to dict",
@@ -68,7 +66,7 @@ ORDER = [
 ]
 
 #: the label of a stage's time on one of the search's own threads (`ngen_connect.engine._SEARCH_THREADS`),
-#: beside the request's thread: the request waits for it only in the "waiting for ..." stages
+#: beside the request's thread: the request waits for it only in the "waiting for ..." stage
 BESIDE = " (beside)"
 
 
@@ -111,23 +109,6 @@ def _timed(label: Callable[..., str] | str, function: Callable[..., Any]) -> Cal
     return wrapper
 
 
-def _timed_iteration(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """A generator function whose waits for each item count as `label`."""
-    step = _timed(label, next)
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        iterator = function(*args, **kwargs)
-        while True:
-            try:
-                item = step(iterator)
-            except StopIteration:
-                return
-            yield item
-
-    return wrapper
-
-
 def _timed_async(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -152,7 +133,7 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
     from ngen_connect import Engine, SearchResponse, load_settings
     from ngen_connect import engine as engine_module
     from ngen_connect.api.app import create_app
-    from ngen_connect.index.store import Store
+    from ngen_connect.index.store import Catalog
     from ngen_connect.index.vectors import VectorIndex
     from ngen_connect.search.ranking import QueryVectors, Ranker
 
@@ -167,8 +148,7 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
         (engine_module, "plan_query", "query plan (glossary)"),
         (engine_module, "render_hit", "rendering (10 hits)"),
         (engine_module, "facet_counts", "facets"),
-        (engine_module, "wait", "waiting for the passages' text"),
-        (Store, "passages", "passage text (records file)"),
+        (Catalog, "with_text", "passage text"),
         (VectorIndex, "search", lambda index, *_: f"FAISS search: {by_dim[index.dim]}"),
         (VectorIndex, "cosines", "candidates' cosines"),
         (Ranker, "rank", "fusion and the rest of ranking"),
@@ -182,9 +162,9 @@ def serve(data_dir: Path, port: int, model: str | None) -> None:
     ]
     for owner, name, label in patches:
         setattr(owner, name, _timed(label, getattr(owner, name)))
-    waiting = "waiting for the query's vectors"
+    waiting = "waiting for the other encoders"
     QueryVectors.all = _timed(waiting, QueryVectors.all)  # type: ignore[method-assign]
-    QueryVectors.in_turn = _timed_iteration(waiting, QueryVectors.in_turn)  # type: ignore[method-assign]
+    QueryVectors.searched = _timed(waiting, QueryVectors.searched)  # type: ignore[method-assign]
     fastapi.routing.serialize_response = _timed_async(  # type: ignore[assignment]
         "FastAPI validation and JSON", fastapi.routing.serialize_response
     )

@@ -170,8 +170,8 @@ class Engine:
 
     def _start_encoding_query(self, text: str) -> QueryVectors:
         """The query's vectors: every encoder but the last embeds it on a thread of its own from
-        now on; the search's own thread embeds it with the last when first needed, once the legs
-        that need no vectors are done (one thread fewer at once on the cores)."""
+        now on, while the legs that need no vectors rank; the search's own thread embeds it with
+        the last once the others are done (`QueryVectors.searched`)."""
         *others, last = self.embedders
         return QueryVectors(
             [

@@ -23,12 +23,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, as_completed
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from statistics import mean
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,7 @@ from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allo
 from ngen_connect.text import analyse, fold
 
 _PRODUCT_LANGUAGES = ("en", "fr")
+_R = TypeVar("_R")
 #: passages drawn at random once per version: the background a query's evidence is measured on
 _BACKGROUND = 1024
 #: below this many passages, an index is too small to measure evidence on, and has no floor
@@ -132,17 +133,37 @@ class QueryVectors:
     def all(self) -> list[Vectors]:
         return [self.get(at) for at in range(len(self._parts))]
 
-    def in_turn(self) -> Iterator[tuple[int, Vectors]]:
-        """(the encoder's position, the query as it embeds it): those done and those embedded on
-        this thread first, then the others as each is done."""
-        elsewhere: dict[Future[Vectors], int] = {}
-        for at, part in enumerate(self._parts):
-            if isinstance(part, Future):
-                elsewhere[part] = at
-            else:
-                yield at, self.get(at)
-        for done in as_completed(elsewhere):
-            yield elsewhere[done], self.get(elsewhere[done])
+    def searched(self, search: Callable[[int, Vectors], _R]) -> list[_R]:
+        """`search(position, vector)` for each encoder, in order. An encoder at work on another
+        thread searches there as soon as it has embedded the query. This thread waits for those
+        embeddings before it embeds with its own encoder: one search then keeps about one core
+        busy, and concurrent searches share the cores instead of each taking two."""
+        elsewhere = {at: part for at, part in enumerate(self._parts) if isinstance(part, Future)}
+        found = {at: _then(part, partial(search, at)) for at, part in elsewhere.items()}
+        try:
+            wait(elsewhere.values())
+            here = {
+                at: search(at, self.get(at)) for at in range(len(self._parts)) if at not in found
+            }
+            return [
+                here[at] if at in here else found[at].result() for at in range(len(self._parts))
+            ]
+        finally:
+            wait(found.values())  # the version stays open until the searches elsewhere are done
+
+
+def _then(future: Future[Vectors], step: Callable[[Vectors], _R]) -> Future[_R]:
+    """`step` of what `future` gives, run by the thread that completes it, as soon as it does."""
+    chained: Future[_R] = Future()
+
+    def run(done: Future[Vectors]) -> None:
+        try:
+            chained.set_result(step(done.result()))
+        except BaseException as exc:  # handed to the thread that waits for `chained`
+            chained.set_exception(exc)
+
+    future.add_done_callback(run)
+    return chained
 
 
 @dataclass
@@ -362,13 +383,9 @@ class Ranker:
         """Top passages by cosine (fused over the encoders), widening the search until they cover
         `pool` records."""
         k = max(_MIN_DEPTH, pool * _DEPTH)
-        # Each encoder's search starts as soon as it has embedded the query: the fast encoder's
-        # runs while the slow one still embeds.
-        first: list[tuple[int, tuple[Vectors, Ids]]] = [
-            (at, self.indexes[at].search(vector, k, allowed))
-            for at, vector in plan.embedding.in_turn()
-        ]
-        found_by = [found for _, found in sorted(first, key=lambda item: item[0])]
+        found_by = plan.embedding.searched(
+            lambda at, vector: self.indexes[at].search(vector, k, allowed)
+        )
         while True:
             ids = (
                 found_by[0][1]

@@ -2,7 +2,6 @@
 a time: what the legs that need no vectors rank meanwhile must not change the answer."""
 
 import threading
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -15,26 +14,29 @@ from ngen_connect.search.ranking import QueryVectors, Ranking, plan_query
 from tests.search.test_ranking import MEMBERS
 
 
-def test_query_vectors_in_turn_ready_then_own_thread_then_as_done() -> None:
+def test_encoders_elsewhere_search_there_and_this_thread_embeds_once_they_are_done() -> None:
     later: Future[np.ndarray] = Future()
-    calls: list[str] = []
+    embedded: list[tuple[str, bool]] = []
+    searched: list[tuple[int, str]] = []
 
     def here() -> np.ndarray:
-        calls.append(threading.current_thread().name)
+        embedded.append((threading.current_thread().name, later.done()))
         return np.full(2, 2.0, dtype=np.float32)
+
+    def search(at: int, vector: np.ndarray) -> float:
+        searched.append((at, threading.current_thread().name))
+        return float(vector[0]) + 10 * at
 
     ready = np.full(2, 1.0, dtype=np.float32)
     vectors = QueryVectors([later, here, ready])
-    threading.Timer(0.5, later.set_result, [np.zeros(2, dtype=np.float32)]).start()
-    started = time.monotonic()
-    turns = vectors.in_turn()
-    assert next(turns)[0] == 1 and calls == [threading.current_thread().name]
-    assert next(turns)[0] == 2
-    assert time.monotonic() - started < 0.4  # without waiting for the encoder still at work
-    at, vector = next(turns)
-    assert at == 0 and not vector.any()
+    timer = threading.Timer(0.2, later.set_result, [np.zeros(2, dtype=np.float32)])
+    timer.start()
+    assert vectors.searched(search) == [0.0, 12.0, 21.0]  # in the encoders' order
+    this = threading.current_thread().name
+    assert embedded == [(this, True)]  # after the encoder at work elsewhere, on this thread
+    assert dict(searched) == {0: timer.name, 1: this, 2: this}  # where each embedded
     assert [v[0] for v in vectors.all()] == [0.0, 2.0, 1.0]
-    assert len(calls) == 1  # worked out once
+    assert len(embedded) == 1  # worked out once
 
 
 def test_an_encoders_error_reaches_the_search() -> None:
@@ -44,7 +46,21 @@ def test_an_encoders_error_reaches_the_search() -> None:
     with pytest.raises(EmbedderError, match="could not embed"):
         vectors.all()
     with pytest.raises(EmbedderError):
-        list(vectors.in_turn())
+        vectors.searched(lambda at, vector: 0)
+
+
+def test_a_search_elsewhere_that_fails_reaches_the_search() -> None:
+    done: Future[np.ndarray] = Future()
+    vectors = QueryVectors([done, lambda: np.ones(2, dtype=np.float32)])
+
+    def search(at: int, vector: np.ndarray) -> int:
+        if at == 0:
+            raise MemoryError("the index could not be read")
+        return at
+
+    threading.Timer(0.05, done.set_result, [np.zeros(2, dtype=np.float32)]).start()
+    with pytest.raises(MemoryError, match="could not be read"):
+        vectors.searched(search)
 
 
 @pytest.fixture
