@@ -161,6 +161,7 @@ class Store:
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self._read_only = read_only
         self._db = duckdb.connect(str(path), read_only=read_only)
         if not read_only:
             self._db.execute(_SCHEMA)
@@ -268,14 +269,13 @@ class Store:
         organisations this keeps a version ~100 MB smaller)."""
         by_id: dict[int, StoredPassage] = {}
         by_record: dict[str, list[int]] = {}
-        texts = PassageTexts()
-        for pid, key, ordinal, language, text in self._batches(
-            "SELECT passage_id, record_key, ordinal, language, text FROM passages"
+        for pid, key, ordinal, language in self._batches(
+            "SELECT passage_id, record_key, ordinal, language FROM passages"
         ):
             key = sys.intern(key)
             by_id[pid] = StoredPassage(key, ordinal, None, sys.intern(language))
             by_record.setdefault(key, []).append(pid)
-            texts.add(pid, text)
+        texts = self._texts()
         listed = self.listings()
         summaries = {
             key: RecordSummary(
@@ -290,7 +290,29 @@ class Store:
                 "SELECT key, id, kind, name, language, attributes FROM records"
             )
         }
-        return Catalog(by_id, by_record, summaries, texts.seal())
+        return Catalog(by_id, by_record, summaries, texts)
+
+    def _texts(self) -> PassageTexts:
+        """Every passage's text, in a pass of its own (each batch's strings are dropped before the
+        next, between no objects that are kept) and, for a read-only store, through a DuckDB
+        instance of its own, closed once done: the store's would keep the pages it read in its
+        buffer (~30 MB at 100,000 organisations) beside the catalog's copy."""
+        texts = PassageTexts()
+        if not self._read_only:
+            for pid, text in self._batches("SELECT passage_id, text FROM passages"):
+                texts.add(pid, text)
+            return texts.seal()
+        side = duckdb.connect()
+        try:
+            quoted = str(self.path).replace("'", "''")
+            side.execute(f"ATTACH '{quoted}' AS version (READ_ONLY)")
+            side.execute("SELECT passage_id, text FROM version.passages")
+            while rows := side.fetchmany(8192):
+                for pid, text in rows:
+                    texts.add(pid, text)
+        finally:
+            side.close()
+        return texts.seal()
 
     def _batches(self, sql: str, size: int = 8192) -> Iterator[tuple[Any, ...]]:
         with self._reading() as db:

@@ -269,6 +269,30 @@ def test_a_read_only_store_refuses_writes(tmp_path: Path) -> None:
         reader.close()
 
 
+def test_a_read_only_store_gives_every_passage_its_text(tmp_path: Path) -> None:
+    """A version opened for searches reads the texts through a DuckDB instance of its own, even
+    from a folder whose name needs quoting."""
+    path = tmp_path / "l'index" / "records.duckdb"
+    path.parent.mkdir()
+    writer = Store(path)
+    ids = write(writer, TITAN, GAGNON)
+    writer.close()
+    reader = Store(path, read_only=True)
+    try:
+        catalog = reader.catalog()
+        every = [*ids[TITAN.key].tolist(), *ids[GAGNON.key].tolist()]
+        texts = {pid: p.text for pid, p in catalog.with_text(every).items()}
+        assert texts == {
+            every[0]: "Five-axis machining of titanium.",
+            every[1]: "Aircraft parts to AS9100.",
+            every[2]: "Moulage par injection de boîtiers.",
+        }
+        assert catalog.with_text([]) == {}
+        assert reader.counts()["organization"] == 2  # the store itself still reads
+    finally:
+        reader.close()
+
+
 def test_a_read_only_store_needs_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(duckdb.Error):
         Store(tmp_path / "missing.duckdb", read_only=True)
