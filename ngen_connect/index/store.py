@@ -94,26 +94,16 @@ class PassageTexts:
     a page's passages read in microseconds where a query of the records file costs a millisecond
     of CPU."""
 
-    def __init__(self) -> None:
-        self._ids = array("q")
-        self._bounds = array("q", [0])
-        self._data = bytearray()
-        self._sorted: Ids = np.zeros(0, np.int64)
-        self._rows: npt.NDArray[np.intp] = np.zeros(0, np.intp)
-
-    def add(self, pid: int, text: str) -> None:
-        """While the catalog is read; `seal` ends it."""
-        self._ids.append(pid)
-        self._data += text.encode()
-        self._bounds.append(len(self._data))
-
-    def seal(self) -> PassageTexts:
-        ids = np.frombuffer(self._ids, dtype=np.int64)
-        self._rows = np.argsort(ids, kind="stable")
-        self._sorted = ids[self._rows]
-        del ids
-        self._ids = array("q")
-        return self
+    def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+        """From (passage id, text) rows, in any order."""
+        ids, self._bounds, self._data = array("q"), array("q", [0]), bytearray()
+        for pid, text in rows:
+            ids.append(pid)
+            self._data += text.encode()
+            self._bounds.append(len(self._data))
+        unsorted = np.frombuffer(ids, dtype=np.int64)
+        self._rows: npt.NDArray[np.intp] = np.argsort(unsorted, kind="stable")
+        self._sorted: Ids = unsorted[self._rows]
 
     def get(self, ids: Iterable[int]) -> dict[int, str]:
         """pid -> text, for those of `ids` the version has."""
@@ -293,32 +283,33 @@ class Store:
         return Catalog(by_id, by_record, summaries, texts)
 
     def _texts(self) -> PassageTexts:
-        """Every passage's text, in a pass of its own (each batch's strings are dropped before the
-        next, between no objects that are kept) and, for a read-only store, through a DuckDB
-        instance of its own, closed once done: the store's would keep the pages it read in its
-        buffer (~30 MB at 100,000 organisations) beside the catalog's copy."""
-        texts = PassageTexts()
+        """Every passage's text, in a pass of its own: each batch's strings are dropped before the
+        next, between no objects that are kept."""
+        with self._apart() as db:
+            return PassageTexts(_fetched(db, "SELECT passage_id, text FROM passages"))
+
+    @contextmanager
+    def _apart(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """For a read-only store, a connection to its file on a DuckDB instance of its own, closed
+        when done: the store's own would keep the pages a long read reads in its buffer (~30 MB
+        of text at 100,000 organisations). A writable store's file cannot be opened twice: its
+        own cursor."""
         if not self._read_only:
-            for pid, text in self._batches("SELECT passage_id, text FROM passages"):
-                texts.add(pid, text)
-            return texts.seal()
+            with self._reading() as db:
+                yield db
+            return
         side = duckdb.connect()
         try:
             quoted = str(self.path).replace("'", "''")
             side.execute(f"ATTACH '{quoted}' AS version (READ_ONLY)")
-            side.execute("SELECT passage_id, text FROM version.passages")
-            while rows := side.fetchmany(8192):
-                for pid, text in rows:
-                    texts.add(pid, text)
+            side.execute("USE version")
+            yield side
         finally:
             side.close()
-        return texts.seal()
 
     def _batches(self, sql: str, size: int = 8192) -> Iterator[tuple[Any, ...]]:
         with self._reading() as db:
-            db.execute(sql)
-            while rows := db.fetchmany(size):
-                yield from rows
+            yield from _fetched(db, sql, size)
 
     def listings(self) -> dict[str, dict[str, Any]]:
         """record key -> {registry: what that registry says about the record}."""
@@ -505,3 +496,12 @@ def _record_row(profile: Profile, hashes: tuple[str, str]) -> dict[str, Any]:
         "text_hash": hashes[0],
         "content_hash": hashes[1],
     }
+
+
+def _fetched(
+    db: duckdb.DuckDBPyConnection, sql: str, size: int = 8192
+) -> Iterator[tuple[Any, ...]]:
+    """A query's rows, fetched a batch at a time."""
+    db.execute(sql)
+    while rows := db.fetchmany(size):
+        yield from rows
