@@ -11,16 +11,26 @@ import csv
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from xml.parsers import expat
 
 import clevercsv
 
 from ngen_connect.errors import InputFileError, RowError, TooLargeError
-from ngen_connect.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_XLSX_BYTES, MAX_XLSX_PART_BYTES
+from ngen_connect.limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROW_DELIMITERS,
+    MAX_VALUE_DEPTH,
+    MAX_XLSX_BYTES,
+    MAX_XLSX_PART_BYTES,
+    MAX_XLSX_XML_PART_BYTES,
+)
+from ngen_connect.values import shallow_value
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
@@ -182,8 +192,9 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
         handle.seek(0)
         if sep_line:
             handle.readline()
+        guard = RowGuard(handle, delimiter, str(path))
         # RFC 4180 quoting whatever the delimiter: "" inside quotes is one quote.
-        reader = csv.reader(handle, csv.excel, delimiter=delimiter)
+        reader = csv.reader(guard.lines(), csv.excel, delimiter=delimiter)
         try:
             cells = next(reader, None)
         except csv.Error as exc:
@@ -195,6 +206,7 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
         header, header_notes = _header(cells, str(path))
         number = 1
         while True:
+            guard.next_row(number + 1)
             try:
                 fields = next(reader)
             except StopIteration:
@@ -209,6 +221,7 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
                     )
                 ) from exc
             number += 1
+            check_width(len(fields), str(path), number)
             if not any(f.strip() for f in fields):
                 continue
             row = _csv_row(str(path), number, header, fields, delimiter)
@@ -217,6 +230,55 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
                 row = Row(row.number, row.values, (*notes, *row.notes))
                 header_notes = []
             yield row
+
+
+class RowGuard:
+    """Feeds a csv reader the lines of a file and refuses a row whose lines hold more than
+    MAX_ROW_DELIMITERS delimiters, before the reader splits it: one line of millions of empty
+    fields would otherwise become millions of strings. Delimiters inside quotes count too, so the
+    count bounds the row's fields from above."""
+
+    def __init__(self, handle: Iterable[str], delimiter: str, file: str) -> None:
+        self._handle = handle
+        self._delimiter = delimiter
+        self._file = file
+        self._row = 1
+        self._delimiters = 0
+
+    def next_row(self, number: int) -> None:
+        """The reader is about to read row `number` (as a spreadsheet numbers it)."""
+        self._row, self._delimiters = number, 0
+
+    def lines(self) -> Iterator[str]:
+        for line in self._handle:
+            self._delimiters += line.count(self._delimiter)
+            if self._delimiters > MAX_ROW_DELIMITERS:
+                raise TooLargeError(
+                    RowError(
+                        self._file,
+                        self._row,
+                        None,
+                        f"the row holds more than {MAX_ROW_DELIMITERS:,} delimiters; a row may "
+                        f"have {MAX_COLUMNS:,} columns at most",
+                    ),
+                    f"la ligne contient plus de {MAX_ROW_DELIMITERS:,} séparateurs; une ligne a "
+                    f"au plus {MAX_COLUMNS:,} colonnes",
+                )
+            yield line
+
+
+def check_width(fields: int, file: str, row: int) -> None:
+    """TooLargeError for a row with more fields than a file may have columns."""
+    if fields > MAX_COLUMNS:
+        raise TooLargeError(
+            RowError(
+                file,
+                row,
+                None,
+                f"the row has {fields:,} fields; the limit is {MAX_COLUMNS:,} columns",
+            ),
+            f"la ligne a {fields:,} champs; la limite est de {MAX_COLUMNS:,} colonnes",
+        )
 
 
 def _csv_reason(error: csv.Error) -> str:
@@ -327,7 +389,7 @@ def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
             if not isinstance(value, dict):
                 yield RowError(str(path), number, None, "each line must be a JSON object")
                 continue
-            yield Row(number, _with_keys(value, keys))
+            yield _json_row(str(path), number, value, keys)
 
 
 def _jsonl_keys(path: Path) -> list[str]:
@@ -354,9 +416,24 @@ def _add_keys(path: Path, keys: dict[str, None], item: dict[str, Any]) -> None:
         )
 
 
-def _with_keys(item: dict[str, Any], keys: list[str]) -> dict[str, Any]:
-    """The object as a row of the file's table: keys it lacks are empty."""
-    return {key: item.get(key) for key in keys} | {str(k): v for k, v in item.items()}
+def _json_row(file: str, number: int, item: dict[str, Any], keys: list[str]) -> Row:
+    """The object as a row of the file's table: keys it lacks are empty, and a value nested more
+    than MAX_VALUE_DEPTH deep keeps its deeper parts as JSON text, with a warning."""
+    values: dict[str, Any] = {key: None for key in keys}
+    notes: list[RowError] = []
+    for key, value in item.items():
+        values[str(key)], flattened = shallow_value(value)
+        if flattened:
+            notes.append(
+                RowError(
+                    file,
+                    number,
+                    str(key),
+                    f"the value nests more than {MAX_VALUE_DEPTH} levels deep; its deeper parts "
+                    "are kept as text",
+                )
+            )
+    return Row(number, values, tuple(notes))
 
 
 def _json_reason(error: Exception) -> str:
@@ -406,7 +483,7 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
 def _json_items(path: Path, items: list[Any], keys: list[str]) -> Iterator[Row | RowError]:
     for number, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            yield Row(number, _with_keys(item, keys))
+            yield _json_row(str(path), number, item, keys)
         else:
             yield RowError(str(path), number, None, f"item {number} is not a JSON object")
 
@@ -430,17 +507,20 @@ def _check_xlsx_size(path: Path) -> int:
             RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
         ) from exc
     total = sum(part.file_size for part in parts)
-    largest = max(parts, key=lambda part: part.file_size, default=None)
-    if largest is not None and largest.file_size > MAX_XLSX_PART_BYTES:
-        raise TooLargeError(
-            RowError(
-                str(path),
-                None,
-                None,
-                f"the workbook's part {largest.filename} unpacks to {largest.file_size:,} bytes; the "
-                f"limit is {MAX_XLSX_PART_BYTES:,} / classeur trop volumineux",
+    for part in parts:
+        limit = _xlsx_part_limit(part.filename)
+        if part.file_size > limit:
+            raise TooLargeError(
+                RowError(
+                    str(path),
+                    None,
+                    None,
+                    f"the workbook's part {part.filename} unpacks to {part.file_size:,} bytes; "
+                    f"the limit is {limit:,}",
+                ),
+                f"la partie {part.filename} du classeur fait {part.file_size:,} octets une fois "
+                f"décompressée; la limite est de {limit:,}",
             )
-        )
     if total > MAX_XLSX_BYTES:
         raise TooLargeError(
             RowError(
@@ -454,6 +534,18 @@ def _check_xlsx_size(path: Path) -> int:
     return total
 
 
+def _xlsx_part_limit(name: str) -> int:
+    """How large a workbook part may unpack: a sheet or the shared strings (read a cell at a time)
+    more than the other XML parts (styles, workbook, theme...), which are parsed whole; parts
+    that are not XML (images, printer settings) are never read."""
+    lowered = name.lower()
+    if lowered.startswith("xl/worksheets/") or lowered == "xl/sharedstrings.xml":
+        return MAX_XLSX_PART_BYTES
+    if lowered.endswith((".xml", ".rels")):
+        return MAX_XLSX_XML_PART_BYTES
+    return MAX_XLSX_BYTES
+
+
 def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
     from openpyxl import load_workbook
 
@@ -464,12 +556,93 @@ def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
         raise InputFileError(
             RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
         ) from exc
+    try:
+        if not workbook.worksheets:
+            raise InputFileError(
+                RowError(str(path), None, None, "the workbook has no sheet"),
+                "le classeur n'a aucune feuille",
+            )
+        _check_sheet(path, workbook.worksheets[0]._worksheet_path)
+    except BaseException:
+        workbook.close()
+        raise
     return _xlsx_rows(path, workbook, XLSX_TEXT_PER_BYTE * unpacked + MAX_CELL_CHARS)
+
+
+#: cells one XLSX row may hold (Excel's own maximum of columns)
+MAX_XLSX_ROW_CELLS = 16_384
+
+
+def _check_sheet(path: Path, part: str) -> None:
+    """Read the sheet's XML once with expat, which keeps nothing, and refuse a row of more than
+    MAX_XLSX_ROW_CELLS cells or a document type declaration (entities that expand into cells)
+    before openpyxl builds each row's elements in memory: one row of millions of cells would
+    cost gigabytes."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    cells = 0
+    row = 1
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal cells, row
+        local = name.rsplit(" ", 1)[-1]
+        if local == "row":
+            cells = 0
+            row = int(attributes["r"]) if attributes.get("r", "").isdigit() else row + 1
+        elif local == "c":
+            cells += 1
+            if cells > MAX_XLSX_ROW_CELLS:
+                raise TooLargeError(
+                    RowError(
+                        str(path),
+                        row,
+                        None,
+                        f"the row holds more than {MAX_XLSX_ROW_CELLS:,} cells",
+                    ),
+                    f"la ligne contient plus de {MAX_XLSX_ROW_CELLS:,} cellules",
+                )
+
+    def doctype(*_: Any) -> None:
+        raise InputFileError(
+            RowError(str(path), None, None, "the sheet declares a document type; XLSX never does"),
+            "la feuille déclare un type de document, ce qu'un XLSX ne fait jamais",
+        )
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as sheet:
+            while chunk := sheet.read(_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (expat.ExpatError, KeyError, zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            RowError(str(path), None, None, f"the sheet's XML cannot be read: {exc}"),
+            "le XML de la feuille est illisible",
+        ) from None
 
 
 #: text an XLSX may expand to per byte of its unpacked XML: cells that all point to one huge
 #: shared string would otherwise turn kilobytes into gigabytes of text
 XLSX_TEXT_PER_BYTE = 4
+
+
+def _next_cells(rows: Iterator[tuple[Any, ...]], path: Path, number: int) -> tuple[Any, ...] | None:
+    """The next row's cells, None at the end; InputFileError naming the row when its XML cannot
+    be read (a number cell holding text, a malformed part): openpyxl raises many kinds of error."""
+    try:
+        return next(rows, None)
+    except Exception as exc:
+        raise InputFileError(
+            RowError(
+                str(path),
+                number,
+                None,
+                f"the workbook cannot be read at this row ({type(exc).__name__}: {exc}); open it "
+                "in a spreadsheet and save it again, or save it as CSV",
+            ),
+            f"le classeur est illisible à cette ligne ({type(exc).__name__}); ouvrez-le dans un "
+            "tableur et enregistrez-le de nouveau, ou enregistrez-le en CSV",
+        ) from None
 
 
 def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowError]:
@@ -478,7 +651,7 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
         # Trust the cells, not the size the sheet claims: a 2 KB file can claim a million rows
         # by 16,384 columns, which would be read as that many empty cells.
         sheet.reset_dimensions()
-        header_cells = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        header_cells = _next_cells(sheet.iter_rows(max_row=1, values_only=True), path, 1)
         if not header_cells or not any(c is not None and str(c).strip() for c in header_cells):
             raise InputFileError(
                 RowError(str(path), 1, None, f"sheet '{sheet.title}' has no header row")
@@ -489,7 +662,9 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
         )
         text = 0
         gap: tuple[Any, ...] | None = None
-        for number, cells in enumerate(rows, start=2):
+        number = 1
+        while (cells := _next_cells(rows, path, number + 1)) is not None:
+            number += 1
             # openpyxl fills missing rows with one shared empty tuple: skip it without a look
             if cells is gap:
                 continue

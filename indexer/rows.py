@@ -22,7 +22,7 @@ from ngen_connect.indexer.columns import (
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row
 from ngen_connect.language import UNDETERMINED, combine_languages
-from ngen_connect.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS
+from ngen_connect.limits import MAX_EXTRA_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_VALUE_CHARS
 from ngen_connect.models import Kind, Profile
 from ngen_connect.places import normalise_place
 from ngen_connect.text import fold
@@ -132,6 +132,7 @@ def profile_from_row(
         columns = FileColumns.of(list(row.values), columns)
     mapping = columns.mapping
     ctx = _RowContext(file, row.number, mapping)
+    row = _bounded(row, columns, file)
     parsed = ParsedRow(row.number, None, warnings=list(row.notes))
     extra: dict[str, Any] = {}
 
@@ -172,6 +173,8 @@ def profile_from_row(
             return parsed
     if extra:
         attributes["extra"] = {**extra, **attributes.get("extra", {})}
+    if "extra" in attributes:
+        attributes["extra"] = _extra_within_limit(attributes["extra"], ctx, parsed)
     record_id = cell_text(get("id"))
     if not record_id:
         record_id, parsed.generated_id = generated_id(kind, name, attributes), True
@@ -184,6 +187,68 @@ def profile_from_row(
         record_id, kind, name, texts, language, attributes, file, row.number, tuple(passages)
     )
     return parsed
+
+
+def _bounded(row: Row, columns: FileColumns, file: str) -> Row:
+    """The row with every value but a description cut to MAX_VALUE_CHARS characters (a value
+    that is a list or an object, to its JSON text), with a warning: a stored record and a search
+    result stay small whatever a cell holds. Descriptions have their own, larger limit."""
+    texts = {header for header, _ in columns.texts}
+    values: dict[str, Any] = {}
+    notes = list(row.notes)
+    for column, value in row.values.items():
+        size = _size(value) if column not in texts else 0
+        if size > MAX_VALUE_CHARS:
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            value = text[:MAX_VALUE_CHARS]
+            notes.append(
+                RowError(
+                    file,
+                    row.number,
+                    column,
+                    f"the value is {size:,} characters long; the first {MAX_VALUE_CHARS:,} are kept",
+                )
+            )
+        values[column] = value
+    return replace(row, values=values, notes=tuple(notes))
+
+
+def _size(value: Any) -> int:
+    """A value's length as text: a string's own, a list's or an object's as JSON."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | dict):
+        return len(json.dumps(value, ensure_ascii=False, default=str))
+    return 0
+
+
+def _extra_within_limit(
+    extra: dict[str, Any], ctx: _RowContext, parsed: ParsedRow
+) -> dict[str, Any]:
+    """The extra values in order while they fit in MAX_EXTRA_CHARS; the rest dropped, with a
+    warning that names them."""
+    kept: dict[str, Any] = {}
+    used = 0
+    dropped: list[str] = []
+    for column, value in extra.items():
+        size = len(column) + max(_size(value), len(str(value)))
+        if used + size > MAX_EXTRA_CHARS:
+            dropped.append(column)
+            continue
+        kept[column] = value
+        used += size
+    if dropped:
+        shown = ", ".join(repr(c) for c in dropped[:10]) + (" ..." if len(dropped) > 10 else "")
+        parsed.warnings.append(
+            RowError(
+                ctx.file,
+                ctx.row,
+                None,
+                f"the row's other columns hold over {MAX_EXTRA_CHARS:,} characters; "
+                f"{len(dropped)} value(s) not kept: {shown}",
+            )
+        )
+    return kept
 
 
 def _name(

@@ -5,6 +5,8 @@ docs read them from here. Limits on input stop reading as soon as they are passe
 
 #: results on one page (search, similar, exports)
 MAX_LIMIT = 100
+#: one result's attributes in a response, as JSON; the values past it are named in `omitted`
+MAX_RESULT_ATTRIBUTES_CHARS = 20_000
 #: a query's result set: its best-ranked records that pass the filters (facets count over it)
 RESULT_POOL = 300
 #: characters in a query, after spaces are squeezed
@@ -21,11 +23,24 @@ MAX_NAME_CHARS = 300
 MAX_TEXT_CHARS = 20_000
 #: the largest cell a CSV file may hold; a larger one makes the file unreadable, with its row
 MAX_CELL_CHARS = 16 * 1024 * 1024
-#: an XLSX workbook's size unpacked, in all and for any one part (a sheet, its shared strings)
+#: an XLSX workbook's size unpacked, in all and for a sheet or its shared strings
 MAX_XLSX_BYTES = 200 * 1024 * 1024
 MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
-#: columns a file may have
+#: any other XML part of a workbook unpacked (styles, workbook, theme, relationships...):
+#: openpyxl parses styles into Python objects at ~1 s per MB, so a small file could stall it
+MAX_XLSX_XML_PART_BYTES = 4 * 1024 * 1024
+#: columns a file may have, in its header and in any row
 MAX_COLUMNS = 2_000
+#: delimiters in the lines of one CSV row, counted before the row is split into fields: a row of
+#: millions of empty fields would cost ~50 bytes of memory a field once split
+MAX_ROW_DELIMITERS = 100_000
+#: how deep a JSON value may nest; deeper parts are kept as their JSON text, with a warning
+MAX_VALUE_DEPTH = 32
+#: one attribute value other than a description, as text; a longer one is cut, with a warning
+MAX_VALUE_CHARS = 10_000
+#: a record's extra values (the columns no field is read from), as JSON text; values past it are
+#: dropped, with a warning
+MAX_EXTRA_CHARS = 100_000
 
 # -- over HTTP ----------------------------------------------------------------------------------
 

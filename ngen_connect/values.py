@@ -6,11 +6,13 @@ a QueryError, so it never leaves the core."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
 
 from ngen_connect.language import BILINGUAL
+from ngen_connect.limits import MAX_VALUE_DEPTH
 from ngen_connect.text import fold, is_placeholder, strip_control
 
 _ORG_TYPES = {
@@ -262,3 +264,29 @@ def product_status(value: str) -> str:
     if words and words[0] in _STATUS_WORDS:
         return _STATUS_WORDS[words[0]]
     raise ValueError(f"'{value}' is not a product status ({', '.join(PRODUCT_STATUSES)})")
+
+
+def shallow_value(value: Any, depth: int = MAX_VALUE_DEPTH) -> tuple[Any, bool]:
+    """`value` with each list or object nested `depth` levels down replaced by its JSON text (or
+    by None when even that cannot be written); and whether anything was replaced. Whatever reads
+    a stored value after this never recurses more than `depth` levels."""
+    if not isinstance(value, dict | list):
+        return value, False
+    if depth == 0:
+        try:
+            return json.dumps(value, ensure_ascii=False), True
+        except (RecursionError, ValueError):
+            return None, True
+    replaced = False
+    if isinstance(value, dict):
+        shallow: dict[str, Any] = {}
+        for key, item in value.items():
+            shallow[str(key)], changed = shallow_value(item, depth - 1)
+            replaced = replaced or changed
+        return shallow, replaced
+    items = []
+    for item in value:
+        kept, changed = shallow_value(item, depth - 1)
+        items.append(kept)
+        replaced = replaced or changed
+    return items, replaced

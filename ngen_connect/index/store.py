@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -19,9 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ngen_connect.index.vectors import Ids, locate
+from ngen_connect.limits import MAX_VALUE_DEPTH
 from ngen_connect.models import Kind, Profile, RecordSummary, StoredPassage
+from ngen_connect.values import shallow_value
 
 SCHEMA_VERSION = 4
+
+_log = logging.getLogger(__name__)
 
 _RECORD_COLUMNS = {
     "key": "VARCHAR",
@@ -273,7 +278,7 @@ class Store:
                 kind=Kind(kind),
                 name=name,
                 language=language,
-                attributes=_with_listings(_shared(json.loads(attributes)), listed.get(key)),
+                attributes=_with_listings(_shared(_stored(attributes, key)), listed.get(key)),
                 passages=len(by_record.get(key, ())),
             )
             for key, rid, kind, name, language, attributes in self._batches(
@@ -316,7 +321,7 @@ class Store:
         rows = self._rows("SELECT record_key, registry, listing FROM listings")
         listed: dict[str, dict[str, Any]] = {}
         for key, registry, listing in rows:
-            listed.setdefault(key, {})[registry] = json.loads(listing)
+            listed.setdefault(key, {})[registry] = _stored(listing, f"{key} ({registry})")
         return listed
 
     def registry_keys(self, registry: str) -> set[str]:
@@ -342,9 +347,9 @@ class Store:
             "kind": kind,
             "name": name,
             "language": language,
-            "texts": json.loads(texts),
+            "texts": _stored(texts, key),
             "attributes": _with_listings(
-                json.loads(attributes), {r: json.loads(v) for r, v in listed}
+                _stored(attributes, key), {r: _stored(v, f"{key} ({r})") for r, v in listed}
             ),
             "source": source,
             "source_row": source_row,
@@ -453,14 +458,40 @@ class Store:
         self._db.execute("CHECKPOINT")
 
 
-def _shared(value: Any) -> Any:
+def _stored(text: str, key: str) -> Any:
+    """A stored JSON value; an empty object, logged with the record's key, when it cannot be
+    read (a value nested past the parser's depth, written before depth was bounded): one
+    record's content never keeps an index version from opening."""
+    try:
+        value = json.loads(text)
+    except (RecursionError, ValueError) as exc:
+        _log.warning("record %s: a stored value cannot be read (%s); it is left out", key, exc)
+        return {}
+    if text.count("{") + text.count("[") > _STORED_DEPTH:  # it may nest deeper: bound it
+        value, _ = shallow_value(value, _STORED_DEPTH)
+    return value
+
+
+#: how deep a stored value may nest: a file's value (MAX_VALUE_DEPTH) lies a few levels down in a
+#: record's attributes (`extra`, a registry's listing of it...)
+_STORED_DEPTH = MAX_VALUE_DEPTH + 4
+
+
+#: how deep `_shared` goes: the keys and values that repeat lie at the top
+_SHARED_DEPTH = 3
+
+
+def _shared(value: Any, depth: int = _SHARED_DEPTH) -> Any:
     """A parsed JSON value whose keys and short strings are shared with every record's (a
     hundred thousand records repeat the same keys, provinces, countries, bands and
-    certifications): a third less memory for the catalog's attributes."""
+    certifications): a third less memory for the catalog's attributes. Only the first levels:
+    a deeper value is kept as it is, so no stored value makes this recurse without bound."""
+    if depth == 0:
+        return value
     if isinstance(value, dict):
-        return {sys.intern(k): _shared(v) for k, v in value.items()}
+        return {sys.intern(k): _shared(v, depth - 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_shared(v) for v in value]
+        return [_shared(v, depth - 1) for v in value]
     if isinstance(value, str) and len(value) <= 32:
         return sys.intern(value)
     return value

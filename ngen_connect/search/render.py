@@ -3,10 +3,12 @@ the caller may see."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ngen_connect.indexer.passages import split_sentences
+from ngen_connect.limits import MAX_RESULT_ATTRIBUTES_CHARS
 from ngen_connect.models import RecordSummary, SearchHit, StoredPassage
 from ngen_connect.search.explain import highlight, why
 from ngen_connect.search.products import PRODUCT_LIST
@@ -63,8 +65,10 @@ def render_hit(
         snippet=snippet,
         snippet_language=best.language,
         explanation=sentence,
-        attributes=_named_clusters(
-            _without_products(visible_attributes(record.attributes, hidden)), cluster_names
+        attributes=_within_limit(
+            _named_clusters(
+                _without_products(visible_attributes(record.attributes, hidden)), cluster_names
+            )
         ),
         snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, best.language),
         why=structured,
@@ -79,6 +83,26 @@ def visible_attributes(attributes: Mapping[str, Any], hidden: Sequence[str]) -> 
     kept = {name: values for name, values in listed.items() if name not in hidden}
     shown = {k: v for k, v in attributes.items() if k != "listed_in"}
     return {**shown, "listed_in": kept} if kept else shown
+
+
+def _within_limit(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A result's attributes in at most MAX_RESULT_ATTRIBUTES_CHARS of JSON: the values that do
+    not fit are left out and named in `omitted` (the record's own page shows them all), so a page
+    of results stays small whatever a record holds."""
+    sizes = {
+        key: len(json.dumps(value, ensure_ascii=False, default=str))
+        for key, value in attributes.items()
+    }
+    if sum(sizes.values()) <= MAX_RESULT_ATTRIBUTES_CHARS:
+        return attributes
+    kept: dict[str, Any] = {}
+    used = 0
+    for key, value in attributes.items():
+        if used + sizes[key] <= MAX_RESULT_ATTRIBUTES_CHARS:
+            kept[key] = value
+            used += sizes[key]
+    kept["omitted"] = [key for key in attributes if key not in kept]
+    return kept
 
 
 def _without_products(attributes: dict[str, Any]) -> dict[str, Any]:
