@@ -37,6 +37,7 @@ def create_app(engine: Engine) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.manifest()  # open the index and load the model now, not on the first request
         yield
+        service.worker.close()
         engine.close()
 
     app = FastAPI(
@@ -46,7 +47,7 @@ def create_app(engine: Engine) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
     )
-    app.state.service = Service(engine)
+    app.state.service = service = Service(engine)
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, search, records, registries, duplicates):

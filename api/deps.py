@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from ngen_connect import Engine, QueryError
 from ngen_connect.api.errors import request_language
+from ngen_connect.api.worker import Worker
 from ngen_connect.registries import Access, Caller, RegistryService
 from ngen_connect.search import FILTER_KEYS, Filters
 
@@ -26,6 +27,8 @@ class Service:
         self.engine = engine
         self.registries = RegistryService(engine)
         self.access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
+        #: the process that reads, matches and writes uploads (api/worker.py)
+        self.worker = Worker(engine.settings)
 
 
 async def _service(request: Request) -> Service:

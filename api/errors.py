@@ -24,6 +24,7 @@ from ngen_connect import (
     StorageError,
     TooLargeError,
 )
+from ngen_connect.api.worker import WorkerStoppedError
 
 _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
     (AuthError, 401, "unauthorized"),
@@ -37,6 +38,7 @@ _STATUS: list[tuple[type[NgenConnectError], int, str]] = [
     (RecordNotFoundError, 404, "not_found"),
     (IndexNotFoundError, 503, "no_index"),
     (IndexMismatchError, 503, "index_mismatch"),
+    (WorkerStoppedError, 503, "worker_stopped"),
 ]
 MESSAGES = {
     "invalid_request": {
@@ -148,4 +150,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        full = StorageError.of(exc)  # a write that ran out of disk outside the core's own checks
+        if full is not None:
+            return problem(507, "insufficient_storage", full.message(request_language(request)))
         return problem(500, "internal_error", MESSAGES["internal_error"][request_language(request)])

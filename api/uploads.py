@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from ngen_connect import InputFileError, NgenConnectError, RowError, TooLargeError
+from ngen_connect import InputFileError, NgenConnectError, RowError, StorageError, TooLargeError
 from ngen_connect.indexer import SUPPORTED_SUFFIXES
 from ngen_connect.limits import MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
@@ -48,7 +48,25 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
     if path.suffix.lower() != suffix:
         path = path.with_name(path.name + suffix)
     limit = MAX_JSON_BYTES if suffix == ".json" else MAX_UPLOAD_BYTES
+    try:
+        size = await _stream_to(path, request, filename, limit)
+    except OSError as exc:
+        full = StorageError.of(exc)
+        if full is not None:
+            raise full from None
+        raise
+    if size == 0:
+        raise InputFileError(
+            RowError(filename, None, None, "the upload is empty"), "le fichier est vide"
+        )
+    return path
+
+
+async def _stream_to(path: Path, request: Request, filename: str, limit: int) -> int:
+    """Write the request's body to `path` as it streams in; its size. TooLargeError as soon as
+    it passes `limit`."""
     size = 0
+    suffix = path.suffix.lower()
     with path.open("wb") as handle:
         async for chunk in request.stream():
             size += len(chunk)
@@ -64,8 +82,4 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
                     f"le fichier dépasse {limit // (1024 * 1024)} Mo",
                 )
             handle.write(chunk)
-    if size == 0:
-        raise InputFileError(
-            RowError(filename, None, None, "the upload is empty"), "le fichier est vide"
-        )
-    return path
+    return size

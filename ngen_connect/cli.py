@@ -32,6 +32,7 @@ from ngen_connect import (
     RowError,
     SearchResponse,
     Settings,
+    StorageError,
     load_settings,
     write_results,
     write_table,
@@ -118,6 +119,11 @@ class _Bar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def _exit_code(exc: NgenConnectError) -> int:
+    """A full disk is the machine's trouble (1); anything else here, what was asked (2)."""
+    return EXIT_ERROR if isinstance(exc, StorageError) else EXIT_USAGE
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -746,7 +752,7 @@ def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
     except NgenConnectError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise _fail(str(exc), _exit_code(exc)) from None
     typer.echo(f"Registry '{name}' is private to its API keys. / Le registre « {name} » est privé.")
 
 
@@ -758,7 +764,7 @@ def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption 
     try:
         removed = Access(load_settings(data_dir=data_dir).data_dir).revoke(name, key)
     except NgenConnectError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise _fail(str(exc), _exit_code(exc)) from None
     if not removed:
         raise _fail(f"that key has no access to '{name}'", EXIT_USAGE)
     typer.echo(
@@ -776,7 +782,7 @@ def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
     try:
         Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
     except NgenConnectError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise _fail(str(exc), _exit_code(exc)) from None
     typer.echo(f"Registry '{name}' is public. / Le registre « {name} » est public.")
 
 
@@ -1033,7 +1039,17 @@ def demo(
 
 def main(argv: list[str] | None = None) -> None:
     command: Callable[..., Any] = typer.main.get_command(app)
-    command(args=argv, prog_name="ngen-connect")
+    try:
+        command(args=argv, prog_name="ngen-connect")
+    except (
+        NgenConnectError
+    ) as exc:  # a command that let one through: still a message, not a traceback
+        raise SystemExit(_fail(str(exc), EXIT_ERROR).exit_code) from None
+    except OSError as exc:
+        full = StorageError.of(exc)
+        if full is None:
+            raise
+        raise SystemExit(_fail(str(full), EXIT_ERROR).exit_code) from None
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, replace
+from typing import Any
 
 __all__ = [
     "AuthError",
@@ -41,6 +43,20 @@ class NgenConnectError(Exception):
         """The message in "fr" or, for any other language, English."""
         return self.message_fr if language == "fr" else self.message_en
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole, both languages and every attribute, whatever the subclass's own
+        arguments: errors cross from the server's worker process to the server."""
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(
+    kind: type[NgenConnectError], args: tuple[Any, ...], state: dict[str, Any]
+) -> NgenConnectError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigurationError(NgenConnectError):
     """A setting (environment variable, option) has a value that cannot be used."""
@@ -72,6 +88,17 @@ class IndexMismatchError(NgenConnectError):
 
 class StorageError(NgenConnectError):
     """The disk is full: a write could not finish, and changed nothing."""
+
+    @staticmethod
+    def of(exc: BaseException) -> StorageError | None:
+        """The StorageError that an OSError of a full disk (or quota) stands for; None for any
+        other error."""
+        if not isinstance(exc, OSError) or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return None
+        return StorageError(
+            "The disk is full: nothing was changed. Free some space and try again.",
+            "Le disque est plein : rien n'a été modifié. Libérez de l'espace et réessayez.",
+        )
 
 
 class IndexLockedError(NgenConnectError):

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,10 +76,26 @@ ADMIN_KEY = "admin-key-for-tests-0123456789"
 @contextmanager
 def running_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`ngen-connect ARGS --port P` on a free loopback port; yields its base URL once /health answers."""
+    with server_process(*args, log_dir=log_dir, env=env) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(
+    *args: str, log_dir: Path, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """As `running_server`, with the server's process; `prefix` runs the command through another
+    (`unshare`, a shell that prepares a folder first)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    command = [str(Path(sys.executable).with_name("ngen-connect")), *args, "--port", str(port)]
+    command = [
+        *prefix,
+        str(Path(sys.executable).with_name("ngen-connect")),
+        *args,
+        "--port",
+        str(port),
+    ]
     log_path = log_dir / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -102,7 +118,7 @@ def running_server(*args: str, log_dir: Path, env: dict[str, str] | None = None)
                     time.sleep(0.3)
             else:
                 pytest.fail("the server did not answer /health within 120 s")
-            yield base
+            yield base, process
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -1,4 +1,3 @@
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -6,10 +5,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ngen_connect import Kind, QueryError, RecordNotFoundError
+from ngen_connect.api import worker
 from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import DeleteRequest, Problem, Record, SearchResponse
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
 from ngen_connect.search import Filters, visible_attributes
 
@@ -138,11 +137,7 @@ async def upsert_records(
     record_kind = _kind(kind)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        await run_in_threadpool(check_row_count, path, MAX_WRITE_ROWS, filename)
-        report = await run_in_threadpool(
-            partial(service.engine.index_files, [path], kind=record_kind, labels=[filename])
-        )
-    return report.to_dict()
+        return await service.worker.run(worker.write_records, path, record_kind, filename)
 
 
 @router.post(

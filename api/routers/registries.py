@@ -3,20 +3,18 @@ and saved by the registries service on a worker thread, never on the event loop)
 reports people review and decide row by row, their exports, and needs lists. Every route needs
 the admin key or the registry's own key."""
 
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from ngen_connect import QueryError
+from ngen_connect.api import worker
 from ngen_connect.api.deps import KeyDep, LanguageDep, ServiceDep, strict_parameters
 from ngen_connect.api.schemas import DecisionRequest, Problem
 from ngen_connect.api.uploads import save_body, upload_folder
-from ngen_connect.indexer import check_row_count, parse_mapping
+from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import (
     MAX_BODY_BYTES,
     MAX_LIMIT,
@@ -26,14 +24,11 @@ from ngen_connect.limits import (
     MAX_UPLOAD_ROWS,
 )
 from ngen_connect.registries import (
-    KeptUpload,
     Status,
     check_registry_name,
     parse_statuses,
     upload_number,
-    write_needs,
 )
-from ngen_connect.registries import preview as preview_file
 
 router = APIRouter(tags=["registries"], dependencies=[Depends(strict_parameters)])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -102,40 +97,8 @@ async def upload(
     overrides = parse_mapping(map or [])
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        if preview:
-            shown = await run_in_threadpool(preview_file, path, overrides)
-            return {
-                "registry": name,
-                "file": filename,
-                "mapping": shown.mapping,
-                "text_columns": [header for header, _ in shown.text_columns],
-                "rows": [{"row": r.number, "values": r.values} for r in shown.rows],
-            }
-        done = await run_in_threadpool(
-            service.registries.upload,
-            name,
-            path,
-            overrides,
-            label=filename,
-            max_rows=MAX_UPLOAD_ROWS,
-        )
-    report = done.report
-    return {
-        "registry": name,
-        "file": filename,
-        "mapping": report.mapping,
-        "counts": report.counts(),
-        "changes": done.changes.to_dict(),
-        "listed": done.listed,
-        "records": {
-            "added": done.indexed.added,
-            "updated": done.indexed.updated + done.indexed.metadata_only,
-            "unchanged": done.indexed.unchanged,
-            "removed": done.indexed.removed,
-        },
-        "upload": done.number,
-        "rows": [row.to_dict() for row in report.rows],
-    }
+        job = worker.preview if preview else worker.upload
+        return await service.worker.run(job, name, filename, path, overrides)
 
 
 KEY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -188,14 +151,15 @@ def list_registries(service: ServiceDep, key: KeyDep) -> dict[str, Any]:
     return {"registries": listed}
 
 
-def _kept(service: ServiceDep, key: str | None, name: str, upload: str) -> KeptUpload:
+def _checked(service: ServiceDep, key: str | None, name: str, upload: str) -> int | None:
+    """The upload's number (None for the latest) once the key may read the registry."""
     service.access.require_write(key, name)
     check_registry_name(name)
-    return service.registries.kept(name, upload_number(upload))
+    return upload_number(upload)
 
 
 @router.get("/registries/{name}/uploads/{upload}", responses=REVIEW_ERRORS)
-def report(
+async def report(
     service: ServiceDep,
     key: KeyDep,
     name: str,
@@ -207,29 +171,16 @@ def report(
     """A kept upload's match report, as decided so far: its counts and a page of its rows (only
     those with the given statuses), each with its candidates (name, place, confidence, evidence)
     and any decision. `upload` is a number or `latest`. Needs the admin key or the registry's key."""
-    kept = _kept(service, key, name, upload)
-    rows = kept.report.only(parse_statuses(status or []))
-    return {
-        "registry": name,
-        "upload": kept.number,
-        "latest": kept.latest,
-        "uploaded": kept.uploaded,
-        "file": kept.report.file,
-        "mapping": kept.report.mapping,
-        "counts": kept.report.counts(),
-        "changes": kept.changes,
-        "total": len(rows),
-        "offset": offset,
-        "limit": limit,
-        "rows": service.registries.review_rows(rows[offset : offset + limit]),
-    }
+    number = _checked(service, key, name, upload)
+    statuses = parse_statuses(status or [])
+    return await service.worker.run(worker.report, name, number, statuses, offset, limit)
 
 
 @router.get(
     "/registries/{name}/uploads/{upload}/export",
     responses={**REVIEW_ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}},
 )
-def export_report(
+async def export_report(
     service: ServiceDep,
     key: KeyDep,
     language: LanguageDep,
@@ -242,16 +193,14 @@ def export_report(
     those with the given statuses (`status=unmatched` for the rows still to act on). Headers
     follow the request's language (`lang` or Accept-Language); cells that a spreadsheet would
     run as formulas are neutralised. Needs the admin key or the registry's key."""
-    kept = _kept(service, key, name, upload)
+    number = _checked(service, key, name, upload)
     statuses = parse_statuses(status or [])
     part = (
         "" if statuses == frozenset(Status) else "-" + "-".join(s for s in Status if s in statuses)
     )
-    filename = f"{name}-{kept.number:05d}{part}.{format}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = FilePath(folder) / filename
-        kept.report.write(path, language=language, statuses=statuses)
-        content = path.read_bytes()
+    filename, content = await service.worker.run(
+        worker.export_report, name, number, statuses, part, format, language
+    )
     return Response(
         content,
         media_type=_MEDIA[format],
@@ -309,23 +258,9 @@ async def decide(
             "Accepting a match needs the candidate's id.",
             "Accepter une correspondance exige l'id du candidat.",
         )
-    done = await run_in_threadpool(
-        service.registries.decide, name, number, row, Status(wanted.status), wanted.candidate
+    return await service.worker.run(
+        worker.decide, name, number, row, wanted.status, wanted.candidate
     )
-    [shown] = await run_in_threadpool(service.registries.review_rows, [done.row])
-    return {
-        "registry": name,
-        "upload": done.upload,
-        "row": shown,
-        "counts": done.counts,
-        "listed": done.listed,
-        "records": {
-            "added": done.indexed.added,
-            "updated": done.indexed.updated + done.indexed.metadata_only,
-            "unchanged": done.indexed.unchanged,
-            "removed": done.indexed.removed,
-        },
-    }
 
 
 NEEDS_BODY = _file_body(
@@ -372,36 +307,21 @@ async def needs(
     check_registry_name(name)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        await run_in_threadpool(check_row_count, path, MAX_NEEDS, filename)
-        found = await run_in_threadpool(
-            lambda: service.registries.needs(
-                name,
-                path,
-                prefer_province=prefer_province,
-                limit=limit,
-                hidden=sorted(caller.hidden),
-                ui_language=language,
-                label=filename,
-            )
+        found = await service.worker.run(
+            worker.needs,
+            name,
+            filename,
+            path,
+            prefer_province=prefer_province,
+            limit=limit,
+            hidden=sorted(caller.hidden),
+            language=language,
+            format=format,
         )
-        if format != "json":
-            out = folder / f"{name}-needs.{format}"
-            await run_in_threadpool(write_needs, out, name, found, language)
-            return Response(
-                out.read_bytes(),
-                media_type=_MEDIA[format],
-                headers={"Content-Disposition": f'attachment; filename="{out.name}"'},
-            )
-    return {
-        "registry": name,
-        "file": filename,
-        "needs": [
-            {
-                "row": need.row,
-                "need": need.text,
-                "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
-            }
-            for need in found.needs
-        ],
-        "rejected": [vars(error) for error in found.rejected],
-    }
+    if isinstance(found, bytes):
+        return Response(
+            found,
+            media_type=_MEDIA[format],
+            headers={"Content-Disposition": f'attachment; filename="{name}-needs.{format}"'},
+        )
+    return found

@@ -1,0 +1,257 @@
+"""Heavy work in a process of its own: reading, matching and writing uploads, record writes,
+decisions, needs lists and report exports.
+
+Parsing a 50,000-row file and matching it holds Python's interpreter for seconds at a time; on the
+server's own worker threads it stalled every `/health` and `/search` meanwhile (up to 4.3 s). The
+server instead hands each such job to one worker process, started on first use, that builds its
+own engine from the server's settings over the same data directory (and so, once it has read
+the index, holds a second copy of it: see docs/scaling.md). It runs at a lower priority
+with half the embedding threads, so searches keep a core; writes it publishes reach the server's
+engine as any other writer's do (the next read opens the new version). Jobs return plain values
+(JSON-ready dicts or a file's bytes), and the core's errors cross back whole (both languages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from ngen_connect import Engine, Kind, NgenConnectError, Settings, load_settings
+from ngen_connect.indexer import check_row_count
+from ngen_connect.limits import MAX_NEEDS, MAX_UPLOAD_ROWS, MAX_WRITE_ROWS
+from ngen_connect.registries import RegistryService, Status, write_needs
+from ngen_connect.registries import preview as preview_file
+
+_log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+#: how much lower the worker's scheduling priority is than the server's (nice(2))
+_NICENESS = 10
+
+
+class WorkerStoppedError(NgenConnectError):
+    """The worker process ended in the middle of a job (killed, or out of memory)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The file could not be processed: the process doing it stopped. Nothing was "
+            "changed; try again, or send a smaller file.",
+            "Le fichier n'a pu être traité : le processus qui s'en chargeait s'est arrêté. Rien "
+            "n'a changé; réessayez, ou envoyez un fichier plus petit.",
+        )
+
+
+class Worker:
+    """One worker process for the server's heavy jobs, started on first use and restarted after
+    it dies. Jobs run one at a time, in the order they come (writes take the data directory's
+    lock anyway)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._environment = _worker_environment(settings)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    async def run(self, job: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        pool = self._started()
+        try:
+            return await asyncio.wrap_future(pool.submit(job, *args, **kwargs))
+        except BrokenProcessPool:
+            self._forget(pool)
+            raise WorkerStoppedError() from None
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _started(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start,
+                    initargs=(self._environment,),
+                )
+            return self._pool
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker_environment(settings: Settings) -> dict[str, str]:
+    """The server's settings as `NGEN_CONNECT_*` variables, with half its embedding threads."""
+    environment = settings.environment()
+    environment["NGEN_CONNECT_THREADS"] = str(max(1, settings.threads // 2))
+    return environment
+
+
+# -- in the worker process ------------------------------------------------------------------------
+
+_engine: Engine | None = None
+_service: RegistryService | None = None
+
+
+def _start(environment: dict[str, str]) -> None:
+    global _engine, _service
+    os.environ.update(environment)
+    try:
+        os.nice(_NICENESS)
+    except OSError:  # not allowed here: the job still runs, at the server's priority
+        _log.info("the upload worker runs at the server's priority")
+    _engine = Engine(load_settings())
+    _service = RegistryService(_engine)
+
+
+def _registries() -> RegistryService:
+    assert _service is not None, "the worker process was started by Worker (_start)"
+    return _service
+
+
+def preview(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
+    shown = preview_file(path, overrides)
+    return {
+        "registry": name,
+        "file": filename,
+        "mapping": shown.mapping,
+        "text_columns": [header for header, _ in shown.text_columns],
+        "rows": [{"row": r.number, "values": r.values} for r in shown.rows],
+    }
+
+
+def upload(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
+    done = _registries().upload(name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
+    report = done.report
+    return {
+        "registry": name,
+        "file": filename,
+        "mapping": report.mapping,
+        "counts": report.counts(),
+        "changes": done.changes.to_dict(),
+        "listed": done.listed,
+        "records": _records(done.indexed),
+        "upload": done.number,
+        "rows": [row.to_dict() for row in report.rows],
+    }
+
+
+def decide(name: str, upload: int | None, row: int, status: str, candidate: str) -> dict[str, Any]:
+    registries = _registries()
+    done = registries.decide(name, upload, row, Status(status), candidate)
+    [shown] = registries.review_rows([done.row])
+    return {
+        "registry": name,
+        "upload": done.upload,
+        "row": shown,
+        "counts": done.counts,
+        "listed": done.listed,
+        "records": _records(done.indexed),
+    }
+
+
+def report(
+    name: str, upload: int | None, statuses: frozenset[Status], offset: int, limit: int
+) -> dict[str, Any]:
+    registries = _registries()
+    kept = registries.kept(name, upload)
+    rows = kept.report.only(statuses)
+    return {
+        "registry": name,
+        "upload": kept.number,
+        "latest": kept.latest,
+        "uploaded": kept.uploaded,
+        "file": kept.report.file,
+        "mapping": kept.report.mapping,
+        "counts": kept.report.counts(),
+        "changes": kept.changes,
+        "total": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "rows": registries.review_rows(rows[offset : offset + limit]),
+    }
+
+
+def export_report(
+    name: str,
+    upload: int | None,
+    statuses: frozenset[Status],
+    part: str,
+    format: str,
+    language: str,
+) -> tuple[str, bytes]:
+    """The file's name (the registry, the upload's number and `part`) and its bytes."""
+    kept = _registries().kept(name, upload)
+    filename = f"{name}-{kept.number:05d}{part}.{format}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / filename
+        kept.report.write(path, language=language, statuses=statuses)
+        return filename, path.read_bytes()
+
+
+def write_records(path: Path, kind: Kind, filename: str) -> dict[str, Any]:
+    check_row_count(path, MAX_WRITE_ROWS, filename)
+    engine = _registries().engine
+    return engine.index_files([path], kind=kind, labels=[filename]).to_dict()
+
+
+def needs(
+    name: str,
+    filename: str,
+    path: Path,
+    *,
+    prefer_province: str | None,
+    limit: int,
+    hidden: list[str],
+    language: str,
+    format: str,
+) -> dict[str, Any] | bytes:
+    check_row_count(path, MAX_NEEDS, filename)
+    found = _registries().needs(
+        name,
+        path,
+        prefer_province=prefer_province,
+        limit=limit,
+        hidden=hidden,
+        ui_language=language,
+        label=filename,
+    )
+    if format != "json":
+        out = path.with_name(f"{name}-needs.{format}")
+        write_needs(out, name, found, language)
+        return out.read_bytes()
+    return {
+        "registry": name,
+        "file": filename,
+        "needs": [
+            {
+                "row": need.row,
+                "need": need.text,
+                "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
+            }
+            for need in found.needs
+        ],
+        "rejected": [vars(error) for error in found.rejected],
+    }
+
+
+def _records(indexed: Any) -> dict[str, int]:
+    return {
+        "added": indexed.added,
+        "updated": indexed.updated + indexed.metadata_only,
+        "unchanged": indexed.unchanged,
+        "removed": indexed.removed,
+    }
