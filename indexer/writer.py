@@ -20,7 +20,7 @@ import numpy as np
 
 from ngen_connect.embedding import Vectors
 from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
-from ngen_connect.index.datadir import DataDir, now
+from ngen_connect.index.datadir import DataDir, fault_point, now
 from ngen_connect.index.keywords import KeywordIndex, passage_terms
 from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.index.vectors import Ids, VectorIndex
@@ -160,13 +160,15 @@ class IndexWriter:
         listings: Mapping[str, dict[str, Any]],
         *,
         progress: Progress | None = None,
-        on_published: Callable[[], None] | None = None,
+        alongside: Callable[[Path], None] | None = None,
     ) -> IndexReport:
         """Make `profiles` the registry's own records and `listings` (member key -> values) its
         listings, in one new index version; its records not in `profiles` are removed.
 
-        `on_published` runs once the version is live, still under the write lock, so a process
-        that loses the lock to another writer changes nothing at all.
+        `alongside` writes what must be published with the version (the kept upload it comes
+        from) into a subfolder of the version's folder, which it is given once the index files
+        are written and before the folder is published: both become live in the one `current`
+        swap, or neither does.
         """
         report = IndexReport(read=len(profiles))
         with self.data.write_lock():
@@ -181,10 +183,14 @@ class IndexWriter:
             changes = _classify(profiles, existing, report)
             report.removed = len(stale)
             self._write(
-                live, changes, report, progress or NoProgress(), stale, (name, dict(listings))
+                live,
+                changes,
+                report,
+                progress or NoProgress(),
+                stale,
+                (name, dict(listings)),
+                alongside,
             )
-            if on_published is not None:
-                on_published()
         return report
 
     def delete(self, keys: Iterable[str]) -> list[str]:
@@ -305,6 +311,7 @@ class IndexWriter:
         progress: Progress,
         delete: Sequence[str] = (),
         listings: tuple[str, dict[str, dict[str, Any]]] | None = None,
+        alongside: Callable[[Path], None] | None = None,
     ) -> None:
         folder = self.data.new_version(live)
         try:
@@ -353,7 +360,11 @@ class IndexWriter:
             manifest.updated = now()
             manifest.version = self.data.version_name(folder)
             manifest.write(folder)
+            fault_point("version-built")
+            if alongside is not None:
+                alongside(folder)
             report.version = self.data.publish(folder).name
+            fault_point("after-prune")
         except BaseException as exc:
             self.data.discard(folder)
             if _full(exc):

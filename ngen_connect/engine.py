@@ -295,12 +295,12 @@ class Engine:
         listings: Mapping[str, dict[str, Any]],
         *,
         progress: Progress | None = None,
-        on_published: Callable[[], None] | None = None,
+        alongside: Callable[[Path], None] | None = None,
     ) -> IndexReport:
-        """A registry's records and listings, replaced in one new version; see
-        `IndexWriter.replace_registry`."""
+        """A registry's records and listings, replaced in one new version (with what `alongside`
+        writes into it); see `IndexWriter.replace_registry`."""
         return self.writer.replace_registry(
-            name, profiles, listings, progress=progress, on_published=on_published
+            name, profiles, listings, progress=progress, alongside=alongside
         )
 
     def write_lock(self) -> AbstractContextManager[None]:

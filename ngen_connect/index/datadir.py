@@ -12,6 +12,11 @@ renames the folder to its version name and only then points `current` at it, so 
 sees half an index, and a write that fails or is killed leaves no folder that counts as a version:
 the next write clears it away. A 10-row change thus writes about 10 rows' worth of vectors, plus
 a copy of the records file.
+
+A version's subfolders hold what must change together with the index (the registries' kept
+uploads, `versions/<version>/uploads/`): every file in them is linked into the next version, even
+a rebuild's, and a write that changes one replaces it in the building folder, so the one `current`
+swap publishes the index and those files at once.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,9 +38,20 @@ from ngen_connect.index.version import COPIED, MANIFEST
 _KEEP_VERSIONS = 3
 _BUILDING = ".building-"
 
+#: For tests only: the step of a write (see `fault_point`) at which the process kills itself.
+FAULT_AT = "NGEN_CONNECT_FAULT_AT"
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fault_point(step: str) -> None:
+    """For tests only: kill this process (SIGKILL, as a crash or `kill -9` would) when
+    NGEN_CONNECT_FAULT_AT names `step`, so a test can check that a write stopped at any step
+    leaves the data directory in its old state or its new one. Never set it outside tests."""
+    if os.environ.get(FAULT_AT) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class DataDir:
@@ -85,7 +102,8 @@ class DataDir:
 
     def new_version(self, copy_from: Path | None) -> Path:
         """A fresh, hidden version folder, starting from `copy_from`'s files when given (the
-        records and manifest copied, the other files linked).
+        records and manifest copied, the other files linked), with the files of the subfolders of
+        `copy_from`, else of the live version (a rebuild keeps them), linked.
 
         Call it under the write lock: leftovers of writes that failed or were killed go first.
         """
@@ -104,6 +122,11 @@ class DataDir:
                     shutil.copy2(path, folder / path.name)
                 else:
                     _link_or_copy(path, folder / path.name)
+        carried = copy_from if copy_from is not None else self.current
+        if carried is not None:
+            for path in carried.iterdir():
+                if path.is_dir() and not path.name.startswith("."):
+                    link_tree(path, folder / path.name)
         return folder
 
     @staticmethod
@@ -114,11 +137,14 @@ class DataDir:
     def publish(self, folder: Path) -> Path:
         """Give `folder` its version name, point `current` at it in one atomic rename, then drop
         old versions; returns the published folder."""
+        fault_point("before-publish")
         final = folder.with_name(self.version_name(folder))
         os.rename(folder, final)
+        fault_point("after-rename")
         tmp = self.root / f".current-{secrets.token_hex(4)}"
         tmp.symlink_to(final.relative_to(self.root))
         os.replace(tmp, self.root / "current")
+        fault_point("after-swap")
         self._prune(keep=final)
         return final
 
@@ -135,6 +161,19 @@ class DataDir:
         for old in versions[:-_KEEP_VERSIONS]:
             if old != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """`source`'s folders made again under `target`, and its files linked there (hidden files,
+    half-written ones, left out)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            link_tree(path, target / path.name)
+        elif path.is_file():
+            _link_or_copy(path, target / path.name)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -253,21 +253,23 @@ class RegistryService:
         return self._save(name, report, progress)
 
     def _save(self, name: str, report: MatchReport, progress: Progress | None) -> Upload:
-        # Under the write lock from reading the previous upload's decisions to keeping this one.
+        # Under the write lock from reading the previous upload's decisions to keeping this one,
+        # which is written into the index version it produces and published with it.
         with self.engine.write_lock():
             if self.uploads.uploads(name):
                 report = report.with_decisions_of(self.uploads.load(name).report)
             records, listings = registry_content(name, report.rows)
-            saved: list[Changes] = []
+            saved: list[tuple[int, Changes]] = []
             indexed = self.engine.replace_registry(
                 name,
                 records,
                 listings,
                 progress=progress,
-                on_published=lambda: saved.append(self.uploads.save(name, report)),
+                alongside=lambda version: saved.append(self.uploads.save(name, report, version)),
             )
-            number = len(self.uploads.uploads(name))
-        return Upload(name, report, saved[0], indexed, len(listings), number)
+            self.uploads.forget_legacy()
+        number, changes = saved[0]
+        return Upload(name, report, changes, indexed, len(listings), number)
 
     # -- reviewing an upload -------------------------------------------------------------------
 
@@ -280,7 +282,7 @@ class RegistryService:
     ) -> Decided:
         """A person's decision on one row of the registry's latest upload: `matched` to one of
         the row's candidates (a member), or `new`. The kept upload and the registry's listings
-        and records change together, under the write lock, so search reflects it at once; only
+        and records change together, in one index version, so search reflects it at once; only
         the decided row's record is embedded, if it becomes new."""
         check_registry_name(name)
         with self.engine.write_lock():
@@ -302,8 +304,12 @@ class RegistryService:
             kept.report.rows = [decided if r is current else r for r in kept.report.rows]
             records, listings = registry_content(name, kept.report.rows)
             indexed = self.engine.replace_registry(
-                name, records, listings, on_published=lambda: self.uploads.rewrite(kept)
+                name,
+                records,
+                listings,
+                alongside=lambda version: self.uploads.rewrite(kept, version),
             )
+            self.uploads.forget_legacy()
         return Decided(name, kept.number, decided, kept.report.counts(), indexed, len(listings))
 
     def _require_member(self, member_id: str) -> None:

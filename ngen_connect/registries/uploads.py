@@ -1,9 +1,16 @@
 """Kept uploads of each registry, and what changed from one upload to the next.
 
-DATA_DIR/registries/<name>/00001.json, 00002.json, ...   (file, mapping, counts, changes, rows)
+    DATA_DIR/versions/<version>/uploads/<name>/00001.json, 00002.json, ...
+        (file, mapping, counts, changes, rows)
 
 Each row keeps its candidates and the record it would become, so a person can decide it later
-(`RegistryService.decide`); a decision rewrites the kept upload in place.
+(`RegistryService.decide`). The kept uploads live in the index version they produced: an upload
+is written, and a decision rewritten, in the version being built, and published with it by the
+one `current` swap (`ngen_connect.index.datadir`), so search never shows records whose upload is
+not kept, and a write killed at any point leaves the previous uploads as they were. Every later
+version links the files (no copy). A data directory an earlier release wrote keeps them in
+DATA_DIR/registries/<name>/; they are read from there until the next upload or decision links
+them into the version it builds, and then removed from there.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ from typing import Any
 
 from ngen_connect.atomic import write_atomic
 from ngen_connect.errors import QueryError, RecordNotFoundError
-from ngen_connect.index.datadir import now
+from ngen_connect.index.datadir import DataDir, fault_point, link_tree, now
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.registries.matching import Status
 from ngen_connect.registries.reports import MatchReport, ReportRow
+
+#: the subfolder of an index version that holds the registries' kept uploads
+UPLOADS = "uploads"
 
 
 @dataclass
@@ -75,41 +85,46 @@ def upload_number(value: str | int) -> int | None:
 
 
 class Uploads:
-    """Named registries in the data directory: each upload's mapping and match report, kept by date.
+    """Named registries' kept uploads: each upload's mapping and match report, numbered in order.
 
-    DATA_DIR/registries/<name>/<upload time>.json
+    Read from the live version (`VERSION/uploads/<name>/00001.json`); written into the version a
+    write builds, by `save` and `rewrite`.
     """
 
     def __init__(self, data_dir: Path) -> None:
-        self.root = data_dir / "registries"
+        self.data = DataDir(data_dir)
+        #: where a data directory an earlier release wrote keeps them (beside `access.json`)
+        self.legacy = data_dir / "registries"
+
+    def root(self) -> Path:
+        """The folder of the kept uploads in effect: the live version's, else the earlier
+        release's."""
+        current = self.data.current
+        if current is not None and (current / UPLOADS).is_dir():
+            return current / UPLOADS
+        return self.legacy
 
     def uploads(self, name: str) -> list[Path]:
-        folder = self.root / check_registry_name(name)
-        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+        return _numbered(self.root() / check_registry_name(name))
 
     def names(self) -> list[str]:
         """Registries with at least one kept upload."""
-        if not self.root.is_dir():
+        root = self.root()
+        if not root.is_dir():
             return []
-        return sorted(
-            folder.name
-            for folder in self.root.iterdir()
-            if folder.is_dir() and any(folder.glob("*.json"))
-        )
+        return sorted(folder.name for folder in root.iterdir() if _numbered(folder))
 
     def load(self, name: str, number: int | None = None) -> KeptUpload:
         """A kept upload by number, or the latest (None)."""
-        kept = self.uploads(name)
-        if number is None:
-            path = kept[-1] if kept else None
-        else:
-            path = self.root / name / f"{number:05d}.json"
-        if path is None or path not in kept:
+        kept = _numbered(self.root() / check_registry_name(name))
+        wanted = [p for p in kept if number is None or int(p.stem) == number]
+        if not wanted:
             which = "no upload" if number is None else f"no upload {number}"
             raise RecordNotFoundError(
                 f"Registry '{name}' has {which}.",
                 f"Le registre « {name} » n'a {'aucun téléversement' if number is None else f'pas de téléversement {number}'}.",
             )
+        path = wanted[-1]
         body = json.loads(path.read_text(encoding="utf-8"))
         report = MatchReport(
             body["file"], body["mapping"], [ReportRow.from_kept(row) for row in body["rows"]]
@@ -123,17 +138,23 @@ class Uploads:
             path == kept[-1],
         )
 
-    def rewrite(self, kept: KeptUpload) -> None:
-        """Store a kept upload again, with its rows as they are now (after a decision)."""
-        path = self.root / kept.registry / f"{kept.number:05d}.json"
+    def rewrite(self, kept: KeptUpload, version: Path) -> None:
+        """Store a kept upload again in the version being built (`version`), with its rows as
+        they are now (after a decision). The file is replaced, not changed: the live version
+        keeps the upload as it was until this one is published."""
+        path = self._folder(version) / kept.registry / f"{kept.number:05d}.json"
         body = json.loads(path.read_text(encoding="utf-8"))
         body["counts"] = kept.report.counts()
         body["rows"] = [row.to_kept() for row in kept.report.rows]
+        fault_point("before-upload-kept")
         write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n")
+        fault_point("after-upload-kept")
 
-    def save(self, name: str, report: MatchReport) -> Changes:
-        """Store an upload and report what changed since the previous one."""
-        previous_path = next(iter(reversed(self.uploads(name))), None)
+    def save(self, name: str, report: MatchReport, version: Path) -> tuple[int, Changes]:
+        """Store an upload as the registry's next one in the version being built (`version`);
+        returns its number and what changed since the previous one."""
+        folder = self._folder(version) / check_registry_name(name)
+        previous_path = next(iter(reversed(_numbered(folder))), None)
         previous = (
             json.loads(previous_path.read_text(encoding="utf-8")) if previous_path else {"rows": []}
         )
@@ -154,10 +175,9 @@ class Uploads:
             unchanged=sum(1 for k in set(after) & set(before) if after[k] == before[k]),
             previous=previous_path.stem if previous_path else None,
         )
-        folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         # Numbered so uploads sort in order even within one second.
-        number = len(self.uploads(name)) + 1
+        number = int(previous_path.stem) + 1 if previous_path else 1
         body = {
             "registry": name,
             "upload": number,
@@ -168,8 +188,44 @@ class Uploads:
             "changes": changes.to_dict(),
             "rows": [row.to_kept() for row in report.rows],
         }
+        fault_point("before-upload-kept")
         write_atomic(
             folder / f"{number:05d}.json",
             json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n",
         )
-        return changes
+        fault_point("after-upload-kept")
+        return number, changes
+
+    def forget_legacy(self) -> None:
+        """Once the live version holds the kept uploads, remove the earlier release's copies of
+        them (links to the same files): they no longer count."""
+        current = self.data.current
+        if current is None or not (current / UPLOADS).is_dir() or not self.legacy.is_dir():
+            return
+        for folder in self.legacy.iterdir():
+            for path in _numbered(folder):
+                path.unlink()
+                fault_point("legacy-removal")
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+    def _folder(self, version: Path) -> Path:
+        """`version`'s kept uploads; when it has none yet, those of an earlier release's data
+        directory are linked into it first."""
+        folder = version / UPLOADS
+        if not folder.is_dir():
+            folder.mkdir()
+            if self.legacy.is_dir():
+                for registry in self.legacy.iterdir():
+                    if _numbered(registry):
+                        link_tree(registry, folder / registry.name)
+        return folder
+
+
+def _numbered(folder: Path) -> list[Path]:
+    """A registry folder's kept uploads (00001.json, 00002.json...), in order."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.glob("*.json") if p.stem.isascii() and p.stem.isdigit() and p.is_file()
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from ngen_connect.atomic import replace_atomic
 from ngen_connect.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
-from ngen_connect.index.datadir import DataDir
+from ngen_connect.index.datadir import FAULT_AT, DataDir
 from ngen_connect.index.store import SCHEMA_VERSION
 from ngen_connect.index.version import MANIFEST, RECORDS, VECTORS, Manifest
 
@@ -95,6 +97,39 @@ def test_publish_swaps_current_and_copies_start_from_the_live_version(tmp_path: 
     second = data.publish(copy)
     assert data.current == second.resolve() != first.resolve()
     assert (data.require_current() / RECORDS).read_text(encoding="utf-8") == "changed"
+
+
+def test_a_versions_subfolders_are_linked_into_the_next_even_a_rebuilds(tmp_path: Path) -> None:
+    data = DataDir(tmp_path / "index")
+    with data.write_lock():
+        folder = complete(data.new_version(None))
+        (folder / "uploads" / "simsa").mkdir(parents=True)
+        (folder / "uploads" / "simsa" / "00001.json").write_text("first", encoding="utf-8")
+        (folder / "uploads" / "simsa" / ".00002.json.tmp").write_text("half", encoding="utf-8")
+        first = data.publish(folder)
+    kept = first / "uploads" / "simsa" / "00001.json"
+    for copy_from in (data.current, None):  # the next write, a rebuild
+        copy = data.new_version(copy_from)
+        linked = copy / "uploads" / "simsa" / "00001.json"
+        assert linked.stat().st_ino == kept.stat().st_ino
+        assert [p.name for p in linked.parent.iterdir()] == ["00001.json"], "no half-written file"
+        replace_atomic(linked, lambda tmp: tmp.write_text("decided", encoding="utf-8"))
+        assert kept.read_text(encoding="utf-8") == "first", "the live version keeps its own"
+        data.discard(copy)
+
+
+def test_a_fault_point_kills_the_process_only_at_its_step(tmp_path: Path) -> None:
+    script = "from ngen_connect.index.datadir import fault_point; fault_point('a'); print('on')"
+    for step, killed in (("a", True), ("b", False)):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, FAULT_AT: step},
+            check=False,
+        )
+        assert (done.returncode, done.stdout) == ((-signal.SIGKILL, "") if killed else (0, "on\n"))
 
 
 def test_discard_removes_a_building_folder_and_keeps_current(tmp_path: Path) -> None:

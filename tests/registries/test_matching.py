@@ -180,13 +180,16 @@ def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path)
     from ngen_connect.registries import Uploads
 
     registries = Uploads(tmp_path)
+    version = tmp_path / "version"  # the folder of the version a write builds
+    version.mkdir()
     matcher = Matcher(MEMBERS)
     first = tmp_path / "v1.csv"
     first.write_text(
         "id,name,city\ns1,Knight Therapeutics,Montréal\ns2,Northern Welding,Calgary\ns3,Old Co,Regina\n",
         encoding="utf-8",
     )
-    changes = registries.save("simsa", match_file(first, matcher))
+    number, changes = registries.save("simsa", match_file(first, matcher), version)
+    assert number == 1
     assert (changes.added, changes.removed, changes.changed, changes.previous) == (
         ["s1", "s2", "s3"],
         [],
@@ -198,21 +201,24 @@ def test_a_new_upload_reports_what_was_added_removed_and_changed(tmp_path: Path)
         "id,name,city\ns1,Knight Therapeutics,Montréal\ns2,Northern Welding,Edmonton\ns4,New Co,Regina\n",
         encoding="utf-8",
     )
-    changes = registries.save("simsa", match_file(second, matcher))
-    assert (changes.added, changes.removed, changes.changed, changes.unchanged) == (
+    number, changes = registries.save("simsa", match_file(second, matcher), version)
+    assert (number, changes.added, changes.removed, changes.changed, changes.unchanged) == (
+        2,
         ["s4"],
         ["s3"],
         ["s2"],
         1,
     )
-    assert changes.previous is not None and len(registries.uploads("simsa")) == 2
-    stored = json.loads(registries.uploads("simsa")[-1].read_text())
+    kept = sorted((version / "uploads" / "simsa").glob("*.json"))
+    assert changes.previous == "00001" and [p.name for p in kept] == ["00001.json", "00002.json"]
+    assert registries.uploads("simsa") == [], "nothing counts before the version is published"
+    stored = json.loads(kept[-1].read_text())
     assert (
         stored["mapping"] == {"id": "id", "name": "name", "city": "city"}
         and len(stored["rows"]) == 3
     )
     with pytest.raises(QueryError, match="not a registry name"):
-        registries.save("SCAN Health!", match_file(second, matcher))
+        registries.save("SCAN Health!", match_file(second, matcher), version)
 
 
 def test_match_preview_and_registry_records_become_searchable(tmp_path: Path) -> None:
