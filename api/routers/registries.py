@@ -1,6 +1,6 @@
 """Registries: uploads (the body is streamed to disk with a size limit, then previewed or matched
-and saved by the registries service on a worker thread, never on the event loop), the kept
-reports people review and decide row by row, their exports, and needs lists. Every route needs
+and saved in the server's worker process, api/worker.py), the kept reports people review and
+decide row by row, their exports, and needs lists. Every route needs
 the admin key or the registry's own key."""
 
 from typing import Annotated, Any, Literal
