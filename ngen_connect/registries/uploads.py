@@ -147,7 +147,7 @@ class Uploads:
         body["counts"] = kept.report.counts()
         body["rows"] = [row.to_kept() for row in kept.report.rows]
         fault_point("before-upload-kept")
-        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n")
+        write_atomic(path, _kept_json(body))
         fault_point("after-upload-kept")
 
     def save(self, name: str, report: MatchReport, version: Path) -> tuple[int, Changes]:
@@ -191,7 +191,7 @@ class Uploads:
         fault_point("before-upload-kept")
         write_atomic(
             folder / f"{number:05d}.json",
-            json.dumps(body, ensure_ascii=False, indent=1, default=str) + "\n",
+            _kept_json(body),
         )
         fault_point("after-upload-kept")
         return number, changes
@@ -229,3 +229,14 @@ def _numbered(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.glob("*.json") if p.stem.isascii() and p.stem.isdigit() and p.is_file()
     )
+
+
+def _kept_json(body: dict[str, Any]) -> str:
+    """A kept upload as JSON text, one row a line: each row is written by the json module's C
+    encoder (with `indent` it falls back to Python, which held ~9 times the text in memory at
+    once: 750 MB for the 83 MB of a 50,000-row upload)."""
+    head = json.dumps(
+        {k: v for k, v in body.items() if k != "rows"}, ensure_ascii=False, default=str
+    )
+    rows = ",\n".join(json.dumps(row, ensure_ascii=False, default=str) for row in body["rows"])
+    return (head[:-1] + ", " if head != "{}" else "{") + f'"rows": [\n{rows}\n]}}\n'
