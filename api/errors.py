@@ -1,6 +1,7 @@
 """Errors as JSON `{code, message}`: stable codes, messages in English or French (`lang` query
 parameter or Accept-Language), 4xx for bad input."""
 
+import logging
 import re
 import tempfile
 from typing import Any
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ngen_connect import (
     AuthError,
@@ -68,6 +70,7 @@ MESSAGES = {
 
 
 _HTTP_CODES = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}
+_log = logging.getLogger(__name__)
 
 
 def request_language(request: Request) -> str:
@@ -105,6 +108,41 @@ def problem(
     if details:
         body["details"] = details
     return JSONResponse(body, status_code=status)
+
+
+class Unexpected:
+    """An unexpected exception becomes a 500 `internal_error` answer, its traceback logged, and
+    goes no further.
+
+    Starlette's outermost middleware would send the same answer and then raise the exception
+    again, for the server to log; uvicorn then closes the connection without having said
+    `Connection: close`, and a client's next request on that kept-alive connection fails with a
+    reset. Handled here, the connection stays usable. An exception raised after the answer has
+    started is raised again: that answer is broken, and only closing the connection says so."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            _log.exception("Unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            language = request_language(Request(scope))
+            answer = problem(500, "internal_error", MESSAGES["internal_error"][language])
+            await answer(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -146,6 +184,4 @@ def install(app: FastAPI) -> None:
         )
         return problem(exc.status_code, code, message)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "internal_error", MESSAGES["internal_error"][request_language(request)])
+    app.add_middleware(Unexpected)  # added last, so outside every other middleware
