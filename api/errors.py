@@ -4,12 +4,14 @@ parameter or Accept-Language), 4xx for bad input."""
 import logging
 import re
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ngen_connect import (
@@ -102,12 +104,16 @@ def _without_server_paths(message: str) -> str:
 
 
 def problem(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": _without_server_paths(message)}
     if details:
         body["details"] = details
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class Unexpected:
@@ -145,6 +151,17 @@ class Unexpected:
             await answer(scope, receive, send)
 
 
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method the request's path takes: Starlette's Allow header names those of the one
+    route it tried, and some paths are two routes (GET and POST /search), so the methods the
+    OpenAPI document gives the path are added."""
+    methods = {m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()}
+    for path, operations in request.app.openapi()["paths"].items():
+        if compile_path(path)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NgenConnectError)
     async def core_error(request: Request, exc: NgenConnectError) -> JSONResponse:
@@ -177,11 +194,14 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         language = request_language(request)
         if exc.status_code == 404:
-            return problem(404, "not_found", MESSAGES["not_found"][language])
+            return problem(404, "not_found", MESSAGES["not_found"][language], headers=exc.headers)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = MESSAGES.get(code, MESSAGES["http_error"])[language].format(
             status=exc.status_code
         )
-        return problem(exc.status_code, code, message)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request, exc)}
+        return problem(exc.status_code, code, message, headers=headers)
 
     app.add_middleware(Unexpected)  # added last, so outside every other middleware

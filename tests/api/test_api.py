@@ -178,3 +178,25 @@ def test_accept_language_weights_and_unknown_body_keys(client: TestClient) -> No
     assert language("en;q=0.1, fr") == "fr"
     assert language("fr-CA") == "fr"
     assert client.post("/search", json={"query": "machining", "foo": "bar"}).status_code == 422
+
+
+def test_a_wrong_method_is_a_405_that_says_which_methods_are_taken(client: TestClient) -> None:
+    answer = client.delete("/search", params={"lang": "fr"})
+    assert answer.status_code == 405 and answer.json() == {
+        "code": "method_not_allowed",
+        "message": "Cette adresse n'accepte pas cette méthode; voir /docs.",
+    }
+    assert sorted(m.strip() for m in answer.headers["allow"].split(",")) == ["GET", "POST"]
+    assert client.put("/health").headers["allow"] == "GET"
+
+
+def test_a_body_over_the_limit_is_refused_in_the_language_asked_for(client: TestClient) -> None:
+    answer = client.post(
+        "/search?lang=fr",
+        content=b'{"query": "x", "pad": "' + b"a" * 3_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413 and answer.json() == {
+        "code": "too_large",
+        "message": "Le corps de la requête est trop grand; voir les limites dans /docs.",
+    }
