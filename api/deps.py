@@ -12,7 +12,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from ngen_connect import Engine, QueryError
-from ngen_connect.api.errors import request_language
+from ngen_connect.api.errors import BadRequest, request_language
 from ngen_connect.registries import Access, Caller, RegistryService
 from ngen_connect.search import FILTER_KEYS, Filters
 
@@ -126,14 +126,27 @@ async def strict_parameters(request: Request) -> None:
 
 
 async def _key(
+    request: Request,
     x_api_key: Annotated[
         str | None,
         Header(
-            description="API key: the admin key, or a registry's key (reads and writes that registry)."
+            description="API key: the admin key, or a registry's key (reads and writes that "
+            "registry). Spaces and tabs around it are ignored; sent twice, the request is a 400."
         ),
     ] = None,
 ) -> str | None:
-    return x_api_key or None
+    """The request's key, trimmed; None without one. Two `X-API-Key` headers are refused rather
+    than one of them picked: a proxy that adds its own key in front of the caller's would
+    otherwise decide, unseen, which key the request runs with."""
+    keys = request.headers.getlist("x-api-key")
+    if len(keys) > 1:
+        raise BadRequest(
+            "Send one X-API-Key header, not several.",
+            "Envoyez un seul en-tête X-API-Key, pas plusieurs.",
+        )
+    if not keys:
+        return None
+    return keys[0].strip() or None
 
 
 def _caller(request: Request, key: Annotated[str | None, Depends(_key)]) -> Caller:

@@ -75,6 +75,15 @@ _HTTP_CODES = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}
 _log = logging.getLogger(__name__)
 
 
+class BadRequest(Exception):
+    """A request the HTTP front refuses before any call into the core (an `X-API-Key` header sent
+    twice): 400 `bad_request`, with the message in both languages."""
+
+    def __init__(self, message_en: str, message_fr: str) -> None:
+        super().__init__(message_en)
+        self.messages = {"en": message_en, "fr": message_fr}
+
+
 def request_language(request: Request) -> str:
     """ "fr" when asked for by `?lang=fr` or an Accept-Language that prefers French, else "en"."""
     explicit = request.query_params.get("lang", "").lower()
@@ -189,6 +198,10 @@ def install(app: FastAPI) -> None:
             MESSAGES["invalid_request"][language].format(fields=fields),
             details,
         )
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return problem(400, "bad_request", exc.messages[request_language(request)])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import copy_index, demo_engine, in_process
+from tests.conftest import ADMIN_KEY, copy_index, demo_engine, in_process
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,21 @@ def test_a_body_over_the_limit_is_refused_in_the_language_asked_for(client: Test
         "code": "too_large",
         "message": "Le corps de la requête est trop grand; voir les limites dans /docs.",
     }
+
+
+def test_an_api_key_sent_twice_is_refused_and_one_is_trimmed(client: TestClient) -> None:
+    twice = [("X-API-Key", ADMIN_KEY), ("X-API-Key", "another-key-0123456789")]
+    for path in ("/health", "/search?q=welding", "/duplicates"):
+        refused = client.get(path, headers=twice)
+        assert refused.status_code == 400 and refused.json() == {
+            "code": "bad_request",
+            "message": "Send one X-API-Key header, not several.",
+        }, path
+    french = client.get("/duplicates", headers=[*twice, ("Accept-Language", "fr")])
+    assert french.json()["message"] == "Envoyez un seul en-tête X-API-Key, pas plusieurs."
+    same_twice = client.get("/duplicates", headers=[("X-API-Key", ADMIN_KEY)] * 2)
+    assert same_twice.status_code == 400, "never the first one wins, even when both agree"
+    for padded in (f"{ADMIN_KEY}\t", f" {ADMIN_KEY} ", f"\t{ADMIN_KEY}"):
+        assert client.get("/duplicates", headers={"X-API-Key": padded}).status_code == 200
+    assert client.get("/duplicates", headers={"X-API-Key": " \t "}).status_code == 401
+    assert client.get("/duplicates", headers={"X-API-Key": ADMIN_KEY[:-1]}).status_code == 403
