@@ -4,11 +4,15 @@ The same app behind a real uvicorn process is tested in test_server.py.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from ngen_connect import Engine, FakeEmbedder, load_settings
+from ngen_connect.api.app import create_app
+from ngen_connect.limits import MAX_QUERY_CHARS
 from tests.conftest import ADMIN_KEY, copy_index, demo_engine, in_process
 
 
@@ -218,3 +222,61 @@ def test_an_api_key_sent_twice_is_refused_and_one_is_trimmed(client: TestClient)
         assert client.get("/duplicates", headers={"X-API-Key": padded}).status_code == 200
     assert client.get("/duplicates", headers={"X-API-Key": " \t "}).status_code == 401
     assert client.get("/duplicates", headers={"X-API-Key": ADMIN_KEY[:-1]}).status_code == 403
+
+
+def test_the_documented_query_limit_is_the_servers(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    documented = [
+        next(p["schema"] for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "q")
+        for path in ("/search", "/search/export")
+    ]
+    documented.append(spec["components"]["schemas"]["SearchRequest"]["properties"]["query"])
+    for schema in documented:
+        assert (schema["minLength"], schema["maxLength"]) == (1, MAX_QUERY_CHARS)
+    longest = "a" * MAX_QUERY_CHARS
+    assert client.get("/search", params={"q": longest}).status_code == 200
+    assert client.post("/search", json={"query": longest}).status_code == 200
+    for length in (MAX_QUERY_CHARS + 1, 10 * MAX_QUERY_CHARS + 1):  # the second was a 422
+        over = "a" * length
+        for answer in (
+            client.get("/search", params={"q": over, "lang": "fr"}),
+            client.get("/search/export", params={"q": over, "lang": "fr"}),
+            client.post("/search?lang=fr", json={"query": over}),
+        ):
+            assert answer.status_code == 400 and answer.json() == {
+                "code": "bad_query",
+                "message": f"La requête compte {length:,} caractères; la limite est 1,000.",
+            }
+    # counted as sent: spaces that the engine would collapse count too, as maxLength says
+    spaced = client.get("/search", params={"q": "a" + " " * MAX_QUERY_CHARS})
+    assert spaced.status_code == 400 and spaced.json()["code"] == "bad_query"
+    empty = client.post("/search", json={"query": ""})
+    assert empty.status_code == 400 and empty.json()["message"] == "The query is empty."
+
+
+def test_the_documented_query_limit_follows_the_engines_setting(tmp_path: Path) -> None:
+    settings = replace(load_settings(data_dir=tmp_path / "index", model="fake"), max_query_chars=50)
+    spec = create_app(Engine(settings, embedder=FakeEmbedder())).openapi()
+    assert spec["components"]["schemas"]["SearchRequest"]["properties"]["query"]["maxLength"] == 50
+    assert [
+        p["schema"]["maxLength"]
+        for p in spec["paths"]["/search"]["get"]["parameters"]
+        if p["name"] == "q"
+    ] == [50]
+
+
+def test_every_error_answer_is_documented_as_a_problem(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
+            assert {"400", "422", "503"} <= set(errors), (method, path)
+            for status, response in errors.items():
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+    for kind in ("organizations", "clusters", "ip-assets"):
+        similar = spec["paths"][f"/{kind}/{{record_id}}/similar"]["get"]["responses"]
+        assert {"400", "404", "422"} <= set(similar)
+    bad_filter = client.get("/clusters/sample-cluster-001/similar", params={"sme": "maybe"})
+    assert bad_filter.status_code == 400 and bad_filter.json()["code"] == "bad_query"
