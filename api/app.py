@@ -7,9 +7,10 @@ shared by every request.
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.deps import Service
 from ngen_connect.api.routers import duplicates, health, records, registries, search
+from ngen_connect.api.routers.search import document_query_limit
 
 STATIC = Path(__file__).parent / "static"
 #: how long a thread that wants the GIL waits for the one running Python to let go (Python's
@@ -53,12 +55,24 @@ def create_app(engine: Engine) -> FastAPI:
     for module in (health, search, records, registries, duplicates):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.openapi = _documented(app.openapi, engine.settings.max_query_chars)  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
     return app
+
+
+def _documented(
+    generated: Callable[[], dict[str, Any]], max_query_chars: int
+) -> Callable[[], dict[str, Any]]:
+    """FastAPI's OpenAPI document, with this server's own query limit."""
+
+    def openapi() -> dict[str, Any]:
+        return document_query_limit(generated(), max_query_chars)
+
+    return openapi
 
 
 def app_from_environment() -> FastAPI:

@@ -2,11 +2,11 @@
 decision) may not be larger than MAX_BODY_BYTES; file uploads (registry files, needs lists,
 records) have their own, larger limits (api/uploads.py)."""
 
-from typing import Any
-
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ngen_connect.api.errors import MESSAGES, problem, request_language
 from ngen_connect.limits import MAX_BODY_BYTES
 
 
@@ -31,7 +31,7 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send)
+            await _too_large(scope, receive, send)
             return
         seen = 0
 
@@ -46,7 +46,7 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await _too_large(send)
+            await _too_large(scope, receive, send)
 
 
 class _TooLarge(HTTPException):
@@ -57,13 +57,6 @@ class _TooLarge(HTTPException):
         super().__init__(413)
 
 
-async def _too_large(send: Send) -> None:
-    body = (
-        b'{"code":"too_large","message":"The request body is too large; see the limits in /docs."}'
-    )
-    headers: list[Any] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    language = request_language(Request(scope))
+    await problem(413, "too_large", MESSAGES["too_large"][language])(scope, receive, send)

@@ -7,12 +7,13 @@ or hashes a key (`_caller`) stays a plain function, run on a worker thread.
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import JsonValue
 
 from ngen_connect import Engine, QueryError
-from ngen_connect.api.errors import request_language
+from ngen_connect.api.errors import BadRequest, request_language
 from ngen_connect.api.worker import Worker
 from ngen_connect.registries import Access, Caller, RegistryService
 from ngen_connect.search import FILTER_KEYS, Filters
@@ -39,40 +40,52 @@ async def _service(request: Request) -> Service:
 async def _filters(
     request: Request,
     province: Annotated[
-        list[str] | None, Query(description="Province or territory (code or name).")
-    ] = None,
-    city: Annotated[list[str] | None, Query()] = None,
-    country: Annotated[list[str] | None, Query()] = None,
+        list[str], Query(default_factory=list, description="Province or territory (code or name).")
+    ],
+    city: Annotated[list[str], Query(default_factory=list)],
+    country: Annotated[list[str], Query(default_factory=list)],
     type: Annotated[
-        list[str] | None,
-        Query(description="manufacturer, technology_supplier, research, ecosystem_partner"),
-    ] = None,
-    naics: Annotated[
-        list[str] | None, Query(description="NAICS code or prefix (2 to 6 digits).")
-    ] = None,
-    certification: Annotated[list[str] | None, Query()] = None,
-    sme: Annotated[list[str] | None, Query(description="yes or no")] = None,
-    cluster: Annotated[list[str] | None, Query()] = None,
-    ownership: Annotated[
-        list[str] | None,
+        list[str],
         Query(
-            description="indigenous_owned, women_owned... or as written (Indigenous-owned, autochtone)"
+            default_factory=list,
+            description="manufacturer, technology_supplier, research, ecosystem_partner",
         ),
-    ] = None,
+    ],
+    naics: Annotated[
+        list[str], Query(default_factory=list, description="NAICS code or prefix (2 to 6 digits).")
+    ],
+    certification: Annotated[list[str], Query(default_factory=list)],
+    sme: Annotated[list[str], Query(default_factory=list, description="yes or no")],
+    cluster: Annotated[list[str], Query(default_factory=list)],
+    ownership: Annotated[
+        list[str],
+        Query(
+            default_factory=list,
+            description="indigenous_owned, women_owned... or as written (Indigenous-owned, autochtone)",
+        ),
+    ],
     licence: Annotated[
-        list[str] | None, Query(description="Words of a licence held (or an IP asset's status).")
-    ] = None,
+        list[str],
+        Query(
+            default_factory=list, description="Words of a licence held (or an IP asset's status)."
+        ),
+    ],
     size: Annotated[
-        list[str] | None, Query(description="Employee-size band: 1-19, 20-99, 100-499, 500+")
-    ] = None,
+        list[str],
+        Query(default_factory=list, description="Employee-size band: 1-19, 20-99, 100-499, 500+"),
+    ],
     status: Annotated[
-        list[str] | None,
-        Query(description="Product status (SCAN Health): marketed, approved, dormant, cancelled"),
-    ] = None,
+        list[str],
+        Query(
+            default_factory=list,
+            description="Product status (SCAN Health): marketed, approved, dormant, cancelled",
+        ),
+    ],
     language: Annotated[
-        list[str] | None, Query(description="en or fr (bilingual profiles match both)")
-    ] = None,
-    registry: Annotated[list[str] | None, Query()] = None,
+        list[str],
+        Query(default_factory=list, description="en or fr (bilingual profiles match both)"),
+    ],
+    registry: Annotated[list[str], Query(default_factory=list)],
 ) -> Filters:
     given = {
         "province": province,
@@ -129,14 +142,27 @@ async def strict_parameters(request: Request) -> None:
 
 
 async def _key(
+    request: Request,
     x_api_key: Annotated[
         str | None,
         Header(
-            description="API key: the admin key, or a registry's key (reads and writes that registry)."
+            description="API key: the admin key, or a registry's key (reads and writes that "
+            "registry). Spaces and tabs around it are ignored; sent twice, the request is a 400."
         ),
     ] = None,
 ) -> str | None:
-    return x_api_key or None
+    """The request's key, trimmed; None without one. Two `X-API-Key` headers are refused rather
+    than one of them picked: a proxy that adds its own key in front of the caller's would
+    otherwise decide, unseen, which key the request runs with."""
+    keys = request.headers.getlist("x-api-key")
+    if len(keys) > 1:
+        raise BadRequest(
+            "Send one X-API-Key header, not several.",
+            "Envoyez un seul en-tête X-API-Key, pas plusieurs.",
+        )
+    if not keys:
+        return None
+    return keys[0].strip() or None
 
 
 def _caller(request: Request, key: Annotated[str | None, Depends(_key)]) -> Caller:
@@ -151,6 +177,18 @@ async def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
 async def _language(request: Request) -> str:
     return request_language(request)
 
+
+#: a registry name as `check_registry_name` takes it (lower-case letters, digits and dashes, 1 to 63
+#: characters); documented only, so that the route's own check answers 400 bad_query, not a 422
+REGISTRY_NAME: dict[str, JsonValue] = {"pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "maxLength": 63}
+RegistryNameParam = Annotated[
+    str,
+    Path(
+        description="The registry's name: lower-case letters, digits and dashes, starting with "
+        "a letter or digit, 63 characters at most (400 bad_query otherwise).",
+        json_schema_extra=REGISTRY_NAME,
+    ),
+]
 
 ServiceDep = Annotated[Service, Depends(_service)]
 #: a route without filters that refuses unknown query parameters all the same

@@ -1,14 +1,18 @@
 """Errors as JSON `{code, message}`: stable codes, messages in English or French (`lang` query
 parameter or Accept-Language), 4xx for bad input."""
 
+import logging
 import re
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ngen_connect import (
     AuthError,
@@ -70,6 +74,16 @@ MESSAGES = {
 
 
 _HTTP_CODES = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}
+_log = logging.getLogger(__name__)
+
+
+class BadRequest(Exception):
+    """A request the HTTP front refuses before any call into the core (an `X-API-Key` header sent
+    twice): 400 `bad_request`, with the message in both languages."""
+
+    def __init__(self, message_en: str, message_fr: str) -> None:
+        super().__init__(message_en)
+        self.messages = {"en": message_en, "fr": message_fr}
 
 
 def request_language(request: Request) -> str:
@@ -101,12 +115,68 @@ def _without_server_paths(message: str) -> str:
 
 
 def problem(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": _without_server_paths(message)}
     if details:
         body["details"] = details
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class Unexpected:
+    """An unexpected exception becomes a 500 `internal_error` answer, its traceback logged, and
+    goes no further.
+
+    Starlette's outermost middleware would send the same answer and then raise the exception
+    again, for the server to log; uvicorn then closes the connection without having said
+    `Connection: close`, and a client's next request on that kept-alive connection fails with a
+    reset. Handled here, the connection stays usable. An exception raised after the answer has
+    started is raised again: that answer is broken, and only closing the connection says so."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            full = StorageError.of(exc)  # a write that ran out of disk outside the core's checks
+            if full is None:
+                _log.exception("Unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            language = request_language(Request(scope))
+            answer = (
+                problem(500, "internal_error", MESSAGES["internal_error"][language])
+                if full is None
+                else problem(507, "insufficient_storage", full.message(language))
+            )
+            await answer(scope, receive, send)
+
+
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method the request's path takes: Starlette's Allow header names those of the one
+    route it tried, and some paths are two routes (GET and POST /search), so the methods the
+    OpenAPI document gives the path are added."""
+    methods = {m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()}
+    for path, operations in request.app.openapi()["paths"].items():
+        if compile_path(path)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:
@@ -137,20 +207,22 @@ def install(app: FastAPI) -> None:
             details,
         )
 
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return problem(400, "bad_request", exc.messages[request_language(request)])
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         language = request_language(request)
         if exc.status_code == 404:
-            return problem(404, "not_found", MESSAGES["not_found"][language])
+            return problem(404, "not_found", MESSAGES["not_found"][language], headers=exc.headers)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = MESSAGES.get(code, MESSAGES["http_error"])[language].format(
             status=exc.status_code
         )
-        return problem(exc.status_code, code, message)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request, exc)}
+        return problem(exc.status_code, code, message, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        full = StorageError.of(exc)  # a write that ran out of disk outside the core's own checks
-        if full is not None:
-            return problem(507, "insufficient_storage", full.message(request_language(request)))
-        return problem(500, "internal_error", MESSAGES["internal_error"][request_language(request)])
+    app.add_middleware(Unexpected)  # added last, so outside every other middleware

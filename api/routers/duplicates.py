@@ -5,17 +5,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from ngen_connect.api.deps import KeyDep, KnownParametersDep, LanguageDep, ServiceDep
-from ngen_connect.api.schemas import Duplicates, Problem
+from ngen_connect.api.schemas import Duplicates, problems
 from ngen_connect.registries import DEFAULT_MIN_CONFIDENCE
 
 router = APIRouter(tags=["registries"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "An unknown query parameter"},
-    401: {"model": Problem, "description": "No API key"},
-    403: {"model": Problem, "description": "Not the admin key"},
-    422: {"model": Problem, "description": "min_confidence is not a number from 0 to 1"},
-    503: {"model": Problem, "description": "No index yet"},
-}
+ERRORS = problems(
+    400,
+    401,
+    403,
+    422,
+    503,
+    described={
+        400: "bad_query: an unknown query parameter; bad_request: an X-API-Key header sent twice",
+        403: "forbidden: not the admin key",
+        422: "invalid_request: min_confidence is not a number from 0 to 1",
+    },
+)
 
 
 @router.get("/duplicates", response_model=Duplicates, responses=ERRORS)

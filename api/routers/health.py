@@ -1,12 +1,12 @@
 from fastapi import APIRouter
 
 from ngen_connect.api.deps import HiddenDep, ServiceDep
-from ngen_connect.api.schemas import Health
+from ngen_connect.api.schemas import Health, problems
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, responses=problems(400, 422, 503))
 def health(service: ServiceDep, hidden: HiddenDep) -> Health:
     """The model, the counts and the version of the index being served (private registries'
     records are counted only for their keys)."""

@@ -7,13 +7,17 @@ from starlette.concurrency import run_in_threadpool
 from ngen_connect import Kind, QueryError, RecordNotFoundError
 from ngen_connect.api import worker
 from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, LanguageDep, ServiceDep
-from ngen_connect.api.schemas import DeleteRequest, Problem, Record, SearchResponse
+from ngen_connect.api.schemas import DeleteRequest, Record, SearchResponse, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
 from ngen_connect.search import Filters, visible_attributes
 
 router = APIRouter(tags=["records"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+NOT_FOUND = problems(400, 404, 422, 503)
+#: "similar" takes filters, which may be bad (400)
+SIMILAR_ERRORS = problems(
+    400, 404, 422, 503, described={400: "bad_query: a bad filter or an unknown parameter"}
+)
 
 
 def _record(service: ServiceDep, hidden: set[str], record_id: str, kind: Kind) -> dict[str, Any]:
@@ -59,7 +63,7 @@ def _similar(
 
 
 @router.get(
-    "/organizations/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND
+    "/organizations/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
 )
 def similar_organizations(
     service: ServiceDep,
@@ -73,7 +77,9 @@ def similar_organizations(
     return _similar(service, hidden, filters, record_id, Kind.ORGANIZATION, limit, language)
 
 
-@router.get("/clusters/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND)
+@router.get(
+    "/clusters/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
+)
 def similar_clusters(
     service: ServiceDep,
     hidden: HiddenDep,
@@ -86,7 +92,9 @@ def similar_clusters(
     return _similar(service, hidden, filters, record_id, Kind.CLUSTER, limit, language)
 
 
-@router.get("/ip-assets/{record_id}/similar", response_model=SearchResponse, responses=NOT_FOUND)
+@router.get(
+    "/ip-assets/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
+)
 def similar_ip_assets(
     service: ServiceDep,
     hidden: HiddenDep,
@@ -99,13 +107,22 @@ def similar_ip_assets(
     return _similar(service, hidden, filters, record_id, Kind.IP_ASSET, limit, language)
 
 
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Unreadable file or bad rows"},
-    401: {"model": Problem, "description": "No API key"},
-    403: {"model": Problem, "description": "Not the admin key"},
-    409: {"model": Problem, "description": "Another write is under way"},
-    413: {"model": Problem, "description": "Over 50 MB or 10,000 records"},
-}
+WRITE_ERRORS = problems(
+    400,
+    401,
+    403,
+    409,
+    413,
+    422,
+    503,
+    507,
+    described={
+        400: "bad_file: an unreadable file or bad rows; bad_query: an unknown kind or a bad "
+        "body; bad_request: an X-API-Key header sent twice",
+        403: "forbidden: not the admin key",
+        413: f"too_large: over 50 MB or {MAX_WRITE_ROWS:,} records",
+    },
+)
 RECORDS_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,

@@ -11,8 +11,14 @@ from pydantic import ValidationError
 
 from ngen_connect import QueryError
 from ngen_connect.api import worker
-from ngen_connect.api.deps import KeyDep, LanguageDep, ServiceDep, strict_parameters
-from ngen_connect.api.schemas import DecisionRequest, Problem
+from ngen_connect.api.deps import (
+    KeyDep,
+    LanguageDep,
+    RegistryNameParam,
+    ServiceDep,
+    strict_parameters,
+)
+from ngen_connect.api.schemas import DecisionRequest, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import (
@@ -31,16 +37,23 @@ from ngen_connect.registries import (
 )
 
 router = APIRouter(tags=["registries"], dependencies=[Depends(strict_parameters)])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Unreadable file, bad mapping or bad registry name"},
-    401: {"model": Problem, "description": "No API key"},
-    403: {"model": Problem, "description": "The API key may not write to this registry"},
-    413: {
-        "model": Problem,
-        "description": f"Over {MAX_UPLOAD_BYTES // 2**20} MB or {MAX_UPLOAD_ROWS:,} rows",
+_BAD_NAME = "bad_query: a registry name that is not one, or a bad parameter"
+_FORBIDDEN = "forbidden: the API key may not use this registry"
+ERRORS = problems(
+    400,
+    401,
+    403,
+    409,
+    413,
+    422,
+    503,
+    507,
+    described={
+        400: "bad_file: an unreadable file or a bad mapping; " + _BAD_NAME,
+        403: _FORBIDDEN,
+        413: f"too_large: over {MAX_UPLOAD_BYTES // 2**20} MB or {MAX_UPLOAD_ROWS:,} rows",
     },
-    422: {"model": Problem, "description": "Invalid query parameters"},
-}
+)
 
 
 def _file_body(description: str) -> dict[str, Any]:
@@ -74,19 +87,20 @@ async def upload(
     request: Request,
     service: ServiceDep,
     key: KeyDep,
-    name: str,
+    name: RegistryNameParam,
     filename: Annotated[
         str,
         Query(
             description="The file's name; its extension gives the format (.csv, .xlsx, .json, .jsonl)."
         ),
     ],
+    map: Annotated[
+        list[str],
+        Query(default_factory=list, description="FIELD=COLUMN overrides of the guessed mapping."),
+    ],
     preview: Annotated[
         bool, Query(description="Only guess the column mapping and show the first rows.")
     ] = False,
-    map: Annotated[
-        list[str] | None, Query(description="FIELD=COLUMN overrides of the guessed mapping.")
-    ] = None,
 ) -> dict[str, Any]:
     """Upload a registry file (the request body): every row is matched against the members; matched
     rows are listed on their members, new rows become the registry's searchable records, and what
@@ -94,23 +108,29 @@ async def upload(
     mapping. Needs the admin key or the registry's own key (X-API-Key)."""
     service.access.require_write(key, name)
     check_registry_name(name)
-    overrides = parse_mapping(map or [])
+    overrides = parse_mapping(map)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
         job = worker.preview if preview else worker.upload
         return await service.worker.run(job, name, filename, path, overrides)
 
 
-KEY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "A bad parameter or registry name"},
-    401: {"model": Problem, "description": "No API key"},
-    403: {"model": Problem, "description": "The API key may not use this registry"},
-}
-REVIEW_ERRORS: dict[int | str, dict[str, Any]] = {
-    **KEY_ERRORS,
-    404: {"model": Problem, "description": "No such upload, or no such row in it"},
-    422: {"model": Problem, "description": "Invalid parameters"},
-}
+LIST_ERRORS = problems(
+    400, 401, 403, 422, 503, described={403: "forbidden: the API key opens no registry"}
+)
+REVIEW_ERRORS = problems(
+    400,
+    401,
+    403,
+    404,
+    422,
+    503,
+    described={
+        400: _BAD_NAME,
+        403: _FORBIDDEN,
+        404: "not_found: no such upload, or no such row in it",
+    },
+)
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,15 +139,16 @@ UploadParam = Annotated[
     str, Path(description="The upload's number (1, 2, ...) or `latest`.", max_length=20)
 ]
 StatusParam = Annotated[
-    list[str] | None,
+    list[str],
     Query(
+        default_factory=list,
         description="Only rows with these statuses (repeatable): matched, ambiguous, new, "
-        "rejected, or unmatched (ambiguous, new and rejected)."
+        "rejected, or unmatched (ambiguous, new and rejected).",
     ),
 ]
 
 
-@router.get("/registries", responses=KEY_ERRORS)
+@router.get("/registries", responses=LIST_ERRORS)
 def list_registries(service: ServiceDep, key: KeyDep) -> dict[str, Any]:
     """The registries this API key may read and write: every registry for the admin key, its
     own for a registry's key; each with its kept uploads, its own records and the members it
@@ -162,9 +183,9 @@ def _checked(service: ServiceDep, key: str | None, name: str, upload: str) -> in
 async def report(
     service: ServiceDep,
     key: KeyDep,
-    name: str,
+    name: RegistryNameParam,
     upload: UploadParam,
-    status: StatusParam = None,
+    status: StatusParam,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_REPORT_PAGE)] = 50,
 ) -> dict[str, Any]:
@@ -172,7 +193,7 @@ async def report(
     those with the given statuses), each with its candidates (name, place, confidence, evidence)
     and any decision. `upload` is a number or `latest`. Needs the admin key or the registry's key."""
     number = _checked(service, key, name, upload)
-    statuses = parse_statuses(status or [])
+    statuses = parse_statuses(status)
     return await service.worker.run(worker.report, name, number, statuses, offset, limit)
 
 
@@ -184,9 +205,9 @@ async def export_report(
     service: ServiceDep,
     key: KeyDep,
     language: LanguageDep,
-    name: str,
+    name: RegistryNameParam,
     upload: UploadParam,
-    status: StatusParam = None,
+    status: StatusParam,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """A kept upload's match report as a CSV or XLSX file, with its decisions: every row, or only
@@ -194,7 +215,7 @@ async def export_report(
     follow the request's language (`lang` or Accept-Language); cells that a spreadsheet would
     run as formulas are neutralised. Needs the admin key or the registry's key."""
     number = _checked(service, key, name, upload)
-    statuses = parse_statuses(status or [])
+    statuses = parse_statuses(status)
     part = (
         "" if statuses == frozenset(Status) else "-" + "-".join(s for s in Status if s in statuses)
     )
@@ -210,14 +231,24 @@ async def export_report(
 
 @router.post(
     "/registries/{name}/uploads/{upload}/rows/{row}/decision",
-    responses={
-        **REVIEW_ERRORS,
-        409: {
-            "model": Problem,
-            "description": "Not the registry's latest upload, a candidate no longer a member, "
-            "or another write under way",
+    responses=problems(
+        400,
+        401,
+        403,
+        404,
+        409,
+        413,
+        422,
+        503,
+        507,
+        described={
+            400: "bad_query: a bad body, or " + _BAD_NAME.removeprefix("bad_query: "),
+            403: _FORBIDDEN,
+            404: "not_found: no such upload, or no such row in it",
+            409: "conflict: not the registry's latest upload, or a candidate no longer a member; "
+            "busy: another write is under way",
         },
-    },
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -229,7 +260,7 @@ async def decide(
     request: Request,
     service: ServiceDep,
     key: KeyDep,
-    name: str,
+    name: RegistryNameParam,
     upload: UploadParam,
     row: Annotated[int, Path(description="The row's number in the uploaded file.", ge=1)],
 ) -> dict[str, Any]:
@@ -273,11 +304,22 @@ NEEDS_BODY = _file_body(
 @router.post(
     "/registries/{name}/needs",
     responses={
-        **KEY_ERRORS,
         200: {"content": {"application/json": {}, **{v: {} for v in _MEDIA.values()}}},
-        404: {"model": Problem, "description": "The registry has no suppliers yet"},
-        413: {"model": Problem, "description": f"Over {MAX_NEEDS:,} needs or the upload limits"},
-        422: {"model": Problem, "description": "Invalid parameters"},
+        **problems(
+            400,
+            401,
+            403,
+            404,
+            413,
+            422,
+            503,
+            described={
+                400: "bad_file: an unreadable file; " + _BAD_NAME,
+                403: _FORBIDDEN,
+                404: "not_found: the registry has no suppliers yet",
+                413: f"too_large: over {MAX_NEEDS:,} needs or the upload limits",
+            },
+        ),
     },
     openapi_extra=NEEDS_BODY,
 )
@@ -286,12 +328,11 @@ async def needs(
     service: ServiceDep,
     key: KeyDep,
     language: LanguageDep,
-    name: str,
+    name: RegistryNameParam,
     filename: Annotated[str, Query(description="The file's name; its extension gives the format.")],
     prefer_province: Annotated[
-        str | None,
-        Query(description="Rank suppliers from this province first among near-equals (SK)."),
-    ] = None,
+        str, Query(description="Rank suppliers from this province first among near-equals (SK).")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Suppliers per need.")] = 5,
     format: Annotated[
         Literal["json", "csv", "xlsx"],
@@ -312,7 +353,7 @@ async def needs(
             name,
             filename,
             path,
-            prefer_province=prefer_province,
+            prefer_province=prefer_province or None,
             limit=limit,
             hidden=sorted(caller.hidden),
             language=language,

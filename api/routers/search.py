@@ -5,15 +5,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ngen_connect import Kind, write_results
+from ngen_connect import Kind, QueryError, write_results
 from ngen_connect import SearchResponse as CoreResponse
 from ngen_connect.api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
-from ngen_connect.api.schemas import Problem, SearchRequest, SearchResponse
-from ngen_connect.limits import MAX_LIMIT, MAX_QUERY_CHARS
+from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, SearchResponse, problems
+from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.search import Filters
 
 router = APIRouter(tags=["search"])
-ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 422: {"model": Problem}}
+ERRORS = problems(400, 422, 503)
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -21,12 +21,15 @@ _MEDIA = {
 QueryParam = Annotated[
     str,
     Query(
-        description=f"The query, in English or French; at most {MAX_QUERY_CHARS:,} characters "
-        "once spaces are collapsed (400 bad_query beyond).",
-        max_length=10 * MAX_QUERY_CHARS,  # longer raw text is refused before it is even read
+        description="The query, in English or French: not only spaces, and no longer than "
+        "maxLength characters (400 bad_query otherwise).",
+        # documented, not checked by FastAPI (a 422): the server answers 400 bad_query
+        json_schema_extra=QUERY_LENGTH,
     ),
 ]
-KindParam = Annotated[list[Kind] | None, Query(description="Only these kinds (repeatable).")]
+KindParam = Annotated[
+    list[Kind], Query(default_factory=list, description="Only these kinds (repeatable).")
+]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 OffsetParam = Annotated[int, Query(ge=0)]
 
@@ -41,6 +44,14 @@ def _search(
     offset: int,
     language: str,
 ) -> CoreResponse:
+    # The limit holds for the text as sent, as documented (maxLength); the engine checks the
+    # text again once its spaces are collapsed, which never makes it longer.
+    longest = service.engine.settings.max_query_chars
+    if len(query) > longest:
+        raise QueryError(
+            f"The query is {len(query):,} characters long; the limit is {longest:,}.",
+            f"La requête compte {len(query):,} caractères; la limite est {longest:,}.",
+        )
     return service.engine.search(
         query,
         kinds=kinds,
@@ -58,15 +69,17 @@ def search_get(
     filters: FiltersDep,
     language: LanguageDep,
     q: QueryParam,
-    kind: KindParam = None,
+    kind: KindParam,
     limit: LimitParam = 10,
     offset: OffsetParam = 0,
 ) -> dict[str, Any]:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
-    return _search(service, hidden, q, kind, filters, limit, offset, language).to_dict(language)
+    return _search(service, hidden, q, kind or None, filters, limit, offset, language).to_dict(
+        language
+    )
 
 
-@router.post("/search", response_model=SearchResponse, responses=ERRORS)
+@router.post("/search", response_model=SearchResponse, responses=problems(400, 413, 422, 503))
 def search_post(
     hidden: HiddenDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
 ) -> dict[str, Any]:
@@ -86,13 +99,13 @@ def export(
     filters: FiltersDep,
     language: LanguageDep,
     q: QueryParam,
-    kind: KindParam = None,
+    kind: KindParam,
     limit: LimitParam = MAX_LIMIT,
     offset: OffsetParam = 0,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """A page of results as a CSV or XLSX file, with the explanation columns."""
-    response = _search(service, hidden, q, kind, filters, limit, offset, language)
+    response = _search(service, hidden, q, kind or None, filters, limit, offset, language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response, language=language, filters=filters.values)
@@ -102,3 +115,13 @@ def export(
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="ngen-connect-results.{format}"'},
     )
+
+
+def document_query_limit(openapi: dict[str, Any], longest: int) -> dict[str, Any]:
+    """The OpenAPI document with the server's own query limit as the queries' maxLength."""
+    for path in ("/search", "/search/export"):
+        for parameter in openapi["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "q":
+                parameter["schema"]["maxLength"] = longest
+    openapi["components"]["schemas"]["SearchRequest"]["properties"]["query"]["maxLength"] = longest
+    return openapi

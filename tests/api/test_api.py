@@ -4,12 +4,16 @@ The same app behind a real uvicorn process is tested in test_server.py.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import copy_index, demo_engine, in_process
+from ngen_connect import Engine, FakeEmbedder, load_settings
+from ngen_connect.api.app import create_app
+from ngen_connect.limits import MAX_QUERY_CHARS
+from tests.conftest import ADMIN_KEY, copy_index, demo_engine, in_process
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +182,101 @@ def test_accept_language_weights_and_unknown_body_keys(client: TestClient) -> No
     assert language("en;q=0.1, fr") == "fr"
     assert language("fr-CA") == "fr"
     assert client.post("/search", json={"query": "machining", "foo": "bar"}).status_code == 422
+
+
+def test_a_wrong_method_is_a_405_that_says_which_methods_are_taken(client: TestClient) -> None:
+    answer = client.delete("/search", params={"lang": "fr"})
+    assert answer.status_code == 405 and answer.json() == {
+        "code": "method_not_allowed",
+        "message": "Cette adresse n'accepte pas cette méthode; voir /docs.",
+    }
+    assert sorted(m.strip() for m in answer.headers["allow"].split(",")) == ["GET", "POST"]
+    assert client.put("/health").headers["allow"] == "GET"
+
+
+def test_a_body_over_the_limit_is_refused_in_the_language_asked_for(client: TestClient) -> None:
+    answer = client.post(
+        "/search?lang=fr",
+        content=b'{"query": "x", "pad": "' + b"a" * 3_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413 and answer.json() == {
+        "code": "too_large",
+        "message": "Le corps de la requête est trop grand; voir les limites dans /docs.",
+    }
+
+
+def test_an_api_key_sent_twice_is_refused_and_one_is_trimmed(client: TestClient) -> None:
+    twice = [("X-API-Key", ADMIN_KEY), ("X-API-Key", "another-key-0123456789")]
+    for path in ("/health", "/search?q=welding", "/duplicates"):
+        refused = client.get(path, headers=twice)
+        assert refused.status_code == 400 and refused.json() == {
+            "code": "bad_request",
+            "message": "Send one X-API-Key header, not several.",
+        }, path
+    french = client.get("/duplicates", headers=[*twice, ("Accept-Language", "fr")])
+    assert french.json()["message"] == "Envoyez un seul en-tête X-API-Key, pas plusieurs."
+    same_twice = client.get("/duplicates", headers=[("X-API-Key", ADMIN_KEY)] * 2)
+    assert same_twice.status_code == 400, "never the first one wins, even when both agree"
+    for padded in (f"{ADMIN_KEY}\t", f" {ADMIN_KEY} ", f"\t{ADMIN_KEY}"):
+        assert client.get("/duplicates", headers={"X-API-Key": padded}).status_code == 200
+    assert client.get("/duplicates", headers={"X-API-Key": " \t "}).status_code == 401
+    assert client.get("/duplicates", headers={"X-API-Key": ADMIN_KEY[:-1]}).status_code == 403
+
+
+def test_the_documented_query_limit_is_the_servers(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    documented = [
+        next(p["schema"] for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "q")
+        for path in ("/search", "/search/export")
+    ]
+    documented.append(spec["components"]["schemas"]["SearchRequest"]["properties"]["query"])
+    for schema in documented:
+        assert (schema["minLength"], schema["maxLength"]) == (1, MAX_QUERY_CHARS)
+    longest = "a" * MAX_QUERY_CHARS
+    assert client.get("/search", params={"q": longest}).status_code == 200
+    assert client.post("/search", json={"query": longest}).status_code == 200
+    for length in (MAX_QUERY_CHARS + 1, 10 * MAX_QUERY_CHARS + 1):  # the second was a 422
+        over = "a" * length
+        for answer in (
+            client.get("/search", params={"q": over, "lang": "fr"}),
+            client.get("/search/export", params={"q": over, "lang": "fr"}),
+            client.post("/search?lang=fr", json={"query": over}),
+        ):
+            assert answer.status_code == 400 and answer.json() == {
+                "code": "bad_query",
+                "message": f"La requête compte {length:,} caractères; la limite est 1,000.",
+            }
+    # counted as sent: spaces that the engine would collapse count too, as maxLength says
+    spaced = client.get("/search", params={"q": "a" + " " * MAX_QUERY_CHARS})
+    assert spaced.status_code == 400 and spaced.json()["code"] == "bad_query"
+    empty = client.post("/search", json={"query": ""})
+    assert empty.status_code == 400 and empty.json()["message"] == "The query is empty."
+
+
+def test_the_documented_query_limit_follows_the_engines_setting(tmp_path: Path) -> None:
+    settings = replace(load_settings(data_dir=tmp_path / "index", model="fake"), max_query_chars=50)
+    spec = create_app(Engine(settings, embedder=FakeEmbedder())).openapi()
+    assert spec["components"]["schemas"]["SearchRequest"]["properties"]["query"]["maxLength"] == 50
+    assert [
+        p["schema"]["maxLength"]
+        for p in spec["paths"]["/search"]["get"]["parameters"]
+        if p["name"] == "q"
+    ] == [50]
+
+
+def test_every_error_answer_is_documented_as_a_problem(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
+            assert {"400", "422", "503"} <= set(errors), (method, path)
+            for status, response in errors.items():
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+    for kind in ("organizations", "clusters", "ip-assets"):
+        similar = spec["paths"][f"/{kind}/{{record_id}}/similar"]["get"]["responses"]
+        assert {"400", "404", "422"} <= set(similar)
+    bad_filter = client.get("/clusters/sample-cluster-001/similar", params={"sme": "maybe"})
+    assert bad_filter.status_code == 400 and bad_filter.json()["code"] == "bad_query"

@@ -5,10 +5,14 @@ import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
+import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
+from ngen_connect import QueryError
+from ngen_connect.registries import check_registry_name
 from tests.conftest import ADMIN_KEY, DATA, copy_index, demo_engine, in_process, invoke_cli
 
 KEY = "scan-health-key-0123456789"
@@ -632,3 +636,30 @@ def test_a_registrys_own_key_reviews_and_decides_its_registry(
     )
     assert huge.status_code == 413 and huge.json()["code"] == "too_large"
     assert client.get("/registries/own-reg/uploads/1", headers=ADMIN).status_code == 200
+
+
+def test_the_documented_registry_name_is_the_one_the_server_takes(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = [
+        parameter["schema"]
+        for path, operations in spec["paths"].items()
+        if "{name}" in path
+        for operation in operations.values()
+        for parameter in operation["parameters"]
+        if parameter["name"] == "name"
+    ]
+    assert len(schemas) == 5 and all(schema == schemas[0] for schema in schemas)
+    documented = jsonschema_rs.validator_for(schemas[0])
+    names = ["scan-health", "a", "0-9", "a" * 63, "a" * 64, "-scan", "Scan", "scan_health"]
+    names += ["scan-health\n", "scan health", "santé", ""]
+    for name in names:
+        try:
+            check_registry_name(name)
+            taken = True
+        except QueryError:
+            taken = False
+        assert documented.is_valid(name) is taken, repr(name)
+    assert "400" in spec["paths"]["/registries/{name}/uploads/{upload}"]["get"]["responses"]
+    for name in ("Scan_Health", "a" * 64, "scan-health\n"):
+        answer = client.get(f"/registries/{quote(name)}/uploads/latest", headers=ADMIN)
+        assert answer.status_code == 400 and answer.json()["code"] == "bad_query", name

@@ -4,18 +4,26 @@ codes, bodies streamed over a socket, requests served at the same time. The HTTP
 is tested in process (test_api.py, test_api_registries.py); the web page in test_browser.py."""
 
 import asyncio
+import http.client
+import json
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import APIRouter, FastAPI
 
-from tests.conftest import ADMIN_KEY, copy_index, running_server
+from ngen_connect.api.app import create_app
+from tests.conftest import ADMIN_KEY, copy_index, demo_engine, running_server
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 JSON = {"Content-Type": "application/json"}
@@ -235,3 +243,62 @@ def test_demo_makes_and_prints_an_admin_key_when_none_is_set(
             url, params={"filename": "a.csv"}, content=body, headers={"X-API-Key": key}
         )
         assert accepted.status_code == 200
+
+
+@contextmanager
+def _serving(app: FastAPI, protocol: str) -> Iterator[tuple[str, int]]:
+    """`app` behind a real uvicorn server (`protocol`: its HTTP parser) on a thread here."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, log_level="critical")
+    )
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "the server did not start"
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.mark.parametrize("protocol", ["httptools", "h11"])
+def test_a_kept_alive_connection_stays_usable_after_a_500(
+    tmp_path: Path, sample_index: Path, protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error answers 500 `internal_error` and the client's next request on the same
+    connection is served (uvicorn used to close it, unannounced, and that request failed with a
+    reset)."""
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    def fails() -> None:
+        raise RuntimeError("a bug in a route")
+
+    app = create_app(demo_engine(copy_index(sample_index, tmp_path / "data")))
+    app.include_router(broken)
+    with _serving(app, protocol) as (host, port):
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            connection.request("GET", "/broken", headers={"Accept-Language": "fr"})
+            failed = connection.getresponse()
+            assert failed.status == 500 and json.loads(failed.read()) == {
+                "code": "internal_error",
+                "message": "Une erreur s'est produite de notre côté; elle a été consignée.",
+            }
+            socket_used = connection.sock
+            assert socket_used is not None and not failed.will_close
+            for path in ("/health", "/broken", "/search?q=welding"):
+                connection.request("GET", path)
+                answer = connection.getresponse()
+                answer.read()
+                assert answer.status in {200, 500}, path
+                assert connection.sock is socket_used, f"{path}: the connection was not kept"
+        finally:
+            connection.close()
+    assert "RuntimeError: a bug in a route" in caplog.text and "Traceback" in caplog.text
