@@ -8,12 +8,15 @@ own engine from the server's settings over the same data directory (and so, once
 the index, holds a second copy of it: see docs/scaling.md). It runs at a lower priority
 with half the embedding threads, so searches keep a core; writes it publishes reach the server's
 engine as any other writer's do (the next read opens the new version). Jobs return plain values
-(JSON-ready dicts or a file's bytes), and the core's errors cross back whole (both languages).
+(JSON serialised in the worker, or a file's bytes), and the core's errors cross back whole (both
+languages).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import multiprocessing
 import os
@@ -24,6 +27,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+
+from starlette.responses import Response
 
 from ngen_connect import Engine, Kind, NgenConnectError, Settings, load_settings
 from ngen_connect.indexer import check_row_count
@@ -68,6 +73,12 @@ class Worker:
         except BrokenProcessPool:
             self._forget(pool)
             raise WorkerStoppedError() from None
+
+    async def answer(
+        self, job: Callable[_P, bytes], *args: _P.args, **kwargs: _P.kwargs
+    ) -> Response:
+        """A job's JSON answer (serialised in the worker) as the response."""
+        return Response(await self.run(job, *args, **kwargs), media_type="application/json")
 
     def close(self) -> None:
         with self._lock:
@@ -122,6 +133,22 @@ def _registries() -> RegistryService:
     return _service
 
 
+def _json(job: Callable[_P, dict[str, Any]]) -> Callable[_P, bytes]:
+    """The job, its answer serialised to JSON here: a 50,000-row report is ~1 million values, which
+    the server would otherwise unpickle and encode on its event loop."""
+
+    @functools.wraps(job)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> bytes:
+        return json_bytes(job(*args, **kwargs))
+
+    return run
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str).encode()
+
+
+@_json
 def preview(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
     shown = preview_file(path, overrides)
     return {
@@ -133,6 +160,7 @@ def preview(name: str, filename: str, path: Path, overrides: dict[str, str]) -> 
     }
 
 
+@_json
 def upload(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
     done = _registries().upload(name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
     report = done.report
@@ -149,6 +177,7 @@ def upload(name: str, filename: str, path: Path, overrides: dict[str, str]) -> d
     }
 
 
+@_json
 def decide(name: str, upload: int | None, row: int, status: str, candidate: str) -> dict[str, Any]:
     registries = _registries()
     done = registries.decide(name, upload, row, Status(status), candidate)
@@ -163,6 +192,7 @@ def decide(name: str, upload: int | None, row: int, status: str, candidate: str)
     }
 
 
+@_json
 def report(
     name: str, upload: int | None, statuses: frozenset[Status], offset: int, limit: int
 ) -> dict[str, Any]:
@@ -202,6 +232,7 @@ def export_report(
         return filename, path.read_bytes()
 
 
+@_json
 def write_records(path: Path, kind: Kind, filename: str) -> dict[str, Any]:
     check_row_count(path, MAX_WRITE_ROWS, filename)
     engine = _registries().engine
@@ -218,7 +249,8 @@ def needs(
     hidden: list[str],
     language: str,
     format: str,
-) -> dict[str, Any] | bytes:
+) -> bytes:
+    """The needs list's answer: JSON, or the CSV or XLSX file (`format`)."""
     check_row_count(path, MAX_NEEDS, filename)
     found = _registries().needs(
         name,
@@ -233,19 +265,21 @@ def needs(
         out = path.with_name(f"{name}-needs.{format}")
         write_needs(out, name, found, language)
         return out.read_bytes()
-    return {
-        "registry": name,
-        "file": filename,
-        "needs": [
-            {
-                "row": need.row,
-                "need": need.text,
-                "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
-            }
-            for need in found.needs
-        ],
-        "rejected": [vars(error) for error in found.rejected],
-    }
+    return json_bytes(
+        {
+            "registry": name,
+            "file": filename,
+            "needs": [
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
+                }
+                for need in found.needs
+            ],
+            "rejected": [vars(error) for error in found.rejected],
+        }
+    )
 
 
 def _records(indexed: Any) -> dict[str, int]:

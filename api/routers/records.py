@@ -1,6 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -147,14 +148,14 @@ async def upsert_records(
     filename: Annotated[
         str, Query(description="The body's format by its extension: .json, .jsonl, .csv, .xlsx.")
     ] = "records.json",
-) -> dict[str, Any]:
+) -> Response:
     """Add or update records by id, in a batch, validated like `ngen-connect index` (the same
     warnings and rejections); the live index is swapped atomically. Needs the admin key."""
     service.access.require_admin(key)
     record_kind = _kind(kind)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        return await service.worker.run(worker.write_records, path, record_kind, filename)
+        return await service.worker.answer(worker.write_records, path, record_kind, filename)
 
 
 @router.post(

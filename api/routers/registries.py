@@ -101,7 +101,7 @@ async def upload(
     preview: Annotated[
         bool, Query(description="Only guess the column mapping and show the first rows.")
     ] = False,
-) -> dict[str, Any]:
+) -> Response:
     """Upload a registry file (the request body): every row is matched against the members; matched
     rows are listed on their members, new rows become the registry's searchable records, and what
     changed since the previous upload is reported. Or, with `preview`, only guess its column
@@ -112,7 +112,7 @@ async def upload(
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
         job = worker.preview if preview else worker.upload
-        return await service.worker.run(job, name, filename, path, overrides)
+        return await service.worker.answer(job, name, filename, path, overrides)
 
 
 LIST_ERRORS = problems(
@@ -188,13 +188,13 @@ async def report(
     status: StatusParam,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_REPORT_PAGE)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """A kept upload's match report, as decided so far: its counts and a page of its rows (only
     those with the given statuses), each with its candidates (name, place, confidence, evidence)
     and any decision. `upload` is a number or `latest`. Needs the admin key or the registry's key."""
     number = _checked(service, key, name, upload)
     statuses = parse_statuses(status)
-    return await service.worker.run(worker.report, name, number, statuses, offset, limit)
+    return await service.worker.answer(worker.report, name, number, statuses, offset, limit)
 
 
 @router.get(
@@ -263,7 +263,7 @@ async def decide(
     name: RegistryNameParam,
     upload: UploadParam,
     row: Annotated[int, Path(description="The row's number in the uploaded file.", ge=1)],
-) -> dict[str, Any]:
+) -> Response:
     """Decide one row of the registry's latest upload: `{"status": "matched", "candidate": ID}`
     accepts one of the row's candidates (the member is listed by the registry), `{"status":
     "new"}` makes the row the registry's own record. The kept report and search change at once;
@@ -289,7 +289,7 @@ async def decide(
             "Accepting a match needs the candidate's id.",
             "Accepter une correspondance exige l'id du candidat.",
         )
-    return await service.worker.run(
+    return await service.worker.answer(
         worker.decide, name, number, row, wanted.status, wanted.candidate
     )
 
@@ -338,7 +338,7 @@ async def needs(
         Literal["json", "csv", "xlsx"],
         Query(description="json (the default), or a csv or xlsx file with one row per supplier."),
     ] = "json",
-) -> Any:
+) -> Response:
     """Match a needs list (the request body; a buyer's list of needs, one per row, English or
     French) against the registry's suppliers: its own records and the members it lists, those
     of `prefer_province` first among near-equals. Answers each need with its suppliers (as
@@ -359,10 +359,10 @@ async def needs(
             language=language,
             format=format,
         )
-    if isinstance(found, bytes):
-        return Response(
-            found,
-            media_type=_MEDIA[format],
-            headers={"Content-Disposition": f'attachment; filename="{name}-needs.{format}"'},
-        )
-    return found
+    if format == "json":
+        return Response(found, media_type="application/json")
+    return Response(
+        found,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}-needs.{format}"'},
+    )
