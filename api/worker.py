@@ -49,10 +49,13 @@ class WorkerStoppedError(NgenConnectError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The file could not be processed: the process doing it stopped. Nothing was "
-            "changed; try again, or send a smaller file.",
-            "Le fichier n'a pu être traité : le processus qui s'en chargeait s'est arrêté. Rien "
-            "n'a changé; réessayez, ou envoyez un fichier plus petit.",
+            "The process doing this work stopped before it answered (a write it was making is "
+            "kept whole or not at all). Check the registry's latest upload and try again, with a "
+            "smaller file if it was an upload.",
+            "Le processus qui faisait ce travail s'est arrêté avant de répondre (une écriture en "
+            "cours est gardée entière ou pas du tout). Vérifiez le dernier téléversement du "
+            "registre et réessayez, avec un fichier plus petit s'il s'agissait d'un "
+            "téléversement.",
         )
 
 
@@ -113,19 +116,17 @@ def _worker_environment(settings: Settings) -> dict[str, str]:
 
 # -- in the worker process ------------------------------------------------------------------------
 
-_engine: Engine | None = None
 _service: RegistryService | None = None
 
 
 def _start(environment: dict[str, str]) -> None:
-    global _engine, _service
+    global _service
     os.environ.update(environment)
     try:
         os.nice(_NICENESS)
     except OSError:  # not allowed here: the job still runs, at the server's priority
         _log.info("the upload worker runs at the server's priority")
-    _engine = Engine(load_settings())
-    _service = RegistryService(_engine)
+    _service = RegistryService(Engine(load_settings()))
 
 
 def _registries() -> RegistryService:

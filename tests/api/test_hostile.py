@@ -399,6 +399,10 @@ def test_a_full_disk_answers_507_and_the_cli_says_so(
     served: dict[str, Any], tmp_path: Path
 ) -> None:
     disk = tmp_path / "disk"
+    kept = _upload(
+        served["base"], "review", "review.csv", b"name,description\nReview Co,Welding.\n"
+    )
+    assert kept.status_code == 200, kept.text
     prefix = _full_disk(served["data_dir"], tmp_path)
     with server_process(
         "serve",
@@ -416,6 +420,13 @@ def test_a_full_disk_answers_507_and_the_cli_says_so(
             headers=ADMIN,
             timeout=60,
         )
+        decided = httpx.post(
+            f"{base}/registries/review/uploads/latest/rows/2/decision",
+            json={"status": "new"},
+            headers={**ADMIN, "Accept-Language": "fr"},
+            timeout=60,
+        )
+        assert decided.status_code == 507 and "disque est plein" in decided.json()["message"]
         for answer in (upload, records):
             assert answer.status_code == 507, answer.text
             assert answer.json()["code"] == "insufficient_storage"
