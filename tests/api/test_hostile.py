@@ -450,3 +450,84 @@ def test_a_full_disk_answers_507_and_the_cli_says_so(
     )
     assert private.returncode == 1 and "Traceback" not in private.stderr
     assert "disk is full" in private.stderr
+
+
+# -- every other limit in SECURITY.md, over HTTP ------------------------------------------------
+
+_MANY = 100_001
+
+
+def _limit_cases() -> list[tuple[str, Any]]:
+    """(limit, a request past it) for each limit of SECURITY.md's table not tested above."""
+    json_body = {**ADMIN, "Content-Type": "application/json"}
+    return [
+        (
+            "rows in an uploaded file",
+            lambda b: _upload(b, "limits", "rows.csv", ("name\n" + "Co\n" * _MANY).encode()),
+        ),
+        (
+            "records written in one call",
+            lambda b: httpx.post(
+                f"{b}/records/organization",
+                params={"filename": "many.csv"},
+                content=(
+                    "id,name,description\n" + "".join(f"r{i},Co {i},x\n" for i in range(10_001))
+                ).encode(),
+                headers=ADMIN,
+                timeout=120,
+            ),
+        ),
+        (
+            "needs in a needs list",
+            lambda b: httpx.post(
+                f"{b}/registries/warm/needs",
+                params={"filename": "needs.csv"},
+                content=("need\n" + "welding\n" * 1_001).encode(),
+                headers=ADMIN,
+                timeout=120,
+            ),
+        ),
+        (
+            "rows of a kept report on one page",
+            lambda b: httpx.get(
+                f"{b}/registries/warm/uploads/latest", params={"limit": 501}, headers=ADMIN
+            ),
+        ),
+        (
+            "one cell",
+            lambda b: _upload(
+                b, "limits", "cell.csv", b'name,description\nCo,"' + b"x" * (17 * MB) + b'"\n'
+            ),
+        ),
+        ("a query", lambda b: httpx.get(f"{b}/search", params={"q": "x" * 1_001})),
+        (
+            "filter values",
+            lambda b: httpx.get(
+                f"{b}/search", params={"q": "welding", "city": [f"c{i}" for i in range(51)]}
+            ),
+        ),
+        ("a registry name", lambda b: _upload(b, "Not_A_Name", "x.csv", b"name\nCo\n")),
+        (
+            "any other request body",
+            lambda b: httpx.post(
+                f"{b}/records/organization/delete",
+                content=b'{"ids": ["' + b"a" * 3 * MB + b'"]}',
+                headers=json_body,
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("limit", "request_past_it"), _limit_cases(), ids=[limit for limit, _ in _limit_cases()]
+)
+def test_every_limit_answers_a_clear_4xx_and_the_service_goes_on(
+    served: dict[str, Any], limit: str, request_past_it: Any
+) -> None:
+    _warm(served)
+    answer = request_past_it(served["base"])
+    assert 400 <= answer.status_code < 500, (limit, answer.status_code, answer.text[:300])
+    body = answer.json()
+    assert set(body) >= {"code", "message"} and body["message"], (limit, body)
+    assert "/tmp" not in body["message"] and "Traceback" not in body["message"]
+    _still_answers(served["base"])
