@@ -3,18 +3,18 @@ columns, explicit `--map` overrides, and the kind of record a file holds."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ngen_connect.errors import InputFileError, QueryError, RowError
 from ngen_connect.language import UNDETERMINED
 from ngen_connect.models import Kind
-from ngen_connect.text import fold
+from ngen_connect.text import text_key
 
 
 def header_key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", fold(header)).strip("_")
+    """A column header as a key: "Nom de l'entreprise" -> "nom_de_l_entreprise"."""
+    return text_key(header, "_")
 
 
 # Canonical field -> header spellings seen in English and French registries (already header_key'd).

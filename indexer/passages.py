@@ -4,20 +4,14 @@ profile can match a query on its own."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 
 from ngen_connect.language import UNDETERMINED, detect_language
 from ngen_connect.models import Passage
+from ngen_connect.text import split_sentences
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(]?[A-ZÀ-ÖØ-Þ0-9])|\n\s*[-*•·]?\s*|\s+[•·]\s+")
 _MAX_WORDS = 60
 _HARD_MAX_WORDS = 100
-
-
-def split_sentences(text: str) -> list[str]:
-    pieces = (p.strip(" \t-*•·") for p in _SENTENCE_END.split(text))
-    return [p for p in pieces if p]
 
 
 def split_passages(text: str, max_words: int = _MAX_WORDS) -> list[str]:

@@ -22,13 +22,13 @@ from ngen_connect.embedding import Vectors
 from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
 from ngen_connect.index.datadir import DataDir, fault_point, now
 from ngen_connect.index.keywords import KeywordIndex, passage_terms
+from ngen_connect.index.products import PRODUCT_LIST, product_keywords
 from ngen_connect.index.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ngen_connect.index.vectors import Ids, VectorIndex
 from ngen_connect.index.version import RECORDS, Manifest, vectors_stem
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.indexer.rows import content_hashes, merge_profiles, read_profiles
 from ngen_connect.models import IndexReport, Kind, NoProgress, Profile, Progress
-from ngen_connect.search.products import PRODUCT_LIST, product_keywords
 
 #: profiles embedded together, then written to the version being built
 _BATCH_PROFILES = 64

@@ -26,6 +26,13 @@ from ngen_connect.errors import (
     StorageError,
     TooLargeError,
 )
+from ngen_connect.evaluation import (
+    DEFAULT_DEPTH,
+    Evaluation,
+    evaluate_ranking,
+    read_judgments,
+    read_queries,
+)
 from ngen_connect.export import write_results, write_table
 from ngen_connect.models import (
     IndexReport,
@@ -43,12 +50,14 @@ from ngen_connect.settings import Settings, load_settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_DEPTH",
     "AuthError",
     "ConfigurationError",
     "ConflictError",
     "Embedder",
     "EmbedderError",
     "Engine",
+    "Evaluation",
     "FakeEmbedder",
     "ForbiddenError",
     "IndexLockedError",
@@ -73,8 +82,11 @@ __all__ = [
     "StorageError",
     "TooLargeError",
     "__version__",
+    "evaluate_ranking",
     "load_embedder",
     "load_settings",
+    "read_judgments",
+    "read_queries",
     "write_results",
     "write_table",
 ]

@@ -19,8 +19,10 @@ import typer
 from tqdm import tqdm
 
 from ngen_connect import (
+    DEFAULT_DEPTH,
     ConfigurationError,
     Engine,
+    Evaluation,
     IndexMismatchError,
     IndexNotFoundError,
     IndexReport,
@@ -33,7 +35,10 @@ from ngen_connect import (
     SearchResponse,
     Settings,
     StorageError,
+    evaluate_ranking,
     load_settings,
+    read_judgments,
+    read_queries,
     write_results,
     write_table,
 )
@@ -45,15 +50,7 @@ from ngen_connect.registries import (
     DuplicateReport,
     ExtractChanges,
 )
-from ngen_connect.search import (
-    DEFAULT_DEPTH,
-    Evaluation,
-    Filters,
-    Ranking,
-    evaluate_ranking,
-    read_judgments,
-    read_queries,
-)
+from ngen_connect.search import Filters, Ranking
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 

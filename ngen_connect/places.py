@@ -18,7 +18,7 @@ import pycountry
 from rapidfuzz import fuzz, process
 
 from ngen_connect.errors import QueryError
-from ngen_connect.text import fold, is_placeholder
+from ngen_connect.text import fold, is_placeholder, text_key
 
 #: Canadian provinces and territories: code -> English name, French name, other spellings.
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -129,10 +129,6 @@ _POSTAL_PROVINCE = {
 }
 
 
-def _key(value: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(value)).split())
-
-
 def _sorted_key(key: str) -> str:
     """Word order and linking words ignored: 'Korea, Republic of' = 'République de Corée'."""
     return " ".join(sorted(w for w in key.split() if w not in _STOP))
@@ -156,10 +152,10 @@ def _countries() -> tuple[dict[str, str], dict[str, str]]:
             if name:
                 names += [name, french.gettext(name)]
         for name in names:
-            exact.setdefault(_key(name), code)
+            exact.setdefault(text_key(name), code)
     for code, aliases in _COUNTRY_ALIASES.items():
         for alias in aliases:
-            exact[_key(alias)] = code
+            exact[text_key(alias)] = code
     exact.pop("", None)
     # Two-letter keys other than ISO codes are too ambiguous to read word-sorted or fuzzily.
     by_words = {_sorted_key(k): c for k, c in exact.items() if len(k) > 3}
@@ -171,7 +167,7 @@ def country_code(value: str) -> tuple[str, bool] | None:
 
     `exact` is False for a close misspelling ("Austrailia"), which the caller reports.
     """
-    key = _key(value)
+    key = text_key(value)
     if not key:
         return None
     exact, by_words = _countries()
@@ -201,7 +197,7 @@ def _provinces() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for code, spellings in PROVINCES.items():
         for spelling in (code, *spellings):
-            lookup[_key(spelling)] = code
+            lookup[text_key(spelling)] = code
     return lookup
 
 
@@ -211,7 +207,7 @@ def province_code(value: str) -> tuple[str, bool] | None:
     Codes, English and French names, abbreviations with or without periods (`Qc`, `P.Q.`, `Ont.`,
     `Sask.`, `Nfld`), any case or accents; a close misspelling (`Ontaro`) is read with exact=False.
     """
-    key = _key(value)
+    key = text_key(value)
     if not key:
         return None
     lookup = _provinces()
@@ -244,18 +240,18 @@ def _us_states() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for state in pycountry.subdivisions.get(country_code="US") or ():  # type: ignore[no-untyped-call]
         code = state.code.split("-", 1)[1]
-        lookup[_key(code)] = code
-        lookup[_key(state.name)] = code
+        lookup[text_key(code)] = code
+        lookup[text_key(state.name)] = code
     return lookup
 
 
 def us_state(value: str) -> str | None:
-    return _us_states().get(_key(value))
+    return _us_states().get(text_key(value))
 
 
 def _clean(value: str | None) -> str:
     text = " ".join(str(value or "").split())
-    return "" if is_placeholder(text) or _key(text) in _PLACEHOLDERS else text
+    return "" if is_placeholder(text) or text_key(text) in _PLACEHOLDERS else text
 
 
 @dataclass

@@ -62,6 +62,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def text_key(text: str, joiner: str = " ") -> str:
+    """A text as a key to compare: folded, its letters and digits only, its words joined by
+    `joiner` ("Windsor–Essex  Cluster" -> "windsor essex cluster"; "Nom de l'entreprise", "_" ->
+    "nom_de_l_entreprise"). Names, places and column headers are all compared this way."""
+    return joiner.join(re.findall(r"[a-z0-9]+", fold(text)))
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens with French elisions removed; digits kept. Codes written apart are also
     joined, so "AS-9100", "AS 9100" and "AS9100" share the token "as9100"."""
@@ -109,3 +116,12 @@ class _FoldTable(dict[int, str]):
 
 
 _FOLD_TABLE = _FoldTable()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(]?[A-ZÀ-ÖØ-Þ0-9])|\n\s*[-*•·]?\s*|\s+[•·]\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, list items and lines of a text, without their bullets."""
+    pieces = (p.strip(" \t-*•·") for p in _SENTENCE_END.split(text))
+    return [p for p in pieces if p]

@@ -1,14 +1,14 @@
 import string
 import unicodedata
 
-from ngen_connect.indexer.passages import split_passages, split_sentences
+from ngen_connect.indexer.passages import split_passages
 from ngen_connect.language import (
     BILINGUAL,
     combine_languages,
     detect_language,
     detect_query_language,
 )
-from ngen_connect.text import fold
+from ngen_connect.text import fold, split_sentences
 
 
 def test_detection_is_deterministic_and_prefers_product_languages() -> None:

@@ -30,8 +30,8 @@ from datasets import Collection, Query, dpd_collection, sample_collection
 from ngen_connect import Embedder, Engine, load_settings
 from ngen_connect.embedding import load_embedders
 from ngen_connect.embedding.base import Vectors
+from ngen_connect.evaluation import ndcg
 from ngen_connect.models import Kind
-from ngen_connect.search.evaluation import ndcg
 from ngen_connect.search.ranking import Ranking, Weights
 from ngen_connect.settings import DEFAULT_MODEL
 

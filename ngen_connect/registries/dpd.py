@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
 from ngen_connect.models import Kind, Profile, RecordSummary
 from ngen_connect.places import normalise_place
-from ngen_connect.search.products import PRODUCT_LIST
 
 REGISTRY = "scan-health"
 FILES = ("comp", "drug", "form", "route", "ther", "status", "ingred", "schedule")

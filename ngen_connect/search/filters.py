@@ -15,7 +15,7 @@ from ngen_connect.limits import MAX_FILTER_VALUES, MAX_VALUES_PER_FILTER
 from ngen_connect.models import RecordSummary
 from ngen_connect.naics import naics_title
 from ngen_connect.places import country_code, country_name, normalise_province
-from ngen_connect.text import fold
+from ngen_connect.text import fold, text_key
 from ngen_connect.values import (
     PRODUCT_STATUSES,
     SIZE_BANDS,
@@ -77,8 +77,8 @@ class Filters:
         wanted = self.values.get("cluster")
         if not wanted:
             return self
-        by_name = {_name_key(name): cluster_id for cluster_id, name in names.items()}
-        ids = tuple(dict.fromkeys(by_name.get(_name_key(value), value) for value in wanted))
+        by_name = {text_key(name): cluster_id for cluster_id, name in names.items()}
+        ids = tuple(dict.fromkeys(by_name.get(text_key(value), value) for value in wanted))
         return replace(self, values={**self.values, "cluster": ids})
 
     def hiding(self, registries: Iterable[str]) -> Filters:
@@ -359,9 +359,3 @@ def _band_of(attributes: Mapping[str, Any]) -> str | None:
         return employee_band(employees)
     band = attributes.get("employee_band")
     return band if band in SIZE_BANDS else None
-
-
-def _name_key(name: str) -> str:
-    """A name without case, accents, punctuation or extra spaces: "Windsor–Essex  cluster" =
-    "windsor essex cluster"."""
-    return " ".join(re.findall(r"[a-z0-9]+", fold(name)))

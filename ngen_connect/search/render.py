@@ -7,13 +7,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ngen_connect.indexer.passages import split_sentences
+from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.limits import MAX_RESULT_ATTRIBUTES_CHARS
 from ngen_connect.models import RecordSummary, SearchHit, StoredPassage
 from ngen_connect.search.explain import highlight, why
-from ngen_connect.search.products import PRODUCT_LIST
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
-from ngen_connect.text import fold
+from ngen_connect.text import fold, split_sentences
 
 _SNIPPET_CHARS = 300
 

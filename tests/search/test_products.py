@@ -1,8 +1,9 @@
 """The product leg: a record's products found by brand, ingredient, form or route."""
 
 from ngen_connect import Engine
+from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.models import Kind, Profile, RecordSummary
-from ngen_connect.search.products import PRODUCT_LIST, ProductIndex
+from ngen_connect.search.products import ProductIndex
 from ngen_connect.text import analyse
 
 

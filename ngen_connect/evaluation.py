@@ -9,7 +9,6 @@ JSON Lines, XLSX), with English or French headers.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from ngen_connect.errors import InputFileError, RowError
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.language import detect_query_language
+from ngen_connect.text import text_key
 
 DEFAULT_DEPTH = 10
 
@@ -142,14 +142,8 @@ def reciprocal_rank(
 # -- reading the files -------------------------------------------------------------------------
 
 
-def _fold(header: str) -> str:
-    text = unicodedata.normalize("NFKD", header.strip().casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return "_".join(text.replace("-", " ").replace("_", " ").split())
-
-
 def _column(values: dict[str, Any], choices: Sequence[str], taken: set[str]) -> str | None:
-    folded = {_fold(name): name for name in values if name not in taken}
+    folded = {text_key(name, "_"): name for name in values if name not in taken}
     return next((folded[c] for c in choices if c in folded), None)
 
 

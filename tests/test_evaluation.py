@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect import InputFileError
-from ngen_connect.search import evaluate_ranking, read_judgments, read_queries
-from ngen_connect.search.evaluation import JudgedQuery, ndcg, recall, reciprocal_rank
+from ngen_connect import InputFileError, evaluate_ranking, read_judgments, read_queries
+from ngen_connect.evaluation import JudgedQuery, ndcg, recall, reciprocal_rank
 
 
 def test_ndcg_against_a_hand_computation() -> None:
