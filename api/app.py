@@ -1,7 +1,7 @@
-"""FastAPI app: parses requests, makes one call into the engine, renders JSON.
+"""FastAPI app: parses requests, makes one call into the core's service, renders JSON.
 
-The engine (model, index, database) is opened once per process, before the first request, and
-shared by every request.
+The service (its engine: model, index, database) is opened once per process, before the first
+request, and shared by every request; it decides what each request's caller may see and do.
 """
 
 import os
@@ -17,12 +17,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from ngen_connect import Engine, Settings, __version__, load_settings
+from ngen_connect import Engine, Service, Settings, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
-from ngen_connect.api.deps import Service
 from ngen_connect.api.routers import duplicates, health, records, registries, search
 from ngen_connect.api.routers.search import document_query_limit
+from ngen_connect.api.worker import Worker
 
 STATIC = Path(__file__).parent / "static"
 #: how long a thread that wants the GIL waits for the one running Python to let go (Python's
@@ -32,15 +32,18 @@ STATIC = Path(__file__).parent / "static"
 _SWITCH_INTERVAL = 0.0005
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(core: Service | Engine) -> FastAPI:
+    """The HTTP app over a service (or one built over an engine), which it closes on shutdown."""
     sys.setswitchinterval(_SWITCH_INTERVAL)  # the server's process: see _SWITCH_INTERVAL
+    service = core if isinstance(core, Service) else Service(core)
+    worker = Worker(service.settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine.manifest()  # open the index and load the model now, not on the first request
+        service.open()  # open the index and load the model now, not on the first request
         yield
-        service.worker.close()
-        engine.close()
+        worker.close()
+        service.close()
 
     app = FastAPI(
         title="NGen Connect",
@@ -49,13 +52,14 @@ def create_app(engine: Engine) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
     )
-    app.state.service = service = Service(engine)
+    app.state.service = service
+    app.state.worker = worker
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, search, records, registries, duplicates):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.openapi = _documented(app.openapi, engine.settings.max_query_chars)  # type: ignore[method-assign]
+    app.openapi = _documented(app.openapi, service.settings.max_query_chars)  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

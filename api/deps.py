@@ -1,8 +1,9 @@
-"""Dependencies shared by the routers: the engine, the request's language, filters from a query string.
+"""Dependencies shared by the routers: the core's service, the worker process, the request's
+caller and language, filters from a query string.
 
-The ones that only read the request are coroutines: FastAPI runs them on the event loop, where a
-plain function would cost a hop to a worker thread and back per dependency. Whatever touches a file
-or hashes a key (`_caller`) stays a plain function, run on a worker thread.
+They only read the request, so they are coroutines: FastAPI runs them on the event loop, where a
+plain function would cost a hop to a worker thread and back per dependency. What a caller may do is
+decided by the service (`ngen_connect/service.py`), on the route's own thread.
 """
 
 from typing import Annotated
@@ -12,29 +13,22 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import JsonValue
 
-from ngen_connect import Engine, QueryError
+from ngen_connect import Caller, QueryError, Service, caller_of
 from ngen_connect.api.errors import BadRequest, request_language
 from ngen_connect.api.worker import Worker
-from ngen_connect.registries import Access, Caller, RegistryService
 from ngen_connect.search import FILTER_KEYS, Filters
 
 
-class Service:
-    """The process's one engine, shared by every request: searches run on the server's worker
-    threads at once (the engine is safe to share). The registries service and the access rules
-    work over the same engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.registries = RegistryService(engine)
-        self.access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
-        #: the process that reads, matches and writes uploads (api/worker.py)
-        self.worker = Worker(engine.settings)
-
-
 async def _service(request: Request) -> Service:
+    """The process's one service, shared by every request (it is safe to share between threads)."""
     service: Service = request.app.state.service
     return service
+
+
+async def _worker(request: Request) -> Worker:
+    """The process that reads, matches and writes uploads (api/worker.py)."""
+    worker: Worker = request.app.state.worker
+    return worker
 
 
 async def _filters(
@@ -165,13 +159,9 @@ async def _key(
     return keys[0].strip() or None
 
 
-def _caller(request: Request, key: Annotated[str | None, Depends(_key)]) -> Caller:
-    service: Service = request.app.state.service
-    return service.access.caller(key)
-
-
-async def _hidden(caller: Annotated[Caller, Depends(_caller)]) -> set[str]:
-    return set(caller.hidden)
+async def _caller(key: Annotated[str | None, Depends(_key)]) -> Caller:
+    """Who asks: anonymous without a key, else the key (what it may do, the service decides)."""
+    return caller_of(key)
 
 
 async def _language(request: Request) -> str:
@@ -193,7 +183,7 @@ RegistryNameParam = Annotated[
 ServiceDep = Annotated[Service, Depends(_service)]
 #: a route without filters that refuses unknown query parameters all the same
 KnownParametersDep = Annotated[None, Depends(strict_parameters)]
-KeyDep = Annotated[str | None, Depends(_key)]
-HiddenDep = Annotated[set[str], Depends(_hidden)]
+WorkerDep = Annotated[Worker, Depends(_worker)]
+CallerDep = Annotated[Caller, Depends(_caller)]
 LanguageDep = Annotated[str, Depends(_language)]
 FiltersDep = Annotated[Filters, Depends(_filters)]

@@ -9,7 +9,8 @@ the index, holds a second copy of it: see docs/scaling.md). It runs at a lower p
 with half the embedding threads, so searches keep a core; writes it publishes reach the server's
 engine as any other writer's do (the next read opens the new version). Jobs return plain values
 (JSON serialised in the worker, or a file's bytes), and the core's errors cross back whole (both
-languages).
+languages). Each job runs for the request's caller, through the worker's own service, which
+checks again what that caller may do.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from starlette.responses import Response
 
-from ngen_connect import Engine, Kind, NgenConnectError, Settings, load_settings
+from ngen_connect import Caller, Engine, Kind, NgenConnectError, Service, Settings, load_settings
 from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_NEEDS, MAX_UPLOAD_ROWS, MAX_WRITE_ROWS
-from ngen_connect.registries import RegistryService, Status, write_needs
-from ngen_connect.registries import preview as preview_file
+from ngen_connect.registries import Status, write_needs
 
 _log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
@@ -116,7 +116,7 @@ def _worker_environment(settings: Settings) -> dict[str, str]:
 
 # -- in the worker process ------------------------------------------------------------------------
 
-_service: RegistryService | None = None
+_service: Service | None = None
 
 
 def _start(environment: dict[str, str]) -> None:
@@ -126,10 +126,10 @@ def _start(environment: dict[str, str]) -> None:
         os.nice(_NICENESS)
     except OSError:  # not allowed here: the job still runs, at the server's priority
         _log.info("the upload worker runs at the server's priority")
-    _service = RegistryService(Engine(load_settings()))
+    _service = Service(Engine(load_settings()))
 
 
-def _registries() -> RegistryService:
+def _core() -> Service:
     assert _service is not None, "the worker process was started by Worker (_start)"
     return _service
 
@@ -150,8 +150,10 @@ def json_bytes(value: Any) -> bytes:
 
 
 @_json
-def preview(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
-    shown = preview_file(path, overrides)
+def preview(
+    caller: Caller, name: str, filename: str, path: Path, overrides: dict[str, str]
+) -> dict[str, Any]:
+    shown = _core().preview(caller, name, path, overrides)
     return {
         "registry": name,
         "file": filename,
@@ -162,8 +164,10 @@ def preview(name: str, filename: str, path: Path, overrides: dict[str, str]) -> 
 
 
 @_json
-def upload(name: str, filename: str, path: Path, overrides: dict[str, str]) -> dict[str, Any]:
-    done = _registries().upload(name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
+def upload(
+    caller: Caller, name: str, filename: str, path: Path, overrides: dict[str, str]
+) -> dict[str, Any]:
+    done = _core().upload(caller, name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
     report = done.report
     return {
         "registry": name,
@@ -179,10 +183,12 @@ def upload(name: str, filename: str, path: Path, overrides: dict[str, str]) -> d
 
 
 @_json
-def decide(name: str, upload: int | None, row: int, status: str, candidate: str) -> dict[str, Any]:
-    registries = _registries()
-    done = registries.decide(name, upload, row, Status(status), candidate)
-    [shown] = registries.review_rows([done.row])
+def decide(
+    caller: Caller, name: str, upload: int | None, row: int, status: str, candidate: str
+) -> dict[str, Any]:
+    service = _core()
+    done = service.decide(caller, name, upload, row, Status(status), candidate)
+    [shown] = service.review_rows(caller, name, [done.row])
     return {
         "registry": name,
         "upload": done.upload,
@@ -195,10 +201,15 @@ def decide(name: str, upload: int | None, row: int, status: str, candidate: str)
 
 @_json
 def report(
-    name: str, upload: int | None, statuses: frozenset[Status], offset: int, limit: int
+    caller: Caller,
+    name: str,
+    upload: int | None,
+    statuses: frozenset[Status],
+    offset: int,
+    limit: int,
 ) -> dict[str, Any]:
-    registries = _registries()
-    kept = registries.kept(name, upload)
+    service = _core()
+    kept = service.kept(caller, name, upload)
     rows = kept.report.only(statuses)
     return {
         "registry": name,
@@ -212,11 +223,12 @@ def report(
         "total": len(rows),
         "offset": offset,
         "limit": limit,
-        "rows": registries.review_rows(rows[offset : offset + limit]),
+        "rows": service.review_rows(caller, name, rows[offset : offset + limit]),
     }
 
 
 def export_report(
+    caller: Caller,
     name: str,
     upload: int | None,
     statuses: frozenset[Status],
@@ -225,7 +237,7 @@ def export_report(
     language: str,
 ) -> tuple[str, bytes]:
     """The file's name (the registry, the upload's number and `part`) and its bytes."""
-    kept = _registries().kept(name, upload)
+    kept = _core().kept(caller, name, upload)
     filename = f"{name}-{kept.number:05d}{part}.{format}"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / filename
@@ -234,31 +246,30 @@ def export_report(
 
 
 @_json
-def write_records(path: Path, kind: Kind, filename: str) -> dict[str, Any]:
+def write_records(caller: Caller, path: Path, kind: Kind, filename: str) -> dict[str, Any]:
     check_row_count(path, MAX_WRITE_ROWS, filename)
-    engine = _registries().engine
-    return engine.index_files([path], kind=kind, labels=[filename]).to_dict()
+    return _core().index_files(caller, [path], kind=kind, labels=[filename]).to_dict()
 
 
 def needs(
+    caller: Caller,
     name: str,
     filename: str,
     path: Path,
     *,
     prefer_province: str | None,
     limit: int,
-    hidden: list[str],
     language: str,
     format: str,
 ) -> bytes:
     """The needs list's answer: JSON, or the CSV or XLSX file (`format`)."""
     check_row_count(path, MAX_NEEDS, filename)
-    found = _registries().needs(
+    found = _core().needs(
+        caller,
         name,
         path,
         prefer_province=prefer_province,
         limit=limit,
-        hidden=hidden,
         ui_language=language,
         label=filename,
     )

@@ -1,5 +1,7 @@
 """NGen Connect: semantic capability matching over bilingual member profiles.
 
+`Service` is what the fronts build: the engine, the registries and the access rules, each of
+its reads and writes for a `Caller` (`Anonymous`, an `ApiKey`, or the command line's `Operator`).
 The public API is what `__all__` lists here and in the public subpackages `ngen_connect.indexer`,
 `ngen_connect.search`, `ngen_connect.registries` and `ngen_connect.sample`, plus the constants of
 `ngen_connect.limits`; everything else is private and may change. The fronts (`ngen_connect.api`,
@@ -45,13 +47,29 @@ from ngen_connect.models import (
     SearchHit,
     SearchResponse,
 )
+from ngen_connect.registries.access import (
+    ANONYMOUS,
+    OPERATOR,
+    Anonymous,
+    ApiKey,
+    Caller,
+    Operator,
+    Rights,
+    caller_of,
+)
+from ngen_connect.service import Overview, RegistryAccess, Service
 from ngen_connect.settings import Settings, load_settings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ANONYMOUS",
     "DEFAULT_DEPTH",
+    "OPERATOR",
+    "Anonymous",
+    "ApiKey",
     "AuthError",
+    "Caller",
     "ConfigurationError",
     "ConflictError",
     "Embedder",
@@ -69,19 +87,25 @@ __all__ = [
     "MissingDependencyError",
     "NgenConnectError",
     "NoProgress",
+    "Operator",
+    "Overview",
     "Passage",
     "Profile",
     "Progress",
     "QueryError",
     "RecordNotFoundError",
     "RecordSummary",
+    "RegistryAccess",
+    "Rights",
     "RowError",
     "SearchHit",
     "SearchResponse",
+    "Service",
     "Settings",
     "StorageError",
     "TooLargeError",
     "__version__",
+    "caller_of",
     "evaluate_ranking",
     "load_embedder",
     "load_settings",

@@ -1,5 +1,8 @@
 """`ngen-connect`: index files, search, serve. Parses input, makes one call into the core, renders.
 
+Each command builds the core's `Service` once and calls it as the `OPERATOR`: whoever runs the
+command line has every right, and needs no key (the files are theirs already).
+
 Library errors become messages and exit codes here and nowhere else:
 0 success, 1 an error, 2 bad usage or an unreadable file, 3 indexed but some rows were rejected.
 """
@@ -20,6 +23,7 @@ from tqdm import tqdm
 
 from ngen_connect import (
     DEFAULT_DEPTH,
+    OPERATOR,
     ConfigurationError,
     Engine,
     Evaluation,
@@ -33,6 +37,7 @@ from ngen_connect import (
     RecordNotFoundError,
     RowError,
     SearchResponse,
+    Service,
     Settings,
     StorageError,
     evaluate_ranking,
@@ -118,30 +123,26 @@ class _Bar:
             self._bar.close()
 
 
-def _exit_code(exc: NgenConnectError) -> int:
-    """A full disk is the machine's trouble (1); anything else here, what was asked (2)."""
-    return EXIT_ERROR if isinstance(exc, StorageError) else EXIT_USAGE
-
-
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"Error / Erreur: {message}", err=True)
     return typer.Exit(code)
 
 
 @contextmanager
-def _engine(data_dir: Path | None, model: str | None) -> Iterator[Engine]:
-    """One engine per command; core errors become a message and an exit code."""
-    engine: Engine | None = None
+def _service(data_dir: Path | None, model: str | None = None) -> Iterator[Service]:
+    """One service per command (its engine loads the model and the index only if the command
+    needs them); core errors become a message and an exit code."""
+    service: Service | None = None
     try:
-        engine = Engine(load_settings(data_dir=data_dir, model=model))
-        yield engine
+        service = Service(Engine(load_settings(data_dir=data_dir, model=model)))
+        yield service
     except (InputFileError, QueryError, RecordNotFoundError, ConfigurationError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_ERROR) from None
     finally:
-        if engine is not None:
-            engine.close()
+        if service is not None:
+            service.close()
 
 
 def _print_report(report: IndexReport, as_json: bool) -> None:
@@ -213,9 +214,9 @@ def index(
         mapping = parse_mapping(map_ or [])
     except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
-    with _engine(data_dir, model) as engine:
-        report = engine.index_files(
-            files, kind=kind, mapping=mapping, rebuild=rebuild, progress=_Bar()
+    with _service(data_dir, model) as service:
+        report = service.index_files(
+            OPERATOR, files, kind=kind, mapping=mapping, rebuild=rebuild, progress=_Bar()
         )
     _print_report(report, as_json)
     if report.rejected:
@@ -298,9 +299,10 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Search organisations, clusters and IP assets. / Rechercher."""
-    with _engine(data_dir, model) as engine:
+    with _service(data_dir, model) as service:
         filters = Filters.from_pairs(filter_ or [])
-        response = engine.search(
+        response = service.search(
+            OPERATOR,
             query,
             kinds=kind,
             filters=filters,
@@ -329,8 +331,9 @@ def similar(
     as_json: JsonOption = False,
 ) -> None:
     """Records most like one organisation, cluster or IP asset. / Fiches semblables."""
-    with _engine(data_dir, model) as engine:
-        response = engine.similar(
+    with _service(data_dir, model) as service:
+        response = service.similar(
+            OPERATOR,
             record_id,
             kind=kind,
             filters=Filters.from_pairs(filter_ or []),
@@ -383,13 +386,15 @@ def evaluate(
 ) -> None:
     """nDCG, recall and MRR of the search on your own judgments, overall, by query language and
     per query. / nDCG, rappel et MRR sur vos propres jugements."""
-    with _engine(data_dir, model) as engine:
+    with _service(data_dir, model) as service:
         asked, query_problems = read_queries(queries)
         grades, judgment_problems = read_judgments(judgments)
         filters = Filters.from_pairs(filter_ or [])
 
         def rank(text: str, k: int) -> list[str]:
-            response = engine.search(text, kinds=kind, filters=filters, limit=k, ranking=ranking)
+            response = service.search(
+                OPERATOR, text, kinds=kind, filters=filters, limit=k, ranking=ranking
+            )
             return [hit.id for hit in response.results]
 
         result = evaluate_ranking(asked, grades, rank, depth=depth, relevant_grade=relevant_grade)
@@ -475,8 +480,6 @@ def match(
     ] = False,
 ) -> None:
     """Match a registry against the member base. / Apparier un registre aux membres."""
-    from ngen_connect.registries import RegistryService
-
     try:
         mapping = parse_mapping(map_ or [])
     except QueryError as exc:
@@ -485,12 +488,11 @@ def match(
         _preview(file, mapping)
         return
     changes = None
-    with _engine(data_dir, model) as engine:
-        registries = RegistryService(engine)
+    with _service(data_dir, model) as service:
         if registry is None:
-            report = registries.match(file, mapping)
+            report = service.match(OPERATOR, file, mapping)
         else:
-            upload = registries.upload(registry, file, mapping, progress=_Bar())
+            upload = service.upload(OPERATOR, registry, file, mapping, progress=_Bar())
             report, changes = upload.report, upload.changes
         if out is not None:
             report.write(out)
@@ -581,11 +583,9 @@ def scan_health_import(
     """Import DPD extracts into the scan-health registry, updated in place: companies no longer
     listed are removed, and every product added, removed or changed is reported.
     / Importer les extraits de la BDPP et signaler les changements."""
-    from ngen_connect.registries import RegistryService
-
-    with _engine(data_dir, model) as engine:
-        imported = RegistryService(engine).import_extracts(
-            paths, progress=_Bar(), allow_removals=allow_removals
+    with _service(data_dir, model) as service:
+        imported = service.import_extracts(
+            OPERATOR, paths, progress=_Bar(), allow_removals=allow_removals
         )
     report = imported.indexed
     summary = {
@@ -714,14 +714,12 @@ def registry_import(
     """Make a supplier directory the registry's content: rows of one company become one supplier,
     suppliers who are members are listed on them, the others become the registry's records.
     / Importer un répertoire de fournisseurs."""
-    from ngen_connect.registries import RegistryService
-
     try:
         mapping = parse_mapping(map_ or [])
     except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
-    with _engine(data_dir, model) as engine:
-        upload = RegistryService(engine).import_directory(name, file, mapping, progress=_Bar())
+    with _service(data_dir, model) as service:
+        upload = service.import_directory(OPERATOR, name, file, mapping, progress=_Bar())
     report = upload.report
     typer.echo(
         f"{name}: {len(report.rows)} suppliers and rejected rows; {upload.listed} members listed, "
@@ -744,24 +742,16 @@ KeyOption = Annotated[
 def registry_private(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Give KEY read and write on a registry, which becomes private to its keys (X-API-Key).
     / Donner à une clé l'accès à un registre, qui devient privé."""
-    from ngen_connect.registries import Access
-
-    try:
-        Access(load_settings(data_dir=data_dir).data_dir).make_private(name, key)
-    except NgenConnectError as exc:
-        raise _fail(str(exc), _exit_code(exc)) from None
+    with _service(data_dir) as service:
+        service.make_private(OPERATOR, name, key)
     typer.echo(f"Registry '{name}' is private to its API keys. / Le registre « {name} » est privé.")
 
 
 @registry_app.command("revoke")
 def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption = None) -> None:
     """Remove one key of a registry. / Retirer une clé d'un registre."""
-    from ngen_connect.registries import Access
-
-    try:
-        removed = Access(load_settings(data_dir=data_dir).data_dir).revoke(name, key)
-    except NgenConnectError as exc:
-        raise _fail(str(exc), _exit_code(exc)) from None
+    with _service(data_dir) as service:
+        removed = service.revoke(OPERATOR, name, key)
     if not removed:
         raise _fail(f"that key has no access to '{name}'", EXIT_USAGE)
     typer.echo(
@@ -774,12 +764,8 @@ def registry_revoke(name: RegistryName, key: KeyOption, data_dir: DataDirOption 
 @registry_app.command("public")
 def registry_public(name: RegistryName, data_dir: DataDirOption = None) -> None:
     """Remove every key of a registry: everyone may read it. / Rendre un registre public."""
-    from ngen_connect.registries import Access
-
-    try:
-        Access(load_settings(data_dir=data_dir).data_dir).make_public(name)
-    except NgenConnectError as exc:
-        raise _fail(str(exc), _exit_code(exc)) from None
+    with _service(data_dir) as service:
+        service.make_public(OPERATOR, name)
     typer.echo(f"Registry '{name}' is public. / Le registre « {name} » est public.")
 
 
@@ -810,12 +796,17 @@ def registry_needs(
     lang: LanguageOption = UiLanguage.EN,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
-    from ngen_connect.registries import RegistryService, write_needs
+    from ngen_connect.registries import write_needs
 
     french = lang is UiLanguage.FR
-    with _engine(data_dir, model) as engine:
-        found = RegistryService(engine).needs(
-            name, file, prefer_province=prefer_province, limit=limit, ui_language=lang.value
+    with _service(data_dir, model) as service:
+        found = service.needs(
+            OPERATOR,
+            name,
+            file,
+            prefer_province=prefer_province,
+            limit=limit,
+            ui_language=lang.value,
         )
         written = write_needs(out, name, found, ui_language=lang.value) if out is not None else 0
     for need in found.needs:
@@ -856,10 +847,8 @@ def duplicates(
 ) -> None:
     """Probable duplicate members (same company entered twice), with the evidence, for a steward
     to merge. / Membres probablement en double, avec les indices, à fusionner."""
-    from ngen_connect.registries import RegistryService
-
-    with _engine(data_dir, model) as engine:
-        report = RegistryService(engine).duplicates(min_confidence)
+    with _service(data_dir, model) as service:
+        report = service.duplicates(OPERATOR, min_confidence)
         if out is not None:
             report.write(out, lang.value)
             typer.echo(
@@ -901,8 +890,8 @@ def delete(
     model: ModelOption = None,
 ) -> None:
     """Remove records from the index. / Retirer des fiches de l'index."""
-    with _engine(data_dir, model) as engine:
-        removed = engine.delete(ids, kind)
+    with _service(data_dir, model) as service:
+        removed = service.delete(OPERATOR, ids, kind)
     missing = sorted(set(ids) - set(removed))
     typer.echo(f"Removed {len(removed)} record(s).")
     if missing:
@@ -912,8 +901,8 @@ def delete(
 @app.command()
 def info(data_dir: DataDirOption = None, model: ModelOption = None) -> None:
     """Show the index manifest. / Afficher le manifeste de l'index."""
-    with _engine(data_dir, model) as engine:
-        manifest = engine.manifest()
+    with _service(data_dir, model) as service:
+        manifest = service.manifest(OPERATOR)
     typer.echo(json.dumps(vars(manifest), indent=2))
 
 
@@ -937,12 +926,12 @@ def sample(
         typer.echo(f"wrote {path}")
 
 
-def _serve(engine: Engine, host: str, port: int) -> None:
+def _serve(service: Service, host: str, port: int) -> None:
     import uvicorn
 
     from ngen_connect.api.app import create_app
 
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
 
 
 HostOption = Annotated[
@@ -971,9 +960,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API and web page. / Servir l'API HTTP et la page web."""
     if workers == 1:
-        with _engine(data_dir, model) as engine:
-            engine.manifest()  # fail now, not on the first request, when there is no usable index
-            _serve(engine, host, port)
+        with _service(data_dir, model) as service:
+            service.open()  # fail now, not on the first request, when there is no usable index
+            _serve(service, host, port)
         return
     from ngen_connect.api.app import serve_workers
 
@@ -986,8 +975,8 @@ def _checked_settings(data_dir: Path | None, model: str | None, workers: int) ->
     """The workers' settings (the model's threads shared among them unless NGEN_CONNECT_THREADS
     is set), once the index they name has opened (so a missing or mismatched index fails here,
     once, with its message, not in every worker)."""
-    with _engine(data_dir, model) as engine:
-        engine.manifest()
+    with _service(data_dir, model) as service:
+        service.open()
     return load_settings(data_dir=data_dir, model=model, processes=workers)
 
 
@@ -1001,10 +990,10 @@ def demo(
     """Index the bundled SAMPLE data if needed, then serve it. / Indexer l'exemple puis le servir."""
     from ngen_connect.sample import bundled_sample_files
 
-    with _engine(data_dir, model) as engine:
+    with _service(data_dir, model) as service:
         rebuild = False
         try:
-            engine.manifest()
+            service.open()
         except IndexNotFoundError:
             pass
         except IndexMismatchError as exc:
@@ -1014,24 +1003,24 @@ def demo(
             rebuild = True
         for kind, path in bundled_sample_files():
             typer.echo(f"Indexing sample {kind.value} data from {path.name} (if changed)...")
-            report = engine.index_files([path], kind=kind, progress=_Bar(), rebuild=rebuild)
+            report = service.index_files(
+                OPERATOR, [path], kind=kind, progress=_Bar(), rebuild=rebuild
+            )
             rebuild = False
             _print_report(report, as_json=False)
-        if engine.settings.admin_key is None:
-            from dataclasses import replace
-
+        if service.settings.admin_key is None:
             from ngen_connect.registries import new_key
 
-            engine.settings = replace(engine.settings, admin_key=new_key())
+            service.use_admin_key(new_key())
             typer.echo(
-                f"Admin API key for this run (X-API-Key): {engine.settings.admin_key}\n"
+                f"Admin API key for this run (X-API-Key): {service.settings.admin_key}\n"
                 "Set NGEN_CONNECT_ADMIN_KEY to choose your own. / Clé d'API d'administration pour "
                 "cette exécution; NGEN_CONNECT_ADMIN_KEY permet de choisir la vôtre."
             )
         typer.echo(
             f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
         )
-        _serve(engine, host, port)
+        _serve(service, host, port)
 
 
 def main(argv: list[str] | None = None) -> None:

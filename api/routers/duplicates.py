@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ngen_connect.api.deps import KeyDep, KnownParametersDep, LanguageDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, KnownParametersDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import Duplicates, problems
 from ngen_connect.registries import DEFAULT_MIN_CONFIDENCE
 
@@ -26,7 +26,7 @@ ERRORS = problems(
 @router.get("/duplicates", response_model=Duplicates, responses=ERRORS)
 def duplicates(
     service: ServiceDep,
-    key: KeyDep,
+    caller: CallerDep,
     language: LanguageDep,
     _known: KnownParametersDep,
     min_confidence: Annotated[
@@ -46,5 +46,4 @@ def duplicates(
     explanation in the request's language (`lang` or Accept-Language); pairs are joined into
     groups. The same name in two cities or countries with nothing else in common is at most a low
     pair. The same output as `ngen-connect duplicates --json`. Needs the admin key (X-API-Key)."""
-    service.access.require_admin(key)
-    return service.registries.duplicates(min_confidence).to_dict(language)
+    return service.duplicates(caller, min_confidence).to_dict(language)

@@ -5,13 +5,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ngen_connect import Kind, QueryError, RecordNotFoundError
+from ngen_connect import Caller, Kind, QueryError
 from ngen_connect.api import worker
-from ngen_connect.api.deps import FiltersDep, HiddenDep, KeyDep, LanguageDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep, WorkerDep
 from ngen_connect.api.schemas import DeleteRequest, Record, SearchResponse, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
-from ngen_connect.search import Filters, visible_attributes
+from ngen_connect.search import Filters
 
 router = APIRouter(tags=["records"])
 NOT_FOUND = problems(400, 404, 422, 503)
@@ -21,45 +21,35 @@ SIMILAR_ERRORS = problems(
 )
 
 
-def _record(service: ServiceDep, hidden: set[str], record_id: str, kind: Kind) -> dict[str, Any]:
-    record = service.engine.record(record_id, kind)
-    if record["attributes"].get("registry") in hidden:  # private to other API keys: as if absent
-        raise RecordNotFoundError(
-            f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
-        )
-    return {**record, "attributes": visible_attributes(record["attributes"], sorted(hidden))}
-
-
 @router.get("/organizations/{record_id}", response_model=Record, responses=NOT_FOUND)
-def organization(service: ServiceDep, hidden: HiddenDep, record_id: str) -> dict[str, Any]:
+def organization(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
     """One organisation's profile."""
-    return _record(service, hidden, record_id, Kind.ORGANIZATION)
+    return service.record(caller, record_id, Kind.ORGANIZATION)
 
 
 @router.get("/clusters/{record_id}", response_model=Record, responses=NOT_FOUND)
-def cluster(service: ServiceDep, hidden: HiddenDep, record_id: str) -> dict[str, Any]:
+def cluster(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
     """One NGenCAN cluster."""
-    return _record(service, hidden, record_id, Kind.CLUSTER)
+    return service.record(caller, record_id, Kind.CLUSTER)
 
 
 @router.get("/ip-assets/{record_id}", response_model=Record, responses=NOT_FOUND)
-def ip_asset(service: ServiceDep, hidden: HiddenDep, record_id: str) -> dict[str, Any]:
+def ip_asset(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
     """One IP-registry asset."""
-    return _record(service, hidden, record_id, Kind.IP_ASSET)
+    return service.record(caller, record_id, Kind.IP_ASSET)
 
 
 def _similar(
     service: ServiceDep,
-    hidden: set[str],
+    caller: Caller,
     filters: Filters,
     record_id: str,
     kind: Kind,
     limit: int,
     language: str,
 ) -> dict[str, Any]:
-    _record(service, hidden, record_id, kind)
-    return service.engine.similar(
-        record_id, kind=kind, filters=filters.hiding(hidden), limit=limit, ui_language=language
+    return service.similar(
+        caller, record_id, kind=kind, filters=filters, limit=limit, ui_language=language
     ).to_dict(language)
 
 
@@ -68,14 +58,14 @@ def _similar(
 )
 def similar_organizations(
     service: ServiceDep,
-    hidden: HiddenDep,
+    caller: CallerDep,
     filters: FiltersDep,
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> dict[str, Any]:
     """Organisations most like this one."""
-    return _similar(service, hidden, filters, record_id, Kind.ORGANIZATION, limit, language)
+    return _similar(service, caller, filters, record_id, Kind.ORGANIZATION, limit, language)
 
 
 @router.get(
@@ -83,14 +73,14 @@ def similar_organizations(
 )
 def similar_clusters(
     service: ServiceDep,
-    hidden: HiddenDep,
+    caller: CallerDep,
     filters: FiltersDep,
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> dict[str, Any]:
     """Clusters most like this one."""
-    return _similar(service, hidden, filters, record_id, Kind.CLUSTER, limit, language)
+    return _similar(service, caller, filters, record_id, Kind.CLUSTER, limit, language)
 
 
 @router.get(
@@ -98,14 +88,14 @@ def similar_clusters(
 )
 def similar_ip_assets(
     service: ServiceDep,
-    hidden: HiddenDep,
+    caller: CallerDep,
     filters: FiltersDep,
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> dict[str, Any]:
     """IP assets most like this one."""
-    return _similar(service, hidden, filters, record_id, Kind.IP_ASSET, limit, language)
+    return _similar(service, caller, filters, record_id, Kind.IP_ASSET, limit, language)
 
 
 WRITE_ERRORS = problems(
@@ -143,7 +133,8 @@ RECORDS_BODY: dict[str, Any] = {
 async def upsert_records(
     request: Request,
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     kind: Annotated[str, Path(description="organization, cluster or ip_asset")],
     filename: Annotated[
         str, Query(description="The body's format by its extension: .json, .jsonl, .csv, .xlsx.")
@@ -151,11 +142,11 @@ async def upsert_records(
 ) -> Response:
     """Add or update records by id, in a batch, validated like `ngen-connect index` (the same
     warnings and rejections); the live index is swapped atomically. Needs the admin key."""
-    service.access.require_admin(key)
+    service.require_admin(caller)  # before the body is even read; the service checks again
     record_kind = _kind(kind)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        return await service.worker.answer(worker.write_records, path, record_kind, filename)
+        return await jobs.answer(worker.write_records, caller, path, record_kind, filename)
 
 
 @router.post(
@@ -172,11 +163,11 @@ async def upsert_records(
 async def delete_records(
     request: Request,
     service: ServiceDep,
-    key: KeyDep,
+    caller: CallerDep,
     kind: Annotated[str, Path(description="organization, cluster or ip_asset")],
 ) -> dict[str, Any]:
     """Remove records by id, in a batch: `{"ids": [...]}`. Needs the admin key."""
-    service.access.require_admin(key)  # before the body is even read
+    service.require_admin(caller)  # before the body is even read; the service checks again
     record_kind = _kind(kind)
     body = await request.body()
     if len(body) > MAX_DELETE_BYTES:
@@ -190,7 +181,7 @@ async def delete_records(
             f'The body must be {{"ids": [...]}} with 1 to 10,000 ids: {exc.errors()[0]["msg"]}.',
             'Le corps doit être {"ids": [...]}.',
         ) from None
-    removed = await run_in_threadpool(service.engine.delete, wanted.ids, record_kind)
+    removed = await run_in_threadpool(service.delete, caller, wanted.ids, record_kind)
     return {"removed": removed, "missing": sorted(set(wanted.ids) - set(removed))}
 
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from ngen_connect import QueryError
+from ngen_connect import Caller, QueryError
 from ngen_connect.api import worker
 from ngen_connect.api.deps import (
-    KeyDep,
+    CallerDep,
     LanguageDep,
     RegistryNameParam,
     ServiceDep,
+    WorkerDep,
     strict_parameters,
 )
 from ngen_connect.api.schemas import DecisionRequest, problems
@@ -86,7 +87,8 @@ UPLOAD_BODY = _file_body(
 async def upload(
     request: Request,
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     name: RegistryNameParam,
     filename: Annotated[
         str,
@@ -106,13 +108,13 @@ async def upload(
     rows are listed on their members, new rows become the registry's searchable records, and what
     changed since the previous upload is reported. Or, with `preview`, only guess its column
     mapping. Needs the admin key or the registry's own key (X-API-Key)."""
-    service.access.require_write(key, name)
+    service.require_write(caller, name)  # before the body is read; the service checks again
     check_registry_name(name)
     overrides = parse_mapping(map)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
         job = worker.preview if preview else worker.upload
-        return await service.worker.answer(job, name, filename, path, overrides)
+        return await jobs.answer(job, caller, name, filename, path, overrides)
 
 
 LIST_ERRORS = problems(
@@ -149,32 +151,17 @@ StatusParam = Annotated[
 
 
 @router.get("/registries", responses=LIST_ERRORS)
-def list_registries(service: ServiceDep, key: KeyDep) -> dict[str, Any]:
+def list_registries(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
     """The registries this API key may read and write: every registry for the admin key, its
     own for a registry's key; each with its kept uploads, its own records and the members it
     lists. Needs a key (401 without, 403 with a key that opens no registry)."""
-    caller = service.access.require_key(key)
-    private = service.access.private()
-    summaries = {s.name: s for s in service.registries.registries()}
-    names = set(summaries) | (private if caller.admin else set(caller.registries))
-    listed = []
-    for name in sorted(n for n in names if caller.can_write(n)):
-        summary = summaries.get(name)
-        listed.append(
-            {
-                "name": name,
-                "private": name in private,
-                "uploads": summary.uploads if summary else 0,
-                "records": summary.records if summary else 0,
-                "listed": summary.listed if summary else 0,
-            }
-        )
-    return {"registries": listed}
+    return {"registries": [vars(registry) for registry in service.registries(caller)]}
 
 
-def _checked(service: ServiceDep, key: str | None, name: str, upload: str) -> int | None:
-    """The upload's number (None for the latest) once the key may read the registry."""
-    service.access.require_write(key, name)
+def _checked(service: ServiceDep, caller: Caller, name: str, upload: str) -> int | None:
+    """The upload's number (None for the latest) once the caller may read the registry (the
+    worker's service checks again)."""
+    service.require_write(caller, name)
     check_registry_name(name)
     return upload_number(upload)
 
@@ -182,7 +169,8 @@ def _checked(service: ServiceDep, key: str | None, name: str, upload: str) -> in
 @router.get("/registries/{name}/uploads/{upload}", responses=REVIEW_ERRORS)
 async def report(
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     name: RegistryNameParam,
     upload: UploadParam,
     status: StatusParam,
@@ -192,9 +180,9 @@ async def report(
     """A kept upload's match report, as decided so far: its counts and a page of its rows (only
     those with the given statuses), each with its candidates (name, place, confidence, evidence)
     and any decision. `upload` is a number or `latest`. Needs the admin key or the registry's key."""
-    number = _checked(service, key, name, upload)
+    number = _checked(service, caller, name, upload)
     statuses = parse_statuses(status)
-    return await service.worker.answer(worker.report, name, number, statuses, offset, limit)
+    return await jobs.answer(worker.report, caller, name, number, statuses, offset, limit)
 
 
 @router.get(
@@ -203,7 +191,8 @@ async def report(
 )
 async def export_report(
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     language: LanguageDep,
     name: RegistryNameParam,
     upload: UploadParam,
@@ -214,13 +203,13 @@ async def export_report(
     those with the given statuses (`status=unmatched` for the rows still to act on). Headers
     follow the request's language (`lang` or Accept-Language); cells that a spreadsheet would
     run as formulas are neutralised. Needs the admin key or the registry's key."""
-    number = _checked(service, key, name, upload)
+    number = _checked(service, caller, name, upload)
     statuses = parse_statuses(status)
     part = (
         "" if statuses == frozenset(Status) else "-" + "-".join(s for s in Status if s in statuses)
     )
-    filename, content = await service.worker.run(
-        worker.export_report, name, number, statuses, part, format, language
+    filename, content = await jobs.run(
+        worker.export_report, caller, name, number, statuses, part, format, language
     )
     return Response(
         content,
@@ -259,7 +248,8 @@ async def export_report(
 async def decide(
     request: Request,
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     name: RegistryNameParam,
     upload: UploadParam,
     row: Annotated[int, Path(description="The row's number in the uploaded file.", ge=1)],
@@ -270,7 +260,7 @@ async def decide(
     the next upload of the same file keeps the decision for rows that did not change. Answers
     the decided row, the report's counts and what changed in the index. Needs the admin key or
     the registry's key."""
-    service.access.require_write(key, name)  # before the body is even read
+    service.require_write(caller, name)  # before the body is read; the service checks again
     check_registry_name(name)
     number = upload_number(upload)
     body = await request.body()
@@ -289,8 +279,8 @@ async def decide(
             "Accepting a match needs the candidate's id.",
             "Accepter une correspondance exige l'id du candidat.",
         )
-    return await service.worker.answer(
-        worker.decide, name, number, row, wanted.status, wanted.candidate
+    return await jobs.answer(
+        worker.decide, caller, name, number, row, wanted.status, wanted.candidate
     )
 
 
@@ -326,7 +316,8 @@ NEEDS_BODY = _file_body(
 async def needs(
     request: Request,
     service: ServiceDep,
-    key: KeyDep,
+    jobs: WorkerDep,
+    caller: CallerDep,
     language: LanguageDep,
     name: RegistryNameParam,
     filename: Annotated[str, Query(description="The file's name; its extension gives the format.")],
@@ -344,18 +335,18 @@ async def needs(
     of `prefer_province` first among near-equals. Answers each need with its suppliers (as
     search results, explanations in the request's language), and the rows that were rejected.
     The same service as `ngen-connect registry needs`. Needs the admin key or the registry's key."""
-    caller = service.access.require_write(key, name)
+    service.require_write(caller, name)  # before the body is read; the service checks again
     check_registry_name(name)
     with upload_folder() as folder:
         path = await save_body(request, filename, folder)
-        found = await service.worker.run(
+        found = await jobs.run(
             worker.needs,
+            caller,
             name,
             filename,
             path,
             prefer_province=prefer_province or None,
             limit=limit,
-            hidden=sorted(caller.hidden),
             language=language,
             format=format,
         )

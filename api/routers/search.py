@@ -5,9 +5,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ngen_connect import Kind, QueryError, write_results
+from ngen_connect import Caller, Kind, QueryError, write_results
 from ngen_connect import SearchResponse as CoreResponse
-from ngen_connect.api.deps import FiltersDep, HiddenDep, LanguageDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, SearchResponse, problems
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.search import Filters
@@ -36,7 +36,7 @@ OffsetParam = Annotated[int, Query(ge=0)]
 
 def _search(
     service: ServiceDep,
-    hidden: set[str],
+    caller: Caller,
     query: str,
     kinds: list[Kind] | None,
     filters: Filters,
@@ -46,16 +46,17 @@ def _search(
 ) -> CoreResponse:
     # The limit holds for the text as sent, as documented (maxLength); the engine checks the
     # text again once its spaces are collapsed, which never makes it longer.
-    longest = service.engine.settings.max_query_chars
+    longest = service.settings.max_query_chars
     if len(query) > longest:
         raise QueryError(
             f"The query is {len(query):,} characters long; the limit is {longest:,}.",
             f"La requête compte {len(query):,} caractères; la limite est {longest:,}.",
         )
-    return service.engine.search(
+    return service.search(
+        caller,
         query,
         kinds=kinds,
-        filters=filters.hiding(hidden),  # private registries the caller cannot read stay out
+        filters=filters,
         limit=limit,
         offset=offset,
         ui_language=language,
@@ -64,7 +65,7 @@ def _search(
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS)
 def search_get(
-    hidden: HiddenDep,
+    caller: CallerDep,
     service: ServiceDep,
     filters: FiltersDep,
     language: LanguageDep,
@@ -74,19 +75,19 @@ def search_get(
     offset: OffsetParam = 0,
 ) -> dict[str, Any]:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
-    return _search(service, hidden, q, kind or None, filters, limit, offset, language).to_dict(
+    return _search(service, caller, q, kind or None, filters, limit, offset, language).to_dict(
         language
     )
 
 
 @router.post("/search", response_model=SearchResponse, responses=problems(400, 413, 422, 503))
 def search_post(
-    hidden: HiddenDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
+    caller: CallerDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
 ) -> dict[str, Any]:
     """The same search with a JSON body."""
     filters = Filters.parse(body.filters)
     return _search(
-        service, hidden, body.query, body.kinds, filters, body.limit, body.offset, language
+        service, caller, body.query, body.kinds, filters, body.limit, body.offset, language
     ).to_dict(language)
 
 
@@ -94,7 +95,7 @@ def search_post(
     "/search/export", responses={**ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}}
 )
 def export(
-    hidden: HiddenDep,
+    caller: CallerDep,
     service: ServiceDep,
     filters: FiltersDep,
     language: LanguageDep,
@@ -105,7 +106,7 @@ def export(
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """A page of results as a CSV or XLSX file, with the explanation columns."""
-    response = _search(service, hidden, q, kind or None, filters, limit, offset, language)
+    response = _search(service, caller, q, kind or None, filters, limit, offset, language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response, language=language, filters=filters.values)

@@ -2,7 +2,7 @@
 licence holders) matched against the members, kept by upload, and searchable; and the members'
 probable duplicates."""
 
-from ngen_connect.registries.access import Access, Caller, check_registry_name, new_key
+from ngen_connect.registries.access import Access, Rights, check_registry_name, new_key
 from ngen_connect.registries.dpd import (
     CHANGE_COLUMNS,
     ExtractChanges,
@@ -56,7 +56,6 @@ __all__ = [
     "REPORT_COLUMNS",
     "SCAN_HEALTH",
     "Access",
-    "Caller",
     "Changes",
     "Decided",
     "Decision",
@@ -74,6 +73,7 @@ __all__ = [
     "RegistryService",
     "RegistrySummary",
     "ReportRow",
+    "Rights",
     "Status",
     "Upload",
     "Uploads",

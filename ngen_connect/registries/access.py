@@ -1,4 +1,5 @@
-"""Who may read and write what: the admin key, and registry keys kept as salted hashes.
+"""Who may read and write what: callers, the rights each has, the admin key, and registry keys kept
+as salted hashes.
 
     DATA_DIR/registries/access.json
     {"scan-health": [{"salt": "<hex>", "hash": "<hex of sha256(salt + key)>"}, ...]}
@@ -17,8 +18,9 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 from ngen_connect.atomic import write_atomic
 from ngen_connect.errors import AuthError, ForbiddenError, QueryError
@@ -50,8 +52,42 @@ def _digest(salt: str, key: str) -> str:
 
 
 @dataclass(frozen=True)
-class Caller:
-    """What one request's key may do."""
+class Anonymous:
+    """A caller without a key: reads public data, writes nothing."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A caller with an API key (HTTP's X-API-Key): the admin key, a registry's key, or one that
+    opens nothing. The key never appears in a repr."""
+
+    key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Whoever runs the command line on the machine that holds the data: every right, no key."""
+
+
+#: who asks; a new kind of caller (a personal token) is one more class here and one more case in
+#: `Access.rights`
+Caller: TypeAlias = Anonymous | ApiKey | Operator
+ANONYMOUS = Anonymous()
+OPERATOR = Operator()
+
+
+def caller_of(key: str | None) -> Caller:
+    """The caller a request's key makes: anonymous without one (or with an empty one)."""
+    return ApiKey(key) if key else ANONYMOUS
+
+
+def _without_key(caller: Caller) -> bool:
+    return isinstance(caller, Anonymous) or (isinstance(caller, ApiKey) and not caller.key)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one caller may do."""
 
     admin: bool
     registries: frozenset[str]  # registries whose own key this is
@@ -59,6 +95,10 @@ class Caller:
 
     def can_write(self, registry: str) -> bool:
         return self.admin or registry in self.registries
+
+    def can_read(self, registry: str | None) -> bool:
+        """Whether a record of `registry` (None: a member, in no registry) reaches this caller."""
+        return registry not in self.hidden
 
 
 class Access:
@@ -132,8 +172,11 @@ class Access:
         rules.pop(check_registry_name(registry), None)
         self._save(rules)
 
-    def caller(self, key: str | None) -> Caller:
-        """What this key (or no key) may do; an unknown key may do what no key may."""
+    def rights(self, caller: Caller) -> Rights:
+        """What this caller may do; an unknown key may do what no key may."""
+        if isinstance(caller, Operator):
+            return Rights(True, frozenset(), frozenset())
+        key = caller.key if isinstance(caller, ApiKey) else None
         admin = bool(
             key and self._admin and hmac.compare_digest(key.encode(), self._admin.encode())
         )
@@ -146,52 +189,54 @@ class Access:
         # a private registry stays private when its last key is revoked: only the admin reads it
         private = set(rules)
         hidden = frozenset() if admin else frozenset(private - own)
-        return Caller(admin, own, hidden)
+        return Rights(admin, own, hidden)
 
-    def require_write(self, key: str | None, registry: str) -> Caller:
-        """The caller, when it may write to `registry`: 401 without a key, 403 with another key."""
-        if not key:
+    def require_write(self, caller: Caller, registry: str) -> Rights:
+        """The caller's rights, when it may write to `registry`: 401 without a key, 403 with
+        another key."""
+        if _without_key(caller):
             raise AuthError(
                 "This needs an API key (X-API-Key header).",
                 "Cette opération exige une clé d'API (en-tête X-API-Key).",
             )
-        caller = self.caller(key)
-        if not caller.can_write(registry):
+        rights = self.rights(caller)
+        if not rights.can_write(registry):
             raise ForbiddenError(
                 "This API key may not write here.", "Cette clé d'API ne permet pas d'écrire ici."
             )
-        return caller
+        return rights
 
     def private(self) -> frozenset[str]:
         """The private registries (made so by a key; they stay private when their keys are all
         revoked, until `make_public`)."""
         return frozenset(self._load())
 
-    def require_key(self, key: str | None) -> Caller:
-        """The caller, when its key may write somewhere: 401 without a key, 403 with a key that
-        opens nothing (the admin key or a registry's key is needed)."""
-        if not key:
+    def require_key(self, caller: Caller) -> Rights:
+        """The caller's rights, when it may write somewhere: 401 without a key, 403 with a key
+        that opens nothing (the admin key or a registry's key is needed)."""
+        if _without_key(caller):
             raise AuthError(
                 "This needs an API key (X-API-Key header).",
                 "Cette opération exige une clé d'API (en-tête X-API-Key).",
             )
-        caller = self.caller(key)
-        if not caller.admin and not caller.registries:
+        rights = self.rights(caller)
+        if not rights.admin and not rights.registries:
             raise ForbiddenError(
                 "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
             )
-        return caller
+        return rights
 
-    def require_admin(self, key: str | None) -> Caller:
-        if not key:
+    def require_admin(self, caller: Caller) -> Rights:
+        """The caller's rights, when they are the admin's: 401 without a key, 403 with another."""
+        if _without_key(caller):
             raise AuthError(
                 "This needs the admin API key (X-API-Key header).",
                 "Cette opération exige la clé d'API d'administration (en-tête X-API-Key).",
             )
-        caller = self.caller(key)
-        if not caller.admin:
+        rights = self.rights(caller)
+        if not rights.admin:
             raise ForbiddenError(
                 "This needs the admin API key.",
                 "Cette opération exige la clé d'API d'administration.",
             )
-        return caller
+        return rights

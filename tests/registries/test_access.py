@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from ngen_connect.errors import AuthError, ForbiddenError, QueryError
-from ngen_connect.registries.access import MIN_KEY_CHARS, Access, check_registry_name, new_key
+from ngen_connect.registries.access import (
+    MIN_KEY_CHARS,
+    Access,
+    caller_of,
+    check_registry_name,
+    new_key,
+)
 
 ADMIN = "admin-key-0123456789-abcdef"
 SIMSA_KEY = "simsa-key-0123456789-abcdef"
@@ -26,62 +32,62 @@ def access(tmp_path: Path) -> Access:
 
 
 def test_the_admin_key_may_do_everything(access: Access) -> None:
-    caller = access.caller(ADMIN)
+    caller = access.rights(caller_of(ADMIN))
     assert caller.admin
     assert caller.hidden == frozenset()
     assert caller.can_write("simsa") and caller.can_write("anything")
-    assert access.require_admin(ADMIN).admin
-    assert access.require_write(ADMIN, "new-registry").admin
+    assert access.require_admin(caller_of(ADMIN)).admin
+    assert access.require_write(caller_of(ADMIN), "new-registry").admin
 
 
 def test_no_admin_key_configured_means_no_admin(tmp_path: Path) -> None:
     for configured in (None, ""):
         rules = Access(tmp_path, admin_key=configured)
-        assert not rules.caller("").admin
-        assert not rules.caller(ADMIN).admin
+        assert not rules.rights(caller_of("")).admin
+        assert not rules.rights(caller_of(ADMIN)).admin
         with pytest.raises(ForbiddenError):
-            rules.require_admin(ADMIN)
+            rules.require_admin(caller_of(ADMIN))
 
 
 def test_a_registry_key_writes_and_reads_only_its_registry(access: Access) -> None:
-    caller = access.require_write(SIMSA_KEY, "simsa")
+    caller = access.require_write(caller_of(SIMSA_KEY), "simsa")
     assert not caller.admin
     assert caller.registries == {"simsa"}
     assert caller.hidden == {"scan-health"}  # reads its own private data, not another's
-    assert access.caller(SCAN_KEY).hidden == {"simsa"}
+    assert access.rights(caller_of(SCAN_KEY)).hidden == {"simsa"}
     with pytest.raises(ForbiddenError):
-        access.require_write(SIMSA_KEY, "scan-health")
+        access.require_write(caller_of(SIMSA_KEY), "scan-health")
     with pytest.raises(ForbiddenError):
-        access.require_write(SIMSA_KEY, "public-registry")
+        access.require_write(caller_of(SIMSA_KEY), "public-registry")
     with pytest.raises(ForbiddenError):
-        access.require_admin(SIMSA_KEY)
+        access.require_admin(caller_of(SIMSA_KEY))
 
 
 def test_one_key_may_serve_two_registries(access: Access) -> None:
     access.make_private("scan-health", SIMSA_KEY)
-    caller = access.caller(SIMSA_KEY)
+    caller = access.rights(caller_of(SIMSA_KEY))
     assert caller.registries == {"simsa", "scan-health"}
     assert caller.hidden == frozenset()
-    assert access.caller(SCAN_KEY).registries == {"scan-health"}
+    assert access.rights(caller_of(SCAN_KEY)).registries == {"scan-health"}
 
 
 def test_no_key_is_an_auth_error_and_a_wrong_key_forbidden(access: Access) -> None:
     for missing in (None, ""):
         with pytest.raises(AuthError):
-            access.require_write(missing, "simsa")
+            access.require_write(caller_of(missing), "simsa")
         with pytest.raises(AuthError):
-            access.require_admin(missing)
+            access.require_admin(caller_of(missing))
     wrong = "not-a-key-of-anything-0123"
     with pytest.raises(ForbiddenError):
-        access.require_write(wrong, "simsa")
+        access.require_write(caller_of(wrong), "simsa")
     with pytest.raises(ForbiddenError):
-        access.require_admin(wrong)
+        access.require_admin(caller_of(wrong))
     with pytest.raises(ForbiddenError):
-        access.require_write(SIMSA_KEY[:-1], "simsa")  # close is not enough
+        access.require_write(caller_of(SIMSA_KEY[:-1]), "simsa")  # close is not enough
     # an unknown key reads what no key reads: no private registry
-    assert access.caller(wrong) == access.caller(None)
-    assert access.caller(None).hidden == {"simsa", "scan-health"}
-    assert not access.caller(None).registries
+    assert access.rights(caller_of(wrong)) == access.rights(caller_of(None))
+    assert access.rights(caller_of(None)).hidden == {"simsa", "scan-health"}
+    assert not access.rights(caller_of(None)).registries
 
 
 def test_keys_are_stored_salted_never_in_clear(access: Access, tmp_path: Path) -> None:
@@ -117,23 +123,25 @@ def test_revoking_a_key(access: Access) -> None:
     assert not access.revoke("simsa", SIMSA_KEY)  # already gone
     assert not access.revoke("scan-health", second)  # not a key of that registry
     with pytest.raises(ForbiddenError):
-        access.require_write(SIMSA_KEY, "simsa")
-    assert access.caller(SIMSA_KEY).hidden == {"simsa", "scan-health"}
-    assert access.require_write(second, "simsa").registries == {"simsa"}  # the other key works
-    assert access.require_write(SCAN_KEY, "scan-health")
+        access.require_write(caller_of(SIMSA_KEY), "simsa")
+    assert access.rights(caller_of(SIMSA_KEY)).hidden == {"simsa", "scan-health"}
+    assert access.require_write(caller_of(second), "simsa").registries == {
+        "simsa"
+    }  # the other key works
+    assert access.require_write(caller_of(SCAN_KEY), "scan-health")
 
 
 def test_a_registry_stays_private_when_its_last_key_is_revoked(access: Access) -> None:
     # revoking a leaked last key must not publish the registry: only `make_public` does
     assert access.revoke("simsa", SIMSA_KEY)
-    assert access.caller(None).hidden == {"simsa", "scan-health"}
-    assert access.caller(ADMIN).hidden == frozenset()
+    assert access.rights(caller_of(None)).hidden == {"simsa", "scan-health"}
+    assert access.rights(caller_of(ADMIN)).hidden == frozenset()
     access.make_public("simsa")
-    assert access.caller(None).hidden == {"scan-health"}
+    assert access.rights(caller_of(None)).hidden == {"scan-health"}
     access.make_public("scan-health")
-    assert access.caller(None).hidden == frozenset()
+    assert access.rights(caller_of(None)).hidden == frozenset()
     with pytest.raises(ForbiddenError):
-        access.require_write(SCAN_KEY, "scan-health")
+        access.require_write(caller_of(SCAN_KEY), "scan-health")
 
 
 def test_keys_made_by_an_earlier_release_still_work(tmp_path: Path) -> None:
@@ -142,11 +150,11 @@ def test_keys_made_by_an_earlier_release_still_work(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"simsa": [hashlib.sha256(SIMSA_KEY.encode()).hexdigest()]}))
     access = Access(tmp_path)
-    assert access.require_write(SIMSA_KEY, "simsa").registries == {"simsa"}
-    assert access.caller(None).hidden == {"simsa"}
+    assert access.require_write(caller_of(SIMSA_KEY), "simsa").registries == {"simsa"}
+    assert access.rights(caller_of(None)).hidden == {"simsa"}
     assert access.revoke("simsa", SIMSA_KEY)
     with pytest.raises(ForbiddenError):
-        access.require_write(SIMSA_KEY, "simsa")
+        access.require_write(caller_of(SIMSA_KEY), "simsa")
 
 
 def test_short_keys_and_bad_registry_names_are_refused(tmp_path: Path) -> None:
@@ -166,40 +174,43 @@ def test_short_keys_and_bad_registry_names_are_refused(tmp_path: Path) -> None:
 
 def test_no_rules_file_means_everything_is_public(tmp_path: Path) -> None:
     access = Access(tmp_path)
-    assert access.caller(None).hidden == frozenset()
+    assert access.rights(caller_of(None)).hidden == frozenset()
     assert not access.revoke("simsa", SIMSA_KEY)
     assert not (tmp_path / "registries" / "access.json").exists()
 
 
 def test_rules_changed_by_another_process_are_read_again(access: Access, tmp_path: Path) -> None:
     server = Access(tmp_path, admin_key=ADMIN)  # a long-lived reader, such as the HTTP server
-    assert server.require_write(SIMSA_KEY, "simsa")
-    assert server.caller(None).hidden == {"simsa", "scan-health"}
+    assert server.require_write(caller_of(SIMSA_KEY), "simsa")
+    assert server.rights(caller_of(None)).hidden == {"simsa", "scan-health"}
     cli = Access(tmp_path)  # `ngen-connect registry ...` in another process
     cli.revoke("simsa", SIMSA_KEY)
     with pytest.raises(ForbiddenError):
-        server.require_write(SIMSA_KEY, "simsa")
+        server.require_write(caller_of(SIMSA_KEY), "simsa")
     late = new_key()
     cli.make_private("late", late)
-    assert server.require_write(late, "late").registries == {"late"}
+    assert server.require_write(caller_of(late), "late").registries == {"late"}
     cli.make_public("scan-health")
-    assert server.caller(None).hidden == {"late", "simsa"}  # simsa lost its only key: still private
+    assert server.rights(caller_of(None)).hidden == {
+        "late",
+        "simsa",
+    }  # simsa lost its only key: still private
 
 
 def test_unchanged_rules_are_not_read_again(access: Access, tmp_path: Path) -> None:
     path = tmp_path / "registries" / "access.json"
     an_hour_ago = path.stat().st_mtime_ns - 3600 * 10**9
     os.utime(path, ns=(an_hour_ago, an_hour_ago))
-    assert access.caller(SIMSA_KEY).registries == {"simsa"}
+    assert access.rights(caller_of(SIMSA_KEY)).registries == {"simsa"}
     # a file changed in place behind the cache's back, keeping its size and time, is not reread...
     path.write_text(
         path.read_text(encoding="utf-8").replace('"simsa"', '"other"'), encoding="utf-8"
     )
     os.utime(path, ns=(an_hour_ago, an_hour_ago))
-    assert access.caller(SIMSA_KEY).registries == {"simsa"}
+    assert access.rights(caller_of(SIMSA_KEY)).registries == {"simsa"}
     # ... and is once its time changes
     os.utime(path, ns=(an_hour_ago, an_hour_ago + 1_000_000))
-    assert access.caller(SIMSA_KEY).registries == {"other"}
+    assert access.rights(caller_of(SIMSA_KEY)).registries == {"other"}
 
 
 def test_a_key_rotation_of_the_same_size_is_seen_within_one_timestamp_tick(
@@ -207,7 +218,7 @@ def test_a_key_rotation_of_the_same_size_is_seen_within_one_timestamp_tick(
 ) -> None:
     path = tmp_path / "registries" / "access.json"
     server = Access(tmp_path)  # a long-lived reader, such as the HTTP server
-    assert server.caller(SIMSA_KEY).registries == {"simsa"}
+    assert server.rights(caller_of(SIMSA_KEY)).registries == {"simsa"}
     before = path.stat()
     cli = Access(tmp_path)
     cli.revoke("simsa", SIMSA_KEY)
@@ -218,4 +229,4 @@ def test_a_key_rotation_of_the_same_size_is_seen_within_one_timestamp_tick(
     # freed inode reused (ext4 often does), nothing in the file's stat tells the change apart
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     with pytest.raises(ForbiddenError):
-        server.require_write(SIMSA_KEY, "simsa")
+        server.require_write(caller_of(SIMSA_KEY), "simsa")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect import ConflictError, Engine, QueryError, RecordNotFoundError
+from ngen_connect import ANONYMOUS, ApiKey, ConflictError, Engine, QueryError, RecordNotFoundError
 from ngen_connect.registries import RegistryService, Status, parse_statuses
 from ngen_connect.registries.access import Access
 from ngen_connect.search.filters import Filters
@@ -94,7 +94,7 @@ def test_private_records_never_reach_another_registry_or_caller(
     assert report.rows[0].match.status.value == "new"
     assert not report.rows[0].match.candidates
     assert report.rows[1].match.status.value in {"matched", "ambiguous"}
-    hidden = access.caller(None).hidden
+    hidden = access.rights(ANONYMOUS).hidden
     assert hidden == {"pharma-vault"}
     stranger = Filters.parse({"registry": "pharma-vault"}).hiding(hidden)
     assert service.engine.search("sterile machining", filters=stranger).total == 0
@@ -103,7 +103,7 @@ def test_private_records_never_reach_another_registry_or_caller(
     for hit in everything.results:
         assert "pharma-vault" not in hit.attributes.get("listed_in", {})
     holder = Filters.parse({"registry": "pharma-vault"}).hiding(
-        access.caller("pharma-vault-key-0123456789").hidden
+        access.rights(ApiKey("pharma-vault-key-0123456789")).hidden
     )
     assert service.engine.search("sterile machining", filters=holder).total >= 2
 

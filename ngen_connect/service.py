@@ -1,0 +1,374 @@
+"""NGen Connect as every front uses it: one object that holds the engine, the registries and the
+access rules, and applies the rules itself.
+
+Each read and write takes the caller (`Anonymous`, an `ApiKey`, or the command line's `Operator`)
+and decides here what that caller may see and do: a private registry's records and listings
+reach only its own keys and the admin (search results, totals and facets, the registry filter,
+record detail, similar, exports, health counts, reports, needs lists), writes need a key that may
+write there, and some operations need the admin. The fronts parse, make one call, and render; a
+route may check a key early (before it reads a request body), and the check here runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ngen_connect.engine import Engine
+from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.index.version import Manifest
+from ngen_connect.models import IndexReport, Kind, Progress, SearchResponse
+from ngen_connect.registries.access import Access, Caller, Rights
+from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
+from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
+from ngen_connect.registries.matching import Status
+from ngen_connect.registries.reports import MatchReport, ReportRow
+from ngen_connect.registries.service import (
+    Decided,
+    ExtractImport,
+    NeedsResult,
+    Preview,
+    RegistryService,
+    Upload,
+    preview,
+)
+from ngen_connect.registries.uploads import KeptUpload
+from ngen_connect.search.filters import Filters
+from ngen_connect.search.ranking import Ranking
+from ngen_connect.search.render import visible_attributes
+from ngen_connect.settings import Settings
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The index being served as one caller sees it: its model, and the records it may read."""
+
+    model: str
+    dimensions: int
+    counts: dict[str, int]
+    passages: int
+    index_version: str
+
+
+@dataclass(frozen=True)
+class RegistryAccess:
+    """A registry one caller may read and write, with what it holds."""
+
+    name: str
+    private: bool
+    uploads: int
+    records: int
+    listed: int
+
+
+class Service:
+    """NGen Connect over one engine, for one process: its reads and writes, each for a caller.
+
+    Safe to share between threads, as the engine is. The access rules are read from the data
+    directory on each call, so `ngen-connect registry private` reaches a running server at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._registries = RegistryService(engine)
+        self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
+
+    @property
+    def settings(self) -> Settings:
+        return self._engine.settings
+
+    def use_admin_key(self, key: str) -> None:
+        """Accept `key` as the admin key from now on (`ngen-connect demo` makes one)."""
+        self._engine.settings = replace(self._engine.settings, admin_key=key)
+        self._access = Access(self.settings.data_dir, admin_key=key)
+
+    def open(self) -> None:
+        """Open the index and load the model now, not on the first request; fails when there is
+        no index this model can read."""
+        self._engine.manifest()
+
+    def close(self) -> None:
+        self._engine.close()
+
+    # -- the rules ---------------------------------------------------------------------------------
+
+    def rights(self, caller: Caller) -> Rights:
+        """What this caller may do."""
+        return self._access.rights(caller)
+
+    def require_write(self, caller: Caller, registry: str) -> Rights:
+        """The caller's rights when it may read and write `registry` (AuthError without a key,
+        ForbiddenError with another); a front may ask before it reads a request's body."""
+        return self._access.require_write(caller, registry)
+
+    def require_admin(self, caller: Caller) -> Rights:
+        """The caller's rights when they are the admin's (AuthError, ForbiddenError otherwise)."""
+        return self._access.require_admin(caller)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def overview(self, caller: Caller) -> Overview:
+        """The model, the counts and the version of the index; a private registry's records are
+        counted only for a caller who may read them."""
+        rights = self.rights(caller)
+        manifest = self._engine.manifest()
+        visible = [
+            r
+            for r in self._engine.records().values()
+            if rights.can_read(r.attributes.get("registry"))
+        ]
+        counts = dict.fromkeys(manifest.counts, 0)
+        for record in visible:
+            counts[record.kind.value] = counts.get(record.kind.value, 0) + 1
+        passages = sum(r.passages for r in visible)
+        return Overview(manifest.model, manifest.dim, counts, passages, manifest.version)
+
+    def manifest(self, caller: Caller) -> Manifest:
+        """The index's manifest, whose counts include every private registry: the admin's."""
+        self.require_admin(caller)
+        return self._engine.manifest()
+
+    def search(
+        self,
+        caller: Caller,
+        query: str,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        filters: Filters | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        ranking: Ranking = Ranking.HYBRID,
+        ui_language: str = "en",
+    ) -> SearchResponse:
+        """A ranked page of what the caller may read: the registries hidden from it are left out
+        of the results, the total and the facets, and filtering on one of them finds nothing,
+        as for a registry that does not exist."""
+        return self._engine.search(
+            query,
+            kinds=kinds,
+            filters=self._filters(caller, filters),
+            limit=limit,
+            offset=offset,
+            ranking=ranking,
+            ui_language=ui_language,
+        )
+
+    def record(self, caller: Caller, record_id: str, kind: Kind) -> dict[str, Any]:
+        """One record, as the caller may read it: a hidden registry's record is not found, and
+        the listings of hidden registries are left out."""
+        rights = self.rights(caller)
+        record = self._engine.record(record_id, kind)
+        if not rights.can_read(record["attributes"].get("registry")):  # as if absent
+            raise RecordNotFoundError(
+                f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
+            )
+        attributes = visible_attributes(record["attributes"], sorted(rights.hidden))
+        return {**record, "attributes": attributes}
+
+    def similar(
+        self,
+        caller: Caller,
+        record_id: str,
+        *,
+        kind: Kind = Kind.ORGANIZATION,
+        filters: Filters | None = None,
+        limit: int = 10,
+        ui_language: str = "en",
+    ) -> SearchResponse:
+        """Records most like one the caller may read, among those it may read."""
+        self.record(caller, record_id, kind)
+        return self._engine.similar(
+            record_id,
+            kind=kind,
+            filters=self._filters(caller, filters),
+            limit=limit,
+            ui_language=ui_language,
+        )
+
+    def _filters(self, caller: Caller, filters: Filters | None) -> Filters | None:
+        hidden = self.rights(caller).hidden
+        if filters is None and not hidden:
+            return None
+        return (filters or Filters()).hiding(hidden)
+
+    # -- writing records ---------------------------------------------------------------------------
+
+    def index_files(
+        self,
+        caller: Caller,
+        paths: Sequence[Path],
+        *,
+        kind: Kind | Sequence[Kind | None] | None = None,
+        mapping: Mapping[str, str] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> IndexReport:
+        """Add or update records from files (see `Engine.index_files`): the admin's."""
+        self.require_admin(caller)
+        return self._engine.index_files(
+            paths, kind=kind, mapping=mapping, rebuild=rebuild, progress=progress, labels=labels
+        )
+
+    def delete(self, caller: Caller, ids: Sequence[str], kind: Kind) -> list[str]:
+        """Remove records by id; the ids found and removed. The admin's."""
+        self.require_admin(caller)
+        return self._engine.delete(ids, kind)
+
+    # -- registries --------------------------------------------------------------------------------
+
+    def registries(self, caller: Caller) -> list[RegistryAccess]:
+        """The registries this caller may read and write: every one for the admin, its own for
+        a registry's key (AuthError without a key, ForbiddenError with one that opens none)."""
+        rights = self._access.require_key(caller)
+        private = self._access.private()
+        summaries = {s.name: s for s in self._registries.registries()}
+        names = set(summaries) | (private if rights.admin else set(rights.registries))
+        listed = []
+        for name in sorted(n for n in names if rights.can_write(n)):
+            summary = summaries.get(name)
+            listed.append(
+                RegistryAccess(
+                    name,
+                    name in private,
+                    summary.uploads if summary else 0,
+                    summary.records if summary else 0,
+                    summary.listed if summary else 0,
+                )
+            )
+        return listed
+
+    def match(
+        self,
+        caller: Caller,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        *,
+        max_rows: int | None = None,
+        label: str | None = None,
+    ) -> MatchReport:
+        """Every row of a registry file matched against the members, which are public (no
+        registry's records): any caller; nothing is written."""
+        return self._registries.match(path, overrides, max_rows=max_rows, label=label)
+
+    def preview(
+        self, caller: Caller, name: str, path: Path, overrides: dict[str, str] | None = None
+    ) -> Preview:
+        """The guessed column mapping and first rows of a file to upload to `name`."""
+        self.require_write(caller, name)
+        return preview(path, overrides)
+
+    def upload(
+        self,
+        caller: Caller,
+        name: str,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        *,
+        label: str | None = None,
+        max_rows: int | None = None,
+        progress: Progress | None = None,
+    ) -> Upload:
+        """Match a file and make it the registry's content (`RegistryService.upload`)."""
+        self.require_write(caller, name)
+        return self._registries.upload(
+            name, path, overrides, label=label, max_rows=max_rows, progress=progress
+        )
+
+    def import_directory(
+        self,
+        caller: Caller,
+        name: str,
+        path: Path,
+        overrides: dict[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> Upload:
+        """A supplier directory as the registry's content (`RegistryService.import_directory`)."""
+        self.require_write(caller, name)
+        return self._registries.import_directory(name, path, overrides, progress)
+
+    def import_extracts(
+        self,
+        caller: Caller,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        *,
+        allow_removals: bool = False,
+    ) -> ExtractImport:
+        """Drug Product Database extracts as the SCAN Health registry's content."""
+        self.require_write(caller, SCAN_HEALTH)
+        return self._registries.import_extracts(paths, progress, allow_removals=allow_removals)
+
+    def kept(self, caller: Caller, name: str, upload: int | None = None) -> KeptUpload:
+        """A kept upload of the registry (the latest when `upload` is None), with its decisions."""
+        self.require_write(caller, name)
+        return self._registries.kept(name, upload)
+
+    def review_rows(
+        self, caller: Caller, name: str, rows: Sequence[ReportRow]
+    ) -> list[dict[str, Any]]:
+        """Rows of the registry's kept upload as a person reviews them; their candidates are
+        members only, never a registry's record."""
+        self.require_write(caller, name)
+        return self._registries.review_rows(rows)
+
+    def decide(
+        self,
+        caller: Caller,
+        name: str,
+        upload: int | None,
+        row: int,
+        status: Status,
+        candidate: str = "",
+    ) -> Decided:
+        """A person's decision on one row of the registry's latest upload."""
+        self.require_write(caller, name)
+        return self._registries.decide(name, upload, row, status, candidate)
+
+    def needs(
+        self,
+        caller: Caller,
+        name: str,
+        path: Path,
+        *,
+        prefer_province: str | None = None,
+        limit: int = 5,
+        ui_language: str = "en",
+        label: str | None = None,
+    ) -> NeedsResult:
+        """The registry's best suppliers per need of a list, among what the caller may read."""
+        rights = self.require_write(caller, name)
+        return self._registries.needs(
+            name,
+            path,
+            prefer_province=prefer_province,
+            limit=limit,
+            hidden=sorted(rights.hidden),
+            ui_language=ui_language,
+            label=label,
+        )
+
+    def duplicates(
+        self, caller: Caller, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    ) -> DuplicateReport:
+        """Probable duplicate members, for a steward: the admin's."""
+        self.require_admin(caller)
+        return self._registries.duplicates(min_confidence)
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    def make_private(self, caller: Caller, name: str, key: str) -> None:
+        """Give `key` read and write on a registry, which becomes private: the admin's."""
+        self.require_admin(caller)
+        self._access.make_private(name, key)
+
+    def revoke(self, caller: Caller, name: str, key: str) -> bool:
+        """Remove one key of a registry; True when it was there. The admin's."""
+        self.require_admin(caller)
+        return self._access.revoke(name, key)
+
+    def make_public(self, caller: Caller, name: str) -> None:
+        """Remove every key of a registry, which everyone may read then: the admin's."""
+        self.require_admin(caller)
+        self._access.make_public(name)
