@@ -34,7 +34,7 @@ from starlette.responses import Response
 from ngen_connect import Caller, Engine, Kind, NgenConnectError, Service, Settings, load_settings
 from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_NEEDS, MAX_UPLOAD_ROWS, MAX_WRITE_ROWS
-from ngen_connect.registries import Status, write_needs
+from ngen_connect.registries import Status, indexed_counts, write_needs
 
 _log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
@@ -168,18 +168,7 @@ def upload(
     caller: Caller, name: str, filename: str, path: Path, overrides: dict[str, str]
 ) -> dict[str, Any]:
     done = _core().upload(caller, name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
-    report = done.report
-    return {
-        "registry": name,
-        "file": filename,
-        "mapping": report.mapping,
-        "counts": report.counts(),
-        "changes": done.changes.to_dict(),
-        "listed": done.listed,
-        "records": _records(done.indexed),
-        "upload": done.number,
-        "rows": [row.to_dict() for row in report.rows],
-    }
+    return done.to_dict(filename)
 
 
 @_json
@@ -195,7 +184,7 @@ def decide(
         "row": shown,
         "counts": done.counts,
         "listed": done.listed,
-        "records": _records(done.indexed),
+        "records": indexed_counts(done.indexed),
     }
 
 
@@ -292,12 +281,3 @@ def needs(
             "rejected": [vars(error) for error in found.rejected],
         }
     )
-
-
-def _records(indexed: Any) -> dict[str, int]:
-    return {
-        "added": indexed.added,
-        "updated": indexed.updated + indexed.metadata_only,
-        "unchanged": indexed.unchanged,
-        "removed": indexed.removed,
-    }

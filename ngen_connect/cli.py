@@ -54,6 +54,7 @@ from ngen_connect.registries import (
     DuplicateMember,
     DuplicateReport,
     ExtractChanges,
+    Upload,
 )
 from ngen_connect.search import Filters, Ranking
 
@@ -487,31 +488,24 @@ def match(
     if preview:
         _preview(file, mapping)
         return
-    changes = None
+    upload: Upload | None = None
     with _service(data_dir, model) as service:
         if registry is None:
             report = service.match(OPERATOR, file, mapping)
         else:
             upload = service.upload(OPERATOR, registry, file, mapping, progress=_Bar())
-            report, changes = upload.report, upload.changes
+            report = upload.report
         if out is not None:
             report.write(out)
     if as_json:
-        body = {
-            "file": str(file),
-            "mapping": report.mapping,
-            "counts": report.counts(),
-            "registry": registry,
-            "registry_changes": changes.to_dict() if changes is not None else None,
-            "report": str(out) if out is not None else None,
-            "warnings": [vars(w) for w in report.warnings],
-            "rejected": [vars(e) for e in report.rejected],
-        }
+        # one shape with the HTTP API's: the upload, or the match report alone
+        body = upload.to_dict(str(file)) if upload is not None else report.to_dict(str(file))
+        body["report"] = str(out) if out is not None else None
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         typer.echo(report.summary())
-        if changes is not None:
-            typer.echo(f"Registry '{registry}': {changes.summary()}")
+        if upload is not None:
+            typer.echo(f"Registry '{registry}': {upload.changes.summary()}")
         if out is not None:
             typer.echo(f"Report: {out}")
         _print_problems(report.warnings, report.rejected)

@@ -247,6 +247,19 @@ class MatchReport:
             + f"; {counts['warnings']} warnings on {warned} rows."
         )
 
+    def to_dict(self, file: str | None = None) -> dict[str, Any]:
+        """The report as the command line's `--json` and the HTTP API both give it: every row
+        (status, candidates, warnings), the counts, and the warnings and rejections with their
+        place. `file` names the file as the user gave it."""
+        return {
+            "file": file or self.file,
+            "mapping": self.mapping,
+            "counts": self.counts(),
+            "rows": [row.to_dict() for row in self.rows],
+            "warnings": [vars(w) for w in self.warnings],
+            "rejected": [vars(e) for e in self.rejected],
+        }
+
     def counts(self) -> dict[str, int]:
         counted = Counter(r.match.status.value for r in self.rows)
         counts = {status.value: counted.get(status.value, 0) for status in Status}

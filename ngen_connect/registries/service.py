@@ -118,6 +118,19 @@ class Upload:
     listed: int  # members the registry now lists
     number: int = 0  # the kept upload's number
 
+    def to_dict(self, file: str | None = None) -> dict[str, Any]:
+        """The upload as the command line's `--json` and the HTTP API both give it: its match
+        report (`MatchReport.to_dict`), what changed since the previous upload, the members the
+        registry lists and what changed in the registry's own records."""
+        return {
+            "registry": self.registry,
+            "upload": self.number,
+            **self.report.to_dict(file),
+            "changes": self.changes.to_dict(),
+            "listed": self.listed,
+            "records": indexed_counts(self.indexed),
+        }
+
 
 @dataclass
 class Decided:
@@ -676,3 +689,13 @@ def write_needs(path: Path, registry: str, found: NeedsResult, ui_language: str 
         sheet_of=need_sheet,
     )
     return len(rows)
+
+
+def indexed_counts(indexed: IndexReport) -> dict[str, int]:
+    """What a registry write changed among its own records."""
+    return {
+        "added": indexed.added,
+        "updated": indexed.updated + indexed.metadata_only,
+        "unchanged": indexed.unchanged,
+        "removed": indexed.removed,
+    }
