@@ -6,6 +6,7 @@ plain function would cost a hop to a worker thread and back per dependency. What
 decided by the service (`ngen_connect/service.py`), on the route's own thread.
 """
 
+import inspect
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -16,7 +17,7 @@ from pydantic import JsonValue
 from ngen_connect import Caller, QueryError, Service, caller_of
 from ngen_connect.api.errors import BadRequest, request_language
 from ngen_connect.api.worker import Worker
-from ngen_connect.search import FILTER_KEYS, Filters
+from ngen_connect.search import FILTER_KEYS, FILTERS, Filters
 
 
 async def _service(request: Request) -> Service:
@@ -31,74 +32,29 @@ async def _worker(request: Request) -> Worker:
     return worker
 
 
-async def _filters(
-    request: Request,
-    province: Annotated[
-        list[str], Query(default_factory=list, description="Province or territory (code or name).")
-    ],
-    city: Annotated[list[str], Query(default_factory=list)],
-    country: Annotated[list[str], Query(default_factory=list)],
-    type: Annotated[
-        list[str],
-        Query(
-            default_factory=list,
-            description="manufacturer, technology_supplier, research, ecosystem_partner",
-        ),
-    ],
-    naics: Annotated[
-        list[str], Query(default_factory=list, description="NAICS code or prefix (2 to 6 digits).")
-    ],
-    certification: Annotated[list[str], Query(default_factory=list)],
-    sme: Annotated[list[str], Query(default_factory=list, description="yes or no")],
-    cluster: Annotated[list[str], Query(default_factory=list)],
-    ownership: Annotated[
-        list[str],
-        Query(
-            default_factory=list,
-            description="indigenous_owned, women_owned... or as written (Indigenous-owned, autochtone)",
-        ),
-    ],
-    licence: Annotated[
-        list[str],
-        Query(
-            default_factory=list, description="Words of a licence held (or an IP asset's status)."
-        ),
-    ],
-    size: Annotated[
-        list[str],
-        Query(default_factory=list, description="Employee-size band: 1-19, 20-99, 100-499, 500+"),
-    ],
-    status: Annotated[
-        list[str],
-        Query(
-            default_factory=list,
-            description="Product status (SCAN Health): marketed, approved, dormant, cancelled",
-        ),
-    ],
-    language: Annotated[
-        list[str],
-        Query(default_factory=list, description="en or fr (bilingual profiles match both)"),
-    ],
-    registry: Annotated[list[str], Query(default_factory=list)],
-) -> Filters:
-    given = {
-        "province": province,
-        "city": city,
-        "country": country,
-        "type": type,
-        "naics": naics,
-        "certification": certification,
-        "sme": sme,
-        "cluster": cluster,
-        "ownership": ownership,
-        "licence": licence,
-        "size": size,
-        "status": status,
-        "language": language,
-        "registry": registry,
-    }
+async def _filters(request: Request, **given: list[str]) -> Filters:
     _refuse_unknown_parameters(request)
     return Filters.parse({key: values for key, values in given.items() if values})
+
+
+# One query parameter per filter the core takes (FILTERS), with its description: a filter added
+# to the core is a parameter of every route that takes filters.
+_filters.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        *(
+            inspect.Parameter(
+                key,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[
+                    list[str], Query(default_factory=list, description=description or None)
+                ],
+            )
+            for key, description in FILTERS.items()
+        ),
+    ],
+    return_annotation=Filters,
+)
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -27,22 +27,25 @@ from ngen_connect.values import (
     yes_no,
 )
 
-FILTER_KEYS = (
-    "province",
-    "city",
-    "country",
-    "type",
-    "naics",
-    "certification",
-    "sme",
-    "cluster",
-    "ownership",
-    "licence",
-    "size",
-    "status",
-    "language",
-    "registry",
-)
+#: every filter a search takes, with what it holds (the HTTP API documents its query parameters
+#: from this)
+FILTERS: dict[str, str] = {
+    "province": "Province or territory (code or name).",
+    "city": "",
+    "country": "",
+    "type": "manufacturer, technology_supplier, research, ecosystem_partner",
+    "naics": "NAICS code or prefix (2 to 6 digits).",
+    "certification": "",
+    "sme": "yes or no",
+    "cluster": "",
+    "ownership": "indigenous_owned, women_owned... or as written (Indigenous-owned, autochtone)",
+    "licence": "Words of a licence held (or an IP asset's status).",
+    "size": "Employee-size band: 1-19, 20-99, 100-499, 500+",
+    "status": "Product status (SCAN Health): marketed, approved, dormant, cancelled",
+    "language": "en or fr (bilingual profiles match both)",
+    "registry": "",
+}
+FILTER_KEYS = tuple(FILTERS)
 FACET_KEYS = (
     "kind",
     "country",
