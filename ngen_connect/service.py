@@ -22,13 +22,13 @@ from ngen_connect.index.version import Manifest
 from ngen_connect.models import IndexReport, Kind, Progress, SearchResponse
 from ngen_connect.registries.access import Access, Caller, Rights
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
+from ngen_connect.registries.dpd import ExtractImport
 from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
 from ngen_connect.registries.matching import Status
+from ngen_connect.registries.needs import NeedsResult
 from ngen_connect.registries.reports import MatchReport, ReportRow
 from ngen_connect.registries.service import (
     Decided,
-    ExtractImport,
-    NeedsResult,
     Preview,
     RegistryService,
     Upload,

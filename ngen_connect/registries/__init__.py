@@ -1,11 +1,23 @@
 """Registries: uploaded collections of records (a member base, SIMSA's suppliers, Health Canada's
 licence holders) matched against the members, kept by upload, and searchable; and the members'
-probable duplicates."""
+probable duplicates. One module a concept:
+
+access      registry keys and private registries
+matching    a row against the members: blocking, scoring, a status (`Matcher`)
+reports     the match report of a file, row by row, and its exports
+uploads     kept uploads and what changed from one to the next
+service     the registries service: preview, match, upload, decide, directory imports
+suppliers   SIMSA-like supplier directories (a row per company and category)
+needs       SIMSA's needs lists: a registry's best suppliers per need
+dpd         SCAN Health: Health Canada's Drug Product Database extracts, imported and compared
+duplicates  probable duplicate members
+"""
 
 from ngen_connect.registries.access import Access, Rights, check_registry_name, new_key
 from ngen_connect.registries.dpd import (
     CHANGE_COLUMNS,
     ExtractChanges,
+    ExtractImport,
     ProductChange,
     company_profile,
     compare_extracts,
@@ -21,6 +33,15 @@ from ngen_connect.registries.duplicates import (
     find_duplicates,
 )
 from ngen_connect.registries.matching import Status
+from ngen_connect.registries.needs import (
+    NEEDS_COLUMNS,
+    NEEDS_HEADERS_FR,
+    Need,
+    NeedsResult,
+    need_sheet,
+    needs_rows,
+    write_needs,
+)
 from ngen_connect.registries.reports import (
     REPORT_COLUMNS,
     Decision,
@@ -30,21 +51,13 @@ from ngen_connect.registries.reports import (
     parse_statuses,
 )
 from ngen_connect.registries.service import (
-    NEEDS_COLUMNS,
-    NEEDS_HEADERS_FR,
     Decided,
-    ExtractImport,
-    Need,
-    NeedsResult,
     Preview,
     RegistryService,
     RegistrySummary,
     Upload,
     indexed_counts,
-    need_sheet,
-    needs_rows,
     preview,
-    write_needs,
 )
 from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads, upload_number
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.engine import Engine
+from ngen_connect.errors import IndexNotFoundError, InputFileError, QueryError, RowError
 from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
-from ngen_connect.models import Kind, Profile, RecordSummary
+from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary
 from ngen_connect.places import normalise_place
 
 REGISTRY = "scan-health"
@@ -396,3 +397,56 @@ def compare_catalogues(
         status_changed=[(c.din, c.before, c.after) for c in changes if c.change == "status"],
         changes=changes,
     )
+
+
+#: the share of a registry's licence holders (beyond 10) an extract import may remove unconfirmed
+REMOVAL_GUARD = 0.2
+
+
+@dataclass
+class ExtractImport:
+    """What an import of extracts did: the holders read, the index write, the holders removed
+    and, product by product, what changed."""
+
+    companies: int
+    indexed: IndexReport
+    removed: list[str]
+    #: products added, removed and changed since the registry's previous content
+    changes: ExtractChanges
+
+
+def import_extracts(
+    engine: Engine,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    allow_removals: bool = False,
+) -> ExtractImport:
+    """Drug Product Database extracts as the SCAN Health registry, updated in place in one new
+    index version: one record per licence holder with all its products; holders no longer
+    listed are removed; what changed since the registry's previous content is reported product
+    by product. An import that would remove more than `REMOVAL_GUARD` of the holders (one
+    extract given where three were imported before) is refused unless `allow_removals`."""
+    companies = read_extracts(paths)
+    try:
+        records = engine.records()
+    except IndexNotFoundError:
+        records = {}
+    previous = catalogue_of_records(records.values())
+    profiles = [company_profile(c) for c in companies]
+    known = {p.id for p in profiles}
+    held = [r.id for r in records.values() if r.attributes.get("registry") == REGISTRY]
+    gone = [i for i in held if i not in known]
+    if len(gone) > max(REMOVAL_GUARD * len(held), 10) and not allow_removals:
+        share = round(100 * len(gone) / len(held))
+        raise QueryError(
+            f"This import would remove {len(gone):,} of the {len(held):,} licence holders "
+            f"({share} %) now in the scan-health registry. Give every extract together "
+            "(marketed, approved, dormant...), or confirm with --allow-removals.",
+            f"Cette importation retirerait {len(gone):,} des {len(held):,} titulaires "
+            f"({share} %) du registre scan-health. Donnez tous les extraits ensemble "
+            "(commercialisés, approuvés, dormants...), ou confirmez avec --allow-removals.",
+        )
+    report = engine.replace_registry(REGISTRY, profiles, {}, progress=progress)
+    changes = compare_catalogues(previous, catalogue_of(companies))
+    return ExtractImport(len(companies), report, sorted(gone), changes)

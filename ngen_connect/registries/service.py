@@ -1,6 +1,7 @@
 """The registries service, one for both fronts: preview a file, match it against the members,
 upload it (keep it, link its matched rows to their members, make its new rows searchable), import
-a supplier directory, match a needs list, and list probable duplicate members.
+a supplier directory; and, through their own modules, answer a needs list (`needs`), import
+Health Canada's extracts (`dpd`) and list probable duplicate members (`duplicates`).
 
 A registry never duplicates a member. Matching is against members only (records that belong to no
 registry), so the same file uploaded twice gets the same statuses. A matched row becomes a
@@ -24,19 +25,15 @@ from ngen_connect.errors import (
     IndexNotFoundError,
     QueryError,
     RecordNotFoundError,
-    RowError,
 )
-from ngen_connect.export import write_table
 from ngen_connect.index.datadir import now
 from ngen_connect.indexer.columns import FileColumns
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, check_row_count, read_rows
 from ngen_connect.indexer.rows import merge_profiles
-from ngen_connect.limits import MAX_LIMIT
-from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary, SearchHit
-from ngen_connect.places import normalise_province
+from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary
 from ngen_connect.registries.access import check_registry_name
-from ngen_connect.registries.dpd import ExtractChanges
+from ngen_connect.registries.dpd import ExtractImport, import_extracts
 from ngen_connect.registries.duplicates import (
     DEFAULT_MIN_CONFIDENCE,
     DuplicateReport,
@@ -44,6 +41,7 @@ from ngen_connect.registries.duplicates import (
     find_duplicates,
 )
 from ngen_connect.registries.matching import Matcher, Party, Status
+from ngen_connect.registries.needs import NeedsResult, find_suppliers
 from ngen_connect.registries.reports import (
     Decision,
     MatchReport,
@@ -53,10 +51,6 @@ from ngen_connect.registries.reports import (
     rejected_row,
 )
 from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads
-from ngen_connect.search.filters import Filters
-
-#: the share of a registry's licence holders (beyond 10) an extract import may remove unconfirmed
-REMOVAL_GUARD = 0.2
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
@@ -77,36 +71,6 @@ class Preview:
     mapping: dict[str, str]
     text_columns: list[tuple[str, str]]
     rows: list[Row]
-
-
-#: a needs list's columns when exported, and their French headers
-NEEDS_COLUMNS = (
-    "row",
-    "need",
-    "rank",
-    "supplier",
-    "id",
-    "city",
-    "province",
-    "country",
-    "website",
-    "score",
-    "why",
-)
-NEEDS_HEADERS_FR = {
-    "row": "ligne",
-    "need": "besoin",
-    "rank": "rang",
-    "supplier": "fournisseur",
-    "id": "id",
-    "city": "ville",
-    "province": "province",
-    "country": "pays",
-    "website": "site web",
-    "score": "score",
-    "why": "pourquoi",
-}
-_NO_SUPPLIER = {"en": "no supplier found", "fr": "aucun fournisseur trouvé"}
 
 
 @dataclass
@@ -150,28 +114,6 @@ class RegistrySummary:
     uploads: int  # kept uploads
     records: int  # its own records in the index
     listed: int  # members it lists
-
-
-@dataclass
-class ExtractImport:
-    companies: int
-    indexed: IndexReport
-    removed: list[str]
-    #: products added, removed and changed since the registry's previous content
-    changes: ExtractChanges
-
-
-@dataclass(frozen=True)
-class Need:
-    row: int
-    text: str
-
-
-@dataclass
-class NeedsResult:
-    needs: list[Need]
-    results: dict[int, list[SearchHit]]
-    rejected: list[RowError]
 
 
 def preview(path: Path, overrides: dict[str, str] | None = None, rows: int = 5) -> Preview:
@@ -372,43 +314,8 @@ class RegistryService:
         *,
         allow_removals: bool = False,
     ) -> ExtractImport:
-        """Drug Product Database extracts as the SCAN Health registry, updated in place in one new
-        index version: one record per licence holder with all its products; holders no longer
-        listed are removed; what changed since the registry's previous content is reported product
-        by product. An import that would remove more than `REMOVAL_GUARD` of the holders (one
-        extract given where three were imported before) is refused unless `allow_removals`."""
-        from ngen_connect.registries.dpd import (
-            REGISTRY,
-            catalogue_of,
-            catalogue_of_records,
-            company_profile,
-            compare_catalogues,
-            read_extracts,
-        )
-
-        companies = read_extracts(paths)
-        try:
-            records = self.engine.records()
-        except IndexNotFoundError:
-            records = {}
-        previous = catalogue_of_records(records.values())
-        profiles = [company_profile(c) for c in companies]
-        known = {p.id for p in profiles}
-        held = [r.id for r in records.values() if r.attributes.get("registry") == REGISTRY]
-        gone = [i for i in held if i not in known]
-        if len(gone) > max(REMOVAL_GUARD * len(held), 10) and not allow_removals:
-            share = round(100 * len(gone) / len(held))
-            raise QueryError(
-                f"This import would remove {len(gone):,} of the {len(held):,} licence holders "
-                f"({share} %) now in the scan-health registry. Give every extract together "
-                "(marketed, approved, dormant...), or confirm with --allow-removals.",
-                f"Cette importation retirerait {len(gone):,} des {len(held):,} titulaires "
-                f"({share} %) du registre scan-health. Donnez tous les extraits ensemble "
-                "(commercialisés, approuvés, dormants...), ou confirmez avec --allow-removals.",
-            )
-        report = self.engine.replace_registry(REGISTRY, profiles, {}, progress=progress)
-        changes = compare_catalogues(previous, catalogue_of(companies))
-        return ExtractImport(len(companies), report, sorted(gone), changes)
+        """Drug Product Database extracts as the SCAN Health registry (`registries.dpd`)."""
+        return import_extracts(self.engine, paths, progress, allow_removals=allow_removals)
 
     # -- needs lists ---------------------------------------------------------------------------
 
@@ -423,36 +330,25 @@ class RegistryService:
         ui_language: str = "en",
         label: str | None = None,
     ) -> NeedsResult:
-        """The best suppliers of a registry (its own records and the members it lists) per need;
-        those in `prefer_province` (a code or a name, English or French) first among near-equals,
-        which their explanation says. Explanations are in `ui_language`. A registry without
-        records or listings (or hidden from the caller) is refused, rather than answering every
-        need with nobody."""
-        check_registry_name(name)
-        province = normalise_province(prefer_province) if prefer_province else None
-        if name in hidden or not any(s.name == name for s in self.registries()):
+        """The best suppliers of a registry per need (`registries.needs.find_suppliers`); a
+        registry without records or listings (or hidden from the caller) is refused."""
+        if name in hidden or not any(
+            s.name == check_registry_name(name) for s in self.registries()
+        ):
             raise RecordNotFoundError(
                 f"Registry '{name}' has no suppliers yet: upload or import its file first.",
                 f"Le registre « {name} » n'a pas encore de fournisseurs : téléversez ou importez d'abord son fichier.",
             )
-        needs, rejected = read_needs(path, label)
-        only = Filters.parse({"registry": name}).hiding(hidden)
-        results = {}
-        answered = []
-        for need in needs:
-            try:
-                hits = self.engine.search(
-                    need.text,
-                    filters=only,
-                    limit=min(MAX_LIMIT, limit * 4),
-                    ui_language=ui_language,
-                )
-            except QueryError as exc:  # one need that cannot be searched (too long) is its row's
-                rejected.append(RowError(label or str(path), need.row, None, exc.message("en")))
-                continue
-            answered.append(need)
-            results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
-        return NeedsResult(answered, results, rejected)
+        return find_suppliers(
+            self.engine,
+            name,
+            path,
+            prefer_province=prefer_province,
+            limit=limit,
+            hidden=hidden,
+            ui_language=ui_language,
+            label=label,
+        )
 
 
 def _members(records: Mapping[str, RecordSummary]) -> list[RecordSummary]:
@@ -549,146 +445,6 @@ def listing(row: ReportRow) -> dict[str, Any]:
         attributes = row.profile.attributes
         values.update({f: attributes[f] for f in LISTED_FIELDS if attributes.get(f)})
     return values
-
-
-_NEED_HEADERS = {
-    "need",
-    "needs",
-    "besoin",
-    "besoins",
-    "description",
-    "item",
-    "requirement",
-    "exigence",
-}
-
-
-def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[RowError]]:
-    """A needs list: one need per row, in a column named need/besoin/description, else the first.
-    A one-column file whose first line names no such column has no header: that line is a need.
-    Problems name the file as `label` (the name it was uploaded as), else its path."""
-    from ngen_connect.indexer.columns import header_key
-
-    needs: list[Need] = []
-    rejected: list[RowError] = []
-    column: str | None = None
-    name = label or str(path)
-    for item in read_rows(path):
-        if isinstance(item, RowError):
-            rejected.append(replace(item, file=name))
-            continue
-        if column is None:
-            named = [h for h in item.values if header_key(h) in _NEED_HEADERS]
-            column = named[0] if named else next(iter(item.values))
-            words = set(header_key(column).replace("_", " ").split())
-            if not named and len(item.values) == 1 and not words & _NEED_HEADERS:
-                needs.append(Need(1, " ".join(column.split())))
-        text = " ".join(str(item.values.get(column) or "").split())
-        if text:
-            needs.append(Need(item.number, text))
-        else:
-            rejected.append(RowError(name, item.number, column, "the need is empty"))
-    return needs, rejected
-
-
-#: how far a supplier in the preferred province may be behind and still come first
-PREFERRED_PROVINCE_BOOST = 0.05
-_PREFERRED = {
-    "en": "; in {province}, the preferred province (+{boost})",
-    "fr": "; en {province}, la province préférée (+{boost})",
-}
-
-
-def prefer(
-    hits: Sequence[SearchHit],
-    province: str | None,
-    boost: float = PREFERRED_PROVINCE_BOOST,
-    ui_language: str = "en",
-) -> list[SearchHit]:
-    """Suppliers in `province` first among near-equals: their score gains `boost`, shown among the
-    result's boosts and in its explanation."""
-    if not province:
-        return list(hits)
-    shown = f"{boost:.2f}".replace(".", "," if ui_language == "fr" else ".")
-    note = _PREFERRED["fr" if ui_language == "fr" else "en"].format(province=province, boost=shown)
-    lifted = [
-        replace(
-            hit,
-            score=hit.score + boost,
-            explanation=hit.explanation.rstrip(".") + note + ".",
-            why={
-                **hit.why,
-                "boosts": {**hit.why.get("boosts", {}), "preferred_province": boost},
-            },
-        )
-        if hit.attributes.get("province") == province
-        else hit
-        for hit in hits
-    ]
-    return sorted(lifted, key=lambda h: -h.score)
-
-
-def need_sheet(row: Mapping[str, Any]) -> str:
-    """The sheet of a needs-list row in an XLSX export: one per need, named by its row and text."""
-    return f"{row['row']} {row['need']}"
-
-
-def needs_rows(
-    needs: Sequence[Need], results: Mapping[int, Sequence[SearchHit]], ui_language: str = "en"
-) -> list[dict[str, Any]]:
-    """One row per (need, supplier) for export (`NEEDS_COLUMNS`); a need with no supplier still
-    has one row, saying so in `ui_language`."""
-    rows: list[dict[str, Any]] = []
-    for need in needs:
-        hits = results.get(need.row, [])
-        if not hits:
-            rows.append(
-                {
-                    "row": need.row,
-                    "need": need.text,
-                    "rank": "",
-                    "supplier": "",
-                    "id": "",
-                    "province": "",
-                    "score": "",
-                    "why": _NO_SUPPLIER["fr" if ui_language == "fr" else "en"],
-                }
-            )
-        for rank, hit in enumerate(hits, start=1):
-            rows.append(
-                {
-                    "row": need.row,
-                    "need": need.text,
-                    "rank": rank,
-                    "supplier": hit.name,
-                    "id": hit.id,
-                    "city": hit.attributes.get("city", ""),
-                    "province": hit.attributes.get("province", hit.attributes.get("region", "")),
-                    "country": hit.attributes.get("country", ""),
-                    "website": hit.attributes.get("website", ""),
-                    "score": round(hit.score, 4),
-                    "why": hit.explanation,
-                }
-            )
-    return rows
-
-
-def write_needs(path: Path, registry: str, found: NeedsResult, ui_language: str = "en") -> int:
-    """The suppliers found for each need as CSV, XLSX (a sheet of all rows, then one per need)
-    or JSON, by `path`'s extension, headers in `ui_language`; returns the number of rows."""
-    french = ui_language == "fr"
-    rows = needs_rows(found.needs, found.results, ui_language)
-    write_table(
-        path,
-        NEEDS_COLUMNS,
-        rows,
-        sheet="Besoins" if french else "Needs",
-        about={"registre" if french else "registry": registry},
-        headers=NEEDS_HEADERS_FR if french else None,
-        about_sheet="À propos" if french else "About",
-        sheet_of=need_sheet,
-    )
-    return len(rows)
 
 
 def indexed_counts(indexed: IndexReport) -> dict[str, int]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ngen_connect import Kind, SearchHit
-from ngen_connect.registries.service import prefer, read_needs
+from ngen_connect.registries.needs import prefer, read_needs
 from ngen_connect.registries.suppliers import read_suppliers
 from tests.conftest import run_cli
 
