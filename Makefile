@@ -44,8 +44,9 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy --strict, with api/ and indexer/ checked under their installed names (ngen_connect.api, ...)
 typecheck: install-dev
-	$(BIN)/mypy
+	$(BIN)/python scripts/typecheck.py
 
 unit: install-dev browser
 	$(BIN)/pytest
