@@ -82,16 +82,21 @@ def running_server(*args: str, log_dir: Path, env: dict[str, str] | None = None)
 
 @contextmanager
 def server_process(
-    *args: str, log_dir: Path, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+    *args: str,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    program: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """As `running_server`, with the server's process; `prefix` runs the command through another
-    (`unshare`, a shell that prepares a folder first)."""
+    (`unshare`, a shell that prepares a folder first); `program` is another `ngen-connect` than
+    this environment's (one installed elsewhere)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     command = [
         *prefix,
-        str(Path(sys.executable).with_name("ngen-connect")),
+        str(program or Path(sys.executable).with_name("ngen-connect")),
         *args,
         "--port",
         str(port),
