@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install install-dev browser demo serve test lint typecheck unit bench relevance clean
+.PHONY: install install-dev browser demo serve test lint typecheck unit wheel bench relevance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,18 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy --strict, with api/ and indexer/ checked under their installed names (ngen_connect.api, ...)
 typecheck: install-dev
-	$(BIN)/mypy
+	$(BIN)/python scripts/typecheck.py
 
 unit: install-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The sdist and the wheel in dist/ (tests/test_packaging.py installs one elsewhere and runs the demo).
+wheel: install-dev
+	$(BIN)/python -m build --no-isolation --outdir dist
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_indexing.py
@@ -59,4 +64,4 @@ relevance: install-dev
 	$(BIN)/python benchmarks/relevance/run.py --grid
 
 clean:
-	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

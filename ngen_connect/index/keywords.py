@@ -49,7 +49,8 @@ class KeywordIndex:
         self._counts = counts if writable else None
         self._weights = _bm25(counts).tocsc()
         self._weights.sort_indices()
-        #: rows by passage id, to find a passage's row (a dict of 170,000 ints costs 15 MB)
+        #: rows by passage id, to find a passage's row (two arrays: a dict of one int per passage
+        #: would cost many times their memory)
         self._rows_by_id = np.argsort(passage_ids, kind="stable")
         self._sorted_ids = passage_ids[self._rows_by_id]
 

@@ -95,9 +95,8 @@ MIGRATIONS: dict[int, str] = {
 
 class PassageTexts:
     """Every passage's text, UTF-8 in one buffer with its bounds: a few bytes per passage beside
-    the text where a `str` each would cost ~60 (at 100,000 organisations about 50 MB in all), and
-    a page's passages read in microseconds where a query of the records file costs a millisecond
-    of CPU."""
+    the text where a `str` each would cost ~60 (memory at scale: benchmarks/RESULTS.md, "Corpus
+    size"), and a page's passages read without a query of the records file."""
 
     def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
         """From (passage id, text) rows, in any order."""
@@ -260,8 +259,8 @@ class Store:
     def catalog(self) -> Catalog:
         """Every passage and record summary, held in memory so a query never waits on the database.
         Rows are read a batch at a time: what is read and dropped then reuses the memory of the
-        batch before, instead of scattering what is kept over hundreds of MB (at 100,000
-        organisations this keeps a version ~100 MB smaller)."""
+        batch before, instead of scattering what is kept over the whole heap, so a version holds
+        less memory (benchmarks/RESULTS.md, "Corpus size")."""
         by_id: dict[int, StoredPassage] = {}
         by_record: dict[str, list[int]] = {}
         for pid, key, ordinal, language in self._batches(
@@ -296,8 +295,8 @@ class Store:
     @contextmanager
     def _apart(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """For a read-only store, a connection to its file on a DuckDB instance of its own, closed
-        when done: the store's own would keep the pages a long read reads in its buffer (~30 MB
-        of text at 100,000 organisations). A writable store's file cannot be opened twice: its
+        when done: the store's own would keep the pages a long read reads in its buffer (every
+        passage's text, for the catalog). A writable store's file cannot be opened twice: its
         own cursor."""
         if not self._read_only:
             with self._reading() as db:

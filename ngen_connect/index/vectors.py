@@ -49,8 +49,8 @@ def locate(ordered: Ids, values: Ids) -> tuple[Ids, npt.NDArray[np.bool_]]:
 
 def _one_thread() -> None:
     """FAISS runs a query on the calling thread alone. Its OpenMP threads bring nothing to one
-    query over tens of thousands of vectors but their wake-up: 5 to 17 ms instead of 1.3 for a
-    search on 2 busy cores. Searches run in parallel on the server's threads instead. (OpenMP
+    query over tens of thousands of vectors but their wake-up, which on busy cores costs several
+    times the search itself. Searches run in parallel on the server's threads instead. (OpenMP
     counts threads per calling thread, so each thread that searches says so.)"""
     faiss.omp_set_num_threads(1)
 
@@ -71,9 +71,8 @@ _BITMAP_IDS = 1 << 24
 
 class _Members:
     """A FAISS selector of these ids. Passage ids count up from 0, so it is a bitmap over ids: one
-    bit test per stored vector, where a batch selector hashes each (0.55 ms against 0.93 to
-    select 2,000 of 17,000 vectors). The selector reads the bitmap in place: keep this object as
-    long as it."""
+    bit test per stored vector, where a batch selector hashes each, which is slower. The selector
+    reads the bitmap in place: keep this object as long as it."""
 
     def __init__(self, ids: Ids) -> None:
         self._bits: npt.NDArray[np.uint8] | None = None

@@ -1,7 +1,8 @@
 """A seeded generator of SAMPLE data: member organisations, NGenCAN-style clusters and IP assets.
 
 Everything it writes is fictitious and says so: each file has a `sample` column set to "yes", ids
-start with "sample-", and the bundled slice lives under `fixtures/sample/` with a README.
+start with "sample-", and the bundled slice lives under `fixtures/sample/` with a README (installed
+as `ngen_connect.fixtures`, so a wheel carries it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,6 @@ from ngen_connect.sample.vocabulary import (
 
 __all__ = ["bundled_sample_files", "generate", "write_sample"]
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
 ORG_COLUMNS = (
     "id",
     "name",
@@ -698,8 +699,18 @@ def write_sample(
     ]
 
 
-def bundled_sample_files(folder: Path = FIXTURES) -> list[tuple[Kind, Path]]:
-    """The committed SAMPLE slice, in indexing order."""
+def _bundled_folder() -> Path:
+    folder = resources.files("ngen_connect.fixtures") / "sample"
+    # The indexer reads files from disk; pip installs packages as folders, so this holds but for
+    # a zipped import, which the demo does not support.
+    if not isinstance(folder, Path):
+        raise TypeError(f"the bundled sample is not a folder on disk: {folder}")
+    return folder
+
+
+def bundled_sample_files(folder: Path | None = None) -> list[tuple[Kind, Path]]:
+    """The committed SAMPLE slice (installed with the package), in indexing order."""
+    folder = _bundled_folder() if folder is None else folder
     files = [
         (Kind.ORGANIZATION, folder / "organizations.csv"),
         (Kind.CLUSTER, folder / "clusters.csv"),

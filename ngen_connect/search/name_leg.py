@@ -1,13 +1,13 @@
 """The name leg: how well a query reads as an organisation's name, legal or operating.
 
 A query is compared with every name about as long as itself by rapidfuzz's WRatio, which forgives
-typos, reordered words and a name given in part. Over 100,000 organisations that band holds about
-77,000 names, and comparing them all took 53 ms a query (p95 69 ms), more than half of a search.
-So names are first shortlisted by the character trigrams they share with the query, and only the
-shortlist is compared: about 1,100 names (p95 6,700), in 2 ms (p95 7 ms). The shortlist keeps
-every name sharing at least a bound of trigrams with the query, and no name reaching the threshold
-can share fewer (`least_shared`): the matches are those of comparing the whole band
-(benchmarks/bench_name_leg.py).
+typos, reordered words and a name given in part. Over a large membership that band holds most of
+the names, and comparing them all took more than half of a search. So names are first shortlisted
+by the character trigrams they share with the query, and only the shortlist, a small part of the
+band, is compared. The shortlist keeps every name sharing at least a bound of trigrams with the
+query, and no name reaching the threshold can share fewer (`least_shared`): the matches are those
+of comparing the whole band (benchmarks/bench_name_leg.py; figures in benchmarks/RESULTS.md, "Name
+leg: trigram shortlist").
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ _BACKGROUND = 1024
 _MIN_BACKGROUND = 200
 #: passages each leg (each encoder's FAISS search, BM25) brings per record wanted in the result
 #: pool, and at least `_MIN_DEPTH`: 2 per record (600 for the 300-record pool) ranks as well as 4
-#: did (relevance benchmark nDCG@10: sample 0.868 vs 0.866, DPD 0.697 vs 0.697) and fuses 40 %
-#: fewer candidates (a search at 10,000 organisations, its query embedded: 23.8 -> 16.6 ms)
+#: did on the relevance benchmark and fuses fewer candidates, so a search is faster (figures in
+#: benchmarks/RESULTS.md, "Relevance" and "Where the time of one search goes")
 _DEPTH = 2
 _MIN_DEPTH = 500
 
