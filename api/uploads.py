@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from ngen_connect import InputFileError, NgenConnectError, RowError, StorageError, TooLargeError
+from ngen_connect import FileProblem, InputFileError, NgenConnectError, StorageError, TooLargeError
 from ngen_connect.indexer import SUPPORTED_SUFFIXES
 from ngen_connect.limits import MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
@@ -37,7 +37,7 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
-            RowError(
+            FileProblem(
                 filename,
                 None,
                 None,
@@ -57,7 +57,7 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
         raise
     if size == 0:
         raise InputFileError(
-            RowError(filename, None, None, "the upload is empty"), "le fichier est vide"
+            FileProblem(filename, None, None, "the upload is empty"), "le fichier est vide"
         )
     return path
 
@@ -73,7 +73,7 @@ async def _stream_to(path: Path, request: Request, filename: str, limit: int) ->
             if size > limit:
                 hint = "; send larger files as CSV or JSON Lines" if suffix == ".json" else ""
                 raise TooLargeError(
-                    RowError(
+                    FileProblem(
                         filename,
                         None,
                         None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ngen_connect.errors import InputFileError, QueryError, RowError
+from ngen_connect.errors import FileProblem, InputFileError, QueryError
 from ngen_connect.language import UNDETERMINED
 from ngen_connect.models import Kind
 from ngen_connect.text import text_key
@@ -353,7 +353,7 @@ def infer_kind(file: str, headers: Sequence[str]) -> Kind:
     if len(kinds) > 1:
         found = {kind.value: sorted(present & _KIND_COLUMNS[kind]) for kind in kinds}
         raise InputFileError(
-            RowError(
+            FileProblem(
                 file,
                 1,
                 None,
@@ -397,7 +397,7 @@ def _resolve(headers: Sequence[str], overrides: Mapping[str, str], file: str) ->
         found = header if header in headers else by_key.get(header_key(header))
         if found is None:
             raise InputFileError(
-                RowError(
+                FileProblem(
                     file,
                     1,
                     None,
@@ -418,7 +418,7 @@ def require_columns(file: str, columns: FileColumns, headers: list[str]) -> None
         missing.append("a description column (description, capabilities, capacités...)")
     if missing:
         raise InputFileError(
-            RowError(
+            FileProblem(
                 file,
                 1,
                 None,

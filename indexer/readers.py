@@ -20,7 +20,7 @@ from xml.parsers import expat
 
 import clevercsv
 
-from ngen_connect.errors import InputFileError, RowError, TooLargeError
+from ngen_connect.errors import FileProblem, InputFileError, TooLargeError
 from ngen_connect.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -51,7 +51,7 @@ def check_row_count(path: Path, limit: int, label: str | None = None) -> None:
     for count, _ in enumerate(read_rows(path), start=1):
         if count > limit:
             raise TooLargeError(
-                RowError(
+                FileProblem(
                     label or str(path),
                     None,
                     None,
@@ -76,7 +76,7 @@ class Row:
     number: int
     values: dict[str, Any]
     #: what was odd about the row as read (kept all the same), for the report's warnings
-    notes: tuple[RowError, ...] = ()
+    notes: tuple[FileProblem, ...] = ()
 
 
 def detect_encoding(path: Path) -> str:
@@ -109,7 +109,7 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError as exc:
             failures.append(f"{encoding} fails at byte {offset + exc.start}")
     raise InputFileError(
-        RowError(
+        FileProblem(
             str(path),
             None,
             None,
@@ -127,13 +127,13 @@ def open_text(path: Path) -> TextIO:
     return path.open(encoding=encoding, newline="")
 
 
-def read_rows(path: Path) -> Iterator[Row | RowError]:
-    """Yield each row of a file, or a RowError for a row that cannot be read.
+def read_rows(path: Path) -> Iterator[Row | FileProblem]:
+    """Yield each row of a file, or a FileProblem for a row that cannot be read.
 
     Raises InputFileError when the file as a whole is unreadable.
     """
     if not path.is_file():
-        raise InputFileError(RowError(str(path), None, None, "no such file"))
+        raise InputFileError(FileProblem(str(path), None, None, "no such file"))
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
         return _read_csv(path)
@@ -144,7 +144,7 @@ def read_rows(path: Path) -> Iterator[Row | RowError]:
     if suffix == ".xlsx":
         return _read_xlsx(path)
     raise InputFileError(
-        RowError(
+        FileProblem(
             str(path),
             None,
             None,
@@ -184,7 +184,7 @@ def _sample(handle: TextIO) -> str:
     return sample
 
 
-def _read_csv(path: Path) -> Iterator[Row | RowError]:
+def _read_csv(path: Path) -> Iterator[Row | FileProblem]:
     with open_text(path) as handle:
         sample = _sample(handle)
         sep_line = _SEP_LINE.match(sample)  # Excel's "sep=;" first line names the delimiter
@@ -199,10 +199,10 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
             cells = next(reader, None)
         except csv.Error as exc:
             raise InputFileError(
-                RowError(str(path), 1, None, f"malformed CSV header: {exc}")
+                FileProblem(str(path), 1, None, f"malformed CSV header: {exc}")
             ) from exc
         if not cells or not any(h.strip() for h in cells):
-            raise InputFileError(RowError(str(path), 1, None, "the file has no header row"))
+            raise InputFileError(FileProblem(str(path), 1, None, "the file has no header row"))
         header, header_notes = _header(cells, str(path))
         number = 1
         while True:
@@ -213,7 +213,7 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
                 return
             except csv.Error as exc:
                 raise InputFileError(
-                    RowError(
+                    FileProblem(
                         str(path),
                         number + 1,
                         None,
@@ -226,7 +226,7 @@ def _read_csv(path: Path) -> Iterator[Row | RowError]:
                 continue
             row = _csv_row(str(path), number, header, fields, delimiter)
             if header_notes:
-                notes = [RowError(str(path), 1, None, note) for note in header_notes]
+                notes = [FileProblem(str(path), 1, None, note) for note in header_notes]
                 row = Row(row.number, row.values, (*notes, *row.notes))
                 header_notes = []
             yield row
@@ -254,7 +254,7 @@ class RowGuard:
             self._delimiters += line.count(self._delimiter)
             if self._delimiters > MAX_ROW_DELIMITERS:
                 raise TooLargeError(
-                    RowError(
+                    FileProblem(
                         self._file,
                         self._row,
                         None,
@@ -271,7 +271,7 @@ def check_width(fields: int, file: str, row: int) -> None:
     """TooLargeError for a row with more fields than a file may have columns."""
     if fields > MAX_COLUMNS:
         raise TooLargeError(
-            RowError(
+            FileProblem(
                 file,
                 row,
                 None,
@@ -295,7 +295,7 @@ def _header(cells: list[Any], file: str) -> tuple[list[str], list[str]]:
         names.pop()  # trailing empty cells (a trailing delimiter) name nothing
     if len(names) > MAX_COLUMNS:
         raise TooLargeError(
-            RowError(
+            FileProblem(
                 file,
                 1,
                 None,
@@ -322,11 +322,11 @@ def _header(cells: list[Any], file: str) -> tuple[list[str], list[str]]:
 
 def _csv_row(file: str, number: int, header: list[str], fields: list[str], delimiter: str) -> Row:
     """A row of any width is kept: missing cells are empty, surplus cells get their own columns."""
-    notes: list[RowError] = []
+    notes: list[FileProblem] = []
     surplus = [f for f in fields[len(header) :] if f.strip()]
     if len(fields) < len(header):
         notes.append(
-            RowError(
+            FileProblem(
                 file,
                 number,
                 None,
@@ -337,7 +337,7 @@ def _csv_row(file: str, number: int, header: list[str], fields: list[str], delim
     values = dict(zip(header, fields, strict=False))
     if surplus:
         notes.append(
-            RowError(
+            FileProblem(
                 file,
                 number,
                 None,
@@ -352,7 +352,7 @@ def _csv_row(file: str, number: int, header: list[str], fields: list[str], delim
         rows_inside = _rows_inside(value, delimiter, len(header))
         if rows_inside:
             notes.append(
-                RowError(
+                FileProblem(
                     file,
                     number,
                     column,
@@ -370,7 +370,7 @@ def _rows_inside(value: str, delimiter: str, columns: int) -> int:
     return sum(1 for line in value.split("\n")[1:] if line.count(delimiter) >= columns - 1)
 
 
-def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
+def _read_jsonl(path: Path) -> Iterator[Row | FileProblem]:
     keys = _jsonl_keys(path)
     with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
@@ -379,15 +379,15 @@ def _read_jsonl(path: Path) -> Iterator[Row | RowError]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield RowError(
+                yield FileProblem(
                     str(path), number, None, f"invalid JSON at character {exc.colno}: {exc.msg}"
                 )
                 continue
             except (ValueError, RecursionError) as exc:
-                yield RowError(str(path), number, None, f"unreadable JSON: {_json_reason(exc)}")
+                yield FileProblem(str(path), number, None, f"unreadable JSON: {_json_reason(exc)}")
                 continue
             if not isinstance(value, dict):
-                yield RowError(str(path), number, None, "each line must be a JSON object")
+                yield FileProblem(str(path), number, None, "each line must be a JSON object")
                 continue
             yield _json_row(str(path), number, value, keys)
 
@@ -410,7 +410,7 @@ def _add_keys(path: Path, keys: dict[str, None], item: dict[str, Any]) -> None:
     keys.update(dict.fromkeys(str(k) for k in item))
     if len(keys) > _MAX_JSON_KEYS:
         raise InputFileError(
-            RowError(
+            FileProblem(
                 str(path), None, None, f"the objects hold more than {_MAX_JSON_KEYS} different keys"
             )
         )
@@ -420,12 +420,12 @@ def _json_row(file: str, number: int, item: dict[str, Any], keys: list[str]) -> 
     """The object as a row of the file's table: keys it lacks are empty, and a value nested more
     than MAX_VALUE_DEPTH deep keeps its deeper parts as JSON text, with a warning."""
     values: dict[str, Any] = {key: None for key in keys}
-    notes: list[RowError] = []
+    notes: list[FileProblem] = []
     for key, value in item.items():
         values[str(key)], flattened = shallow_value(value)
         if flattened:
             notes.append(
-                RowError(
+                FileProblem(
                     file,
                     number,
                     str(key),
@@ -442,13 +442,13 @@ def _json_reason(error: Exception) -> str:
     return str(error)
 
 
-def _read_json(path: Path) -> Iterator[Row | RowError]:
+def _read_json(path: Path) -> Iterator[Row | FileProblem]:
     with open_text(path) as handle:
         try:
             document = json.load(handle)
         except json.JSONDecodeError as exc:
             raise InputFileError(
-                RowError(
+                FileProblem(
                     str(path),
                     exc.lineno,
                     None,
@@ -457,13 +457,13 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
             ) from exc
         except (ValueError, RecursionError) as exc:
             raise InputFileError(
-                RowError(str(path), None, None, f"unreadable JSON: {_json_reason(exc)}")
+                FileProblem(str(path), None, None, f"unreadable JSON: {_json_reason(exc)}")
             ) from None
     if isinstance(document, dict):
         lists = [v for v in document.values() if isinstance(v, list)]
         if len(lists) != 1:
             raise InputFileError(
-                RowError(
+                FileProblem(
                     str(path),
                     None,
                     None,
@@ -472,7 +472,7 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
             )
         document = lists[0]
     if not isinstance(document, list):
-        raise InputFileError(RowError(str(path), None, None, "expected a JSON array of objects"))
+        raise InputFileError(FileProblem(str(path), None, None, "expected a JSON array of objects"))
     keys: dict[str, None] = {}
     for item in document:
         if isinstance(item, dict):
@@ -480,12 +480,12 @@ def _read_json(path: Path) -> Iterator[Row | RowError]:
     return _json_items(path, document, list(keys))
 
 
-def _json_items(path: Path, items: list[Any], keys: list[str]) -> Iterator[Row | RowError]:
+def _json_items(path: Path, items: list[Any], keys: list[str]) -> Iterator[Row | FileProblem]:
     for number, item in enumerate(items, start=1):
         if isinstance(item, dict):
             yield _json_row(str(path), number, item, keys)
         else:
-            yield RowError(str(path), number, None, f"item {number} is not a JSON object")
+            yield FileProblem(str(path), number, None, f"item {number} is not a JSON object")
 
 
 def _cell(value: Any) -> Any:
@@ -504,14 +504,14 @@ def _check_xlsx_size(path: Path) -> int:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(
-            RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
+            FileProblem(str(path), None, None, f"not a readable XLSX workbook: {exc}")
         ) from exc
     total = sum(part.file_size for part in parts)
     for part in parts:
         limit = _xlsx_part_limit(part.filename)
         if part.file_size > limit:
             raise TooLargeError(
-                RowError(
+                FileProblem(
                     str(path),
                     None,
                     None,
@@ -523,7 +523,7 @@ def _check_xlsx_size(path: Path) -> int:
             )
     if total > MAX_XLSX_BYTES:
         raise TooLargeError(
-            RowError(
+            FileProblem(
                 str(path),
                 None,
                 None,
@@ -546,7 +546,7 @@ def _xlsx_part_limit(name: str) -> int:
     return MAX_XLSX_BYTES
 
 
-def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
+def _read_xlsx(path: Path) -> Iterator[Row | FileProblem]:
     from openpyxl import load_workbook
 
     unpacked = _check_xlsx_size(path)
@@ -554,12 +554,12 @@ def _read_xlsx(path: Path) -> Iterator[Row | RowError]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for broken files
         raise InputFileError(
-            RowError(str(path), None, None, f"not a readable XLSX workbook: {exc}")
+            FileProblem(str(path), None, None, f"not a readable XLSX workbook: {exc}")
         ) from exc
     try:
         if not workbook.worksheets:
             raise InputFileError(
-                RowError(str(path), None, None, "the workbook has no sheet"),
+                FileProblem(str(path), None, None, "the workbook has no sheet"),
                 "le classeur n'a aucune feuille",
             )
         _check_sheet(path, workbook.worksheets[0]._worksheet_path)
@@ -592,7 +592,7 @@ def _check_sheet(path: Path, part: str) -> None:
             cells += 1
             if cells > MAX_XLSX_ROW_CELLS:
                 raise TooLargeError(
-                    RowError(
+                    FileProblem(
                         str(path),
                         row,
                         None,
@@ -603,7 +603,9 @@ def _check_sheet(path: Path, part: str) -> None:
 
     def doctype(*_: Any) -> None:
         raise InputFileError(
-            RowError(str(path), None, None, "the sheet declares a document type; XLSX never does"),
+            FileProblem(
+                str(path), None, None, "the sheet declares a document type; XLSX never does"
+            ),
             "la feuille déclare un type de document, ce qu'un XLSX ne fait jamais",
         )
 
@@ -616,7 +618,7 @@ def _check_sheet(path: Path, part: str) -> None:
             parser.Parse(b"", True)
     except (expat.ExpatError, KeyError, zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(
-            RowError(str(path), None, None, f"the sheet's XML cannot be read: {exc}"),
+            FileProblem(str(path), None, None, f"the sheet's XML cannot be read: {exc}"),
             "le XML de la feuille est illisible",
         ) from None
 
@@ -633,7 +635,7 @@ def _next_cells(rows: Iterator[tuple[Any, ...]], path: Path, number: int) -> tup
         return next(rows, None)
     except Exception as exc:
         raise InputFileError(
-            RowError(
+            FileProblem(
                 str(path),
                 number,
                 None,
@@ -645,7 +647,7 @@ def _next_cells(rows: Iterator[tuple[Any, ...]], path: Path, number: int) -> tup
         ) from None
 
 
-def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowError]:
+def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | FileProblem]:
     try:
         sheet = workbook.worksheets[0]
         # Trust the cells, not the size the sheet claims: a 2 KB file can claim a million rows
@@ -654,7 +656,7 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
         header_cells = _next_cells(sheet.iter_rows(max_row=1, values_only=True), path, 1)
         if not header_cells or not any(c is not None and str(c).strip() for c in header_cells):
             raise InputFileError(
-                RowError(str(path), 1, None, f"sheet '{sheet.title}' has no header row")
+                FileProblem(str(path), 1, None, f"sheet '{sheet.title}' has no header row")
             )
         header, header_notes = _header(list(header_cells), str(path))
         rows = sheet.iter_rows(
@@ -675,7 +677,7 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
             text += sum(len(v) for v in values if isinstance(v, str))
             if text > max_text:
                 raise TooLargeError(
-                    RowError(
+                    FileProblem(
                         str(path),
                         number,
                         None,
@@ -686,7 +688,7 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
                 )
             if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
                 raise TooLargeError(
-                    RowError(
+                    FileProblem(
                         str(path),
                         number,
                         None,
@@ -696,8 +698,8 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             row = dict(zip(header, values, strict=False))
-            notes: tuple[RowError, ...] = tuple(
-                RowError(str(path), 1, None, note) for note in header_notes
+            notes: tuple[FileProblem, ...] = tuple(
+                FileProblem(str(path), 1, None, note) for note in header_notes
             )
             header_notes = []
             surplus = {
@@ -708,7 +710,7 @@ def _xlsx_rows(path: Path, workbook: Any, max_text: int) -> Iterator[Row | RowEr
             if surplus:
                 row.update(surplus)
                 notes += (
-                    RowError(
+                    FileProblem(
                         str(path),
                         number,
                         None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from ngen_connect.errors import RowError
+from ngen_connect.errors import FileProblem
 from ngen_connect.indexer.columns import (
     LIST_FIELDS,
     TEXT_FIELDS,
@@ -47,9 +47,9 @@ class _RowContext:
     row: int
     mapping: Mapping[str, str]
 
-    def error(self, field: str | None, message: str) -> RowError:
+    def error(self, field: str | None, message: str) -> FileProblem:
         column = self.mapping.get(field) if field else None
-        return RowError(self.file, self.row, column or field, message)
+        return FileProblem(self.file, self.row, column or field, message)
 
 
 def _normalise_attribute(field: str, raw: Any) -> Any:
@@ -106,8 +106,8 @@ class ParsedRow:
 
     row: int | None
     profile: Profile | None
-    errors: list[RowError] = dataclass_field(default_factory=list)
-    warnings: list[RowError] = dataclass_field(default_factory=list)
+    errors: list[FileProblem] = dataclass_field(default_factory=list)
+    warnings: list[FileProblem] = dataclass_field(default_factory=list)
     #: the id was made from the name and place because the file gives none
     generated_id: bool = False
 
@@ -163,7 +163,7 @@ def profile_from_row(
         elif require_text:
             described = [header for header, _ in columns.texts]
             parsed.errors.append(
-                RowError(
+                FileProblem(
                     file,
                     row.number,
                     described[0] if described else None,
@@ -202,7 +202,7 @@ def _bounded(row: Row, columns: FileColumns, file: str) -> Row:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             value = text[:MAX_VALUE_CHARS]
             notes.append(
-                RowError(
+                FileProblem(
                     file,
                     row.number,
                     column,
@@ -240,7 +240,7 @@ def _extra_within_limit(
     if dropped:
         shown = ", ".join(repr(c) for c in dropped[:10]) + (" ..." if len(dropped) > 10 else "")
         parsed.warnings.append(
-            RowError(
+            FileProblem(
                 ctx.file,
                 ctx.row,
                 None,
@@ -263,7 +263,7 @@ def _name(
             continue
         if len(name) > MAX_NAME_CHARS:
             parsed.warnings.append(
-                RowError(
+                FileProblem(
                     ctx.file,
                     ctx.row,
                     header,
@@ -283,7 +283,7 @@ def _texts(row: Row, columns: FileColumns, ctx: _RowContext, parsed: ParsedRow) 
         text = cell_text(row.values.get(header))
         if len(text) > MAX_TEXT_CHARS:
             parsed.warnings.append(
-                RowError(
+                FileProblem(
                     ctx.file,
                     ctx.row,
                     header,
@@ -372,7 +372,7 @@ def merge_profiles(first: Profile, later: Profile) -> Profile:
 
 def read_profiles(
     path_label: str,
-    rows: Iterable[Row | RowError],
+    rows: Iterable[Row | FileProblem],
     kind: Kind | None,
     overrides: Mapping[str, str] | None = None,
 ) -> Iterator[ParsedRow]:
@@ -382,7 +382,7 @@ def read_profiles(
     """
     columns: FileColumns | None = None
     for item in rows:
-        if isinstance(item, RowError):
+        if isinstance(item, FileProblem):
             yield ParsedRow(item.row, None, [item])
             continue
         if columns is None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ngen_connect.embedding import Vectors
-from ngen_connect.errors import InputFileError, QueryError, RowError, StorageError
+from ngen_connect.errors import FileProblem, InputFileError, QueryError, StorageError
 from ngen_connect.index.datadir import DataDir, fault_point, now
 from ngen_connect.index.keywords import KeywordIndex, passage_terms
 from ngen_connect.index.products import PRODUCT_LIST, product_keywords
@@ -79,7 +79,7 @@ class IndexWriter:
         """
         if not paths:
             raise InputFileError(
-                RowError("(no file)", None, None, "give at least one file to index"),
+                FileProblem("(no file)", None, None, "give at least one file to index"),
                 "donnez au moins un fichier à indexer",
             )
         kinds = _kinds_per_file(kind, len(paths))
@@ -109,7 +109,7 @@ class IndexWriter:
                     profiles[profile.key] = merge_profiles(profiles[profile.key], profile)
                     report.merged += 1
                     report.warnings.append(
-                        RowError(
+                        FileProblem(
                             label,
                             profile.source_row,
                             None,
@@ -118,7 +118,7 @@ class IndexWriter:
                     )
                     continue
                 report.rejected.append(
-                    RowError(
+                    FileProblem(
                         label,
                         profile.source_row,
                         "id",

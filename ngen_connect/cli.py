@@ -27,6 +27,7 @@ from ngen_connect import (
     ConfigurationError,
     Engine,
     Evaluation,
+    FileProblem,
     IndexMismatchError,
     IndexNotFoundError,
     IndexReport,
@@ -35,7 +36,6 @@ from ngen_connect import (
     NgenConnectError,
     QueryError,
     RecordNotFoundError,
-    RowError,
     SearchResponse,
     Service,
     Settings,
@@ -162,7 +162,7 @@ def _print_report(report: IndexReport, as_json: bool) -> None:
 
 
 def _print_problems(
-    warnings: Sequence[RowError], rejected: Sequence[RowError], shown: int = 50
+    warnings: Sequence[FileProblem], rejected: Sequence[FileProblem], shown: int = 50
 ) -> None:
     """Warnings and rejections on stderr, each with file, row and column; long lists cut short."""
     for label, errors in (("warning", warnings), ("rejected", rejected)):

@@ -11,6 +11,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "EmbedderError",
+    "FileProblem",
     "ForbiddenError",
     "IndexLockedError",
     "IndexMismatchError",
@@ -20,7 +21,6 @@ __all__ = [
     "NgenConnectError",
     "QueryError",
     "RecordNotFoundError",
-    "RowError",
     "StorageError",
     "TooLargeError",
 ]
@@ -127,8 +127,10 @@ class QueryError(NgenConnectError):
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One problem in one place of an input file. `row` and `column` are None when not applicable."""
+class FileProblem:
+    """One problem in one place of an input file: a warning on a kept row, the reason a row was
+    rejected, or (inside an InputFileError) why the whole file was. Not an exception itself.
+    `row` and `column` are None when not applicable."""
 
     file: str
     row: int | None
@@ -147,7 +149,7 @@ class RowError:
 class InputFileError(NgenConnectError):
     """A whole input file cannot be read (missing, unknown format, undecodable, malformed)."""
 
-    def __init__(self, error: RowError, message_fr: str | None = None) -> None:
+    def __init__(self, error: FileProblem, message_fr: str | None = None) -> None:
         french = None if message_fr is None else str(replace(error, message=message_fr))
         super().__init__(str(error), french)
         self.error = error

@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.errors import FileProblem, InputFileError
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.language import detect_query_language
 from ngen_connect.text import text_key
@@ -78,7 +78,7 @@ class Evaluation:
     queries: list[QueryScore]
     #: queries that have no judgment at all (not counted in the means)
     unjudged: list[str] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
 
     def means(self, language: str | None = None) -> dict[str, float | None]:
         chosen = [q for q in self.queries if language is None or q.language == language]
@@ -155,7 +155,7 @@ def _columns(
         column = _column(first, choices, set(found.values()))
         if column is None:
             raise InputFileError(
-                RowError(
+                FileProblem(
                     path.name,
                     None,
                     None,
@@ -169,10 +169,10 @@ def _columns(
 
 def _table(
     path: Path, wanted: Mapping[str, Sequence[str]]
-) -> Iterable[tuple[int, dict[str, str], list[RowError]]]:
+) -> Iterable[tuple[int, dict[str, str], list[FileProblem]]]:
     columns: dict[str, str] | None = None
     for row in read_rows(path):
-        if isinstance(row, RowError):
+        if isinstance(row, FileProblem):
             yield (row.row or 0), {}, [row]
             continue
         if columns is None:
@@ -181,20 +181,20 @@ def _table(
         yield row.number, cells, list(row.notes)
 
 
-def read_queries(path: Path) -> tuple[list[JudgedQuery], list[RowError]]:
+def read_queries(path: Path) -> tuple[list[JudgedQuery], list[FileProblem]]:
     """The queries to evaluate, in file order, and the rows that could not be read."""
     queries: list[JudgedQuery] = []
-    problems: list[RowError] = []
+    problems: list[FileProblem] = []
     seen: set[str] = set()
     for number, cells, notes in _table(path, {"query_id": _QUERY_ID, "query": _QUERY_TEXT}):
         problems.extend(n for n in notes if not cells)
         if not cells:
             continue
         if not cells["query_id"] or not cells["query"]:
-            problems.append(RowError(path.name, number, None, "no query id or no query"))
+            problems.append(FileProblem(path.name, number, None, "no query id or no query"))
         elif cells["query_id"] in seen:
             problems.append(
-                RowError(path.name, number, None, f"query id '{cells['query_id']}' repeated")
+                FileProblem(path.name, number, None, f"query id '{cells['query_id']}' repeated")
             )
         else:
             seen.add(cells["query_id"])
@@ -202,18 +202,18 @@ def read_queries(path: Path) -> tuple[list[JudgedQuery], list[RowError]]:
     return queries, problems
 
 
-def read_judgments(path: Path) -> tuple[dict[str, dict[str, int]], list[RowError]]:
+def read_judgments(path: Path) -> tuple[dict[str, dict[str, int]], list[FileProblem]]:
     """Grades by query id and record id, and the rows that could not be read. A record judged
     twice for a query keeps its last grade."""
     grades: dict[str, dict[str, int]] = {}
-    problems: list[RowError] = []
+    problems: list[FileProblem] = []
     wanted = {"query_id": _QUERY_ID, "record_id": _RECORD_ID, "grade": _GRADE}
     for number, cells, notes in _table(path, wanted):
         problems.extend(n for n in notes if not cells)
         if not cells:
             continue
         if not cells["query_id"] or not cells["record_id"]:
-            problems.append(RowError(path.name, number, None, "no query id or no record id"))
+            problems.append(FileProblem(path.name, number, None, "no query id or no record id"))
             continue
         try:
             value = float(cells["grade"])
@@ -221,7 +221,7 @@ def read_judgments(path: Path) -> tuple[dict[str, dict[str, int]], list[RowError
             value = -1.0
         if value < 0 or not value.is_integer():
             problems.append(
-                RowError(path.name, number, "grade", f"'{cells['grade']}' is not a grade ≥ 0")
+                FileProblem(path.name, number, "grade", f"'{cells['grade']}' is not a grade ≥ 0")
             )
             continue
         grade = int(value)
@@ -265,7 +265,7 @@ def evaluate_ranking(
         )
     known = {q.id for q in queries}
     warnings = [
-        RowError("judgments", None, None, f"query id '{qid}' is not among the queries")
+        FileProblem("judgments", None, None, f"query id '{qid}' is not among the queries")
         for qid in judgments
         if qid not in known
     ]

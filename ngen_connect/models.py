@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ngen_connect.errors import RowError
+from ngen_connect.errors import FileProblem
 
 
 class Kind(StrEnum):
@@ -158,9 +158,9 @@ class IndexReport:
     merged: int = 0
     #: records of a registry that left it with this write
     removed: int = 0
-    rejected: list[RowError] = field(default_factory=list)
+    rejected: list[FileProblem] = field(default_factory=list)
     #: odd values on rows that were kept (an unknown province, a malformed code...)
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
     passages_embedded: int = 0
     seconds: float = 0.0
     version: str | None = None

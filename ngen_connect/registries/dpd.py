@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.engine import Engine
-from ngen_connect.errors import IndexNotFoundError, InputFileError, QueryError, RowError
+from ngen_connect.errors import FileProblem, IndexNotFoundError, InputFileError, QueryError
 from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
@@ -129,7 +129,7 @@ def _open_sources(paths: Sequence[Path]) -> dict[str, list[tuple[str, io.TextIOB
                         found[kind].append((f"{path}!{member}", io.StringIO(text), path))
         else:
             raise InputFileError(
-                RowError(
+                FileProblem(
                     str(path),
                     None,
                     None,
@@ -139,7 +139,7 @@ def _open_sources(paths: Sequence[Path]) -> dict[str, list[tuple[str, io.TextIOB
     missing = [kind for kind in ("comp", "drug") if kind not in found]
     if missing:
         raise InputFileError(
-            RowError(
+            FileProblem(
                 ", ".join(str(p) for p in paths),
                 None,
                 None,
@@ -156,7 +156,7 @@ def _rows(kind: str, sources: list[tuple[str, io.TextIOBase | None, Path]]) -> I
             for number, row in enumerate(csv.reader(handle), start=1):
                 if len(row) != _COLUMNS[kind]:
                     raise InputFileError(
-                        RowError(
+                        FileProblem(
                             label,
                             number,
                             None,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.engine import Engine
-from ngen_connect.errors import QueryError, RowError
+from ngen_connect.errors import FileProblem, QueryError
 from ngen_connect.export import write_table
 from ngen_connect.indexer.columns import header_key
 from ngen_connect.indexer.readers import read_rows
@@ -60,7 +60,7 @@ class Need:
 class NeedsResult:
     needs: list[Need]
     results: dict[int, list[SearchHit]]
-    rejected: list[RowError]
+    rejected: list[FileProblem]
 
 
 def find_suppliers(
@@ -92,7 +92,7 @@ def find_suppliers(
                 ui_language=ui_language,
             )
         except QueryError as exc:  # one need that cannot be searched (too long) is its row's
-            rejected.append(RowError(label or str(path), need.row, None, exc.message("en")))
+            rejected.append(FileProblem(label or str(path), need.row, None, exc.message("en")))
             continue
         answered.append(need)
         results[need.row] = prefer(hits.results, province, ui_language=ui_language)[:limit]
@@ -111,16 +111,16 @@ _NEED_HEADERS = {
 }
 
 
-def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[RowError]]:
+def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[FileProblem]]:
     """A needs list: one need per row, in a column named need/besoin/description, else the first.
     A one-column file whose first line names no such column has no header: that line is a need.
     Problems name the file as `label` (the name it was uploaded as), else its path."""
     needs: list[Need] = []
-    rejected: list[RowError] = []
+    rejected: list[FileProblem] = []
     column: str | None = None
     name = label or str(path)
     for item in read_rows(path):
-        if isinstance(item, RowError):
+        if isinstance(item, FileProblem):
             rejected.append(replace(item, file=name))
             continue
         if column is None:
@@ -133,7 +133,7 @@ def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[R
         if text:
             needs.append(Need(item.number, text))
         else:
-            rejected.append(RowError(name, item.number, column, "the need is empty"))
+            rejected.append(FileProblem(name, item.number, column, "the need is empty"))
     return needs, rejected
 
 

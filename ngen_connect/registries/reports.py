@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ngen_connect.errors import (
+    FileProblem,
     InputFileError,
     QueryError,
     RecordNotFoundError,
-    RowError,
     TooLargeError,
 )
 from ngen_connect.export import write_table
@@ -112,11 +112,11 @@ class ReportRow:
     match: Match
     fingerprint: str = ""  # hash of the row's values, to tell changed rows between two uploads
     #: what was odd about the row, which was read all the same
-    warnings: tuple[RowError, ...] = ()
+    warnings: tuple[FileProblem, ...] = ()
     #: the row read as a record (None when rejected); not part of the report itself
     profile: Profile | None = field(default=None, compare=False, repr=False)
     #: why the row was rejected, with its column
-    rejected_error: RowError | None = None
+    rejected_error: FileProblem | None = None
     #: what a person decided about the row, when someone did
     decision: Decision | None = None
 
@@ -216,9 +216,9 @@ class ReportRow:
             data["input_name"],
             match,
             data.get("fingerprint", ""),
-            tuple(RowError(**w) for w in data.get("warning_list", [])),
+            tuple(FileProblem(**w) for w in data.get("warning_list", [])),
             _profile_from_json(data["record"]) if data.get("record") else None,
-            RowError(**rejected) if rejected else None,
+            FileProblem(**rejected) if rejected else None,
             Decision.from_dict(decision) if decision else None,
         )
 
@@ -230,12 +230,12 @@ class MatchReport:
     rows: list[ReportRow]
 
     @property
-    def rejected(self) -> list[RowError]:
+    def rejected(self) -> list[FileProblem]:
         """Why each rejected row was rejected, with file, row and column."""
         return [r.rejected_error for r in self.rows if r.rejected_error is not None]
 
     @property
-    def warnings(self) -> list[RowError]:
+    def warnings(self) -> list[FileProblem]:
         return [w for row in self.rows for w in row.warnings]
 
     def summary(self) -> str:
@@ -360,7 +360,7 @@ def match_file(
     for count, item in enumerate(read_rows(path), start=1):
         if max_rows is not None and count > max_rows:
             raise TooLargeError(
-                RowError(
+                FileProblem(
                     str(path),
                     None,
                     None,
@@ -368,8 +368,8 @@ def match_file(
                 ),
                 f"le fichier dépasse {max_rows:,} lignes",
             )
-        if isinstance(item, RowError):
-            located = RowError(name, item.row, item.column, item.message)
+        if isinstance(item, FileProblem):
+            located = FileProblem(name, item.row, item.column, item.message)
             report.rows.append(rejected_row(located, "", ""))
             continue
         if columns is None:
@@ -389,7 +389,7 @@ def match_file(
             # without ids (same name and place) become one record (`registry_content`).
             earlier = f"row {first_row[profile.key]}"
             if not parsed.generated_id:
-                duplicate = RowError(
+                duplicate = FileProblem(
                     name,
                     item.number,
                     "id",
@@ -398,7 +398,7 @@ def match_file(
                 report.rows.append(rejected_row(duplicate, profile.id, profile.name))
                 continue
             warnings.append(
-                RowError(
+                FileProblem(
                     name,
                     item.number,
                     None,
@@ -435,7 +435,7 @@ def _matched_row(
     profile: Profile,
     generated_id: bool,
     fingerprint: str,
-    warnings: tuple[RowError, ...],
+    warnings: tuple[FileProblem, ...],
 ) -> ReportRow:
     record_id = "" if generated_id else profile.id
     fields = {**profile.attributes, "description": profile.description}
@@ -451,7 +451,7 @@ def _matched_row(
     )
 
 
-def rejected_row(error: RowError, input_id: str = "", name: str = "") -> ReportRow:
+def rejected_row(error: FileProblem, input_id: str = "", name: str = "") -> ReportRow:
     return ReportRow(
         error.row,
         input_id,
@@ -489,7 +489,7 @@ def _profile_from_json(data: Mapping[str, Any]) -> Profile:
     )
 
 
-def _located(error: RowError) -> str:
+def _located(error: FileProblem) -> str:
     return f"column '{error.column}': {error.message}" if error.column else error.message
 
 
@@ -497,7 +497,7 @@ def _columns(path: Path, first: Row, overrides: Mapping[str, str] | None) -> Fil
     columns = FileColumns.of(list(first.values), overrides, str(path))
     if not {"name", "operating_name"} & set(columns.mapping):
         raise InputFileError(
-            RowError(
+            FileProblem(
                 str(path),
                 1,
                 None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.errors import FileProblem, InputFileError
 from ngen_connect.indexer.columns import FileColumns, header_key
 from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row, read_rows
@@ -45,7 +45,7 @@ class _Supplier:
 @dataclass
 class SupplierImport:
     profiles: list[Profile]
-    rejected: list[RowError]
+    rejected: list[FileProblem]
     rows: int
     mapping: dict[str, str] = field(default_factory=dict)
 
@@ -55,18 +55,18 @@ def read_suppliers(
 ) -> SupplierImport:
     mapping: dict[str, str] = {}
     suppliers: dict[tuple[str, str], _Supplier] = {}
-    rejected: list[RowError] = []
+    rejected: list[FileProblem] = []
     rows = 0
     for item in read_rows(path):
         rows += 1
-        if isinstance(item, RowError):
+        if isinstance(item, FileProblem):
             rejected.append(item)
             continue
         if not mapping:
             mapping = FileColumns.of(list(item.values), overrides, str(path)).mapping
             if "name" not in mapping:
                 raise InputFileError(
-                    RowError(
+                    FileProblem(
                         str(path),
                         1,
                         None,
@@ -86,12 +86,12 @@ def _add_row(
     item: Row,
     mapping: Mapping[str, str],
     suppliers: dict[tuple[str, str], _Supplier],
-    rejected: list[RowError],
+    rejected: list[FileProblem],
     file: str,
 ) -> None:
     name = _text(item.values.get(mapping["name"]))
     if not name:
-        rejected.append(RowError(file, item.number, mapping["name"], "the name is empty"))
+        rejected.append(FileProblem(file, item.number, mapping["name"], "the name is empty"))
         return
     fields = {f: _text(item.values.get(column)) for f, column in mapping.items()}
     key = (normalise_name(name), city_key(fields.get("city", "")))

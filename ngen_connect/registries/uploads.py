@@ -233,8 +233,8 @@ def _numbered(folder: Path) -> list[Path]:
 
 def _kept_json(body: dict[str, Any]) -> str:
     """A kept upload as JSON text, one row a line: each row is written by the json module's C
-    encoder (with `indent` it falls back to Python, which held ~9 times the text in memory at
-    once: 750 MB for the 83 MB of a 50,000-row upload)."""
+    encoder (with `indent` it falls back to Python, which holds many times the text in memory at
+    once; benchmarks/RESULTS.md, "Uploads never stall the server")."""
     head = json.dumps(
         {k: v for k, v in body.items() if k != "rows"}, ensure_ascii=False, default=str
     )

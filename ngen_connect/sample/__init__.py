@@ -718,10 +718,10 @@ def bundled_sample_files(folder: Path | None = None) -> list[tuple[Kind, Path]]:
     ]
     missing = [str(path) for _, path in files if not path.is_file()]
     if missing:
-        from ngen_connect.errors import InputFileError, RowError
+        from ngen_connect.errors import FileProblem, InputFileError
 
         raise InputFileError(
-            RowError(
+            FileProblem(
                 missing[0],
                 None,
                 None,

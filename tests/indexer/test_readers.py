@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from ngen_connect.errors import InputFileError, RowError
+from ngen_connect.errors import FileProblem, InputFileError
 from ngen_connect.indexer.readers import Row, detect_encoding, read_rows
 from tests.conftest import DATA
 
 TEXT = "id,nom,capacités\n1,Usinage Lévesque ltée,Découpe et pliage de tôle\n"
 
 
-def _rows(path: Path) -> list[Row | RowError]:
+def _rows(path: Path) -> list[Row | FileProblem]:
     return list(read_rows(path))
 
 
@@ -109,7 +109,7 @@ def test_jsonl_bad_line_names_line_and_character(tmp_path: Path) -> None:
         '{"name": "A", "description": "x"}\n{"name": "B", "description": }\n', encoding="utf-8"
     )
     good, bad = _rows(path)
-    assert isinstance(good, Row) and isinstance(bad, RowError)
+    assert isinstance(good, Row) and isinstance(bad, FileProblem)
     assert bad.row == 2 and "character" in bad.message
 
 
@@ -126,7 +126,7 @@ def test_json_object_holding_one_array(tmp_path: Path) -> None:
     path = tmp_path / "rows.json"
     path.write_text(json.dumps({"organizations": [{"name": "A"}, 5]}), encoding="utf-8")
     good, bad = _rows(path)
-    assert isinstance(good, Row) and isinstance(bad, RowError) and bad.row == 2
+    assert isinstance(good, Row) and isinstance(bad, FileProblem) and bad.row == 2
 
 
 def test_xlsx_rows_keep_spreadsheet_numbers(tmp_path: Path) -> None:
@@ -231,7 +231,7 @@ def test_json_rows_take_every_key_and_hostile_json_is_refused_clearly(tmp_path: 
     digits = tmp_path / "digits.jsonl"
     digits.write_text('{"id": ' + "9" * 5000 + '}\n{"id": 1, "name": "A"}\n')
     bad, good = _rows(digits)
-    assert isinstance(bad, RowError) and bad.row == 1 and "unreadable JSON" in bad.message
+    assert isinstance(bad, FileProblem) and bad.row == 1 and "unreadable JSON" in bad.message
     assert isinstance(good, Row)
 
 
