@@ -33,29 +33,6 @@ class SearchRequest(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
-class SearchResult(BaseModel):
-    id: str
-    kind: Kind
-    name: str
-    score: float
-    language: str
-    snippet: str
-    snippet_highlighted: str
-    explanation: str
-    why: dict[str, Any]
-    model_config = {"extra": "allow"}
-
-
-class SearchResponse(BaseModel):
-    query: str
-    detected_language: str
-    total: int
-    results: list[SearchResult]
-    facets: dict[str, list[dict[str, Any]]]
-    #: only when nothing is about the query, in the request's language
-    message: str | None = None
-
-
 class Record(BaseModel):
     id: str
     kind: Kind

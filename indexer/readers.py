@@ -12,7 +12,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -48,7 +48,7 @@ csv.field_size_limit(MAX_CELL_CHARS)
 def check_row_count(path: Path, limit: int, label: str | None = None) -> None:
     """TooLargeError as soon as a file is found to hold more than `limit` rows: a streaming pass
     that stops at the first row past the limit, before any row is processed."""
-    for count, _ in enumerate(read_rows(path), start=1):
+    for count, _ in enumerate(read_rows(path, label), start=1):
         if count > limit:
             raise TooLargeError(
                 FileProblem(
@@ -127,11 +127,31 @@ def open_text(path: Path) -> TextIO:
     return path.open(encoding=encoding, newline="")
 
 
-def read_rows(path: Path) -> Iterator[Row | FileProblem]:
-    """Yield each row of a file, or a FileProblem for a row that cannot be read.
+def read_rows(path: Path, label: str | None = None) -> Iterator[Row | FileProblem]:
+    """Yield each row of a file, or a FileProblem for a row that cannot be read. Problems name
+    the file as `label` when given (an upload is read from a temporary copy whose path must not
+    reach the caller), else by its path.
 
     Raises InputFileError when the file as a whole is unreadable.
     """
+    rows = _rows_of(path)
+    return rows if label is None or label == str(path) else _named(rows, str(path), label)
+
+
+def _named(rows: Iterator[Row | FileProblem], path: str, label: str) -> Iterator[Row | FileProblem]:
+    def named(problem: FileProblem) -> FileProblem:
+        return replace(problem, file=label) if problem.file == path else problem
+
+    for item in rows:
+        if isinstance(item, FileProblem):
+            yield named(item)
+        elif item.notes:
+            yield replace(item, notes=tuple(named(note) for note in item.notes))
+        else:
+            yield item
+
+
+def _rows_of(path: Path) -> Iterator[Row | FileProblem]:
     if not path.is_file():
         raise InputFileError(FileProblem(str(path), None, None, "no such file"))
     suffix = path.suffix.lower()

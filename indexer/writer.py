@@ -88,7 +88,7 @@ class IndexWriter:
         names = list(labels) if labels is not None else [str(p) for p in paths]
         for position, (path, file_kind) in enumerate(zip(paths, kinds, strict=True)):
             label = names[position]
-            for parsed in read_profiles(label, read_rows(path), file_kind, mapping):
+            for parsed in read_profiles(label, read_rows(path, label), file_kind, mapping):
                 report.read += 1
                 report.warnings.extend(parsed.warnings)
                 profile = parsed.profile

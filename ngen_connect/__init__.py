@@ -37,6 +37,7 @@ from ngen_connect.evaluation import (
 )
 from ngen_connect.export import write_results, write_table
 from ngen_connect.models import (
+    HitJSON,
     IndexReport,
     Kind,
     NoProgress,
@@ -45,6 +46,7 @@ from ngen_connect.models import (
     Progress,
     RecordSummary,
     SearchHit,
+    SearchJSON,
     SearchResponse,
 )
 from ngen_connect.registries.access import (
@@ -79,6 +81,7 @@ __all__ = [
     "FakeEmbedder",
     "FileProblem",
     "ForbiddenError",
+    "HitJSON",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -99,6 +102,7 @@ __all__ = [
     "RegistryAccess",
     "Rights",
     "SearchHit",
+    "SearchJSON",
     "SearchResponse",
     "Service",
     "Settings",

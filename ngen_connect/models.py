@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, cast
+
+from pydantic import ConfigDict, with_config
+
+# pydantic reads a TypedDict's fields (for the HTTP API's document) from typing_extensions' own
+# on Python 3.11
+from typing_extensions import TypedDict
 
 from ngen_connect.errors import FileProblem
 
@@ -83,6 +89,39 @@ class RecordSummary:
         return f"{self.kind.value}:{self.id}"
 
 
+KindName = Literal["organization", "cluster", "ip_asset"]
+
+
+@with_config(ConfigDict(extra="allow"))
+class HitJSON(TypedDict):
+    """One search result as JSON (`SearchHit.to_dict`), the same for the command line's `--json`
+    and the HTTP API, whose document is made from it: these fields, then the record's attributes
+    (city, province, naics, certifications, listed_in...)."""
+
+    id: str
+    kind: KindName
+    name: str
+    score: float
+    language: str
+    snippet: str
+    snippet_language: str
+    explanation: str
+    snippet_highlighted: str
+    why: dict[str, Any]
+
+
+class SearchJSON(TypedDict):
+    """A search's answer as JSON (`SearchResponse.to_dict`), for both fronts: `message` says so
+    when nothing is about the query, else is None."""
+
+    query: str
+    detected_language: str
+    total: int
+    results: list[HitJSON]
+    facets: dict[str, list[dict[str, Any]]]
+    message: str | None
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: str
@@ -97,8 +136,8 @@ class SearchHit:
     snippet_highlighted: str = ""
     why: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self) -> HitJSON:
+        body: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind.value,
             "name": self.name,
@@ -111,6 +150,7 @@ class SearchHit:
             "why": self.why,
             **{k: v for k, v in self.attributes.items() if k not in _HIT_FIELDS},
         }
+        return cast(HitJSON, body)  # the attributes are the extra keys HitJSON allows
 
 
 _HIT_FIELDS = {"id", "kind", "name", "score", "language", "snippet", "explanation", "why"}
@@ -124,18 +164,16 @@ class SearchResponse:
     results: list[SearchHit]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def to_dict(self, language: str = "en") -> dict[str, Any]:
+    def to_dict(self, language: str = "en") -> SearchJSON:
         """As JSON; a response with no result says so, in `language` ("en" or "fr")."""
-        body: dict[str, Any] = {
+        return {
             "query": self.query,
             "detected_language": self.detected_language,
             "total": self.total,
             "results": [hit.to_dict() for hit in self.results],
             "facets": self.facets,
+            "message": None if self.total else _NOTHING_FOUND["fr" if language == "fr" else "en"],
         }
-        if not self.total:
-            body["message"] = _NOTHING_FOUND["fr" if language == "fr" else "en"]
-        return body
 
 
 _NOTHING_FOUND = {

@@ -5,10 +5,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ngen_connect import Caller, Kind, QueryError
+from ngen_connect import Caller, Kind, QueryError, SearchJSON
 from ngen_connect.api import worker
 from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep, WorkerDep
-from ngen_connect.api.schemas import DeleteRequest, Record, SearchResponse, problems
+from ngen_connect.api.schemas import DeleteRequest, Record, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
 from ngen_connect.search import Filters
@@ -47,14 +47,14 @@ def _similar(
     kind: Kind,
     limit: int,
     language: str,
-) -> dict[str, Any]:
+) -> SearchJSON:
     return service.similar(
         caller, record_id, kind=kind, filters=filters, limit=limit, ui_language=language
     ).to_dict(language)
 
 
 @router.get(
-    "/organizations/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
+    "/organizations/{record_id}/similar", response_model=SearchJSON, responses=SIMILAR_ERRORS
 )
 def similar_organizations(
     service: ServiceDep,
@@ -63,14 +63,12 @@ def similar_organizations(
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
-) -> dict[str, Any]:
+) -> SearchJSON:
     """Organisations most like this one."""
     return _similar(service, caller, filters, record_id, Kind.ORGANIZATION, limit, language)
 
 
-@router.get(
-    "/clusters/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
-)
+@router.get("/clusters/{record_id}/similar", response_model=SearchJSON, responses=SIMILAR_ERRORS)
 def similar_clusters(
     service: ServiceDep,
     caller: CallerDep,
@@ -78,14 +76,12 @@ def similar_clusters(
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
-) -> dict[str, Any]:
+) -> SearchJSON:
     """Clusters most like this one."""
     return _similar(service, caller, filters, record_id, Kind.CLUSTER, limit, language)
 
 
-@router.get(
-    "/ip-assets/{record_id}/similar", response_model=SearchResponse, responses=SIMILAR_ERRORS
-)
+@router.get("/ip-assets/{record_id}/similar", response_model=SearchJSON, responses=SIMILAR_ERRORS)
 def similar_ip_assets(
     service: ServiceDep,
     caller: CallerDep,
@@ -93,7 +89,7 @@ def similar_ip_assets(
     language: LanguageDep,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
-) -> dict[str, Any]:
+) -> SearchJSON:
     """IP assets most like this one."""
     return _similar(service, caller, filters, record_id, Kind.IP_ASSET, limit, language)
 

@@ -5,10 +5,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ngen_connect import Caller, Kind, QueryError, write_results
-from ngen_connect import SearchResponse as CoreResponse
+from ngen_connect import Caller, Kind, QueryError, SearchJSON, SearchResponse, write_results
 from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep
-from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, SearchResponse, problems
+from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, problems
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.search import Filters
 
@@ -43,7 +42,7 @@ def _search(
     limit: int,
     offset: int,
     language: str,
-) -> CoreResponse:
+) -> SearchResponse:
     # The limit holds for the text as sent, as documented (maxLength); the engine checks the
     # text again once its spaces are collapsed, which never makes it longer.
     longest = service.settings.max_query_chars
@@ -63,7 +62,7 @@ def _search(
     )
 
 
-@router.get("/search", response_model=SearchResponse, responses=ERRORS)
+@router.get("/search", response_model=SearchJSON, responses=ERRORS)
 def search_get(
     caller: CallerDep,
     service: ServiceDep,
@@ -73,17 +72,17 @@ def search_get(
     kind: KindParam,
     limit: LimitParam = 10,
     offset: OffsetParam = 0,
-) -> dict[str, Any]:
+) -> SearchJSON:
     """Ranked organisations, clusters and IP assets, with explanations and facets."""
     return _search(service, caller, q, kind or None, filters, limit, offset, language).to_dict(
         language
     )
 
 
-@router.post("/search", response_model=SearchResponse, responses=problems(400, 413, 422, 503))
+@router.post("/search", response_model=SearchJSON, responses=problems(400, 413, 422, 503))
 def search_post(
     caller: CallerDep, service: ServiceDep, language: LanguageDep, body: SearchRequest
-) -> dict[str, Any]:
+) -> SearchJSON:
     """The same search with a JSON body."""
     filters = Filters.parse(body.filters)
     return _search(

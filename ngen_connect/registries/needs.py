@@ -119,7 +119,7 @@ def read_needs(path: Path, label: str | None = None) -> tuple[list[Need], list[F
     rejected: list[FileProblem] = []
     column: str | None = None
     name = label or str(path)
-    for item in read_rows(path):
+    for item in read_rows(path, label):
         if isinstance(item, FileProblem):
             rejected.append(replace(item, file=name))
             continue

@@ -256,8 +256,10 @@ class MatchReport:
             "mapping": self.mapping,
             "counts": self.counts(),
             "rows": [row.to_dict() for row in self.rows],
-            "warnings": [vars(w) for w in self.warnings],
-            "rejected": [vars(e) for e in self.rejected],
+            # each problem named by the file as the user gave it (an upload is read from a
+            # temporary copy whose path must not reach the caller)
+            "warnings": [{**vars(w), "file": file or w.file} for w in self.warnings],
+            "rejected": [{**vars(e), "file": file or e.file} for e in self.rejected],
         }
 
     def counts(self) -> dict[str, int]:
@@ -357,7 +359,7 @@ def match_file(
     report = MatchReport(name, {}, [])
     columns: FileColumns | None = None
     first_row: dict[str, int | None] = {}  # record key -> the row that first had it
-    for count, item in enumerate(read_rows(path), start=1):
+    for count, item in enumerate(read_rows(path, label), start=1):
         if max_rows is not None and count > max_rows:
             raise TooLargeError(
                 FileProblem(
