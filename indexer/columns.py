@@ -410,6 +410,14 @@ def _resolve(headers: Sequence[str], overrides: Mapping[str, str], file: str) ->
     return resolved
 
 
+_FRENCH_MISSING = {
+    "a name column (name, nom, company, entreprise...)": "une colonne de nom (name, nom, "
+    "entreprise...)",
+    "a description column (description, capabilities, capacités...)": "une colonne de "
+    "description (description, capacités...)",
+}
+
+
 def require_columns(file: str, columns: FileColumns, headers: list[str]) -> None:
     missing = []
     if not {"name", "operating_name"} & set(columns.mapping):
@@ -423,6 +431,10 @@ def require_columns(file: str, columns: FileColumns, headers: list[str]) -> None
                 1,
                 None,
                 f"missing {' and '.join(missing)}; the columns are {', '.join(repr(h) for h in headers)}. "
-                'Rename a column or map it explicitly, e.g. --map name="Company"',
-            )
+                'Rename a column or map it: --map name="Company" on the command line, '
+                "map=name=Company over HTTP",
+            ),
+            f"il manque {' et '.join(_FRENCH_MISSING[m] for m in missing)}; les colonnes sont "
+            f"{', '.join(repr(h) for h in headers)}. Renommez une colonne ou désignez-la : "
+            '--map name="Entreprise" en ligne de commande, map=name=Entreprise par HTTP',
         )

@@ -504,7 +504,10 @@ def _columns(path: Path, first: Row, overrides: Mapping[str, str] | None) -> Fil
                 1,
                 None,
                 f"no name column (name, nom, company, entreprise...) among {', '.join(repr(h) for h in first.values)}; "
-                "map one with --map name=COLUMN",
-            )
+                "map one: --map name=COLUMN on the command line, map=name=COLUMN over HTTP",
+            ),
+            "aucune colonne de nom (name, nom, entreprise...) parmi "
+            f"{', '.join(repr(h) for h in first.values)}; désignez-en une : --map name=COLONNE en "
+            "ligne de commande, map=name=COLONNE par HTTP",
         )
     return columns

@@ -70,8 +70,11 @@ def read_suppliers(
                         str(path),
                         1,
                         None,
-                        "no name column (name, nom, company, entreprise...); map one with --map name=COLUMN",
-                    )
+                        "no name column (name, nom, company, entreprise...); map one: --map "
+                        "name=COLUMN on the command line, map=name=COLUMN over HTTP",
+                    ),
+                    "aucune colonne de nom (name, nom, entreprise...); désignez-en une : --map "
+                    "name=COLONNE en ligne de commande, map=name=COLONNE par HTTP",
                 )
         _add_row(item, mapping, suppliers, rejected, str(path))
     profiles = [_profile(s, registry, str(path)) for s in suppliers.values()]
