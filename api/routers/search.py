@@ -1,4 +1,5 @@
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,9 +27,9 @@ QueryParam = Annotated[
         json_schema_extra=QUERY_LENGTH,
     ),
 ]
-KindParam = Annotated[
-    list[Kind], Query(default_factory=list, description="Only these kinds (repeatable).")
-]
+#: an empty tuple by default, not default_factory=list: FastAPI calls a default factory (and
+#: inspects its signature) on every request
+KindParam = Annotated[Sequence[Kind], Query(description="Only these kinds (repeatable).")]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 OffsetParam = Annotated[int, Query(ge=0)]
 
@@ -37,7 +38,7 @@ def _search(
     service: ServiceDep,
     caller: Caller,
     query: str,
-    kinds: list[Kind] | None,
+    kinds: Sequence[Kind] | None,
     filters: Filters,
     limit: int,
     offset: int,
@@ -69,7 +70,7 @@ def search_get(
     filters: FiltersDep,
     language: LanguageDep,
     q: QueryParam,
-    kind: KindParam,
+    kind: KindParam = (),
     limit: LimitParam = 10,
     offset: OffsetParam = 0,
 ) -> SearchJSON:
@@ -99,7 +100,7 @@ def export(
     filters: FiltersDep,
     language: LanguageDep,
     q: QueryParam,
-    kind: KindParam,
+    kind: KindParam = (),
     limit: LimitParam = MAX_LIMIT,
     offset: OffsetParam = 0,
     format: Literal["csv", "xlsx"] = "csv",
