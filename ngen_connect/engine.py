@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -469,7 +470,9 @@ class Engine:
         return reader.version.store.allowed_passage_ids(wanted, where, params)
 
     def validate_query(self, query: str) -> str:
-        text = " ".join(query.split())
+        """The query with its spaces squeezed and its control characters (C0 and C1) removed:
+        a query of control characters only is empty, not a search for nothing."""
+        text = " ".join(_QUERY_CONTROL.sub(" ", query).split())
         if not text:
             raise QueryError("The query is empty.", "La requête est vide.")
         if len(text) > self.settings.max_query_chars:
@@ -479,6 +482,9 @@ class Engine:
             )
         return text
 
+
+#: control characters a query may carry (pasted from a terminal or a badly decoded file)
+_QUERY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: records whose facet values an open version keeps worked out
 _FACET_CACHE = 20_000

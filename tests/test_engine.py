@@ -241,6 +241,9 @@ def test_search_without_index_and_bad_queries(fake_engine: Engine, tmp_path: Pat
     fake_engine.index_files([_write(tmp_path / "o.csv", ORGS)])
     with pytest.raises(QueryError, match="empty"):
         fake_engine.search("   ")
+    with pytest.raises(QueryError, match="empty"):
+        fake_engine.search("\x84\x8e\x00\x7f")  # control characters only (C1, C0, DEL)
+    assert fake_engine.search("weld\x85ing shop").query == "weld ing shop"
     with pytest.raises(QueryError, match="limit is 1,000"):
         fake_engine.search("x" * 1001)
     with pytest.raises(QueryError, match="limit must be"):
