@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from ngen_connect import FileProblem, InputFileError, NgenConnectError, StorageError, TooLargeError
+from ngen_connect import FileProblem, InputFileError, NgenConnectError, TooLargeError
 from ngen_connect.indexer import SUPPORTED_SUFFIXES
 from ngen_connect.limits import MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
@@ -48,13 +48,7 @@ async def save_body(request: Request, filename: str, folder: Path) -> Path:
     if path.suffix.lower() != suffix:
         path = path.with_name(path.name + suffix)
     limit = MAX_JSON_BYTES if suffix == ".json" else MAX_UPLOAD_BYTES
-    try:
-        size = await _stream_to(path, request, filename, limit)
-    except OSError as exc:
-        full = StorageError.of(exc)
-        if full is not None:
-            raise full from None
-        raise
+    size = await _stream_to(path, request, filename, limit)  # a full disk: 507 (api/errors.py)
     if size == 0:
         raise InputFileError(
             FileProblem(filename, None, None, "the upload is empty"), "le fichier est vide"

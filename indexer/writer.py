@@ -9,7 +9,6 @@ the records it touched are analysed again for the keyword index.
 
 from __future__ import annotations
 
-import errno
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -465,7 +464,7 @@ def _drop_unlisted(folder: Path, manifest: Manifest) -> None:
 
 
 def _full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return StorageError.of(exc) is not None
 
 
 def _storage_error(exc: BaseException, root: Path) -> StorageError:
