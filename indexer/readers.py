@@ -28,6 +28,7 @@ from ngen_connect.limits import (
     MAX_VALUE_DEPTH,
     MAX_XLSX_BYTES,
     MAX_XLSX_PART_BYTES,
+    MAX_XLSX_ROW_CELLS,
     MAX_XLSX_XML_PART_BYTES,
 )
 from ngen_connect.values import shallow_value
@@ -587,10 +588,6 @@ def _read_xlsx(path: Path) -> Iterator[Row | FileProblem]:
         workbook.close()
         raise
     return _xlsx_rows(path, workbook, XLSX_TEXT_PER_BYTE * unpacked + MAX_CELL_CHARS)
-
-
-#: cells one XLSX row may hold (Excel's own maximum of columns)
-MAX_XLSX_ROW_CELLS = 16_384
 
 
 def _check_sheet(path: Path, part: str) -> None:

@@ -29,6 +29,8 @@ MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
 #: any other XML part of a workbook unpacked (styles, workbook, theme, relationships...):
 #: openpyxl parses styles into Python objects at ~1 s per MB, so a small file could stall it
 MAX_XLSX_XML_PART_BYTES = 4 * 1024 * 1024
+#: cells one XLSX row may hold (Excel's own maximum of columns)
+MAX_XLSX_ROW_CELLS = 16_384
 #: columns a file may have, in its header and in any row
 MAX_COLUMNS = 2_000
 #: delimiters in the lines of one CSV row, counted before the row is split into fields: a row of
