@@ -256,10 +256,9 @@ class MatchReport:
             "mapping": self.mapping,
             "counts": self.counts(),
             "rows": [row.to_dict() for row in self.rows],
-            # each problem named by the file as the user gave it (an upload is read from a
-            # temporary copy whose path must not reach the caller)
-            "warnings": [{**vars(w), "file": file or w.file} for w in self.warnings],
-            "rejected": [{**vars(e), "file": file or e.file} for e in self.rejected],
+            # problems already name the file as the user gave it (`read_rows(path, label)`)
+            "warnings": [vars(w) for w in self.warnings],
+            "rejected": [vars(e) for e in self.rejected],
         }
 
     def counts(self) -> dict[str, int]:
