@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -50,6 +49,7 @@ from ngen_connect.search.ranking import (
 )
 from ngen_connect.search.render import render_hit
 from ngen_connect.settings import Settings
+from ngen_connect.text import control_as_spaces
 
 #: passages embedded per turn with the model, so a query waits for one slice of a write, not all
 _MODEL_SLICE = 16
@@ -472,7 +472,7 @@ class Engine:
     def validate_query(self, query: str) -> str:
         """The query with its spaces squeezed and its control characters (C0 and C1) removed:
         a query of control characters only is empty, not a search for nothing."""
-        text = " ".join(_QUERY_CONTROL.sub(" ", query).split())
+        text = " ".join(control_as_spaces(query).split())
         if not text:
             raise QueryError("The query is empty.", "La requête est vide.")
         if len(text) > self.settings.max_query_chars:
@@ -482,9 +482,6 @@ class Engine:
             )
         return text
 
-
-#: control characters a query may carry (pasted from a terminal or a badly decoded file)
-_QUERY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: records whose facet values an open version keeps worked out
 _FACET_CACHE = 20_000

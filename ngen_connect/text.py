@@ -42,11 +42,21 @@ _PLACEHOLDERS = frozenset(
 
 # C0 control characters but tab, newline and carriage return, and DEL: never text (NUL, vertical
 # tab...); XLSX cannot hold them, and one in front of "=" would hide a formula.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: C0 control characters but tab, line feed and carriage return, and DEL
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{_C0}]")
+#: and the C1 ones, which no text written by a person holds
+_ANY_CONTROL = re.compile(f"[{_C0}\x80-\x9f]")
 
 
 def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
+
+
+def control_as_spaces(text: str) -> str:
+    """Every control character (C0 and C1) as a space: a query pasted from a terminal or a badly
+    decoded file."""
+    return _ANY_CONTROL.sub(" ", text)
 
 
 def is_placeholder(text: str) -> bool:
