@@ -51,3 +51,39 @@ def serving(data_dir: Path, model: str, log: Path) -> Iterator[Server]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def indexed_sample(folder: Path, organizations: int, model: str) -> Path:
+    """SAMPLE organisations (no clusters, no IP assets) generated into `folder/sample` and indexed
+    into `folder/data` with `model`; returns the data directory."""
+    sample, data_dir = folder / "sample", folder / "data"
+    subprocess.run(
+        [
+            CLI,
+            "sample",
+            "--out",
+            str(sample),
+            "--organizations",
+            str(organizations),
+            "--clusters",
+            "0",
+            "--ip-assets",
+            "0",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            CLI,
+            "index",
+            str(sample / "organizations.csv"),
+            "--data-dir",
+            str(data_dir),
+            "--model",
+            model,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return data_dir

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,10 +27,12 @@ from typing import Any
 import httpx
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _machine import describe, update_results
-from _server import CLI, serving
+from _server import indexed_sample, serving
 from bench_uploads import peak_rss_mb, worker_pid
+
+from tests.hostile import nested, with_part, xlsx
 
 MB = 1024 * 1024
 
@@ -52,63 +53,31 @@ class HealthProbe(threading.Thread):
                 time.sleep(0.02)
 
 
-def _nested(depth: int) -> str:
-    return '{"a": ' * depth + '"x"' + "}" * depth
-
-
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _with_part(workbook: bytes, name: str, content: bytes) -> bytes:
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(workbook)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            if item.filename != name:
-                target.writestr(item, source.read(item.filename))
-        target.writestr(name, content)
-    return out.getvalue()
-
-
 def _styles_bomb() -> bytes:
-    plain = _xlsx([["name", "description"], ["Sheet Co", "Welding."]])
+    plain = xlsx([["name", "description"], ["Sheet Co", "Welding."]])
     with zipfile.ZipFile(io.BytesIO(plain)) as book:
         styles = book.read("xl/styles.xml").decode()
     fonts = "".join(
         f'<font><sz val="{10 + i % 20}"/><name val="Font {i}"/></font>' for i in range(600_000)
     )
-    return _with_part(
-        plain, "xl/styles.xml", styles.replace("<fonts", fonts + "<fonts", 1).encode()
-    )
+    return with_part(plain, "xl/styles.xml", styles.replace("<fonts", fonts + "<fonts", 1).encode())
 
 
 def _wide_xlsx_row() -> bytes:
-    plain = _xlsx([["name"], ["Co"]])
+    plain = xlsx([["name"], ["Co"]])
     sheet = (
         '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
         '2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>'
         '<row r="2">' + "<c><v>1</v></c>" * 300_000 + "</row></sheetData></worksheet>"
     )
-    return _with_part(plain, "xl/worksheets/sheet1.xml", sheet.encode())
+    return with_part(plain, "xl/worksheets/sheet1.xml", sheet.encode())
 
 
 def _text_in_number_cell() -> bytes:
-    plain = _xlsx([["name", "description"], ["Co", 12]])
+    plain = xlsx([["name", "description"], ["Co", 12]])
     with zipfile.ZipFile(io.BytesIO(plain)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml")
-    return _with_part(plain, "xl/worksheets/sheet1.xml", sheet.replace(b"<v>12</v>", b"<v>abc</v>"))
+    return with_part(plain, "xl/worksheets/sheet1.xml", sheet.replace(b"<v>12</v>", b"<v>abc</v>"))
 
 
 def _many_rows_xlsx() -> bytes:
@@ -137,7 +106,7 @@ FILES: list[tuple[str, str, Callable[[], bytes]]] = [
         "JSON record nested 490 deep (accepted, kept as text below 32)",
         "nest.json",
         lambda: (
-            f'[{{"name": "Nest Co", "description": "welding", "extra": {_nested(490)}}}]'.encode()
+            f'[{{"name": "Nest Co", "description": "welding", "extra": {nested(490)}}}]'.encode()
         ),
     ),
     ("JSON nested 100,000 deep", "deep.json", lambda: ("[" * 100_000 + "]" * 100_000).encode()),
@@ -195,36 +164,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        data_dir = folder / "data"
-        subprocess.run(
-            [
-                CLI,
-                "sample",
-                "--out",
-                str(folder / "sample"),
-                "--organizations",
-                str(args.organizations),
-                "--clusters",
-                "0",
-                "--ip-assets",
-                "0",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                CLI,
-                "index",
-                str(folder / "sample" / "organizations.csv"),
-                "--data-dir",
-                str(data_dir),
-                "--model",
-                args.model,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        data_dir = indexed_sample(folder, args.organizations, args.model)
         with serving(data_dir, args.model, folder / "server.log") as server:
             headers = {"X-API-Key": server.key}
             warm = httpx.post(

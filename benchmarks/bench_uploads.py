@@ -17,7 +17,6 @@ import csv
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,9 +27,11 @@ from typing import Any
 import httpx
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _machine import describe, update_results
-from _server import CLI, serving
+from _server import indexed_sample, serving
+
+from tests.hostile import worker_pids
 
 QUERIES = [
     "5-axis CNC machining of titanium",
@@ -94,12 +95,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def worker_pid(server_pid: int) -> int | None:
-    """The server's worker process (the child multiprocessing spawned), once started."""
-    for task in Path(f"/proc/{server_pid}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                return int(pid)
-    return None
+    """The server's worker process, once started."""
+    return next(iter(worker_pids(server_pid)), None)
 
 
 def main() -> None:
@@ -111,29 +108,8 @@ def main() -> None:
     machine = describe()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        data_dir = folder / "data"
-        subprocess.run(
-            [
-                CLI,
-                "sample",
-                "--out",
-                str(folder / "sample"),
-                "--organizations",
-                str(args.organizations),
-                "--clusters",
-                "0",
-                "--ip-assets",
-                "0",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        data_dir = indexed_sample(folder, args.organizations, args.model)
         members = folder / "sample" / "organizations.csv"
-        subprocess.run(
-            [CLI, "index", str(members), "--data-dir", str(data_dir), "--model", args.model],
-            check=True,
-            capture_output=True,
-        )
         registry = folder / "registry.csv"
         registry_file(members, registry, args.rows)
         with serving(data_dir, args.model, folder / "server.log") as server:

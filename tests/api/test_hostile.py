@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-from openpyxl import Workbook
 
 from ngen_connect.limits import (
     MAX_COLUMNS,
@@ -33,6 +32,7 @@ from ngen_connect.limits import (
     MAX_XLSX_XML_PART_BYTES,
 )
 from tests.conftest import ADMIN_KEY, copy_index, run_cli, server_process
+from tests.hostile import nested, with_part, worker_pids, xlsx
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 MB = 1024 * 1024
@@ -67,18 +67,8 @@ def _upload(base: str, registry: str, filename: str, body: bytes, **params: Any)
 
 
 def _worker_pid(server_pid: int) -> int:
-    """The server's worker process: the child that multiprocessing spawned to run jobs."""
-    children = [
-        int(pid)
-        for task in Path(f"/proc/{server_pid}/task").iterdir()
-        for pid in (task / "children").read_text().split()
-    ]
-    workers = [
-        pid
-        for pid in children
-        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()  # not the resource tracker
-    ]
-    assert len(workers) == 1, f"expected one worker process, found {children}"
+    workers = worker_pids(server_pid)
+    assert len(workers) == 1, f"expected one worker process, found {workers}"
     return workers[0]
 
 
@@ -116,10 +106,6 @@ def _warm(served: dict[str, Any]) -> int:
 # -- 1. no stored value can make an index unreadable -------------------------------------------
 
 
-def _nested(depth: int) -> str:
-    return '{"a": ' * depth + '"x"' + "}" * depth
-
-
 DEPTHS = (10, 100, 490, 1_000, 100_000)
 
 
@@ -129,7 +115,7 @@ def test_no_nesting_through_any_input_path_breaks_the_service(
     base, data_dir = served["base"], served["data_dir"]
     for depth in DEPTHS:
         record = (
-            f'{{"name": "Nest Co {depth}", "description": "welding", "extra": {_nested(depth)}}}'
+            f'{{"name": "Nest Co {depth}", "description": "welding", "extra": {nested(depth)}}}'
         )
         as_array = _upload(base, "nest-json", "nest.json", f"[{record}]".encode())
         as_lines = _upload(base, "nest-jsonl", "nest.jsonl", f"{record}\n".encode())
@@ -190,7 +176,7 @@ def test_an_unreadable_stored_value_is_left_out_and_the_index_opens(
         ).fetchall()
         db.execute(
             "UPDATE records SET attributes = ?::JSON WHERE key = ?",
-            ['{"extra": ' + _nested(5_000) + "}", key],
+            ['{"extra": ' + nested(5_000) + "}", key],
         )
     with server_process(
         "serve", "--data-dir", str(data_dir), "--model", "fake", log_dir=tmp_path
@@ -227,44 +213,19 @@ def test_a_row_of_millions_of_fields_is_refused_before_it_is_split(served: dict[
     _still_answers(base)
 
 
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _with_part(workbook: bytes, name: str, content: bytes) -> bytes:
-    """The workbook with one part replaced (or added)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(workbook)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            if item.filename != name:
-                target.writestr(item, source.read(item.filename))
-        target.writestr(name, content)
-    return out.getvalue()
-
-
 MEMBERS = [["name", "description"], ["Sheet Co", "Welding."]]
 
 
 def test_xlsx_parts_each_have_their_limit(served: dict[str, Any]) -> None:
     base = served["base"]
     worker = _warm(served)
-    plain = _xlsx(MEMBERS)
+    plain = xlsx(MEMBERS)
     with zipfile.ZipFile(io.BytesIO(plain)) as book:
         styles = book.read("xl/styles.xml")
     padding = b"<!--" + b" " * (MAX_XLSX_XML_PART_BYTES + 1) + b"-->"
     declaration, _, rest = styles.rpartition(b"?>")  # a comment may come after it, not before
     padded = declaration + b"?>" + padding + rest if declaration else padding + styles
-    bomb = _with_part(plain, "xl/styles.xml", padded)
+    bomb = with_part(plain, "xl/styles.xml", padded)
     assert len(bomb) < 200_000  # a small file...
     with PeakMemory(worker) as memory:
         answer = _upload(base, "bombs", "styles.xlsx", bomb)
@@ -277,7 +238,7 @@ def test_xlsx_parts_each_have_their_limit(served: dict[str, Any]) -> None:
         '</t></is></c></row><row r="2">' + cells + "<c><v>1</v></c>" * 300_000 + "</row>"
         "</sheetData></worksheet>"
     )
-    wide = _with_part(plain, "xl/worksheets/sheet1.xml", wide_row.encode())
+    wide = with_part(plain, "xl/worksheets/sheet1.xml", wide_row.encode())
     with PeakMemory(worker) as memory:
         answer = _upload(base, "bombs", "wide.xlsx", wide)
     assert answer.status_code == 413 and "16,384 cells" in answer.json()["message"]
@@ -289,10 +250,10 @@ def test_a_cell_openpyxl_cannot_read_is_a_400_naming_the_row(
     served: dict[str, Any], tmp_path: Path
 ) -> None:
     base = served["base"]
-    plain = _xlsx([*MEMBERS, ["Other Co", 12]])
+    plain = xlsx([*MEMBERS, ["Other Co", 12]])
     with zipfile.ZipFile(io.BytesIO(plain)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml")
-    broken = _with_part(
+    broken = with_part(
         plain, "xl/worksheets/sheet1.xml", sheet.replace(b"<v>12</v>", b"<v>abc</v>")
     )
     for answer in (
