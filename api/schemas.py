@@ -33,27 +33,6 @@ class SearchRequest(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
-class Record(BaseModel):
-    id: str
-    kind: Kind
-    name: str
-    language: str
-    texts: dict[str, str]
-    attributes: dict[str, Any]
-    source: str | None
-    source_row: int | None
-    indexed_at: str | None
-
-
-class Health(BaseModel):
-    status: str
-    model: str
-    dimensions: int
-    counts: dict[str, int]
-    passages: int
-    index_version: str
-
-
 class Problem(BaseModel):
     """Every error: a stable code, a message in the language asked for, and details when useful."""
 
@@ -94,47 +73,6 @@ class DeleteRequest(BaseModel):
     ids: list[str] = Field(
         min_length=1, max_length=10_000, description="Ids of the records to remove."
     )
-
-
-class DuplicateMember(BaseModel):
-    id: str
-    name: str
-    operating_name: str
-    city: str
-    province: str
-    country: str
-    postal_code: str
-    website: str
-    phone: str
-
-
-class DuplicatePair(BaseModel):
-    group: int
-    confidence: float = Field(description="0 to 1")
-    level: str = Field(description="high (0.9 and more), medium (0.75 and more) or low")
-    name_similarity: float = Field(description="0 to 1, of the closest legal or operating names")
-    evidence: dict[str, str | bool] = Field(
-        description='"name": "same", "operating_name" or "similar"; then, for what both members '
-        'have, whether it agrees: "website", "phone", "postal_code", "city", "country"'
-    )
-    explanation: str = Field(description="The evidence in the request's language")
-    a: DuplicateMember
-    b: DuplicateMember
-
-
-class DuplicateGroup(BaseModel):
-    group: int
-    confidence: float
-    ids: list[str]
-
-
-class Duplicates(BaseModel):
-    members: int = Field(description="Members compared (organisations of no registry)")
-    min_confidence: float
-    total: int = Field(description="Pairs listed")
-    total_groups: int
-    groups: list[DuplicateGroup]
-    pairs: list[DuplicatePair]
 
 
 class DecisionRequest(BaseModel):

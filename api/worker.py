@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -31,10 +31,26 @@ from typing import Any, ParamSpec, TypeVar
 
 from starlette.responses import Response
 
-from ngen_connect import Caller, Engine, Kind, NgenConnectError, Service, Settings, load_settings
+from ngen_connect import (
+    Caller,
+    Engine,
+    IndexJSON,
+    Kind,
+    NgenConnectError,
+    Service,
+    Settings,
+    load_settings,
+)
 from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_NEEDS, MAX_UPLOAD_ROWS, MAX_WRITE_ROWS
-from ngen_connect.registries import Status, indexed_counts, write_needs
+from ngen_connect.registries import (
+    DecisionJSON,
+    PreviewJSON,
+    ReviewJSON,
+    Status,
+    UploadJSON,
+    write_needs,
+)
 
 _log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
@@ -134,7 +150,7 @@ def _core() -> Service:
     return _service
 
 
-def _json(job: Callable[_P, dict[str, Any]]) -> Callable[_P, bytes]:
+def _json(job: Callable[_P, Mapping[str, object]]) -> Callable[_P, bytes]:
     """The job, its answer serialised to JSON here: a 50,000-row report is ~1 million values, which
     the server would otherwise unpickle and encode on its event loop."""
 
@@ -152,21 +168,14 @@ def json_bytes(value: Any) -> bytes:
 @_json
 def preview(
     caller: Caller, name: str, filename: str, path: Path, overrides: dict[str, str]
-) -> dict[str, Any]:
-    shown = _core().preview(caller, name, path, overrides)
-    return {
-        "registry": name,
-        "file": filename,
-        "mapping": shown.mapping,
-        "text_columns": [header for header, _ in shown.text_columns],
-        "rows": [{"row": r.number, "values": r.values} for r in shown.rows],
-    }
+) -> PreviewJSON:
+    return _core().preview(caller, name, path, overrides).to_dict(name, filename)
 
 
 @_json
 def upload(
     caller: Caller, name: str, filename: str, path: Path, overrides: dict[str, str]
-) -> dict[str, Any]:
+) -> UploadJSON:
     done = _core().upload(caller, name, path, overrides, label=filename, max_rows=MAX_UPLOAD_ROWS)
     return done.to_dict(filename)
 
@@ -174,18 +183,8 @@ def upload(
 @_json
 def decide(
     caller: Caller, name: str, upload: int | None, row: int, status: str, candidate: str
-) -> dict[str, Any]:
-    service = _core()
-    done = service.decide(caller, name, upload, row, Status(status), candidate)
-    [shown] = service.review_rows(caller, name, [done.row])
-    return {
-        "registry": name,
-        "upload": done.upload,
-        "row": shown,
-        "counts": done.counts,
-        "listed": done.listed,
-        "records": indexed_counts(done.indexed),
-    }
+) -> DecisionJSON:
+    return _core().decide(caller, name, upload, row, Status(status), candidate).to_dict()
 
 
 @_json
@@ -196,24 +195,8 @@ def report(
     statuses: frozenset[Status],
     offset: int,
     limit: int,
-) -> dict[str, Any]:
-    service = _core()
-    kept = service.kept(caller, name, upload)
-    rows = kept.report.only(statuses)
-    return {
-        "registry": name,
-        "upload": kept.number,
-        "latest": kept.latest,
-        "uploaded": kept.uploaded,
-        "file": kept.report.file,
-        "mapping": kept.report.mapping,
-        "counts": kept.report.counts(),
-        "changes": kept.changes,
-        "total": len(rows),
-        "offset": offset,
-        "limit": limit,
-        "rows": service.review_rows(caller, name, rows[offset : offset + limit]),
-    }
+) -> ReviewJSON:
+    return _core().review(caller, name, upload, statuses, offset, limit)
 
 
 def export_report(
@@ -235,7 +218,7 @@ def export_report(
 
 
 @_json
-def write_records(caller: Caller, path: Path, kind: Kind, filename: str) -> dict[str, Any]:
+def write_records(caller: Caller, path: Path, kind: Kind, filename: str) -> IndexJSON:
     check_row_count(path, MAX_WRITE_ROWS, filename)
     return _core().index_files(caller, [path], kind=kind, labels=[filename]).to_dict()
 
@@ -266,18 +249,4 @@ def needs(
         out = path.with_name(f"{name}-needs.{format}")
         write_needs(out, name, found, language)
         return out.read_bytes()
-    return json_bytes(
-        {
-            "registry": name,
-            "file": filename,
-            "needs": [
-                {
-                    "row": need.row,
-                    "need": need.text,
-                    "suppliers": [hit.to_dict() for hit in found.results.get(need.row, [])],
-                }
-                for need in found.needs
-            ],
-            "rejected": [vars(error) for error in found.rejected],
-        }
-    )
+    return json_bytes(found.to_dict(name, filename))

@@ -38,12 +38,14 @@ from ngen_connect.evaluation import (
 from ngen_connect.export import write_results, write_table
 from ngen_connect.models import (
     HitJSON,
+    IndexJSON,
     IndexReport,
     Kind,
     NoProgress,
     Passage,
     Profile,
     Progress,
+    RecordJSON,
     RecordSummary,
     SearchHit,
     SearchJSON,
@@ -59,7 +61,15 @@ from ngen_connect.registries.access import (
     Rights,
     caller_of,
 )
-from ngen_connect.service import Overview, RegistryAccess, Service
+from ngen_connect.service import (
+    Deleted,
+    DeletedJSON,
+    HealthJSON,
+    Overview,
+    RegistriesJSON,
+    RegistryAccess,
+    Service,
+)
 from ngen_connect.settings import Settings, load_settings
 
 __version__ = "0.1.0"
@@ -74,6 +84,8 @@ __all__ = [
     "Caller",
     "ConfigurationError",
     "ConflictError",
+    "Deleted",
+    "DeletedJSON",
     "Embedder",
     "EmbedderError",
     "Engine",
@@ -81,7 +93,9 @@ __all__ = [
     "FakeEmbedder",
     "FileProblem",
     "ForbiddenError",
+    "HealthJSON",
     "HitJSON",
+    "IndexJSON",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -97,8 +111,10 @@ __all__ = [
     "Profile",
     "Progress",
     "QueryError",
+    "RecordJSON",
     "RecordNotFoundError",
     "RecordSummary",
+    "RegistriesJSON",
     "RegistryAccess",
     "Rights",
     "SearchHit",

@@ -486,7 +486,7 @@ def match(
     except QueryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if preview:
-        _preview(file, mapping)
+        _preview(file, mapping, registry, as_json)
         return
     upload: Upload | None = None
     with _service(data_dir, model) as service:
@@ -500,8 +500,8 @@ def match(
     if as_json:
         # one shape with the HTTP API's: the upload, or the match report alone
         body = upload.to_dict(str(file)) if upload is not None else report.to_dict(str(file))
-        body["report"] = str(out) if out is not None else None
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        written = {"report": str(out) if out is not None else None}
+        typer.echo(json.dumps({**body, **written}, ensure_ascii=False, indent=2))
     else:
         typer.echo(report.summary())
         if upload is not None:
@@ -513,7 +513,7 @@ def match(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _preview(file: Path, overrides: dict[str, str]) -> None:
+def _preview(file: Path, overrides: dict[str, str], registry: str | None, as_json: bool) -> None:
     from ngen_connect.indexer import FIELDS
     from ngen_connect.registries import preview
 
@@ -523,6 +523,9 @@ def _preview(file: Path, overrides: dict[str, str]) -> None:
         raise _fail(str(exc), EXIT_USAGE) from None
     if not shown.rows:
         raise _fail(f"{file}: no rows to preview", EXIT_USAGE)
+    if as_json:  # the shape of POST /registries/{name}/uploads?preview=true
+        typer.echo(json.dumps(shown.to_dict(registry, str(file)), ensure_ascii=False, indent=2))
+        return
     rows, mapping = shown.rows, shown.mapping
     typer.echo("Column mapping / Correspondance des colonnes:")
     for field in FIELDS:
@@ -788,6 +791,7 @@ def registry_needs(
     ] = None,
     model: ModelOption = None,
     lang: LanguageOption = UiLanguage.EN,
+    as_json: JsonOption = False,
 ) -> None:
     """Top suppliers of a registry for each need of a list. / Meilleurs fournisseurs pour chaque besoin."""
     from ngen_connect.registries import write_needs
@@ -803,6 +807,11 @@ def registry_needs(
             ui_language=lang.value,
         )
         written = write_needs(out, name, found, ui_language=lang.value) if out is not None else 0
+    if as_json:  # the shape of POST /registries/{name}/needs
+        typer.echo(json.dumps(found.to_dict(name, str(file)), ensure_ascii=False))
+        if found.rejected:
+            raise typer.Exit(EXIT_REJECTED)
+        return
     for need in found.needs:
         typer.echo(f"\n{'ligne' if french else 'row'} {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
@@ -885,11 +894,10 @@ def delete(
 ) -> None:
     """Remove records from the index. / Retirer des fiches de l'index."""
     with _service(data_dir, model) as service:
-        removed = service.delete(OPERATOR, ids, kind)
-    missing = sorted(set(ids) - set(removed))
-    typer.echo(f"Removed {len(removed)} record(s).")
-    if missing:
-        raise _fail(f"not in the index: {', '.join(missing)}", EXIT_ERROR)
+        deleted = service.delete(OPERATOR, ids, kind)
+    typer.echo(f"Removed {len(deleted.removed)} record(s).")
+    if deleted.missing:
+        raise _fail(f"not in the index: {', '.join(deleted.missing)}", EXIT_ERROR)
 
 
 @app.command()

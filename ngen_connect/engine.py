@@ -34,6 +34,7 @@ from ngen_connect.models import (
     Kind,
     Profile,
     Progress,
+    RecordJSON,
     RecordSummary,
     SearchResponse,
 )
@@ -446,7 +447,7 @@ class Engine:
         with self._reading() as reader:
             return reader.version.catalog.records
 
-    def record(self, record_id: str, kind: Kind = Kind.ORGANIZATION) -> dict[str, Any]:
+    def record(self, record_id: str, kind: Kind = Kind.ORGANIZATION) -> RecordJSON:
         """One record with its texts and attributes."""
         with self._reading() as reader:
             found = reader.version.store.record_detail(f"{kind.value}:{record_id}")

@@ -6,12 +6,17 @@ import errno
 from dataclasses import dataclass, replace
 from typing import Any
 
+# pydantic reads a TypedDict's fields (for the HTTP API's document) from typing_extensions' own
+# on Python 3.11; the JSON shapes of every module use it
+from typing_extensions import TypedDict
+
 __all__ = [
     "AuthError",
     "ConfigurationError",
     "ConflictError",
     "EmbedderError",
     "FileProblem",
+    "FileProblemJSON",
     "ForbiddenError",
     "IndexLockedError",
     "IndexMismatchError",
@@ -126,6 +131,16 @@ class QueryError(NgenConnectError):
     """A search query cannot be run (empty, too long, unknown kind or filter)."""
 
 
+class FileProblemJSON(TypedDict):
+    """A `FileProblem` as JSON: the file as the user named it, the row and column (null when
+    not applicable), and what was wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
 @dataclass(frozen=True)
 class FileProblem:
     """One problem in one place of an input file: a warning on a kept row, the reason a row was
@@ -136,6 +151,9 @@ class FileProblem:
     row: int | None
     column: str | None
     message: str
+
+    def to_dict(self) -> FileProblemJSON:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
 
     def __str__(self) -> str:
         where = self.file

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, with_config
 # on Python 3.11
 from typing_extensions import TypedDict
 
-from ngen_connect.errors import FileProblem
+from ngen_connect.errors import FileProblem, FileProblemJSON
 
 
 class Kind(StrEnum):
@@ -122,6 +122,22 @@ class SearchJSON(TypedDict):
     message: str | None
 
 
+class RecordJSON(TypedDict):
+    """One record's page as JSON, for both fronts: its texts by language ("en", "fr" or "und"),
+    its attributes (city, province, naics, certifications, listed_in...), and where it was read
+    from (file and row) and when."""
+
+    id: str
+    kind: KindName
+    name: str
+    language: str
+    texts: dict[str, str]
+    attributes: dict[str, Any]
+    source: str | None
+    source_row: int | None
+    indexed_at: str | None
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: str
@@ -182,6 +198,38 @@ _NOTHING_FOUND = {
 }
 
 
+class IndexCountsJSON(TypedDict):
+    """Every input row counted once: added, updated (texts or values), unchanged, merged into an
+    earlier row, or rejected; and the warnings and the rows they are on."""
+
+    added: int
+    updated: int
+    unchanged: int
+    merged: int
+    warnings: int
+    rows_with_warnings: int
+    rejected: int
+
+
+class IndexJSON(TypedDict):
+    """An index write as JSON (`IndexReport.to_dict`): `ngen-connect index --json` and
+    `POST /records/{kind}` both answer it."""
+
+    files: list[str]
+    read: int
+    added: int
+    updated: int
+    metadata_only: int
+    unchanged: int
+    merged: int
+    counts: IndexCountsJSON
+    warnings: list[FileProblemJSON]
+    rejected: list[FileProblemJSON]
+    passages_embedded: int
+    seconds: float
+    version: str | None
+
+
 @dataclass
 class IndexReport:
     """What one `index` run did. Every input row is counted exactly once."""
@@ -215,7 +263,7 @@ class IndexReport:
     def warned_rows(self) -> int:
         return len({(e.file, e.row) for e in self.warnings})
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> IndexJSON:
         return {
             "files": self.files,
             "read": self.read,
@@ -233,8 +281,8 @@ class IndexReport:
                 "rows_with_warnings": self.warned_rows,
                 "rejected": self.rejected_rows,
             },
-            "warnings": [vars(e) for e in self.warnings],
-            "rejected": [vars(e) for e in self.rejected],
+            "warnings": [e.to_dict() for e in self.warnings],
+            "rejected": [e.to_dict() for e in self.rejected],
             "passages_embedded": self.passages_embedded,
             "seconds": round(self.seconds, 3),
             "version": self.version,

@@ -14,23 +14,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Literal
+
+from typing_extensions import TypedDict
 
 from ngen_connect.engine import Engine
 from ngen_connect.errors import RecordNotFoundError
 from ngen_connect.index.version import Manifest
-from ngen_connect.models import IndexReport, Kind, Progress, SearchResponse
+from ngen_connect.models import IndexReport, Kind, Progress, RecordJSON, SearchResponse
 from ngen_connect.registries.access import Access, Caller, Rights
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import ExtractImport
 from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
 from ngen_connect.registries.matching import Status
 from ngen_connect.registries.needs import NeedsResult
-from ngen_connect.registries.reports import MatchReport, ReportRow
+from ngen_connect.registries.reports import MatchReport
 from ngen_connect.registries.service import (
     Decided,
     Preview,
     RegistryService,
+    ReviewJSON,
     Upload,
     preview,
 )
@@ -39,6 +42,18 @@ from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
 from ngen_connect.search.render import visible_attributes
 from ngen_connect.settings import Settings
+
+
+class HealthJSON(TypedDict):
+    """`GET /health`: the model, the records and passages by kind the caller may read, and the
+    version of the index being served."""
+
+    status: Literal["ok"]
+    model: str
+    dimensions: int
+    counts: dict[str, int]
+    passages: int
+    index_version: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,51 @@ class Overview:
     passages: int
     index_version: str
 
+    def to_dict(self) -> HealthJSON:
+        return {
+            "status": "ok",
+            "model": self.model,
+            "dimensions": self.dimensions,
+            "counts": self.counts,
+            "passages": self.passages,
+            "index_version": self.index_version,
+        }
+
+
+class RegistryJSON(TypedDict):
+    """A registry a key may use: whether it is private, its kept uploads, its own records and
+    the members it lists."""
+
+    name: str
+    private: bool
+    uploads: int
+    records: int
+    listed: int
+
+
+class RegistriesJSON(TypedDict):
+    """`GET /registries`: the registries a key may use, by name."""
+
+    registries: list[RegistryJSON]
+
+
+class DeletedJSON(TypedDict):
+    """What a delete removed, and the ids it did not find."""
+
+    removed: list[str]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What a delete removed, and the ids it did not find."""
+
+    removed: list[str]
+    missing: list[str]
+
+    def to_dict(self) -> DeletedJSON:
+        return {"removed": self.removed, "missing": self.missing}
+
 
 @dataclass(frozen=True)
 class RegistryAccess:
@@ -61,6 +121,15 @@ class RegistryAccess:
     uploads: int
     records: int
     listed: int
+
+    def to_dict(self) -> RegistryJSON:
+        return {
+            "name": self.name,
+            "private": self.private,
+            "uploads": self.uploads,
+            "records": self.records,
+            "listed": self.listed,
+        }
 
 
 class Service:
@@ -154,7 +223,7 @@ class Service:
             ui_language=ui_language,
         )
 
-    def record(self, caller: Caller, record_id: str, kind: Kind) -> dict[str, Any]:
+    def record(self, caller: Caller, record_id: str, kind: Kind) -> RecordJSON:
         """One record, as the caller may read it: a hidden registry's record is not found, and
         the listings of hidden registries are left out."""
         rights = self.rights(caller)
@@ -163,8 +232,8 @@ class Service:
             raise RecordNotFoundError(
                 f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
-        attributes = visible_attributes(record["attributes"], sorted(rights.hidden))
-        return {**record, "attributes": attributes}
+        record["attributes"] = visible_attributes(record["attributes"], sorted(rights.hidden))
+        return record
 
     def similar(
         self,
@@ -211,10 +280,11 @@ class Service:
             paths, kind=kind, mapping=mapping, rebuild=rebuild, progress=progress, labels=labels
         )
 
-    def delete(self, caller: Caller, ids: Sequence[str], kind: Kind) -> list[str]:
-        """Remove records by id; the ids found and removed. The admin's."""
+    def delete(self, caller: Caller, ids: Sequence[str], kind: Kind) -> Deleted:
+        """Remove records by id: those removed, and those not in the index. The admin's."""
         self.require_admin(caller)
-        return self._engine.delete(ids, kind)
+        removed = self._engine.delete(ids, kind)
+        return Deleted(removed, sorted(set(ids) - set(removed)))
 
     # -- registries --------------------------------------------------------------------------------
 
@@ -305,13 +375,19 @@ class Service:
         self.require_write(caller, name)
         return self._registries.kept(name, upload)
 
-    def review_rows(
-        self, caller: Caller, name: str, rows: Sequence[ReportRow]
-    ) -> list[dict[str, Any]]:
-        """Rows of the registry's kept upload as a person reviews them; their candidates are
-        members only, never a registry's record."""
+    def review(
+        self,
+        caller: Caller,
+        name: str,
+        upload: int | None,
+        statuses: frozenset[Status] = frozenset(Status),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> ReviewJSON:
+        """A page of a kept upload's report as a person reviews it (the rows with these
+        statuses, from `offset`); candidates are members only, never a registry's record."""
         self.require_write(caller, name)
-        return self._registries.review_rows(rows)
+        return self._registries.review(name, upload, statuses, offset, limit)
 
     def decide(
         self,

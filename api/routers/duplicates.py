@@ -1,12 +1,12 @@
 """Probable duplicate members, for a steward: the admin key only."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, LanguageDep, ServiceDep
-from ngen_connect.api.schemas import Duplicates, problems
-from ngen_connect.registries import DEFAULT_MIN_CONFIDENCE
+from ngen_connect.api.schemas import problems
+from ngen_connect.registries import DEFAULT_MIN_CONFIDENCE, DuplicatesJSON
 
 router = APIRouter(tags=["registries"])
 ERRORS = problems(
@@ -23,7 +23,7 @@ ERRORS = problems(
 )
 
 
-@router.get("/duplicates", response_model=Duplicates, responses=ERRORS)
+@router.get("/duplicates", response_model=DuplicatesJSON, responses=ERRORS)
 def duplicates(
     service: ServiceDep,
     caller: CallerDep,
@@ -37,7 +37,7 @@ def duplicates(
             description="Only pairs at least this confident (0.9 and more is high, 0.75 medium).",
         ),
     ] = DEFAULT_MIN_CONFIDENCE,
-) -> dict[str, Any]:
+) -> DuplicatesJSON:
     """Probable duplicate members: organisations of the member base (records that belong to no
     registry; a registry's own records, private or not, are never listed) that are likely one
     company entered twice. Each pair has a confidence (0 to 1), a level, the similarity of the

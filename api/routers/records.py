@@ -5,10 +5,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ngen_connect import Caller, Kind, QueryError, SearchJSON
+from ngen_connect import Caller, DeletedJSON, IndexJSON, Kind, QueryError, RecordJSON, SearchJSON
 from ngen_connect.api import worker
 from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep, WorkerDep
-from ngen_connect.api.schemas import DeleteRequest, Record, problems
+from ngen_connect.api.schemas import DeleteRequest, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.limits import MAX_DELETE_BYTES, MAX_LIMIT, MAX_WRITE_ROWS
 from ngen_connect.search import Filters
@@ -21,20 +21,20 @@ SIMILAR_ERRORS = problems(
 )
 
 
-@router.get("/organizations/{record_id}", response_model=Record, responses=NOT_FOUND)
-def organization(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
+@router.get("/organizations/{record_id}", response_model=RecordJSON, responses=NOT_FOUND)
+def organization(service: ServiceDep, caller: CallerDep, record_id: str) -> RecordJSON:
     """One organisation's profile."""
     return service.record(caller, record_id, Kind.ORGANIZATION)
 
 
-@router.get("/clusters/{record_id}", response_model=Record, responses=NOT_FOUND)
-def cluster(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
+@router.get("/clusters/{record_id}", response_model=RecordJSON, responses=NOT_FOUND)
+def cluster(service: ServiceDep, caller: CallerDep, record_id: str) -> RecordJSON:
     """One NGenCAN cluster."""
     return service.record(caller, record_id, Kind.CLUSTER)
 
 
-@router.get("/ip-assets/{record_id}", response_model=Record, responses=NOT_FOUND)
-def ip_asset(service: ServiceDep, caller: CallerDep, record_id: str) -> dict[str, Any]:
+@router.get("/ip-assets/{record_id}", response_model=RecordJSON, responses=NOT_FOUND)
+def ip_asset(service: ServiceDep, caller: CallerDep, record_id: str) -> RecordJSON:
     """One IP-registry asset."""
     return service.record(caller, record_id, Kind.IP_ASSET)
 
@@ -125,7 +125,13 @@ RECORDS_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/records/{kind}", responses=WRITE_ERRORS, openapi_extra=RECORDS_BODY, tags=["writes"])
+@router.post(
+    "/records/{kind}",
+    response_model=IndexJSON,
+    responses=WRITE_ERRORS,
+    openapi_extra=RECORDS_BODY,
+    tags=["writes"],
+)
 async def upsert_records(
     request: Request,
     service: ServiceDep,
@@ -147,6 +153,7 @@ async def upsert_records(
 
 @router.post(
     "/records/{kind}/delete",
+    response_model=DeletedJSON,
     responses=WRITE_ERRORS,
     tags=["writes"],
     openapi_extra={
@@ -161,7 +168,7 @@ async def delete_records(
     service: ServiceDep,
     caller: CallerDep,
     kind: Annotated[str, Path(description="organization, cluster or ip_asset")],
-) -> dict[str, Any]:
+) -> DeletedJSON:
     """Remove records by id, in a batch: `{"ids": [...]}`. Needs the admin key."""
     service.require_admin(caller)  # before the body is even read; the service checks again
     record_kind = _kind(kind)
@@ -177,8 +184,8 @@ async def delete_records(
             f'The body must be {{"ids": [...]}} with 1 to 10,000 ids: {exc.errors()[0]["msg"]}.',
             'Le corps doit être {"ids": [...]}.',
         ) from None
-    removed = await run_in_threadpool(service.delete, caller, wanted.ids, record_kind)
-    return {"removed": removed, "missing": sorted(set(wanted.ids) - set(removed))}
+    deleted = await run_in_threadpool(service.delete, caller, wanted.ids, record_kind)
+    return deleted.to_dict()
 
 
 def _kind(value: str) -> Kind:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from ngen_connect import Caller, QueryError
+from ngen_connect import Caller, QueryError, RegistriesJSON
 from ngen_connect.api import worker
 from ngen_connect.api.deps import (
     CallerDep,
@@ -31,7 +31,12 @@ from ngen_connect.limits import (
     MAX_UPLOAD_ROWS,
 )
 from ngen_connect.registries import (
+    DecisionJSON,
+    NeedsJSON,
+    PreviewJSON,
+    ReviewJSON,
     Status,
+    UploadJSON,
     check_registry_name,
     parse_statuses,
     upload_number,
@@ -81,6 +86,7 @@ UPLOAD_BODY = _file_body(
 
 @router.post(
     "/registries/{name}/uploads",
+    response_model=UploadJSON | PreviewJSON,
     responses=ERRORS,
     openapi_extra=UPLOAD_BODY,
 )
@@ -150,12 +156,12 @@ StatusParam = Annotated[
 ]
 
 
-@router.get("/registries", responses=LIST_ERRORS)
-def list_registries(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
+@router.get("/registries", response_model=RegistriesJSON, responses=LIST_ERRORS)
+def list_registries(service: ServiceDep, caller: CallerDep) -> RegistriesJSON:
     """The registries this API key may read and write: every registry for the admin key, its
     own for a registry's key; each with its kept uploads, its own records and the members it
     lists. Needs a key (401 without, 403 with a key that opens no registry)."""
-    return {"registries": [vars(registry) for registry in service.registries(caller)]}
+    return {"registries": [registry.to_dict() for registry in service.registries(caller)]}
 
 
 def _checked(service: ServiceDep, caller: Caller, name: str, upload: str) -> int | None:
@@ -166,7 +172,9 @@ def _checked(service: ServiceDep, caller: Caller, name: str, upload: str) -> int
     return upload_number(upload)
 
 
-@router.get("/registries/{name}/uploads/{upload}", responses=REVIEW_ERRORS)
+@router.get(
+    "/registries/{name}/uploads/{upload}", response_model=ReviewJSON, responses=REVIEW_ERRORS
+)
 async def report(
     service: ServiceDep,
     jobs: WorkerDep,
@@ -220,6 +228,7 @@ async def export_report(
 
 @router.post(
     "/registries/{name}/uploads/{upload}/rows/{row}/decision",
+    response_model=DecisionJSON,
     responses=problems(
         400,
         401,
@@ -293,8 +302,9 @@ NEEDS_BODY = _file_body(
 
 @router.post(
     "/registries/{name}/needs",
+    response_model=NeedsJSON,
     responses={
-        200: {"content": {"application/json": {}, **{v: {} for v in _MEDIA.values()}}},
+        200: {"content": {v: {} for v in _MEDIA.values()}},
         **problems(
             400,
             401,

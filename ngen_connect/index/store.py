@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from ngen_connect.index.vectors import Ids, locate
 from ngen_connect.limits import MAX_VALUE_DEPTH
-from ngen_connect.models import Kind, Profile, RecordSummary, StoredPassage
+from ngen_connect.models import Kind, Profile, RecordJSON, RecordSummary, StoredPassage
 from ngen_connect.values import shallow_value
 
 SCHEMA_VERSION = 4
@@ -328,7 +328,7 @@ class Store:
         rows = self._rows("SELECT key FROM records WHERE registry = ?", [registry])
         return {key for (key,) in rows}
 
-    def record_detail(self, key: str) -> dict[str, Any] | None:
+    def record_detail(self, key: str) -> RecordJSON | None:
         with self._reading() as db:
             row = db.execute(
                 "SELECT id, kind, name, language, texts, attributes, source, source_row, indexed_at "

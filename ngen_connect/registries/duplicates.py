@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from typing_extensions import TypedDict
 
 from ngen_connect.errors import QueryError
 from ngen_connect.export import write_table
@@ -152,6 +153,56 @@ class Weights:
     shared_limit: int = 5
 
 
+class DuplicateMemberJSON(TypedDict):
+    id: str
+    name: str
+    operating_name: str
+    city: str
+    province: str
+    country: str
+    postal_code: str
+    website: str
+    phone: str
+
+
+class DuplicatePairJSON(TypedDict):
+    """A pair: its group, its confidence (0 to 1) and level (high from 0.9, medium from 0.75,
+    else low), the similarity of the closest legal or operating names (0 to 1), the evidence
+    (`"name"`: same, operating_name or similar; then, for what both members have, whether it
+    agrees: website, phone, postal_code, city, country) and its explanation in the request's
+    language."""
+
+    group: int
+    confidence: float
+    level: str
+    name_similarity: float
+    evidence: dict[str, str | bool]
+    explanation: str
+    a: DuplicateMemberJSON
+    b: DuplicateMemberJSON
+
+
+class DuplicateGroupJSON(TypedDict):
+    """Members joined by pairs: the best pair's confidence and the members' ids."""
+
+    group: int
+    confidence: float
+    ids: list[str]
+
+
+class DuplicatesJSON(TypedDict):
+    """Probable duplicates as JSON (`DuplicateReport.to_dict`): `ngen-connect duplicates --json`
+    and `GET /duplicates` both answer it. `members` were compared (organisations of no
+    registry); `total` pairs are listed, in `total_groups` groups."""
+
+    members: int
+    min_confidence: float
+    total: int
+    total_groups: int
+    groups: list[DuplicateGroupJSON]
+    pairs: list[DuplicatePairJSON]
+
+
 @dataclass(frozen=True)
 class DuplicateMember:
     """A member as a steward sees it in a pair: its id, names, place and contacts as stored."""
@@ -189,7 +240,7 @@ class DuplicateMember:
     def place(self) -> str:
         return ", ".join(v for v in (self.city, self.region, self.country) if v)
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> DuplicateMemberJSON:
         return {
             "id": self.id,
             "name": self.name,
@@ -248,7 +299,7 @@ class DuplicatePair:
                 parts.append(words[f"{word}{'+' if self.evidence[key] else '-'}"])
         return "; ".join(parts)
 
-    def to_dict(self, language: str = "en") -> dict[str, Any]:
+    def to_dict(self, language: str = "en") -> DuplicatePairJSON:
         return {
             "group": self.group,
             "confidence": self.confidence,
@@ -294,9 +345,9 @@ class DuplicateReport:
     pairs: list[DuplicatePair] = field(default_factory=list)
     seconds: float = 0.0
 
-    def groups(self) -> list[dict[str, Any]]:
+    def groups(self) -> list[DuplicateGroupJSON]:
         """Each group: its number, its best pair's confidence and its members' ids."""
-        found: dict[int, dict[str, Any]] = {}
+        found: dict[int, DuplicateGroupJSON] = {}
         for pair in self.pairs:
             group = found.setdefault(
                 pair.group, {"group": pair.group, "confidence": pair.confidence, "ids": []}
@@ -322,7 +373,7 @@ class DuplicateReport:
             f"(confidence ≥ {self.min_confidence:.2f})."
         )
 
-    def to_dict(self, language: str = "en") -> dict[str, Any]:
+    def to_dict(self, language: str = "en") -> DuplicatesJSON:
         groups = self.groups()
         return {
             "members": self.members,

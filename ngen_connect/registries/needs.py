@@ -9,13 +9,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from ngen_connect.engine import Engine
-from ngen_connect.errors import FileProblem, QueryError
+from ngen_connect.errors import FileProblem, FileProblemJSON, QueryError
 from ngen_connect.export import write_table
 from ngen_connect.indexer.columns import header_key
 from ngen_connect.indexer.readers import read_rows
 from ngen_connect.limits import MAX_LIMIT
-from ngen_connect.models import SearchHit
+from ngen_connect.models import HitJSON, SearchHit
 from ngen_connect.places import normalise_province
 from ngen_connect.registries.access import check_registry_name
 from ngen_connect.search.filters import Filters
@@ -56,11 +58,46 @@ class Need:
     text: str
 
 
+class NeedJSON(TypedDict):
+    """One need (its row in the list and its text) with its suppliers, best first, each a
+    search result."""
+
+    row: int
+    need: str
+    suppliers: list[HitJSON]
+
+
+class NeedsJSON(TypedDict):
+    """A needs list answered (`NeedsResult.to_dict`): `ngen-connect registry needs --json` and
+    `POST /registries/{name}/needs` both answer it. `rejected` holds the rows that were not
+    needs (empty, too long)."""
+
+    registry: str
+    file: str
+    needs: list[NeedJSON]
+    rejected: list[FileProblemJSON]
+
+
 @dataclass
 class NeedsResult:
     needs: list[Need]
     results: dict[int, list[SearchHit]]
     rejected: list[FileProblem]
+
+    def to_dict(self, registry: str, file: str) -> NeedsJSON:
+        return {
+            "registry": registry,
+            "file": file,
+            "needs": [
+                {
+                    "row": need.row,
+                    "need": need.text,
+                    "suppliers": [hit.to_dict() for hit in self.results.get(need.row, [])],
+                }
+                for need in self.needs
+            ],
+            "rejected": [error.to_dict() for error in self.rejected],
+        }
 
 
 def find_suppliers(

@@ -11,10 +11,13 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
+
+from typing_extensions import TypedDict
 
 from ngen_connect.errors import (
     FileProblem,
+    FileProblemJSON,
     InputFileError,
     QueryError,
     RecordNotFoundError,
@@ -104,6 +107,51 @@ class Decision:
         return cls(Status(data["status"]), data.get("candidate", ""), data.get("decided", ""))
 
 
+StatusName = Literal["matched", "ambiguous", "new", "rejected"]
+
+
+class ReportRowJSON(TypedDict):
+    """One row of a match report as JSON, flat like a row of its CSV export: the row's number,
+    id and name in the file, its status and confidence, the member it matched with the evidence
+    (`website=yes;city=no`), an ambiguous row's candidates, why it was rejected, its warnings
+    and any decision."""
+
+    row: int | None
+    input_id: str
+    input_name: str
+    status: StatusName
+    confidence: float
+    match_id: str
+    match_name: str
+    evidence: str
+    candidates: str
+    reason: str
+    warnings: str
+    decision: Literal["matched", "new", ""]
+
+
+class ReportCountsJSON(TypedDict):
+    """Rows by status, and the warnings on rows that were kept."""
+
+    matched: int
+    ambiguous: int
+    new: int
+    rejected: int
+    warnings: int
+
+
+class MatchReportJSON(TypedDict):
+    """A match report as JSON (`MatchReport.to_dict`): `ngen-connect match --json` answers it."""
+
+    file: str
+    #: each field of a record and the file's column it was read from
+    mapping: dict[str, str]
+    counts: ReportCountsJSON
+    rows: list[ReportRowJSON]
+    warnings: list[FileProblemJSON]
+    rejected: list[FileProblemJSON]
+
+
 @dataclass(frozen=True)
 class ReportRow:
     row: int | None
@@ -125,7 +173,7 @@ class ReportRow:
         """What identifies the record across uploads: its id, else its normalised name."""
         return self.input_id or normalise_name(self.input_name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReportRowJSON:
         best = self.match.best if self.match.status in {Status.MATCHED, Status.AMBIGUOUS} else None
         return {
             "row": self.row,
@@ -147,7 +195,9 @@ class ReportRow:
             "warnings": "; ".join(
                 f"{w.column}: {w.message}" if w.column else w.message for w in self.warnings
             ),
-            "decision": self.decision.status.value if self.decision else "",
+            "decision": cast(Literal["matched", "new"], self.decision.status.value)
+            if self.decision
+            else "",
         }
 
     def decide(self, decision: Decision) -> ReportRow:
@@ -239,15 +289,15 @@ class MatchReport:
         return [w for row in self.rows for w in row.warnings]
 
     def summary(self) -> str:
-        counts = self.counts()
+        counted = Counter(r.match.status for r in self.rows)
         warned = len({w.row for w in self.warnings})
         return (
             f"{len(self.rows)} rows: "
-            + ", ".join(f"{counts[status.value]} {status.value}" for status in Status)
-            + f"; {counts['warnings']} warnings on {warned} rows."
+            + ", ".join(f"{counted[status]} {status.value}" for status in Status)
+            + f"; {len(self.warnings)} warnings on {warned} rows."
         )
 
-    def to_dict(self, file: str | None = None) -> dict[str, Any]:
+    def to_dict(self, file: str | None = None) -> MatchReportJSON:
         """The report as the command line's `--json` and the HTTP API both give it: every row
         (status, candidates, warnings), the counts, and the warnings and rejections with their
         place. `file` names the file as the user gave it."""
@@ -257,14 +307,19 @@ class MatchReport:
             "counts": self.counts(),
             "rows": [row.to_dict() for row in self.rows],
             # problems already name the file as the user gave it (`read_rows(path, label)`)
-            "warnings": [vars(w) for w in self.warnings],
-            "rejected": [vars(e) for e in self.rejected],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "rejected": [e.to_dict() for e in self.rejected],
         }
 
-    def counts(self) -> dict[str, int]:
-        counted = Counter(r.match.status.value for r in self.rows)
-        counts = {status.value: counted.get(status.value, 0) for status in Status}
-        return {**counts, "warnings": len(self.warnings)}
+    def counts(self) -> ReportCountsJSON:
+        counted = Counter(r.match.status for r in self.rows)
+        return {
+            "matched": counted[Status.MATCHED],
+            "ambiguous": counted[Status.AMBIGUOUS],
+            "new": counted[Status.NEW],
+            "rejected": counted[Status.REJECTED],
+            "warnings": len(self.warnings),
+        }
 
     def with_decisions_of(self, earlier: MatchReport) -> MatchReport:
         """This report with the decisions people made on an earlier upload of the same registry,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from ngen_connect.engine import Engine
 from ngen_connect.errors import (
     ConflictError,
@@ -45,12 +47,15 @@ from ngen_connect.registries.needs import NeedsResult, find_suppliers
 from ngen_connect.registries.reports import (
     Decision,
     MatchReport,
+    MatchReportJSON,
+    ReportCountsJSON,
     ReportRow,
+    ReportRowJSON,
     match_file,
     match_profiles,
     rejected_row,
 )
-from ngen_connect.registries.uploads import Changes, KeptUpload, Uploads
+from ngen_connect.registries.uploads import Changes, ChangesJSON, KeptUpload, Uploads
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
 LISTED_FIELDS = (
@@ -66,11 +71,58 @@ LISTED_FIELDS = (
 )
 
 
+class PreviewRowJSON(TypedDict):
+    row: int
+    values: dict[str, str]
+
+
+class PreviewJSON(TypedDict):
+    """A file's guessed column mapping (each field and its column), the columns read as text,
+    and its first rows as read."""
+
+    registry: str | None
+    file: str
+    mapping: dict[str, str]
+    text_columns: list[str]
+    rows: list[PreviewRowJSON]
+
+
 @dataclass(frozen=True)
 class Preview:
     mapping: dict[str, str]
     text_columns: list[tuple[str, str]]
     rows: list[Row]
+
+    def to_dict(self, registry: str | None, file: str) -> PreviewJSON:
+        return {
+            "registry": registry,
+            "file": file,
+            "mapping": self.mapping,
+            "text_columns": [header for header, _ in self.text_columns],
+            "rows": [{"row": row.number, "values": row.values} for row in self.rows],
+        }
+
+
+class RegistryCountsJSON(TypedDict):
+    """What a registry write changed among the registry's own records."""
+
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+class UploadJSON(MatchReportJSON):
+    """A registry upload as JSON (`Upload.to_dict`): `ngen-connect match --registry --json` and
+    `POST /registries/{name}/uploads` both answer it. Its match report, then the kept upload's
+    number, what changed since the previous upload, the members the registry now lists and what
+    changed among its own records."""
+
+    registry: str
+    upload: int
+    changes: ChangesJSON
+    listed: int
+    records: RegistryCountsJSON
 
 
 @dataclass
@@ -82,10 +134,8 @@ class Upload:
     listed: int  # members the registry now lists
     number: int = 0  # the kept upload's number
 
-    def to_dict(self, file: str | None = None) -> dict[str, Any]:
-        """The upload as the command line's `--json` and the HTTP API both give it: its match
-        report (`MatchReport.to_dict`), what changed since the previous upload, the members the
-        registry lists and what changed in the registry's own records."""
+    def to_dict(self, file: str | None = None) -> UploadJSON:
+        """The upload as the command line's `--json` and the HTTP API both give it."""
         return {
             "registry": self.registry,
             "upload": self.number,
@@ -96,16 +146,80 @@ class Upload:
         }
 
 
+class ReviewCandidateJSON(TypedDict):
+    """A candidate member of a row, with its place as the member's record gives it."""
+
+    id: str
+    name: str
+    confidence: float
+    name_similarity: float
+    #: what agreed (true) or not (false) between the row and the member: website, phone...
+    evidence: dict[str, bool]
+    city: str
+    province: str
+    region: str
+    country: str
+
+
+class ReviewRowJSON(ReportRowJSON):
+    """A report's row as a person reviews it: when it was decided, whether it can be, and its
+    candidates in detail."""
+
+    decided: str
+    decidable: bool
+    candidate_details: list[ReviewCandidateJSON]
+
+
+class ReviewJSON(TypedDict):
+    """A page of a kept upload's report as decided so far: `total` rows have the statuses asked
+    for, and `rows` holds those from `offset`."""
+
+    registry: str
+    upload: int
+    latest: bool
+    uploaded: str
+    file: str
+    mapping: dict[str, str]
+    counts: ReportCountsJSON
+    changes: ChangesJSON
+    total: int
+    offset: int
+    limit: int
+    rows: list[ReviewRowJSON]
+
+
+class DecisionJSON(TypedDict):
+    """A decision made: the row as decided, the report's counts, the members the registry now
+    lists and what changed among its own records."""
+
+    registry: str
+    upload: int
+    row: ReviewRowJSON
+    counts: ReportCountsJSON
+    listed: int
+    records: RegistryCountsJSON
+
+
 @dataclass
 class Decided:
     """A decision on one row of a registry's latest upload, and what it changed in search."""
 
     registry: str
     upload: int
-    row: ReportRow
-    counts: dict[str, int]
+    row: ReviewRowJSON
+    counts: ReportCountsJSON
     indexed: IndexReport
     listed: int  # members the registry now lists
+
+    def to_dict(self) -> DecisionJSON:
+        return {
+            "registry": self.registry,
+            "upload": self.upload,
+            "row": self.row,
+            "counts": self.counts,
+            "listed": self.listed,
+            "records": indexed_counts(self.indexed),
+        }
 
 
 @dataclass(frozen=True)
@@ -265,7 +379,8 @@ class RegistryService:
                 alongside=lambda version: self.uploads.rewrite(kept, version),
             )
             self.uploads.forget_legacy()
-        return Decided(name, kept.number, decided, kept.report.counts(), indexed, len(listings))
+        [reviewed] = self.review_rows([decided])
+        return Decided(name, kept.number, reviewed, kept.report.counts(), indexed, len(listings))
 
     def _require_member(self, member_id: str) -> None:
         found = self.engine.records().get(f"{Kind.ORGANIZATION.value}:{member_id}")
@@ -275,7 +390,34 @@ class RegistryService:
                 f"« {member_id} » ne fait plus partie des membres; téléversez de nouveau le fichier.",
             )
 
-    def review_rows(self, rows: Sequence[ReportRow]) -> list[dict[str, Any]]:
+    def review(
+        self,
+        name: str,
+        upload: int | None,
+        statuses: frozenset[Status] = frozenset(Status),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> ReviewJSON:
+        """A page of a kept upload's report as a person reviews it: the rows with these
+        statuses, from `offset`."""
+        kept = self.kept(name, upload)
+        rows = kept.report.only(statuses)
+        return {
+            "registry": kept.registry,
+            "upload": kept.number,
+            "latest": kept.latest,
+            "uploaded": kept.uploaded,
+            "file": kept.report.file,
+            "mapping": kept.report.mapping,
+            "counts": kept.report.counts(),
+            "changes": kept.changes,
+            "total": len(rows),
+            "offset": offset,
+            "limit": limit,
+            "rows": self.review_rows(rows[offset : offset + limit]),
+        }
+
+    def review_rows(self, rows: Sequence[ReportRow]) -> list[ReviewRowJSON]:
         """Rows as a person reviews them: the report's columns, when the row was decided, whether
         it can be, and each candidate with its name, place (from the member's record),
         confidence and evidence. Candidates are members only, never a registry's record."""
@@ -380,8 +522,8 @@ def registry_content(
     return records, listings
 
 
-def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> dict[str, Any]:
-    candidates = []
+def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> ReviewRowJSON:
+    candidates: list[ReviewCandidateJSON] = []
     for candidate in row.match.candidates:
         member = records.get(f"{Kind.ORGANIZATION.value}:{candidate.id}")
         attributes: Mapping[str, Any] = (
@@ -394,7 +536,10 @@ def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> dict[st
                 "confidence": candidate.confidence,
                 "name_similarity": candidate.name_similarity,
                 "evidence": candidate.evidence,
-                **{f: attributes.get(f, "") for f in ("city", "province", "region", "country")},
+                "city": attributes.get("city", ""),
+                "province": attributes.get("province", ""),
+                "region": attributes.get("region", ""),
+                "country": attributes.get("country", ""),
             }
         )
     return {
@@ -447,7 +592,7 @@ def listing(row: ReportRow) -> dict[str, Any]:
     return values
 
 
-def indexed_counts(indexed: IndexReport) -> dict[str, int]:
+def indexed_counts(indexed: IndexReport) -> RegistryCountsJSON:
     """What a registry write changed among its own records."""
     return {
         "added": indexed.added,

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from ngen_connect.atomic import write_atomic
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.index.datadir import DataDir, fault_point, link_tree, now
@@ -29,6 +31,17 @@ from ngen_connect.registries.reports import MatchReport, ReportRow
 
 #: the subfolder of an index version that holds the registries' kept uploads
 UPLOADS = "uploads"
+
+
+class ChangesJSON(TypedDict):
+    """What an upload changed since the registry's previous one, by row key (the row's id, else
+    its normalised name); `previous_upload` is null for a first upload."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    unchanged: int
+    previous_upload: str | None
 
 
 @dataclass
@@ -48,7 +61,7 @@ class Changes:
             f"{len(self.changed)} changed, {self.unchanged} unchanged."
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ChangesJSON:
         return {
             "added": self.added,
             "removed": self.removed,
@@ -66,7 +79,7 @@ class KeptUpload:
     number: int
     uploaded: str
     report: MatchReport
-    changes: dict[str, Any]
+    changes: ChangesJSON
     #: the registry's latest upload, the one its records and listings come from
     latest: bool
 

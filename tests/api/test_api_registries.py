@@ -5,6 +5,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -663,3 +664,80 @@ def test_the_documented_registry_name_is_the_one_the_server_takes(client: TestCl
     for name in ("Scan_Health", "a" * 64, "scan-health\n"):
         answer = client.get(f"/registries/{quote(name)}/uploads/latest", headers=ADMIN)
         assert answer.status_code == 400 and answer.json()["code"] == "bad_query", name
+
+
+def _documented(spec: dict[str, Any], method: str, path: str) -> jsonschema_rs.Validator:
+    """The JSON schema the OpenAPI document gives for a route's 200 answer."""
+    answer = spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+    return jsonschema_rs.validator_for({**answer["schema"], "components": spec["components"]})
+
+
+def test_every_answer_has_the_shape_its_document_gives(
+    client: TestClient, reviewed: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """The answers the worker process serialises (uploads, previews, reports, decisions, needs,
+    record writes) and the others, read against the schemas the core's shapes generate: every
+    field documented is there with its type."""
+    spec = client.get("/openapi.json").json()
+    suppliers = "name,city\nNorthern Conveyor Works,Regina\nPrairie Tanks Ltd,Saskatoon\n"
+    calls = [
+        ("post", "/registries/{name}/uploads", "/registries/shape-test/uploads", suppliers),
+        (
+            "post",
+            "/registries/{name}/uploads",
+            "/registries/shape-test/uploads?preview=1",
+            suppliers,
+        ),
+        (
+            "get",
+            "/registries/{name}/uploads/{upload}",
+            "/registries/shape-test/uploads/latest",
+            None,
+        ),
+        ("post", "/registries/{name}/needs", "/registries/shape-test/needs", "need\nconveyors\n"),
+        (
+            "post",
+            "/records/{kind}",
+            "/records/organization?filename=r.csv",
+            "id,name,description\nsh1,Shape Co,Sheet metal forming\n",
+        ),
+        ("post", "/records/{kind}/delete", "/records/organization/delete", '{"ids": ["sh1", "x"]}'),
+        ("get", "/registries", "/registries", None),
+        ("get", "/duplicates", "/duplicates", None),
+        ("get", "/health", "/health", None),
+        ("get", "/organizations/{record_id}", "/organizations/tw1", None),
+    ]
+    for method, route, url, body in calls:
+        if method == "post" and "filename" not in url and not url.endswith("delete"):
+            url += ("&" if "?" in url else "?") + "filename=f.csv"
+        answer = client.request(method, url, content=body, headers=ADMIN)
+        assert answer.status_code == 200, (url, answer.text)
+        errors = [e.message for e in _documented(spec, method, route).iter_errors(answer.json())]
+        assert not errors, (url, errors[:3])
+    decided = client.post(
+        f"{reviewed}/latest/rows/2/decision", json={"status": "new"}, headers=ADMIN
+    )
+    assert decided.status_code == 200, decided.text
+    validator = _documented(spec, "post", "/registries/{name}/uploads/{upload}/rows/{row}/decision")
+    assert validator.is_valid(decided.json())
+    assert not validator.is_valid({**decided.json(), "counts": None}), "the schema checks something"
+    path = tmp_path / "suppliers.csv"
+    path.write_text(suppliers, encoding="utf-8")
+    cli = invoke_cli(
+        "match",
+        str(path),
+        "--registry",
+        "shape-cli",
+        "--data-dir",
+        str(data_dir),
+        "--model",
+        "fake",
+        "--json",
+    )
+    over_http = client.post(
+        "/registries/shape-http/uploads",
+        params={"filename": "s.csv"},
+        content=suppliers,
+        headers=ADMIN,
+    ).json()
+    assert set(json.loads(cli.stdout)) - {"report"} == set(over_http), "one shape for both fronts"

@@ -181,7 +181,8 @@ def test_accepting_a_candidate_lists_the_member_and_keeps_the_decision(
     row = reviewed.kept("simsa").report.row(3)
     assert {c.id for c in row.match.candidates} >= {"m2", "m4"}
     decided = reviewed.decide("simsa", None, 3, Status.MATCHED, "m4")
-    assert decided.row.match.status is Status.MATCHED and decided.row.match.best.id == "m4"  # type: ignore[union-attr]
+    assert decided.row["status"] == "matched" and decided.row["match_id"] == "m4"
+    assert decided.row["candidate_details"][0]["id"] == "m4" and decided.row["decided"]
     assert decided.counts["matched"] == 2 and decided.counts["ambiguous"] == 0
     assert (decided.indexed.added, decided.indexed.removed) == (0, 0), "nothing re-embedded"
     assert _registry_ids(engine) == before | {"m4"}

@@ -103,6 +103,24 @@ def test_import_and_needs_from_the_command_line(directory: Path, tmp_path: Path)
         "registry", "import", "simsa", str(directory), "--data-dir", data_dir, "--model", "fake"
     )
     assert "0 records added" in again.stdout and "0 removed" in again.stdout
+    as_json = run_cli(
+        "registry",
+        "needs",
+        "simsa",
+        str(needs),
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+        "--json",
+    )
+    answer = json.loads(as_json.stdout)  # the shape of POST /registries/{name}/needs
+    assert set(answer) == {"registry", "file", "needs", "rejected"}
+    assert [(n["row"], n["need"]) for n in answer["needs"]] == [
+        (2, "conveyor belts"),
+        (3, "abrasion resistant liners"),
+    ]
+    assert all(s["id"].startswith("simsa:") for n in answer["needs"] for s in n["suppliers"])
     bad = run_cli(
         "registry", "import", "SIMSA!", str(directory), "--data-dir", data_dir, "--model", "fake"
     )
