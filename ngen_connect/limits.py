@@ -27,7 +27,8 @@ MAX_CELL_CHARS = 16 * 1024 * 1024
 MAX_XLSX_BYTES = 200 * 1024 * 1024
 MAX_XLSX_PART_BYTES = 64 * 1024 * 1024
 #: any other XML part of a workbook unpacked (styles, workbook, theme, relationships...):
-#: openpyxl parses styles into Python objects at ~1 s per MB, so a small file could stall it
+#: openpyxl parses styles into Python objects, slowly for their size, so a small file could
+#: stall it; such a part is refused before it is parsed (benchmarks/RESULTS.md, "Hostile files")
 MAX_XLSX_XML_PART_BYTES = 4 * 1024 * 1024
 #: cells one XLSX row may hold (Excel's own maximum of columns)
 MAX_XLSX_ROW_CELLS = 16_384
