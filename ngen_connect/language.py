@@ -11,6 +11,8 @@ from langdetect import DetectorFactory, detect_langs
 from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
+from ngen_connect.text import query_form
+
 UNDETERMINED = "und"
 BILINGUAL = "en+fr"
 _PRODUCT_LANGUAGES = ("en", "fr")
@@ -84,7 +86,9 @@ def detect_query_language(text: str) -> str:
 
     Short queries defeat character statistics ("welding" reads as Dutch), so words that belong to
     only one language's stop words or glossary vote first; langdetect decides when they tie.
+    Letter case changes nothing: the query is read as `query_form` writes it.
     """
+    text = query_form(text)
     if not any(c.isalpha() for c in text):
         return UNDETERMINED
     votes = _vocabulary_votes(text)

@@ -72,6 +72,15 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def query_form(text: str) -> str:
+    """The one form of a query that its meaning is read from (the encoders, the language
+    detector): lower case. A query pasted in capitals from a registry extract, typed in title case
+    or in lower case is then one query, with one answer. Lower case rather than sentence case: the
+    encoders ranked lower-cased queries as well as queries as typed, sentence-cased ones worse
+    (benchmarks/RESULTS.md, "Relevance")."""
+    return text.lower()
+
+
 def text_key(text: str, joiner: str = " ") -> str:
     """A text as a key to compare: folded, its letters and digits only, its words joined by
     `joiner` ("Windsor–Essex  Cluster" -> "windsor essex cluster"; "Nom de l'entreprise", "_" ->

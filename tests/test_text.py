@@ -8,7 +8,7 @@ from ngen_connect.language import (
     detect_language,
     detect_query_language,
 )
-from ngen_connect.text import fold, split_sentences
+from ngen_connect.text import fold, query_form, split_sentences
 
 
 def test_detection_is_deterministic_and_prefers_product_languages() -> None:
@@ -54,6 +54,16 @@ def test_query_language_is_english_french_or_undetermined() -> None:
     assert detect_query_language("titanium") in {"en", "fr", "und"}
     assert detect_query_language("AS9100 !!") in {"en", "fr", "und"}
     assert detect_query_language("1234") == "und"
+
+
+def test_a_query_in_capitals_title_or_lower_case_is_one_query() -> None:
+    cases = ("FABRICANT DE MÉDICAMENTS GÉNÉRIQUES", "Fabricant De Médicaments Génériques")
+    assert {query_form(q) for q in cases} == {"fabricant de médicaments génériques"}
+    # accents are kept: the encoders read them
+    assert query_form("Usinage 5 AXES") == "usinage 5 axes"
+    for query in ("STERILE INJECTABLE MANUFACTURER", "SOUDAGE ROBOTISÉ", "TYLENOL"):
+        forms = (query, query.lower(), query.title())
+        assert len({detect_query_language(form) for form in forms}) == 1, query
 
 
 def test_stop_words_of_both_languages_are_dropped_whatever_the_language() -> None:
