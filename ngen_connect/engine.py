@@ -50,7 +50,7 @@ from ngen_connect.search.ranking import (
 )
 from ngen_connect.search.render import render_hit
 from ngen_connect.settings import Settings
-from ngen_connect.text import control_as_spaces
+from ngen_connect.text import control_as_spaces, query_form
 
 #: passages embedded per turn with the model, so a query waits for one slice of a write, not all
 _MODEL_SLICE = 16
@@ -335,8 +335,11 @@ class Engine:
         """
         text = self.validate_query(query)
         _check_page(limit, offset)
-        embedding = self._start_encoding_query(text)
-        language = detect_query_language(text)
+        # The encoders and the language detector read the query in one case, so its letter case
+        # changes nothing; the other legs fold case themselves.
+        form = query_form(text)
+        embedding = self._start_encoding_query(form)
+        language = detect_query_language(form)
         plan = plan_query(text, language, embedding, load_glossary())
         if filters and filters.values.get("status"):
             plan.product_statuses = tuple(filters.values["status"])

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ngen_connect.text import fold
+from ngen_connect.text import STOP_EN, STOP_FR, fold
 
 DATA = Path(__file__).parent / "data"
 _LEADING = {"the", "les", "le", "la", "l"}
@@ -77,6 +77,20 @@ def normalise_name(name: str) -> str:
                 stripped = True
                 break
     return " ".join(ABBREVIATIONS.get(token, token) for token in _join_initials(tokens))
+
+
+#: words that make no name distinctive, in either language
+_STOP_WORDS = STOP_EN | STOP_FR
+
+
+def distinctive_name(name: str) -> str:
+    """A name normalised (`normalise_name`), without the stop words of either language ("the",
+    "of", "de", "du", "and"...): what tells it from other names. "" when nothing else is left.
+
+    The search's name leg compares these: a query of stop words alone read as a name ("the")
+    matched names that begin like one ("Thern, Inc."), and "Banque de Montréal" reads as "banque
+    montreal"."""
+    return " ".join(word for word in normalise_name(name).split() if word not in _STOP_WORDS)
 
 
 def _join_initials(tokens: list[str]) -> list[str]:

@@ -72,6 +72,15 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def query_form(text: str) -> str:
+    """The one form of a query that its meaning is read from (the encoders, the language
+    detector): lower case. A query pasted in capitals from a registry extract, typed in title case
+    or in lower case is then one query, with one answer. Lower case rather than sentence case: the
+    encoders ranked lower-cased queries as well as queries as typed, sentence-cased ones worse
+    (benchmarks/RESULTS.md, "Relevance")."""
+    return text.lower()
+
+
 def text_key(text: str, joiner: str = " ") -> str:
     """A text as a key to compare: folded, its letters and digits only, its words joined by
     `joiner` ("Windsor–Essex  Cluster" -> "windsor essex cluster"; "Nom de l'entreprise", "_" ->
@@ -108,11 +117,31 @@ def analyse(text: str, language: str) -> list[str]:
     """Index terms of a text in one language ("en" or "fr"; anything else is analysed as both)."""
     if language not in _ALGORITHMS:
         return sorted(set(analyse(text, "en")) | set(analyse(text, "fr")))
-    return [
-        f"{language}:{_stem(w, language)}"
-        for w in words(text)
-        if (w not in _STOP and len(w) > 1) or w.isdigit()
-    ]
+    return [f"{language}:{_stem(w, language)}" for w in _indexed_words(text)]
+
+
+def analyse_query(text: str, language: str) -> list[str]:
+    """A query's index terms: its words stemmed in its own language ("en" or "fr"), and as the
+    other language's too when both stemmers agree on a word (a name, a code, a word the two
+    languages write alike: "tylenol", "9001", "solution"), so such words still find passages in
+    either language; a query of no known language is analysed as both. A word of one language is
+    never stemmed as the other's: its stem there may be an unrelated word's (the French stem of
+    "génériques" is that of the English "Generation")."""
+    if language not in _ALGORITHMS:
+        return analyse(text, language)
+    other = "fr" if language == "en" else "en"
+    terms = []
+    for word in _indexed_words(text):
+        stem = _stem(word, language)
+        terms.append(f"{language}:{stem}")
+        if _stem(word, other) == stem:
+            terms.append(f"{other}:{stem}")
+    return terms
+
+
+def _indexed_words(text: str) -> list[str]:
+    """A text's words that become terms: not stop words of either language, nor single letters."""
+    return [w for w in words(text) if (w not in _STOP and len(w) > 1) or w.isdigit()]
 
 
 class _FoldTable(dict[int, str]):

@@ -1,5 +1,6 @@
 """The engine on a real data directory (DuckDB + FAISS on disk) with the deterministic fake embedder."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,15 @@ from ngen_connect import (
     QueryError,
     load_settings,
 )
+from ngen_connect.embedding import Vectors
 from ngen_connect.index.store import SCHEMA_VERSION
 from ngen_connect.index.version import MANIFEST, Manifest
 from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
+
+DATA = Path(__file__).parent / "data"
+#: a query typed in capitals, in title case and in lower case
+CASES = (str.upper, str.title, str.lower)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -42,6 +48,64 @@ def test_index_then_search(fake_engine: Engine, tmp_path: Path) -> None:
     assert top.kind is Kind.ORGANIZATION and top.language == "en" and "welding" in top.snippet
     assert "passage 1 of 1" in top.explanation
     assert top.attributes["province"] == "ON"
+
+
+class _RecordingEmbedder(FakeEmbedder):
+    """The fake embedder, keeping the queries it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        self.queries.extend(texts)
+        return super().encode_queries(texts)
+
+
+def test_the_encoders_read_a_query_in_one_case_whatever_its_case(tmp_path: Path) -> None:
+    recording = _RecordingEmbedder()
+    engine = Engine(load_settings(data_dir=tmp_path / "i", model="fake"), embedder=recording)
+    engine.index_files([_write(tmp_path / "o.csv", ORGS)])
+    typed = ("ROBOTIC WELDING", "Robotic Welding", "robotic welding")
+    answers = [engine.search(query) for query in typed]
+    assert recording.queries == ["robotic welding"] * 3
+    assert (
+        len({(a.detected_language, a.total, tuple(h.id for h in a.results)) for a in answers}) == 1
+    )
+    assert [a.query for a in answers] == list(typed)  # the answer repeats the query as typed
+    engine.close()
+
+
+@pytest.mark.model
+def test_letter_case_changes_no_answer_with_the_real_encoders(
+    tmp_path: Path, crosslang_csv: Path
+) -> None:
+    """Capitals (pasted from a registry extract), title case and lower case: the same results in
+    the same order, brand and capability queries alike, with the default encoders and more than
+    200 passages, so that the relevance floor applies."""
+    from ngen_connect.registries.dpd import company_profile, read_extracts
+    from ngen_connect.sample import write_sample
+
+    engine = Engine(load_settings(data_dir=tmp_path / "d"))
+    write_sample(tmp_path / "sample", organizations=130, clusters=0, ip_assets=0)
+    engine.index_files([tmp_path / "sample" / "organizations.csv", crosslang_csv])
+    report = engine.index_profiles([company_profile(c) for c in read_extracts([DATA / "dpd_v1"])])
+    assert report.added == 3 and engine.manifest().passages > 200
+    queries = (
+        "heparin sodium",
+        "metformin",
+        "sterile injectable manufacturer in Quebec",
+        "fabricant de solutions injectables stériles",
+        "robotic welding cells for auto parts",
+        "soudage robotisé de châssis",
+    )
+    for query in queries:
+        answers = {
+            (a.detected_language, a.total, tuple(h.id for h in a.results))
+            for a in (engine.search(case(query), limit=20) for case in CASES)
+        }
+        assert len(answers) == 1, query
+    engine.close()
 
 
 def test_reindexing_unchanged_embeds_nothing_and_keeps_the_version(

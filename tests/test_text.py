@@ -1,6 +1,8 @@
 import string
 import unicodedata
 
+import pytest
+
 from ngen_connect.indexer.passages import split_passages
 from ngen_connect.language import (
     BILINGUAL,
@@ -8,7 +10,7 @@ from ngen_connect.language import (
     detect_language,
     detect_query_language,
 )
-from ngen_connect.text import fold, split_sentences
+from ngen_connect.text import fold, query_form, split_sentences
 
 
 def test_detection_is_deterministic_and_prefers_product_languages() -> None:
@@ -54,6 +56,48 @@ def test_query_language_is_english_french_or_undetermined() -> None:
     assert detect_query_language("titanium") in {"en", "fr", "und"}
     assert detect_query_language("AS9100 !!") in {"en", "fr", "und"}
     assert detect_query_language("1234") == "und"
+
+
+@pytest.mark.parametrize(
+    ("label", "language"),
+    [
+        # real short labels (NAICS, ESCO, IPC) the detector once called French or undetermined
+        ("Municipal police services", "en"),
+        ("administrative assistant", "en"),
+        ("PLANTING; SOWING; FERTILISING", "en"),
+        ("Potato farming", "en"),
+        ("Textile mills", "en"),
+        ("bus driver", "en"),
+        ("Aide internationale", "fr"),
+        ("analyste logiciel", "fr"),
+        # and French ones it must keep
+        ("Usines de carton", "fr"),
+        ("Services d'ambulance", "fr"),
+        ("batteries VE", "fr"),
+        ("soudage robotisé", "fr"),
+    ],
+)
+def test_short_labels_are_told_apart(label: str, language: str) -> None:
+    assert detect_query_language(label) == language
+
+
+def test_english_words_without_a_french_function_word_lean_english() -> None:
+    from ngen_connect.language import UNLINKED, lingua_confidences
+
+    english, french = lingua_confidences("home centres")
+    assert UNLINKED > 0 and english < french  # lingua alone reads it as French
+    assert detect_query_language("home centres") == "en"
+    assert detect_query_language("centres de services") == "fr"
+
+
+def test_a_query_in_capitals_title_or_lower_case_is_one_query() -> None:
+    cases = ("FABRICANT DE MÉDICAMENTS GÉNÉRIQUES", "Fabricant De Médicaments Génériques")
+    assert {query_form(q) for q in cases} == {"fabricant de médicaments génériques"}
+    # accents are kept: the encoders read them
+    assert query_form("Usinage 5 AXES") == "usinage 5 axes"
+    for query in ("STERILE INJECTABLE MANUFACTURER", "SOUDAGE ROBOTISÉ", "TYLENOL"):
+        forms = (query, query.lower(), query.title())
+        assert len({detect_query_language(form) for form in forms}) == 1, query
 
 
 def test_stop_words_of_both_languages_are_dropped_whatever_the_language() -> None:

@@ -1,12 +1,14 @@
 """Relevance benchmark: semantic-only, keyword-only and the shipped hybrid ranking, same data, one process.
 
-    python benchmarks/relevance/run.py [--organizations 2000] [--grid]
+    python benchmarks/relevance/run.py [--organizations 2000] [--grid] [--cases]
 
 Reports nDCG@10, recall@10 (grade-2 documents) and MRR (first grade-2 document in the top 20) by collection and
 query language, and two views of the same rankings that isolate the language bias:
 `nDCG@10 same` counts only relevant profiles written in the query's language, `nDCG@10 cross` only
 those written in the other language; `top-10 share` is the share of the top 10 written in the
-query's language. `--grid` also scores a grid of fusion weights (how the shipped ones were chosen).
+query's language. `--grid` also scores a grid of fusion weights (how the shipped ones were chosen);
+`--cases` scores the hybrid ranking again with every query in upper, lower and title case, and
+counts the queries whose results (ids, order and total) are the same in all three.
 Writes benchmarks/results/relevance.json and the matching section of benchmarks/RESULTS.md.
 """
 
@@ -17,10 +19,11 @@ import itertools
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from statistics import mean
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
@@ -82,21 +85,51 @@ def evaluate(ranked: list[str], query: Query, languages: dict[str, str]) -> dict
     }
 
 
+#: the letter cases `--cases` writes every query in
+CASES: dict[str, Callable[[str], str]] = {
+    "UPPER": str.upper,
+    "lower": str.lower,
+    "Title": str.title,
+}
+
+
 def run_collection(
-    engine: Engine, collection: Collection, ranking: Ranking
-) -> list[dict[str, float | None]]:
+    engine: Engine,
+    collection: Collection,
+    ranking: Ranking,
+    case: Callable[[str], str] = lambda text: text,
+) -> list[dict[str, Any]]:
     rows = []
     for query in collection.queries:
-        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=20, ranking=ranking)
+        response = engine.search(
+            case(query.text), kinds=[Kind.ORGANIZATION], limit=20, ranking=ranking
+        )
         ranked = [hit.id for hit in response.results]
         rows.append(
             {
                 "query": query.id,
                 "language": query.language,
+                "answer": (response.total, tuple(ranked)),
                 **evaluate(ranked, query, collection.languages),
             }
         )
     return rows
+
+
+def run_cases(engine: Engine, collection: Collection) -> dict[str, Any]:
+    """The hybrid ranking with the queries in each of `CASES`: each case's summary, and how many
+    queries have the same answer (total, ids and order) in all of them."""
+    rows = {
+        name: run_collection(engine, collection, Ranking.HYBRID, case)
+        for name, case in CASES.items()
+    }
+    answers = [[row["answer"] for row in by_case] for by_case in rows.values()]
+    same = sum(1 for answer in zip(*answers, strict=True) if len(set(answer)) == 1)
+    return {
+        "summaries": {name: summarise(by_case) for name, by_case in rows.items()},
+        "same": same,
+        "queries": len(collection.queries),
+    }
 
 
 def summarise(rows: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]
@@ -152,6 +185,11 @@ def main() -> None:
         help="also score weights of the second fused encoder (hybrid, all queries)",
     )
     parser.add_argument(
+        "--cases",
+        action="store_true",
+        help="also score the hybrid ranking with the queries in upper, lower and title case",
+    )
+    parser.add_argument(
         "--by-encoder",
         action="store_true",
         help="also score each fused encoder alone (semantic and hybrid), by query and profile language",
@@ -165,6 +203,11 @@ def main() -> None:
             ranking.value: summarise(run_collection(engine, collection, ranking))
             for ranking in Ranking
         }
+    cases = (
+        {collection.name: run_cases(engine, collection) for collection, engine in prepared}
+        if args.cases
+        else {}
+    )
     grid = []
     if args.grid:
         # align_depth 0 turns the per-query language gap off (no correction).
@@ -232,6 +275,7 @@ def main() -> None:
                 "grid": grid,
                 "fusion_grid": fusion_grid,
                 "by_encoder": by_encoder,
+                "cases": cases,
                 "model": args.model,
             },
             indent=2,
@@ -239,6 +283,8 @@ def main() -> None:
         + "\n"
     )
     lines = report_lines(results, machine, args, prepared, grid)
+    if cases:
+        lines += case_lines(results, cases)
     if fusion_grid:
         names = [c.name for c, _ in prepared]
         lines += [
@@ -285,6 +331,29 @@ def main() -> None:
     print("\n".join(lines))
 
 
+def case_lines(
+    results: dict[str, dict[str, dict[str, float]]], cases: dict[str, dict[str, Any]]
+) -> list[str]:
+    lines = [
+        "",
+        "Letter case (`--cases`): the hybrid ranking with every query as written, in upper, lower "
+        "and title case; `same answer`: queries whose total, ids and order are the same in all "
+        "three cases.",
+        "",
+        "| collection | queries written | nDCG@10 | en | fr | MRR | same answer |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, found in cases.items():
+        written = {"as written": results[name]["hybrid"], **found["summaries"]}
+        for label, summary in written.items():
+            same = f"{found['same']}/{found['queries']}" if label == "as written" else ""
+            lines.append(
+                f"| {name} | {label} | {summary['all.ndcg']:.3f} | {summary['en.ndcg']:.3f} "
+                f"| {summary['fr.ndcg']:.3f} | {summary['all.mrr']:.3f} | {same} |"
+            )
+    return lines
+
+
 def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: ignore[no-untyped-def]
     queries = ", ".join(f"{c.name} {len(c.queries)}" for c, _ in prepared)
     lines = [
@@ -292,7 +361,7 @@ def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: 
         "",
         f"`python benchmarks/relevance/run.py --organizations {args.organizations} --model {args.model}"
         f"{' --grid' if args.grid else ''}{' --fusion-grid' if args.fusion_grid else ''}"
-        f"{' --by-encoder' if args.by_encoder else ''}` on "
+        f"{' --by-encoder' if args.by_encoder else ''}{' --cases' if args.cases else ''}` on "
         f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores), model `{args.model}`, "
         f"shipped weights {asdict(Weights())}. Queries: {queries} (half English, half French). "
         "`same`/`cross`: nDCG@10 counting only the relevant profiles written in the query's language / "

@@ -22,7 +22,7 @@ from ngen_connect.index.vectors import Ids, locate
 from ngen_connect.text import analyse
 
 #: bump when `ngen_connect.text.analyse` changes: saved keyword indexes are then rebuilt on open
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4  # 4: a record's facts and products analysed in their own language
 #: how the file stores the index (2: term counts per passage)
 FORMAT = 2
 K1 = 1.2
@@ -186,9 +186,13 @@ class KeywordIndex:
 
 
 def passage_terms(store: Store, keys: Sequence[str] | None = None) -> Terms:
-    """(passage id, analysed terms) of every passage, or of the records with these keys."""
+    """(passage id, analysed terms) of every passage, or of the records with these keys. The
+    facts a record's first passage carries (name, certifications, NAICS codes) are analysed in
+    that passage's language, as the passage is: a query stems its words in its own language
+    (`analyse_query`), and a name analysed in both would give a French query's stem an English
+    name's French stem to match ("génériques" and "Generation" are both "gener" in French)."""
     return (
-        (pid, analyse(text, language) + (analyse(facts, "und") if facts else []))
+        (pid, analyse(text, language) + (analyse(facts, language) if facts else []))
         for pid, text, language, facts in store.keyword_sources(keys)
     )
 

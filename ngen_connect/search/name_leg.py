@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from scipy import sparse
 
 from ngen_connect.index.vectors import Ids, locate
-from ngen_connect.names import normalise_name
+from ngen_connect.names import distinctive_name, normalise_name
 
 #: a query reads as a name only when its length and the name's are within this ratio
 NAME_LENGTHS = 0.6
@@ -50,7 +50,7 @@ class NameIndex:
         with an operating name has two."""
         rows = list(names)
         by_length = sorted(
-            ((normalise_name(name), key) for key, name, _ in rows), key=lambda n: len(n[0])
+            ((_compared_name(name), key) for key, name, _ in rows), key=lambda n: len(n[0])
         )
         self._keys = [key for _, key in by_length]
         self._lengths = [len(text) for text, _ in by_length]
@@ -70,8 +70,10 @@ class NameIndex:
         """Record key -> the best similarity in [0, 1] of its names to the query, for the records
         `allowed` lets through (passage ids, None: every record) whose name reads as the query:
         WRatio at least `threshold` (0-100), lengths within `NAME_LENGTHS`. `exhaustive` compares
-        the whole length band, without the trigram shortlist: what the shortlist is measured by."""
-        query = normalise_name(text)
+        the whole length band, without the trigram shortlist: what the shortlist is measured by.
+        Stop words are set aside on both sides (`distinctive_name`): a query of stop words alone
+        reads as no name."""
+        query = distinctive_name(text)
         if len(query) < 3:
             return {}
         compared = utils.default_process(query)
@@ -92,7 +94,7 @@ class NameIndex:
 
     def compared(self, text: str, threshold: float, *, exhaustive: bool = False) -> int:
         """How many names a query is compared with."""
-        query = normalise_name(text)
+        query = distinctive_name(text)
         if len(query) < 3:
             return 0
         choices, _ = self._choices(utils.default_process(query), len(query), threshold, exhaustive)
@@ -110,6 +112,13 @@ class NameIndex:
             return self._compared[low:high], range(low, high)
         positions = shortlist.tolist()
         return [self._compared[i] for i in positions], positions
+
+
+def _compared_name(name: str) -> str:
+    """A name as queries are compared with it: its distinctive words, or the whole name normalised
+    when it has none (a name of stop words only), which only a query with a word of its own can
+    reach."""
+    return distinctive_name(name) or normalise_name(name)
 
 
 class Trigrams:

@@ -14,8 +14,9 @@ semantic order elsewhere:
 The language gap corrects the model's preference for profiles written in the query's own language:
 per query, it is the difference between the mean cosine of the best passages written in the query's
 language and of the best written in the other, so both languages' best candidates compete evenly;
-the keyword leg is fed the query plus its glossary translations, so it can match across languages
-too. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
+the keyword leg is fed the query's words stemmed in its own language (and in both where the two
+stemmers agree, as on names and codes) plus its glossary translations, so it can match across
+languages too, but never through a word stemmed as the other language's. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ngen_connect.index.version import IndexVersion
 from ngen_connect.places import PROVINCES
 from ngen_connect.search.name_leg import NameIndex
 from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
-from ngen_connect.text import analyse, fold
+from ngen_connect.text import analyse_query, fold
 
 _PRODUCT_LANGUAGES = ("en", "fr")
 _R = TypeVar("_R")
@@ -186,7 +187,7 @@ class QueryPlan:
 
 
 def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glossary) -> QueryPlan:
-    terms = set(analyse(text, "und"))
+    terms = set(analyse_query(text, language))
     expansions = glossary.expand(text)
     extra: set[str] = set()
     for expansion in expansions:

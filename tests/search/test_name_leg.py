@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process, utils
 
-from ngen_connect.names import normalise_name
+from ngen_connect import Engine
+from ngen_connect.names import distinctive_name, normalise_name
 from ngen_connect.sample import generate
 from ngen_connect.search.name_leg import MIN_TRIGRAMS, NAME_LENGTHS, NameIndex, Trigrams
 
@@ -113,9 +114,11 @@ def _queries(rows: list[tuple[str, str, int]]) -> list[str]:
 
 
 def _reference(rows: list[tuple[str, str, int]]):  # type: ignore[no-untyped-def]
-    """The name leg as it was: WRatio over every name of about the query's length."""
+    """The name leg without its shortlist: WRatio over every name of about the query's length,
+    stop words set aside."""
     by_length = sorted(
-        ((normalise_name(name), key) for key, name, _ in rows), key=lambda n: len(n[0])
+        ((distinctive_name(name) or normalise_name(name), key) for key, name, _ in rows),
+        key=lambda n: len(n[0]),
     )
     keys = [key for _, key in by_length]
     texts = [text for text, _ in by_length]
@@ -124,7 +127,7 @@ def _reference(rows: list[tuple[str, str, int]]):  # type: ignore[no-untyped-def
     first = {key: pid for key, _, pid in rows}
 
     def search(text: str, allowed: np.ndarray | None) -> dict[str, float]:
-        query = normalise_name(text)
+        query = distinctive_name(text)
         if len(query) < 3:
             return {}
         low = int(np.searchsorted(lengths, math.floor(NAME_LENGTHS * len(query))))
@@ -230,3 +233,47 @@ def test_legal_and_operating_names_of_a_record_keep_the_best_score() -> None:
     assert set(found) <= {"a", "b", "c"} and found["c"] < 1.0
     both = NameIndex([("a", "Bélanger Usinage", 1), ("a", "Belanger Usinag", 1)])
     assert both.search("Belanger Usinage", None, THRESHOLD) == {"a": 1.0}
+
+
+def test_stop_words_alone_match_no_name() -> None:
+    """ "the" read as a name matched "Thern, Inc." (0.90): stop words of either language are set
+    aside on both sides, and a query needs a distinctive part of a name."""
+    index = NameIndex(
+        [
+            ("thern", "Thern, Inc.", 1),
+            ("bmo", "Bank of Montreal", 2),
+            ("aliments", "Les Aliments du Québec", 3),
+            ("dela", "Delaware Dynamics", 4),
+        ]
+    )
+    for query in ("the", "THE", "of the", "le la de", "de la", "and", "du"):
+        assert index.search(query, None, 88.0) == {}, query
+        assert index.search(query, None, 88.0, exhaustive=True) == {}, query
+        assert index.compared(query, 88.0) == 0
+    assert index.search("the thern", None, 88.0) == {"thern": 1.0}
+    assert index.search("bank of montreal", None, 88.0) == {"bmo": 1.0}
+    assert index.search("bank montreal", None, 88.0) == {"bmo": 1.0}
+    assert index.search("aliments du québec", None, 88.0) == {"aliments": 1.0}
+
+
+def test_a_query_of_stop_words_finds_nothing_through_the_name_leg(fake_engine: Engine) -> None:
+    from ngen_connect.indexer import build_passages
+    from ngen_connect.models import Kind, Profile
+
+    texts = {"en": "Precision sheet metal enclosures."}
+    fake_engine.index_profiles(
+        [
+            Profile(
+                "t1",
+                Kind.ORGANIZATION,
+                "Thern, Inc.",
+                texts,
+                "en",
+                {},
+                passages=tuple(build_passages(texts)),
+            )
+        ]
+    )
+    for query in ("the", "The", "de la"):
+        assert all("name" not in hit.why["legs"] for hit in fake_engine.search(query).results)
+    assert fake_engine.search("Thern").results[0].why["legs"]["name"] == 1.0

@@ -4,7 +4,7 @@ from ngen_connect import Engine
 from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.models import Kind, Profile, RecordSummary
 from ngen_connect.search.products import ProductIndex
-from ngen_connect.text import analyse
+from ngen_connect.text import analyse, analyse_query
 
 
 def _holder(rid: str, *products: dict[str, object]) -> RecordSummary:
@@ -112,3 +112,28 @@ def test_a_status_filter_limits_the_products_that_match() -> None:
     found = index.search("tapazole", terms, None, 88.0, statuses=("dormant",))
     assert {k: m.product["din"] for k, m in found.items()} == {"organization:both": "2"}
     assert len(index.search("tapazole", terms, None, 88.0)) == 2
+
+
+#: a real Health Canada product (DIN 02318571): a disinfectant called Generation V
+GENERATION_V = {
+    "din": "02318571",
+    "brand": "Generation V",
+    "ingredients": ["DIDECYL DIMETHYL AMMONIUM CHLORIDE"],
+    "ingredients_fr": ["Chlorure de didécyl-diméthyl ammonium"],
+    "forms": ["LIQUID"],
+    "forms_fr": ["Liquide"],
+}
+
+
+def test_a_french_stem_never_matches_an_english_brand() -> None:
+    """The French stem of "génériques" is the French stem of "Generation": a French query about
+    generic drugs must not find a disinfectant through it. The brand is English, stemmed as such."""
+    index = ProductIndex([_holder("sanitech", GENERATION_V)])
+    query = "fabricant de médicaments génériques au Québec"
+    terms = set(analyse_query(query, "fr"))
+    assert "fr:gener" in terms and "fr:gener" in analyse("Generation", "fr")
+    assert index.search(query, terms, None, 88.0) == {}
+    # the brand is still found by its words in English, as a brand in either language, and the
+    # product by its French words
+    for found_by, language in (("Generation V", "en"), ("Generation V", "fr"), ("liquide", "fr")):
+        assert set(index.search(found_by, set(analyse_query(found_by, language)), None, 88.0))

@@ -192,3 +192,45 @@ def test_a_province_named_in_the_query_lifts_records_there(engine: Engine) -> No
     assert placed["m1"].why["boosts"]["place"] == 0.03 and "place" not in plain["m1"].why["boosts"]
     assert "in SK, the province the query names" in placed["m1"].explanation
     assert all("place" not in h.why["boosts"] for k, h in placed.items() if k != "m1")
+
+
+def test_a_french_query_never_matches_an_english_name_through_a_french_stem(
+    fake_engine: Engine,
+) -> None:
+    """ "génériques" and "Generation" share a French stem: a French query about generic drugs
+    finds the French generic maker by its words, and neither the company called Generation nor
+    its product, whose words are English."""
+    from ngen_connect.index.products import PRODUCT_LIST
+    from ngen_connect.indexer import build_passages
+    from ngen_connect.models import Profile
+
+    def profile(rid: str, name: str, texts: dict[str, str], **attributes: object) -> Profile:
+        language = next(iter(texts))
+        return Profile(
+            rid,
+            Kind.ORGANIZATION,
+            name,
+            texts,
+            language,
+            dict(attributes),
+            passages=tuple(build_passages(texts)),
+        )
+
+    fake_engine.index_profiles(
+        [
+            profile(
+                "generation",
+                "Generation Labs Inc.",
+                {"en": "Hospital disinfectants and sanitizers. Products: Generation V."},
+                **{PRODUCT_LIST: [{"din": "02318571", "brand": "Generation V"}]},
+            ),
+            profile(
+                "generiques",
+                "Pharma Boréal inc.",
+                {"fr": "Fabricant de médicaments génériques au Québec."},
+            ),
+        ]
+    )
+    query = "fabricant de médicaments génériques au Québec"
+    assert ids(fake_engine.search(query, ranking=Ranking.KEYWORD)) == ["generiques"]
+    assert "generation" in ids(fake_engine.search("Generation V", ranking=Ranking.KEYWORD))
