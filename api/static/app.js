@@ -19,7 +19,7 @@ const TEXT = {
             glossary: "Glossary used", cross_language: "Cross-language correction", passage: "Best passage",
             boost_keyword: "Boost from words in common", boost_name: "Boost from the name", place: "In the province the query names",
             product: "A product it holds", boost_product: "Boost from the product",
-            explanation: "In one sentence" },
+            explanation: "In one sentence", details: "Details (scores)", coverage: "share of the query's information" },
     facets: { kind: "Kind", language: "Language", country: "Country", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
               certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership", size: "Employees" },
     attributes: { operating_name: "Operating name", website: "Website", city: "City", province: "Province", naics: "NAICS", certifications: "Certifications",
@@ -89,7 +89,7 @@ const TEXT = {
             glossary: "Glossaire utilisé", cross_language: "Correction interlangue", passage: "Meilleur passage",
             boost_keyword: "Bonus des mots en commun", boost_name: "Bonus du nom", place: "Dans la province nommée par la requête",
             product: "Un produit dont elle est titulaire", boost_product: "Bonus du produit",
-            explanation: "En une phrase" },
+            explanation: "En une phrase", details: "Détails (scores)", coverage: "part de l'information de la requête" },
     facets: { kind: "Type de fiche", language: "Langue", country: "Pays", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
               certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété", size: "Effectif" },
     attributes: { operating_name: "Nom commercial", website: "Site web", city: "Ville", province: "Province", naics: "SCIAN", certifications: "Certifications",
@@ -256,12 +256,16 @@ function renderHit(hit, withWhy = true) {
 }
 
 function renderWhy(hit) {
+  // The reason in plain words first; each leg's figures behind a "details" toggle.
   const legs = hit.why.legs || {};
   const boosts = hit.why.boosts || {};
   const names = t("legs");
   const list = el("ul");
-  if (legs.semantic !== undefined) list.append(el("li", { text: `${names.semantic}: ${legs.semantic.toFixed(3)} (${LANGUAGE_NAMES[lang][hit.snippet_language] || hit.snippet_language})` }));
-  if (legs.keyword) list.append(el("li", { text: `${names.keyword}: ${legs.keyword.terms.join(", ")}` }));
+  if (legs.semantic !== undefined) {
+    const passage = legs.passage ? ` — ${names.passage} ${legs.passage.number}/${legs.passage.of}` : "";
+    list.append(el("li", { text: `${names.semantic}: ${legs.semantic.toFixed(3)} (${LANGUAGE_NAMES[lang][hit.snippet_language] || hit.snippet_language})${passage}` }));
+  }
+  if (legs.keyword) list.append(el("li", { text: `${names.keyword}: ${legs.keyword.terms.join(", ")} (${names.coverage} ${Math.round(100 * (legs.keyword.coverage || 0))} %)` }));
   if (legs.name) list.append(el("li", { text: `${names.name}: ${legs.name.toFixed(2)}` }));
   if (legs.product) list.append(el("li", { text: `${names.product}: ${legs.product.brand} (DIN ${legs.product.din})` }));
   if (legs.glossary) list.append(el("li", { text: `${names.glossary}: ${legs.glossary.join("; ")}` }));
@@ -270,8 +274,9 @@ function renderWhy(hit) {
   if (boosts.name) list.append(el("li", { text: `${names.boost_name}: +${boosts.name.toFixed(3)}` }));
   if (boosts.product) list.append(el("li", { text: `${names.boost_product}: +${boosts.product.toFixed(3)}` }));
   if (boosts.place) list.append(el("li", { text: `${names.place}: +${boosts.place.toFixed(3)}` }));
-  if (hit.explanation) list.append(el("li", { text: `${names.explanation}: ${hit.explanation}` }));
-  return el("details", {}, el("summary", { text: t("why") }), list);
+  const details = el("details", { class: "why-details" }, el("summary", { text: names.details }), list);
+  return el("details", { class: "why" }, el("summary", { text: t("why") }),
+    el("p", { class: "why-plain", text: hit.explanation || "" }), details);
 }
 
 function renderFacets(facets, params) {

@@ -133,6 +133,25 @@ def test_a_member_searches_filters_opens_a_profile_and_switches_to_french(
     browser.save_screenshot(str(ARTIFACTS / "4-french.png"))
 
 
+def test_why_a_result_matched_reads_in_plain_words_with_figures_behind_a_toggle(
+    site: str, browser: WebDriver
+) -> None:
+    browser.get(site + "/")
+    _wait(browser, ec.visibility_of_element_located((By.ID, "q")))
+    _search(browser, "usinage de pièces en titane pour moteurs d'avion")
+    why = browser.find_element(By.CSS_SELECTOR, "#results .hit details.why")
+    why.find_element(By.TAG_NAME, "summary").click()
+    plain = why.find_element(By.CLASS_NAME, "why-plain").text
+    assert plain.startswith("Matched by: ") and "close in meaning" in plain, plain
+    assert "passage" not in plain and not any(c.isdigit() for c in plain), plain
+    details = why.find_element(By.CSS_SELECTOR, "details.why-details")
+    assert not details.find_element(By.TAG_NAME, "ul").is_displayed()
+    details.find_element(By.TAG_NAME, "summary").click()
+    figures = details.find_element(By.TAG_NAME, "ul").text
+    assert "Meaning matches (semantic similarity): 0." in figures, figures
+    browser.save_screenshot(str(ARTIFACTS / "1b-why-plain-and-details.png"))
+
+
 def test_the_page_works_on_a_narrow_screen(site: str, browser: WebDriver) -> None:
     browser.set_window_size(390, 900)
     try:
