@@ -49,6 +49,7 @@ from ngen_connect.search.ranking import (
     plan_query,
 )
 from ngen_connect.search.render import render_hit
+from ngen_connect.search.similar import NAMESAKES, namesakes_last
 from ngen_connect.settings import Settings
 from ngen_connect.text import control_as_spaces, query_form
 
@@ -351,7 +352,7 @@ class Engine:
             ranked = reader.ranker.rank(plan, allowed, RESULT_POOL, ranking)
             records = reader.version.catalog.records_of(ranked.keys)
             shown = ranked[offset : offset + limit]
-            reader.ranker.explain(plan, shown)
+            reader.ranker.explain(plan, shown, ui_language)
             facets = facet_counts(
                 [records[key] for key in ranked.keys],
                 ui_language,
@@ -401,16 +402,23 @@ class Engine:
             if filters:
                 filters = filters.naming_clusters(reader.cluster_names)
             allowed = self._allowed(reader, [kind], filters)
+            source = reader.version.catalog.records[key]
             plan = QueryPlan(
-                reader.version.catalog.records[key].name,
-                "und",
+                source.name,
+                source.language if source.language in ("en", "fr") else "und",
                 QueryVectors(vectors),
                 set(),
                 [],
                 set(),
+                balance_languages=True,
             )
-            found = reader.ranker.rank(plan, allowed, limit + 1, Ranking.SEMANTIC)
-            ranked = [c for c in found if c.key != key][:limit]
+            # Room below the page for near-namesakes moved after the others.
+            found = reader.ranker.rank(plan, allowed, limit + 1 + NAMESAKES, Ranking.SEMANTIC)
+            names = reader.version.catalog.records_of(found.keys)
+            ranked = namesakes_last(
+                source.name, [c for c in found if c.key != key], lambda c: names[c.key].name
+            )[:limit]
+            reader.ranker.explain(plan, ranked, ui_language)
             records = reader.version.catalog.records_of([c.key for c in ranked])
             passages = reader.version.catalog.with_text(_passages_shown(ranked))
             hidden = filters.hidden_registries if filters else ()
@@ -510,7 +518,11 @@ def _passages_shown(shown: Iterable[Candidate]) -> set[int]:
     return {
         pid
         for candidate in shown
-        for pid in (candidate.semantic_passage, candidate.keyword_passage)
+        for pid in (
+            candidate.semantic_passage,
+            candidate.keyword_passage,
+            candidate.snippet_passage,
+        )
         if pid is not None
     }
 

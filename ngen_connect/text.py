@@ -127,16 +127,24 @@ def analyse_query(text: str, language: str) -> list[str]:
     either language; a query of no known language is analysed as both. A word of one language is
     never stemmed as the other's: its stem there may be an unrelated word's (the French stem of
     "génériques" is that of the English "Generation")."""
+    return [term for word in query_words(text, language) for term in word]
+
+
+def query_words(text: str, language: str) -> list[list[str]]:
+    """`analyse_query`'s terms word by word: each word that becomes terms, with its terms."""
     if language not in _ALGORITHMS:
-        return analyse(text, language)
+        return [
+            sorted({*analyse(word, "en"), *analyse(word, "fr")}) for word in _indexed_words(text)
+        ]
     other = "fr" if language == "en" else "en"
-    terms = []
+    found = []
     for word in _indexed_words(text):
         stem = _stem(word, language)
-        terms.append(f"{language}:{stem}")
+        terms = [f"{language}:{stem}"]
         if _stem(word, other) == stem:
             terms.append(f"{other}:{stem}")
-    return terms
+        found.append(terms)
+    return found
 
 
 def _indexed_words(text: str) -> list[str]:

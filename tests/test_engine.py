@@ -46,7 +46,10 @@ def test_index_then_search(fake_engine: Engine, tmp_path: Path) -> None:
     assert response.total == 3 and len(response.results) == 2
     top = response.results[0]
     assert top.kind is Kind.ORGANIZATION and top.language == "en" and "welding" in top.snippet
-    assert "passage 1 of 1" in top.explanation
+    assert (
+        top.explanation == "Matched by: words in common (welding, steel, frames); close in meaning."
+    )
+    assert top.why["legs"]["passage"] == {"number": 1, "of": 1, "language": "en"}
     assert top.attributes["province"] == "ON"
 
 
@@ -358,8 +361,9 @@ def test_long_profile_matches_on_its_best_passage(fake_engine: Engine, tmp_path:
     fake_engine.index_files([_write(tmp_path / "l.csv", text)])
     [hit] = fake_engine.search("cryogenic deburring").results
     assert "cryogenic deburring" in hit.snippet
+    assert hit.why["legs"]["passage"]["number"] == 4
     assert (
-        "passage 4 of 4" in hit.explanation and "keywords cryogenic, deburring" in hit.explanation
+        hit.explanation == "Matched by: words in common (cryogenic, deburring); close in meaning."
     )
 
 

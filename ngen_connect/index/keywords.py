@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ K1 = 1.2
 B = 0.75
 
 Terms = Iterable[tuple[int, Sequence[str]]]
+Scores = npt.NDArray[np.float64]
 
 
 class KeywordIndex:
@@ -47,8 +49,11 @@ class KeywordIndex:
         #: the term counts, kept only by an index that will be updated or saved (a reader of a
         #: published version needs only the weights: half the memory)
         self._counts = counts if writable else None
-        self._weights = _bm25(counts).tocsc()
+        weights, self._idf = _bm25(counts)
+        self._weights = weights.tocsc()
         self._weights.sort_indices()
+        #: what a word no passage holds is worth: the rarest possible word's IDF
+        self._unseen_idf = _idf(len(passage_ids), 0)
         #: rows by passage id, to find a passage's row (two arrays: a dict of one int per passage
         #: would cost many times their memory)
         self._rows_by_id = np.argsort(passage_ids, kind="stable")
@@ -154,6 +159,51 @@ class KeywordIndex:
         order = hits[np.argsort(-scores[hits], kind="stable")]
         return scores[order].astype(np.float32), self.passage_ids[order], known
 
+    def coverage(
+        self, passage_ids: Ids, words: Sequence[Iterable[str]], extra: Iterable[str] = ()
+    ) -> Scores:
+        """For each passage, how much of the query's information it holds: the IDF of the query's
+        `words` it contains (a word's terms: its stem, and the other language's where the two
+        agree; a word is worth its rarest term the index holds, a word no passage holds the
+        rarest possible) and
+        of the `extra` terms (a word's translations), over the IDF of all the words, at most 1. A
+        passage matching only words hundreds of passages share covers little of a query that also
+        names something rare; one holding all its words covers it all."""
+        groups = [sorted(set(word)) for word in words if word]
+        if not groups or not len(passage_ids):
+            return np.zeros(len(passage_ids))
+        worth = [self._word_idf(terms) for terms in groups]
+        total = sum(worth)
+        held = sorted({t for terms in groups for t in terms} | set(extra))
+        held = [t for t in held if t in self.vocabulary]
+        if not held:
+            return np.zeros(len(passage_ids))
+        rows = self._rows_of(passage_ids)
+        present = (self._weights[:, [self.vocabulary[t] for t in held]][rows] > 0).toarray()
+        column = {t: at for at, t in enumerate(held)}
+        found = np.zeros(len(passage_ids))
+        for terms, value in zip(groups, worth, strict=True):
+            mine = [column[t] for t in terms if t in column]
+            if mine:
+                found += value * present[:, mine].any(axis=1)
+        translations = [column[t] for t in set(extra) if t in column]
+        if translations:
+            found += present[:, translations] @ np.asarray(
+                [self._term_idf(held[at]) for at in translations]
+            )
+        covered: Scores = np.minimum(found / total, 1.0)
+        return covered
+
+    def _word_idf(self, terms: Sequence[str]) -> float:
+        """A query word's worth: the IDF of its rarest term the index holds, or the rarest
+        possible when it holds none."""
+        known = [self._idf[self.vocabulary[t]] for t in terms if t in self.vocabulary]
+        return float(max(known)) if known else self._unseen_idf
+
+    def _term_idf(self, term: str) -> float:
+        column = self.vocabulary.get(term)
+        return self._unseen_idf if column is None else float(self._idf[column])
+
     def _rows_of(self, ids: Ids) -> Ids:
         """The rows of the passages with these ids (ids the index does not hold are left out)."""
         at, held = locate(self._sorted_ids, ids)
@@ -219,16 +269,25 @@ def _count(passages: Terms, vocabulary: dict[str, int]) -> tuple[Ids, sparse.csr
     return np.asarray(ids, dtype=np.int64), matrix
 
 
-def _bm25(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    """BM25 weights of term counts (one row per passage)."""
+def _bm25(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, npt.NDArray[np.float32]]:
+    """BM25 weights of term counts (one row per passage), and each term's IDF."""
     weights = counts.astype(np.float32, copy=True).tocsr()
     n = weights.shape[0]
+    df = np.bincount(weights.indices, minlength=weights.shape[1])
+    idf = _idf(n, df).astype(np.float32)
     if not n or not weights.nnz:
-        return weights
+        return weights, idf
     lengths = np.asarray(weights.sum(axis=1)).ravel()
     norm = K1 * (1 - B + B * lengths / max(lengths.mean(), 1e-9))
-    df = np.bincount(weights.indices, minlength=weights.shape[1])
-    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     tf_part = weights.data * (K1 + 1) / (weights.data + np.repeat(norm, np.diff(weights.indptr)))
     weights.data = (tf_part * idf[weights.indices]).astype(np.float32)
-    return weights
+    return weights, idf
+
+
+@overload
+def _idf(n: int, df: int) -> float: ...
+@overload
+def _idf(n: int, df: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]: ...
+def _idf(n: int, df: int | npt.NDArray[np.int64]) -> float | npt.NDArray[np.float64]:
+    """BM25's inverse document frequency of a term that `df` of `n` passages hold."""
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))

@@ -109,6 +109,16 @@ class PassageTexts:
         self._rows: npt.NDArray[np.intp] = np.argsort(unsorted, kind="stable")
         self._sorted: Ids = unsorted[self._rows]
 
+    def sizes(self, ids: Ids) -> npt.NDArray[np.int64]:
+        """Each passage's text size in UTF-8 bytes (-1 for an id the version does not have),
+        without decoding any text."""
+        at, found = locate(self._sorted, ids)
+        bounds = np.frombuffer(self._bounds, dtype=np.int64)
+        rows = self._rows[at[found]]
+        sizes = np.full(len(ids), -1, dtype=np.int64)
+        sizes[found] = bounds[rows + 1] - bounds[rows]
+        return sizes
+
     def get(self, ids: Iterable[int]) -> dict[int, str]:
         """pid -> text, for those of `ids` the version has."""
         wanted = np.fromiter(ids, dtype=np.int64)

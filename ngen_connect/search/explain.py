@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
-from ngen_connect.text import analyse
+from ngen_connect.text import analyse, analyse_query
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
@@ -25,6 +26,15 @@ def matched_words(text: str, terms: set[str], language: str) -> list[str]:
     found: dict[str, None] = {}
     for match in _WORD.finditer(text):
         if terms & _word_terms(match.group(0), language):
+            found.setdefault(match.group(0).lower(), None)
+    return list(found)
+
+
+def query_words(query: str, terms: set[str], language: str) -> list[str]:
+    """The words of a query whose terms (as the query is analysed) are in `terms`, once each."""
+    found: dict[str, None] = {}
+    for match in _WORD.finditer(query):
+        if terms & set(analyse_query(match.group(0), language)):
             found.setdefault(match.group(0).lower(), None)
     return list(found)
 
@@ -54,33 +64,37 @@ def why(
     keyword_passage: tuple[str, str] | None,
     ui_language: str = "en",
 ) -> tuple[dict[str, Any], str]:
-    """(structured explanation, one readable sentence in `ui_language`) for one result."""
+    """(structured explanation: each leg's evidence and boost, for `--json` and the page's
+    details; one sentence in plain words in `ui_language`: words in common, meaning, name,
+    product, place) for one result."""
     say = _FRENCH if ui_language == "fr" else _ENGLISH
-    number = _french_number if ui_language == "fr" else _english_number
     legs: dict[str, Any] = {}
     parts = []
-    if candidate.semantic_passage is not None:
-        legs["semantic"] = round(candidate.semantic, 4)
-        if math.isfinite(candidate.evidence):
-            legs["evidence"] = round(candidate.evidence, 2)
-        parts.append(
-            say["semantic"].format(
-                score=number(candidate.semantic, 3), n=ordinal + 1, of=passages, language=language
-            )
-        )
     if ranking is not Ranking.SEMANTIC and candidate.keyword > 0:
         text, text_language = keyword_passage or ("", language)
-        # Terms matched in the record's name, certifications or codes have no word in the passage.
-        terms = matched_words(text, candidate.keyword_terms, text_language) or sorted(
-            {t.split(":", 1)[1] for t in candidate.keyword_terms}
+        # Words matched in the record's name, certifications or codes are not in the passage: the
+        # query's own words that matched them are named instead (never the index's stems).
+        terms = matched_words(text, candidate.keyword_terms, text_language) or query_words(
+            plan.text, candidate.keyword_terms, plan.language
         )
-        legs["keyword"] = {"score": round(candidate.keyword, 4), "terms": terms}
-        parts.append(
-            say["keyword"].format(terms=", ".join(terms), score=number(candidate.keyword, 2))
-        )
+        legs["keyword"] = {
+            "score": round(candidate.keyword, 4),
+            "coverage": round(candidate.coverage, 4),
+            "terms": terms,
+        }
+        parts.append(say["keyword"].format(terms=", ".join(terms)) if terms else say["codes"])
+    if candidate.semantic_passage is not None:
+        legs["semantic"] = round(candidate.semantic, 4)
+        legs["passage"] = {"number": ordinal + 1, "of": passages, "language": language}
+        if math.isfinite(candidate.evidence):
+            legs["evidence"] = round(candidate.evidence, 2)
+        if plan.language in _NAMES and language in _NAMES and language != plan.language:
+            parts.append(say["meaning_in"].format(language=say["languages"][language]))
+        else:
+            parts.append(say["meaning"])
     if candidate.name > 0:
         legs["name"] = round(candidate.name, 4)
-        parts.append(say["name"].format(score=number(candidate.name, 2)))
+        parts.append(say["name"])
     if candidate.product_match is not None:
         match = candidate.product_match
         product = match.product
@@ -90,14 +104,7 @@ def why(
             "brand": product.get("brand", ""),
             "how": match.how,
         }
-        brand = (product.get("brand_fr") or product.get("brand")) if ui_language == "fr" else None
-        parts.append(
-            say["product"].format(
-                brand=brand or product.get("brand", ""),
-                din=product.get("din", ""),
-                score=number(candidate.product, 2),
-            )
-        )
+        parts.append(say["product"].format(product=product_label(product, ui_language)))
     glossary = [
         e.group.label
         for e in plan.expansions
@@ -110,9 +117,10 @@ def why(
     if ranking is Ranking.HYBRID:
         if candidate.cross_language:
             boosts["cross_language"] = round(candidate.cross_language, 4)
-            parts.append(say["cross_language"].format(score=number(candidate.cross_language, 3)))
         if candidate.keyword:
-            boosts["keyword"] = round(weights.keyword * candidate.keyword, 4)
+            boosts["keyword"] = round(
+                weights.keyword * candidate.keyword + weights.coverage * candidate.coverage, 4
+            )
         if candidate.name:
             boosts["name"] = round(weights.name * candidate.name, 4)
         if candidate.product:
@@ -124,31 +132,36 @@ def why(
     return {"legs": legs, "boosts": boosts, "ranking": ranking.value}, sentence
 
 
-_ENGLISH = {
-    "lead": "Matched by ",
-    "semantic": "semantic match {score} on passage {n} of {of} ({language})",
-    "keyword": "keywords {terms} ({score})",
-    "name": "name similarity {score}",
-    "product": "product {brand} (DIN {din}, {score})",
-    "glossary": "glossary {groups}",
-    "cross_language": "cross-language correction +{score}",
+def product_label(product: Mapping[str, Any], language: str) -> str:
+    """'TYLENOL (DIN 02345678)': a product as a buyer names it, in the page's language."""
+    brand = (product.get("brand_fr") or product.get("brand")) if language == "fr" else None
+    brand = brand or product.get("brand") or product.get("ingredient") or ""
+    din = product.get("din")
+    return f"{brand} (DIN {din})" if din else str(brand)
+
+
+_NAMES = ("en", "fr")
+_ENGLISH: dict[str, Any] = {
+    "lead": "Matched by: ",
+    "keyword": "words in common ({terms})",
+    "codes": "a name or code in common",
+    "meaning": "close in meaning",
+    "meaning_in": "close in meaning, in its {language} text",
+    "name": "its name reads as the query",
+    "product": "its product {product}",
+    "glossary": "translated terms ({groups})",
     "place": "in {province}, the province the query names",
+    "languages": {"en": "English", "fr": "French"},
 }
-_FRENCH = {
+_FRENCH: dict[str, Any] = {
     "lead": "Retenu pour : ",
-    "semantic": "correspondance sémantique {score} sur le passage {n} de {of} ({language})",
-    "keyword": "mots-clés {terms} ({score})",
-    "name": "similarité du nom {score}",
-    "product": "produit {brand} (DIN {din}, {score})",
-    "glossary": "glossaire {groups}",
-    "cross_language": "correction interlangue +{score}",
+    "keyword": "mots en commun ({terms})",
+    "codes": "un nom ou un code en commun",
+    "meaning": "proche par le sens",
+    "meaning_in": "proche par le sens, dans son texte en {language}",
+    "name": "son nom correspond à la requête",
+    "product": "son produit {product}",
+    "glossary": "termes traduits ({groups})",
     "place": "en {province}, la province nommée dans la requête",
+    "languages": {"en": "anglais", "fr": "français"},
 }
-
-
-def _english_number(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
-
-
-def _french_number(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")

@@ -7,6 +7,7 @@ semantic order elsewhere:
 
     score = cosine(best passage) + language gap    [when that passage is not in the query's language]
           + keyword * BM25(best keyword passage) / BM25(best passage of any candidate)
+          + coverage * IDF of the query's words in that passage / IDF of all the query's words
           + name * name similarity                 [when the query reads as the organisation's
                                                     name, legal or operating]
           + product * product similarity           [a brand the query names, or BM25 over products]
@@ -16,14 +17,20 @@ per query, it is the difference between the mean cosine of the best passages wri
 language and of the best written in the other, so both languages' best candidates compete evenly;
 the keyword leg is fed the query's words stemmed in its own language (and in both where the two
 stemmers agree, as on names and codes) plus its glossary translations, so it can match across
-languages too, but never through a word stemmed as the other language's. The weights were chosen on the relevance benchmark (benchmarks/relevance/).
+languages too, but never through a word stemmed as the other language's. The keyword and coverage
+weights were fitted on the relevance collections' judgments with leave-one-collection-out
+cross-validation (benchmarks/relevance/fit.py), the others chosen on the relevance benchmark.
+
+The relevance floor measures how far a record's best passage stands above a background of the
+index's passages written in the same language, so an answer in the query's other language is
+measured against its own language's passages, not held back by the gap between languages.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -42,14 +49,16 @@ from ngen_connect.index.version import IndexVersion
 from ngen_connect.places import PROVINCES
 from ngen_connect.search.name_leg import NameIndex
 from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
-from ngen_connect.text import analyse_query, fold
+from ngen_connect.text import analyse_query, fold, query_words
 
 _PRODUCT_LANGUAGES = ("en", "fr")
 _R = TypeVar("_R")
-#: passages drawn at random once per version: the background a query's evidence is measured on
+#: passages that stand for the index: the background a query's evidence is measured on
 _BACKGROUND = 1024
 #: below this many passages, an index is too small to measure evidence on, and has no floor
 _MIN_BACKGROUND = 200
+#: a language with fewer background passages is measured against the whole background
+_MIN_LANGUAGE_BACKGROUND = 100
 #: passages each leg (each encoder's FAISS search, BM25) brings per record wanted in the result
 #: pool, and at least `_MIN_DEPTH`: 2 per record (600 for the 300-record pool) ranks as well as 4
 #: did on the relevance benchmark and fuses fewer candidates, so a search is faster (figures in
@@ -74,7 +83,12 @@ class Weights:
     align_depth: int = 20
     max_cross_language: float = 0.1
     cross_language: float = 0.03
-    keyword: float = 0.04
+    #: the keyword leg: its BM25 score as a share of the query's best (`keyword`), and the share
+    #: of the query's information, its words' IDF, that the passage holds (`coverage`): a match on
+    #: words hundreds of profiles share is little evidence. Fitted on the relevance collections'
+    #: judgments (benchmarks/relevance/fit.py; figures in benchmarks/RESULTS.md, "Fusion weights")
+    keyword: float = 0.015
+    coverage: float = 0.013
     name: float = 0.3
     name_threshold: float = 88.0
     #: a product the record lists (brand, ingredient, form, route...) matching the query
@@ -101,9 +115,14 @@ class Candidate:
     semantic_language: str = ""
     cross_language: float = 0.0
     keyword: float = 0.0
+    #: the share of the query's information (its words' IDF) in the keyword passage
+    coverage: float = 0.0
     keyword_passage: int | None = None
     #: the query's words in the keyword passage: filled for the results shown (`Ranker.explain`)
     keyword_terms: set[str] = field(default_factory=set)
+    #: the passage quoted as the result's snippet: the best in the page's language when the record
+    #: has passages in it, else the best passage (`Ranker.explain`)
+    snippet_passage: int | None = None
     name: float = 0.0
     #: the record's best product for the query (see `ngen_connect.search.products`)
     product: float = 0.0
@@ -153,6 +172,40 @@ class QueryVectors:
             wait(found.values())  # the version stays open until the searches elsewhere are done
 
 
+def background(passages: Ids, size: int = _BACKGROUND) -> Ids:
+    """The `size` passages (sorted ids) whose hashed ids are smallest: a sample that a write
+    changes only by the passages it adds or removes, so a query's evidence, and whether the floor
+    keeps its results, does not flip with a reshuffle on every write."""
+    if len(passages) <= size:
+        return passages
+    mixed = (passages.astype(np.uint64) * np.uint64(_GOLDEN)) >> np.uint64(11)
+    chosen: Ids = np.sort(passages[np.argpartition(mixed, size - 1)[:size]])
+    return chosen
+
+
+def bare_names(catalog: Catalog) -> Ids:
+    """The passages (sorted ids) whose text is only their record's name: what stands for a record
+    that came without a description. Texts are compared only where the sizes agree."""
+    single = [
+        (pids[0], key)
+        for key, pids in catalog.by_record.items()
+        if len(pids) == 1 and key in catalog.records
+    ]
+    if not single:
+        return np.zeros(0, np.int64)
+    ids = np.fromiter((pid for pid, _ in single), dtype=np.int64, count=len(single))
+    names = [catalog.records[key].name for _, key in single]
+    sizes = catalog.texts.sizes(ids)
+    alike = [at for at, name in enumerate(names) if len(name.encode()) == sizes[at]]
+    texts = catalog.texts.get(ids[alike].tolist())
+    bare = [int(ids[at]) for at in alike if texts.get(int(ids[at])) == names[at]]
+    return np.asarray(sorted(bare), dtype=np.int64)
+
+
+#: Fibonacci hashing's multiplier (2^64 / golden ratio): consecutive ids spread over the range
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
 def _then(future: Future[Vectors], step: Callable[[Vectors], _R]) -> Future[_R]:
     """`step` of what `future` gives, run by the thread that completes it, as soon as it does."""
     chained: Future[_R] = Future()
@@ -179,6 +232,10 @@ class QueryPlan:
     province: str | None = None
     #: product statuses the search is filtered by: the product leg matches only such products
     product_statuses: tuple[str, ...] = ()
+    #: correct the encoders' preference for the query's language whatever the ranking, by the
+    #: fixed `Weights.cross_language` (a record's likeness, `similar`; the hybrid ranking always
+    #: corrects it, by the gap it measures)
+    balance_languages: bool = False
 
     @property
     def vectors(self) -> list[Vectors]:
@@ -232,15 +289,20 @@ class Ranker:
         self.weights = weights
         names = version.store.names()
         every = np.asarray(sorted(self.catalog.passages), dtype=np.int64)
-        sample = np.random.default_rng(0).choice(
-            every, size=min(_BACKGROUND, len(every)), replace=False
-        )
-        self._background = [index.vectors(np.sort(sample)) for index in self.indexes]
+        standing = background(every)
+        self._background = [index.vectors(standing) for index in self.indexes]
         self.products = ProductIndex(self.catalog.records.values(), version.products)
         self.names = NameIndex(names)
         # Filters select passages; a record passes when its first passage does.
         self._first_passage = self.names.first_passage
         self._table = _Table(self.catalog, self._first_passage)
+        #: the background passages' language codes: evidence is measured against the passages of
+        #: the candidate's own language (a profile in the query's other language scores lower
+        #: against every query, the true answer too)
+        self._background_language = self._table.passage_language[standing]
+        #: passages that are only their record's name (a record without a description): no
+        #: evidence by meaning
+        self._bare_names = bare_names(self.catalog)
 
     def rank(self, plan: QueryPlan, allowed: Ids | None, pool: int, ranking: Ranking) -> Ranked:
         """The best `pool` records, best first."""
@@ -271,6 +333,7 @@ class Ranker:
         if keyword is not None:
             rows = np.searchsorted(records, keyword.records)
             evidence.keyword[rows], evidence.keyword_passage[rows] = keyword.ratio, keyword.passage
+            evidence.coverage[rows] = keyword.coverage
         for ordinal, match in products.items():
             row = int(np.searchsorted(records, ordinal))
             evidence.product[row] = match.score
@@ -285,6 +348,11 @@ class Ranker:
             self._measure_evidence(plan, evidence, fusion)
             if ranking is Ranking.HYBRID:
                 evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
+            elif plan.balance_languages:
+                # A record's likeness: its own language's records are not a query's answers, and
+                # the other language may hold none as close; the gap measured on bilingual
+                # profiles is added, not one that would make both languages' best equal.
+                evidence.settle(semantic, other, self.weights.cross_language)
         if ranking is Ranking.HYBRID and plan.province:
             evidence.place[table.provinces[records] == plan.province] = self.weights.place
         score = self._fuse(evidence, ranking)
@@ -323,13 +391,25 @@ class Ranker:
             for vectors, vector in zip(self._background, plan.vectors, strict=True)
         ]
         background = fusion.fuse(by_encoder) if fusion else by_encoder[0]
-        mean, spread = float(background.mean()), max(float(background.std()), 1e-6)
+        means = np.full(len(self._table.languages), float(background.mean()))
+        spreads = np.full(len(means), max(float(background.std()), 1e-6))
+        for code in range(len(means)):
+            own = background[self._background_language == code]
+            if len(own) >= _MIN_LANGUAGE_BACKGROUND:
+                means[code], spreads[code] = float(own.mean()), max(float(own.std()), 1e-6)
         seen = evidence.semantic_passage >= 0
-        evidence.evidence[seen] = (evidence.semantic[seen] - mean) / spread
+        language = evidence.semantic_language[seen]
+        evidence.evidence[seen] = (evidence.semantic[seen] - means[language]) / spreads[language]
+        # A record's name standing in for a description says nothing of what it does: made-up
+        # words read as close to a bare name as anything does.
+        bare = np.isin(evidence.semantic_passage, self._bare_names)
+        evidence.evidence[bare] = -math.inf
 
     def _fuse(self, e: _Evidence, ranking: Ranking) -> Scores:
         if ranking is Ranking.SEMANTIC:
-            return e.semantic
+            # (the language gap is 0 unless the plan balances languages)
+            balanced: Scores = e.semantic + e.cross_language
+            return balanced
         if ranking is Ranking.KEYWORD:
             keyword_or_product: Scores = np.maximum(e.keyword, e.product)
             return keyword_or_product
@@ -338,6 +418,7 @@ class Ranker:
             e.semantic
             + e.cross_language
             + w.keyword * e.keyword
+            + w.coverage * e.coverage
             + w.name * e.name
             + w.product * e.product
             + e.place
@@ -366,7 +447,13 @@ class Ranker:
         if plan.language not in _PRODUCT_LANGUAGES:
             return 0.0
         w = self.weights
-        base = e.semantic + w.keyword * e.keyword + w.name * e.name + w.product * e.product
+        base = (
+            e.semantic
+            + w.keyword * e.keyword
+            + w.coverage * e.coverage
+            + w.name * e.name
+            + w.product * e.product
+        )
         seen = e.semantic_passage >= 0
         language = np.where(seen, e.semantic_language, 0)
         same_code = self._table.code.get(plan.language, -1)
@@ -422,11 +509,17 @@ class Ranker:
         scores, ids, _ = self.keywords.search(
             plan.terms | plan.expansion_terms, max(_MIN_DEPTH, pool * _DEPTH), allowed
         )
-        return _Keyword.of(self._table, scores, ids)
+        found = _Keyword.of(self._table, scores, ids)
+        found.coverage[:] = self.keywords.coverage(
+            found.passage, query_words(plan.text, plan.language), plan.expansion_terms
+        )
+        return found
 
-    def explain(self, plan: QueryPlan, shown: Iterable[Candidate]) -> None:
-        """The query's words in each shown record's keyword passage (`keyword_terms`, for its
-        explanation): worked out for a page of results, not for the hundreds ranked."""
+    def explain(
+        self, plan: QueryPlan, shown: Sequence[Candidate], page_language: str = "en"
+    ) -> None:
+        """For a page of results (not the hundreds ranked): the query's words in each record's
+        keyword passage (`keyword_terms`) and the passage its snippet quotes (`snippet_passage`)."""
         matched = [c for c in shown if c.keyword > 0 and c.keyword_passage is not None]
         found = self.keywords.matched_terms_of(
             [c.keyword_passage for c in matched if c.keyword_passage is not None],
@@ -435,6 +528,29 @@ class Ranker:
         for candidate in matched:
             if candidate.keyword_passage is not None:
                 candidate.keyword_terms = found[candidate.keyword_passage]
+        for candidate in shown:
+            candidate.snippet_passage = self._snippet_passage(plan, candidate, page_language)
+
+    def _snippet_passage(self, plan: QueryPlan, candidate: Candidate, language: str) -> int | None:
+        """The candidate's best passage if it is in `language` or the record has none in it;
+        else the record's passage in `language` closest to the query (by the first encoder)."""
+        best = (
+            candidate.semantic_passage
+            if candidate.semantic_passage is not None
+            else candidate.keyword_passage
+        )
+        table = self._table
+        code = table.code.get(language)
+        if best is None or code is None or table.passage_language[best] == code:
+            return best
+        own = np.asarray(self.catalog.by_record.get(candidate.key, ()), dtype=np.int64)
+        own = own[table.passage_language[own] == code]
+        if not len(own):
+            return best
+        if len(own) == 1:
+            return int(own[0])
+        closeness = self.indexes[0].cosines(plan.embedding.get(0), own)
+        return int(own[int(np.argmax(closeness))])
 
     def _products(self, plan: QueryPlan, allowed: Ids | None) -> dict[int, ProductMatch]:
         """Record ordinal -> its best product for the query."""
@@ -575,16 +691,18 @@ class _Keyword:
     records: Ids
     ratio: Scores
     passage: Ids
+    #: each best passage's share of the query's information (`KeywordIndex.coverage`)
+    coverage: Scores
 
     @classmethod
     def of(cls, table: _Table, scores: npt.NDArray[np.float32], ids: Ids) -> _Keyword:
         if not len(ids):
             empty = np.zeros(0, np.int64)
-            return cls(empty, np.zeros(0, np.float64), empty)
+            return cls(empty, np.zeros(0, np.float64), empty, np.zeros(0, np.float64))
         records = table.passage_record[ids].astype(np.int64)
         ratio = scores.astype(np.float64) / float(scores[0])
         best = _best_of_groups(records, ratio, np.arange(len(ids)))
-        return cls(records[best], ratio[best], ids[best])
+        return cls(records[best], ratio[best], ids[best], np.zeros(len(best)))
 
 
 class _Evidence:
@@ -598,6 +716,7 @@ class _Evidence:
         self.semantic_language = np.zeros(n, dtype=np.int64)
         self.cross_language = np.zeros(n)
         self.keyword = np.zeros(n)
+        self.coverage = np.zeros(n)
         self.keyword_passage = np.full(n, -1, dtype=np.int64)
         self.name = np.zeros(n)
         self.product = np.zeros(n)
@@ -668,6 +787,7 @@ class Ranked(Sequence[Candidate]):
                 semantic_language=languages[language] if semantic_passage >= 0 else "",
                 cross_language=cross_language,
                 keyword=keyword,
+                coverage=coverage,
                 keyword_passage=keyword_passage if keyword_passage >= 0 else None,
                 name=name,
                 product=product,
@@ -683,6 +803,7 @@ class Ranked(Sequence[Candidate]):
                 language,
                 cross_language,
                 keyword,
+                coverage,
                 keyword_passage,
                 name,
                 product,
@@ -699,6 +820,7 @@ class Ranked(Sequence[Candidate]):
                         e.semantic_language,
                         e.cross_language,
                         e.keyword,
+                        e.coverage,
                         e.keyword_passage,
                         e.name,
                         e.product,

@@ -10,7 +10,7 @@ from typing import Any
 from ngen_connect.index.products import PRODUCT_LIST
 from ngen_connect.limits import MAX_RESULT_ATTRIBUTES_CHARS
 from ngen_connect.models import RecordSummary, SearchHit, StoredPassage
-from ngen_connect.search.explain import highlight, why
+from ngen_connect.search.explain import highlight, product_label, why
 from ngen_connect.search.ranking import Candidate, QueryPlan, Ranking, Weights
 from ngen_connect.text import fold, split_sentences
 
@@ -37,8 +37,13 @@ def render_hit(
     )
     assert pid is not None, "a ranked candidate has a passage from some leg"
     best = passages[pid]
-    assert best.text is not None, "the results shown have their passages' text (Catalog.with_text)"
-    snippet = _snippet(best.text, plan.text)
+    quoted = passages[candidate.snippet_passage] if candidate.snippet_passage is not None else best
+    assert quoted.text is not None, (
+        "the results shown have their passages' text (Catalog.with_text)"
+    )
+    snippet = _snippet(quoted.text, plan.text)
+    if candidate.product_match is not None:
+        snippet = _naming_product(snippet, candidate.product_match.product, ui_language)
     keyword_passage = None
     if candidate.keyword_passage is not None:
         matched = passages[candidate.keyword_passage]
@@ -62,14 +67,14 @@ def render_hit(
         score=candidate.score,
         language=record.language,
         snippet=snippet,
-        snippet_language=best.language,
+        snippet_language=quoted.language,
         explanation=sentence,
         attributes=_within_limit(
             _named_clusters(
                 _without_products(visible_attributes(record.attributes, hidden)), cluster_names
             )
         ),
-        snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, best.language),
+        snippet_highlighted=highlight(snippet, plan.terms | plan.expansion_terms, quoted.language),
         why=structured,
     )
 
@@ -114,6 +119,18 @@ def _named_clusters(attributes: dict[str, Any], names: Mapping[str, str] | None)
     if not clusters or not names:
         return attributes
     return {**attributes, "cluster_names": [names.get(c, c) for c in clusters]}
+
+
+def _naming_product(snippet: str, product: Mapping[str, Any], language: str) -> str:
+    """The snippet of a record matched by one of its products, led by that product unless it
+    already names it: a buyer sees which product made the match without opening "why"."""
+    label = product_label(product, language)
+    brand = str(product.get("brand") or "")
+    if not label or (brand and fold(brand) in fold(snippet)):
+        return snippet
+    lead = "Produit" if language == "fr" else "Product"
+    separator = " : " if language == "fr" else ": "
+    return f"{lead}{separator}{label}. {snippet}"
 
 
 def _snippet(text: str, query: str) -> str:

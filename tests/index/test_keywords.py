@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -185,6 +186,33 @@ def test_matched_terms_of_several_passages_at_once(index: KeywordIndex) -> None:
     assert found == {pid: index.matched_terms(pid, wanted) for pid in pids}
     assert found[PIDS[28]] == {"fr:usinag", "fr:titan", "en:titanium"}
     assert index.matched_terms_of([], wanted) == {}
+
+
+def test_coverage_weighs_the_words_matched_by_how_rare_they_are(
+    oracle: bm25s.BM25, index: KeywordIndex
+) -> None:
+    n = len(PIDS)
+    df = {t: sum(t in set(terms) for terms in analysed_corpus()) for t in ("en:steel", "en:truck")}
+    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    assert df["en:steel"] > df["en:truck"] == 1
+    query = [["en:steel"], ["en:truck"]]
+    generic, both = PIDS[6], PIDS[2]  # "Sheet metal ... steel", "Robotic welding ... trucks"
+    found = index.coverage(np.asarray([generic, both, PIDS[4]]), query)
+    assert found.tolist() == pytest.approx(
+        [idf["en:steel"] / (idf["en:steel"] + idf["en:truck"]), 1.0, 0.0]
+    )
+    # a word no passage holds counts as the rarest: matching the rest covers little of the query
+    unseen = math.log(1 + (n + 0.5) / 0.5)
+    [partial] = index.coverage(np.asarray([generic]), [["en:steel"], ["en:xylophon"]]).tolist()
+    assert partial == pytest.approx(idf["en:steel"] / (idf["en:steel"] + unseen))
+    # a translation of a query word counts, never beyond the whole query
+    [translated] = index.coverage(np.asarray([both]), [["fr:tombereau"]], ["en:truck"]).tolist()
+    assert translated == pytest.approx(min(1.0, idf["en:truck"] / unseen))
+    assert index.coverage(np.asarray([both]), []).tolist() == [0.0]
+    # a word is one word, whichever of its terms (its stem in either language) a passage holds
+    word = ["en:steel", "fr:steel"]  # "fr:steel" is in no passage: "steel" is worth "en:steel"
+    [once] = index.coverage(np.asarray([generic]), [word, ["en:truck"]]).tolist()
+    assert once == pytest.approx(idf["en:steel"] / (idf["en:steel"] + idf["en:truck"]))
 
 
 def test_save_and_load_round_trip(index: KeywordIndex, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 from ngen_connect import Engine, FakeEmbedder, load_settings
 from ngen_connect.embedding import Vectors
 from ngen_connect.index.version import Manifest
-from ngen_connect.search.ranking import _Fusion
+from ngen_connect.search.ranking import _Fusion, background
 
 ORGS = """id,name,description
 a,Alpha Welding,Robotic welding of steel frames for trucks.
@@ -109,3 +109,15 @@ def test_a_query_about_nothing_finds_nothing(sample_index: Path, tmp_path: Path)
     assert open_ended.search("xqzv plorb wibble").total > 0
     engine.close()
     open_ended.close()
+
+
+def test_the_background_changes_only_by_the_passages_a_write_adds() -> None:
+    """The floor's background is a hashed sample of passage ids: adding 40 passages to 5,000
+    replaces at most the few the new ids displace, so no query's evidence is reshuffled."""
+    before = background(np.arange(5000, dtype=np.int64))
+    after = background(np.arange(5040, dtype=np.int64))
+    assert len(before) == len(after) == 1024
+    assert (np.diff(before) > 0).all()
+    assert len(np.setdiff1d(before, after)) == len(np.setdiff1d(after, np.arange(5000))) <= 40
+    small = np.arange(300, dtype=np.int64)
+    assert background(small) is small

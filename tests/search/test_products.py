@@ -137,3 +137,33 @@ def test_a_french_stem_never_matches_an_english_brand() -> None:
     # product by its French words
     for found_by, language in (("Generation V", "en"), ("Generation V", "fr"), ("liquide", "fr")):
         assert set(index.search(found_by, set(analyse_query(found_by, language)), None, 88.0))
+
+
+def test_the_snippet_is_in_the_page_language_and_names_the_product(fake_engine: Engine) -> None:
+    from ngen_connect.indexer import build_passages
+
+    texts = {
+        "en": "Licence holder of oral and transdermal products sold across Canada.",
+        "fr": "Titulaire de licences de produits oraux et transdermiques vendus au Canada.",
+    }
+    products = [{"din": "7", "brand": "Patchwell", "brand_fr": "Timbrebien", "forms": ["PATCH"]}]
+    holder = Profile(
+        "h1",
+        Kind.ORGANIZATION,
+        "Holder Inc.",
+        texts,
+        "en+fr",
+        {PRODUCT_LIST: products},
+        passages=tuple(build_passages(texts)),
+    )
+    fake_engine.index_profiles([holder])
+    for page, text, lead in (
+        ("en", texts["en"], "Product: Patchwell (DIN 7). "),
+        ("fr", texts["fr"], "Produit : Timbrebien (DIN 7). "),
+    ):
+        [hit] = fake_engine.search("patchwell", ui_language=page).results
+        assert (hit.snippet_language, hit.snippet) == (page, lead + text)
+        assert "Timbrebien" in hit.explanation if page == "fr" else "Patchwell" in hit.explanation
+    # a record found by its words alone: its snippet as written
+    [hit] = fake_engine.search("transdermal products").results
+    assert hit.snippet == texts["en"] and hit.snippet_language == "en"

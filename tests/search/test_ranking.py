@@ -44,7 +44,7 @@ def test_certification_codes_match_by_keyword(engine: Engine) -> None:
     keyword = engine.search("AS9100", limit=3, ranking=Ranking.KEYWORD)
     assert set(ids(keyword)) == {"m3", "m4"}
     assert "semantic" not in keyword.results[0].why["legs"]
-    assert keyword.results[0].explanation.startswith("Matched by keywords as9100")
+    assert keyword.results[0].explanation == "Matched by: words in common (as9100)."
     hybrid = {h.id: h for h in engine.search("AS9100", limit=6).results}
     for record in ("m3", "m4"):
         assert hybrid[record].why["legs"]["keyword"]["score"] > 0
@@ -64,7 +64,10 @@ def test_glossary_lets_keywords_cross_languages(engine: Engine) -> None:
     assert ids(response)[0] == "m2"  # French-only profile
     legs = response.results[0].why["legs"]
     assert "injection moulding ↔ moulage par injection" in legs["glossary"]
-    assert "glossary" in response.results[0].explanation
+    assert response.results[0].explanation == (
+        "Matched by: words in common (moulage, injection); close in meaning, in its French text; "
+        "translated terms (injection moulding ↔ moulage par injection)."
+    )
     keyword_only = engine.search("injection moulding", ranking=Ranking.KEYWORD)
     assert "m2" in ids(keyword_only)
 
