@@ -18,8 +18,9 @@ language and of the best written in the other, so both languages' best candidate
 the keyword leg is fed the query's words stemmed in its own language (and in both where the two
 stemmers agree, as on names and codes) plus its glossary translations, so it can match across
 languages too, but never through a word stemmed as the other language's. The keyword and coverage
-weights were fitted on the relevance collections' judgments with leave-one-collection-out
-cross-validation (benchmarks/relevance/fit.py), the others chosen on the relevance benchmark.
+weights were chosen with a fit on the relevance collections' judgments (leave-one-collection-out
+cross-validated, benchmarks/relevance/fit.py) and the bilingual needs lists (`Weights.keyword`),
+the others on the relevance benchmark.
 
 The relevance floor measures how far a record's best passage stands above a background of the
 index's passages written in the same language, so an answer in the query's other language is
@@ -85,10 +86,12 @@ class Weights:
     cross_language: float = 0.03
     #: the keyword leg: its BM25 score as a share of the query's best (`keyword`), and the share
     #: of the query's information, its words' IDF, that the passage holds (`coverage`): a match on
-    #: words hundreds of profiles share is little evidence. Fitted on the relevance collections'
-    #: judgments (benchmarks/relevance/fit.py; figures in benchmarks/RESULTS.md, "Fusion weights")
-    keyword: float = 0.015
-    coverage: float = 0.013
+    #: words hundreds of profiles share is little evidence. The judgments of the relevance
+    #: collections ask for less of the share, more of the coverage (benchmarks/relevance/fit.py);
+    #: the SIMSA needs lists in both languages need the share to keep their English and French
+    #: top 10s alike (benchmarks/bench_needs.py): figures in benchmarks/RESULTS.md, "Fusion weights"
+    keyword: float = 0.025
+    coverage: float = 0.025
     name: float = 0.3
     name_threshold: float = 88.0
     #: a product the record lists (brand, ingredient, form, route...) matching the query
@@ -184,12 +187,16 @@ def background(passages: Ids, size: int = _BACKGROUND) -> Ids:
 
 
 def bare_names(catalog: Catalog) -> Ids:
-    """The passages (sorted ids) whose text is only their record's name: what stands for a record
-    that came without a description. Texts are compared only where the sizes agree."""
+    """The passages (sorted ids) that stand for a registry's record that came without a
+    description: its name, its only text (`registry_record`, a supplier directory's row). A
+    member's own short profile that reads as its name (a label) is text, and is not one of them.
+    Texts are compared only where the sizes agree."""
     single = [
         (pids[0], key)
         for key, pids in catalog.by_record.items()
-        if len(pids) == 1 and key in catalog.records
+        if len(pids) == 1
+        and key in catalog.records
+        and catalog.records[key].attributes.get("registry")
     ]
     if not single:
         return np.zeros(0, np.int64)
@@ -300,7 +307,7 @@ class Ranker:
         #: the candidate's own language (a profile in the query's other language scores lower
         #: against every query, the true answer too)
         self._background_language = self._table.passage_language[standing]
-        #: passages that are only their record's name (a record without a description): no
+        #: passages that are only a registry record's name (it came without a description): no
         #: evidence by meaning
         self._bare_names = bare_names(self.catalog)
 
@@ -349,9 +356,10 @@ class Ranker:
             if ranking is Ranking.HYBRID:
                 evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
             elif plan.balance_languages:
-                # A record's likeness: its own language's records are not a query's answers, and
-                # the other language may hold none as close; the gap measured on bilingual
-                # profiles is added, not one that would make both languages' best equal.
+                # A record's likeness: the other language may hold nothing as close, so the fixed
+                # correction is added, not the measured gap, which would make both languages'
+                # best equal (on the mining and Québec directories, 2.6 French-only profiles in
+                # an English supplier's 10 with the gap, 1.2 with the fixed correction).
                 evidence.settle(semantic, other, self.weights.cross_language)
         if ranking is Ranking.HYBRID and plan.province:
             evidence.place[table.provinces[records] == plan.province] = self.weights.place

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ngen_connect import Engine, InputFileError, QueryError
+from ngen_connect import Engine, InputFileError, QueryError, load_settings
 from ngen_connect.registries.dpd import REGISTRY, company_profile, compare_extracts, read_extracts
 from tests.conftest import DATA, run_cli
 
@@ -207,3 +207,28 @@ def test_an_import_that_would_empty_the_registry_asks_first(
         "fake",
     )
     assert uploaded.returncode == 2 and "scan-health import" in uploaded.stderr
+
+
+@pytest.mark.model
+def test_letter_case_changes_no_answer(tmp_path: Path) -> None:
+    """A brand or a capability in capitals (pasted from an extract), title or lower case: the same
+    results in the same order, with the real default model."""
+    data_dir = str(tmp_path / "d")
+    assert (
+        run_cli("scan-health", "import", str(DATA / "dpd_v1"), "--data-dir", data_dir).returncode
+        == 0
+    )
+    engine = Engine(load_settings(data_dir=data_dir))
+    for query in (
+        "HEPARIN SODIUM",
+        "CEFAZOLIN FOR INJECTION",
+        "sterile injectable solutions manufacturer",
+        "fabricant de solutions injectables stériles",
+    ):
+        answers = set()
+        for form in (query.upper(), query.lower(), query.title()):
+            found = engine.search(form, limit=20)
+            answers.add((found.total, tuple(hit.id for hit in found.results)))
+        assert len(answers) == 1, (query, answers)
+        assert next(iter(answers))[0] > 0, query
+    engine.close()
