@@ -137,6 +137,8 @@ def test_why_a_result_matched_reads_in_plain_words_with_figures_behind_a_toggle(
     site: str, browser: WebDriver
 ) -> None:
     browser.get(site + "/")
+    browser.execute_script("localStorage.setItem('ngen-lang', 'en')")  # as a new English visitor
+    browser.get(site + "/")
     _wait(browser, ec.visibility_of_element_located((By.ID, "q")))
     _search(browser, "usinage de pièces en titane pour moteurs d'avion")
     why = browser.find_element(By.CSS_SELECTOR, "#results .hit details.why")
