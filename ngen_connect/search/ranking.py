@@ -13,8 +13,10 @@ semantic order elsewhere:
           + product * product similarity           [a brand the query names, or BM25 over products]
 
 The language gap corrects the model's preference for profiles written in the query's own language:
-per query, it is the difference between the mean cosine of the best passages written in the query's
-language and of the best written in the other, so both languages' best candidates compete evenly;
+per query, it is measured where nothing but the language differs, on the records written in both
+(`bilingual_gap`); among profiles of one language each, it is the difference between the mean
+cosine of the best passages written in the query's language and of the best written in the other,
+so both languages' best candidates compete evenly;
 the keyword leg is fed the query's words stemmed in its own language (and in both where the two
 stemmers agree, as on names and codes) plus its glossary translations, so it can match across
 languages too, but never through a word stemmed as the other language's. The keyword and coverage
@@ -213,6 +215,29 @@ def bare_names(catalog: Catalog) -> Ids:
 _GOLDEN = 0x9E3779B97F4A7C15
 
 
+def bilingual_gap(
+    semantic: _Semantic, same: int, other: int, depth: int, cap: float
+) -> float | None:
+    """The encoders' preference for the query's language (code `same`) over the other, measured
+    where nothing else differs: on the records written in both, the median of their best passage's
+    cosine in the query's language minus in the other, over the `depth` such records closest to
+    the query, within [0, cap]. None when fewer such records are among the candidates: a corpus
+    of one-language profiles leaves the gap to `Ranker._language_gap`, which compares each
+    language's best and so also measures how many good answers each language holds."""
+    same_rows = semantic.languages == same
+    other_rows = semantic.languages == other
+    both, at_same, at_other = np.intersect1d(
+        semantic.records[same_rows], semantic.records[other_rows], return_indices=True
+    )
+    if len(both) < depth:
+        return None
+    same_cos = semantic.cosines[same_rows][at_same]
+    other_cos = semantic.cosines[other_rows][at_other]
+    closest = np.argsort(-np.maximum(same_cos, other_cos), kind="stable")[:depth]
+    gap = float(np.median(same_cos[closest] - other_cos[closest]))
+    return min(max(gap, 0.0), cap)
+
+
 def _then(future: Future[Vectors], step: Callable[[Vectors], _R]) -> Future[_R]:
     """`step` of what `future` gives, run by the thread that completes it, as soon as it does."""
     chained: Future[_R] = Future()
@@ -354,7 +379,10 @@ class Ranker:
             evidence.settle(semantic, other, 0.0)
             self._measure_evidence(plan, evidence, fusion)
             if ranking is Ranking.HYBRID:
-                evidence.settle(semantic, other, self._language_gap(plan, evidence, other))
+                gap = self._bilingual_gap(plan, semantic)
+                if gap is None:
+                    gap = self._language_gap(plan, evidence, other)
+                evidence.settle(semantic, other, gap)
             elif plan.balance_languages:
                 # A record's likeness: the other language may hold nothing as close, so the fixed
                 # correction is added, not the measured gap, which would make both languages'
@@ -444,6 +472,19 @@ class Ranker:
                 for language in self._table.languages
             ],
             dtype=bool,
+        )
+
+    def _bilingual_gap(self, plan: QueryPlan, semantic: _Semantic) -> float | None:
+        """`bilingual_gap` for this query's language and the other, or None."""
+        code = self._table.code
+        if plan.language not in _PRODUCT_LANGUAGES or not self.weights.align_depth:
+            return None
+        other = "fr" if plan.language == "en" else "en"
+        if plan.language not in code or other not in code:
+            return None
+        w = self.weights
+        return bilingual_gap(
+            semantic, code[plan.language], code[other], w.align_depth, w.max_cross_language
         )
 
     def _language_gap(

@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ngen_connect import Engine, FakeEmbedder, load_settings
 from ngen_connect.embedding import Vectors
 from ngen_connect.index.version import Manifest
-from ngen_connect.search.ranking import _Fusion, background
+from ngen_connect.search.ranking import _Fusion, _Semantic, background, bilingual_gap
 
 ORGS = """id,name,description
 a,Alpha Welding,Robotic welding of steel frames for trucks.
@@ -121,3 +122,19 @@ def test_the_background_changes_only_by_the_passages_a_write_adds() -> None:
     assert len(np.setdiff1d(before, after)) == len(np.setdiff1d(after, np.arange(5000))) <= 40
     small = np.arange(300, dtype=np.int64)
     assert background(small) is small
+
+
+def test_the_language_gap_is_measured_on_records_written_in_both_languages() -> None:
+    """Each bilingual record's English passage scores 0.04 above its French one: that is the
+    encoders' preference, whatever the French-only and English-only records score."""
+    bilingual = np.arange(25, dtype=np.int64)
+    records = np.concatenate([bilingual, bilingual, [100, 101]])
+    languages = np.asarray([0] * 25 + [1] * 25 + [0, 1], dtype=np.int64)
+    english = np.linspace(0.9, 0.7, 25)
+    cosines = np.concatenate([english, english - 0.04, [0.95, 0.5]])
+    ids = np.arange(len(records), dtype=np.int64)
+    semantic = _Semantic(records, languages, cosines, ids, ids)
+    assert bilingual_gap(semantic, 0, 1, 20, 0.1) == pytest.approx(0.04)
+    assert bilingual_gap(semantic, 1, 0, 20, 0.1) == 0.0  # French queries: no preference to undo
+    assert bilingual_gap(semantic, 0, 1, 20, 0.03) == 0.03
+    assert bilingual_gap(semantic, 0, 1, 30, 0.1) is None  # too few bilingual records
