@@ -226,6 +226,13 @@ def company_profile(company: Company) -> Profile:
     ingredients = Counter(i[0].lower() for p in company.products for i in p.ingredients)
     ingredients_fr = Counter(i[1].lower() for p in company.products for i in p.ingredients)
     brands = sorted({p.brand for p in company.products})[:8]
+    # The French text names only brands written in French: a brand the extract gives in English
+    # alone is a name, not French words, and stemmed as French it would match unrelated French
+    # words ("Generation V" and "génériques" share the French stem "gener"). Every brand stays
+    # searchable by the product leg, in either language, and in the English text.
+    french_brands = sorted(
+        {p.brand_fr for p in company.products if p.brand_fr and p.brand_fr != p.brand}
+    )[:8]
     injectable = any(r[0] in _INJECTABLE for r in routes)
     english = (
         f"{company.name} holds Health Canada drug identification numbers for {len(company.products)} products"
@@ -250,7 +257,7 @@ def company_profile(company: Company) -> Profile:
             if ingredients_fr
             else ""
         )
-        + f"Produits : {', '.join(sorted({p.brand_fr for p in company.products})[:8])}."
+        + (f"Produits : {', '.join(french_brands)}." if french_brands else "")
     )
     attributes: dict[str, object] = {
         "registry": REGISTRY,

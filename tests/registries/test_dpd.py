@@ -20,6 +20,9 @@ def test_extracts_become_one_bilingual_profile_per_company() -> None:
     assert "Injectable (parenteral) products" in sterile.texts["en"]
     assert "Produits injectables" in sterile.texts["fr"] and "intraveineuse" in sterile.texts["fr"]
     assert sterile.attributes["product_status"] == {"MARKETED": 2}
+    # brands the extract gives in English only are names: in the English text, not the French
+    assert "Cefazolin For Injection" in sterile.texts["en"]
+    assert "Cefazolin" not in sterile.texts["fr"] and "Produits :" not in sterile.texts["fr"]
 
 
 def test_real_extracts_are_read(shared_data: Path) -> None:
