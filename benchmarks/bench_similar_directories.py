@@ -5,8 +5,8 @@ near-namesakes crowd out capability matches?
 
 The mining-supplier directory (English, `../shared/data/mining_suppliers_us`) and the Québec
 aerospace directory (French, `../shared/data/quebec_aerospace_orgs`) are indexed together as
-`ngen-connect index` does. For every English profile with a description, its 10 most similar
-records: how many are French-only; how many are near-namesakes of it
+`ngen-connect index` does. For every mining supplier with a description of its own (English), its
+10 most similar records: how many are French-only; how many are near-namesakes of it
 (`ngen_connect.search.similar.namesakes`); the share of the English ones the directory lists in one
 of its categories. `--as before` labels a run of older code (`PYTHONPATH` pointing at it); each
 label is kept in benchmarks/results/similar_directories.json, and the section in RESULTS.md shows
@@ -16,6 +16,7 @@ them all.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -54,6 +55,13 @@ def namesakes(source: str, other: str) -> bool:
     return long[: len(short)] == short and (len(short) > 1 or len(short[0]) > 3)
 
 
+def described_companies() -> set[str]:
+    """The mining directory's companies that have a description of their own (English prose),
+    not only category labels: the sources, the same whatever the code detects."""
+    with FILES[0].open(encoding="utf-8", newline="") as handle:
+        return {r["company"] for r in csv.DictReader(handle) if r["description"].strip()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -68,7 +76,8 @@ def main() -> None:
     engine.index_files(list(FILES))
     indexed = time.perf_counter() - started
     records = {r.id: r for r in engine.records().values() if r.kind is Kind.ORGANIZATION}
-    sources = sorted(r.id for r in records.values() if r.language == "en")
+    described = described_companies()
+    sources = sorted(r.id for r in records.values() if r.name in described)
     french = sum(r.language == "fr" for r in records.values())
     rows = []
     started = time.perf_counter()
@@ -128,7 +137,8 @@ def report(runs: dict, args: argparse.Namespace) -> list[str]:  # type: ignore[t
         f"{machine['date']} ({machine['cpu']}, {machine['cores']} cores); `before` is the code "
         "before languages were balanced and namesakes moved (`PYTHONPATH` at that commit). The "
         "mining-supplier directory (English) and the Québec aerospace directory (French) indexed "
-        "together; for every English profile, its 10 most similar records. `with French`: sources "
+        "together; for every mining supplier with a description of its own (English), its 10 "
+        "most similar records. `with French`: sources "
         "whose 10 include a French-only profile; `crowded`: sources whose 10 hold more than two of "
         "their near-namesakes; `same category`: share of the English results the directory lists "
         "in one of the source's categories.",

@@ -154,12 +154,14 @@ def profile_from_row(
         )
         declared = None
     texts = _texts(row, columns, ctx, parsed)
+    listed = False  # the text is the record's categories, for want of a description
     if not texts:
         fallback = "; ".join(
             v for f in ("categories", "focus_areas") for v in attributes.get(f, [])
         )
         if fallback:
             texts[UNDETERMINED] = fallback
+            listed = True
         elif require_text:
             described = [header for header, _ in columns.texts]
             parsed.errors.append(
@@ -180,6 +182,11 @@ def profile_from_row(
         record_id, parsed.generated_id = generated_id(kind, name, attributes), True
     default = declared if declared in {"en", "fr"} else None
     passages = build_passages(texts, default)
+    if listed and default is None:
+        # A list of category labels ("construction; material-handling") is in no language: read
+        # as prose it was called French as often as English, and a record "in the other
+        # language" is lifted by the cross-language correction for every query.
+        passages = [replace(p, language=UNDETERMINED) for p in passages]
     language = combine_languages([(p.language, len(p.text)) for p in passages])
     if UNDETERMINED in texts and len(texts) == 1 and language in {"en", "fr"}:
         texts = {language: texts[UNDETERMINED]}
@@ -364,6 +371,9 @@ def merge_profiles(first: Profile, later: Profile) -> Profile:
         else:
             attributes.setdefault(key, value)
     passages = build_passages(texts)
+    if first.language == later.language == UNDETERMINED:
+        # two rows in no language (category labels, a word or two) make no language either
+        passages = [replace(p, language=UNDETERMINED) for p in passages]
     language = combine_languages([(p.language, len(p.text)) for p in passages])
     return replace(
         first, texts=texts, attributes=attributes, language=language, passages=tuple(passages)

@@ -5,7 +5,7 @@ import pytest
 from ngen_connect.errors import InputFileError, QueryError
 from ngen_connect.indexer.columns import guess_mapping, infer_kind, parse_mapping
 from ngen_connect.indexer.readers import Row, read_rows
-from ngen_connect.indexer.rows import ParsedRow, profile_from_row, read_profiles
+from ngen_connect.indexer.rows import ParsedRow, merge_profiles, profile_from_row, read_profiles
 from ngen_connect.models import Kind, Profile
 
 
@@ -192,6 +192,16 @@ def test_language_suffixed_columns_are_all_read() -> None:
 def test_categories_stand_in_for_a_missing_description() -> None:
     profile = _profile({"company": "Pemo", "category_file": "pumps", "description": ""})
     assert profile.description == "pumps" and profile.attributes["categories"] == ["pumps"]
+    # labels are in no language: real mining-directory categories read as French prose
+    listed = _profile({"company": "R&C", "category_file": "construction material-handling"})
+    assert listed.language == "und" and {p.language for p in listed.passages} == {"und"}
+    declared = _profile({"company": "R&C", "category_file": "pompes", "langue": "fr"})
+    assert declared.language == "fr"
+    # two rows of one company's labels, merged, are in no language either (read as prose,
+    # "construction material-handling" is French)
+    other = _profile({"company": "R&C", "category_file": "material-handling"})
+    merged = merge_profiles(listed, other)
+    assert merged.language == "und" and {p.language for p in merged.passages} == {"und"}
 
 
 def test_kind_is_read_from_the_columns() -> None:
