@@ -39,14 +39,15 @@ class ProductMatch:
     terms: frozenset[str] = frozenset()
 
 
-#: words about the supplier, not the product ("fabricant de vaccins", "DIN 00015741"): a product
-#: never matches on them
+#: words about the supplier, not the product ("fabricant de vaccins", "DIN 00015741"), and words
+#: every product of a drug registry is ("médicaments" matched the schedule "Médicaments sur
+#: ordonnance" of every prescription product): a product never matches on them
 ROLE_WORDS = (
     "manufacturer manufacturers manufacturing maker makers supplier suppliers producer producers "
     "distributor distributors company companies holder holders licence license din product "
     "products fabricant fabricants fabrication fournisseur fournisseurs producteur producteurs "
     "distributeur distributeurs entreprise entreprises compagnie titulaire titulaires produit "
-    "produits"
+    "produits drug drugs medication medications médicament médicaments"
 )
 
 

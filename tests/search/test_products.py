@@ -95,6 +95,20 @@ def test_role_words_never_match_a_product() -> None:
     softener = ProductIndex([_holder("cleaner", {"din": "5", "brand": "Fabric Softener"})])
     for query in ("fabricant de vaccins", "vaccine manufacturer", "DIN 00015741"):
         assert softener.search(query, set(analyse(query, "und")), None, 88.0) == {}
+    # a real DPD schedule: "drugs" is what every product of the registry is
+    sedative = {
+        "din": "02335441",
+        "brand": "Cepesedan",
+        "schedules": ["PRESCRIPTION"],
+        "schedules_fr": ["Médicaments sur ordonnance"],
+    }
+    vet = ProductIndex([_holder("vet", sedative)])
+    for query in ("médicaments", "fabricant de médicaments génériques", "generic drugs"):
+        assert vet.search(query, set(analyse(query, "und")), None, 88.0) == {}
+    for query in ("médicaments sur ordonnance", "prescription drugs", "cepesedan"):
+        assert set(vet.search(query, set(analyse(query, "und")), None, 88.0)) == {
+            "organization:vet"
+        }
 
 
 def test_a_status_filter_limits_the_products_that_match() -> None:
