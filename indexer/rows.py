@@ -23,7 +23,7 @@ from ngen_connect.indexer.passages import build_passages
 from ngen_connect.indexer.readers import Row
 from ngen_connect.language import UNDETERMINED, combine_languages
 from ngen_connect.limits import MAX_EXTRA_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_VALUE_CHARS
-from ngen_connect.models import Kind, Profile
+from ngen_connect.models import Kind, Passage, Profile
 from ngen_connect.places import normalise_place
 from ngen_connect.text import fold
 from ngen_connect.values import (
@@ -186,7 +186,7 @@ def profile_from_row(
         # A list of category labels ("construction; material-handling") is in no language: read
         # as prose it was called French as often as English, and a record "in the other
         # language" is lifted by the cross-language correction for every query.
-        passages = [replace(p, language=UNDETERMINED) for p in passages]
+        passages = _in_no_language(passages)
     language = combine_languages([(p.language, len(p.text)) for p in passages])
     if UNDETERMINED in texts and len(texts) == 1 and language in {"en", "fr"}:
         texts = {language: texts[UNDETERMINED]}
@@ -355,6 +355,10 @@ def _attributes(
     return attributes
 
 
+def _in_no_language(passages: Iterable[Passage]) -> list[Passage]:
+    return [replace(p, language=UNDETERMINED) for p in passages]
+
+
 def merge_profiles(first: Profile, later: Profile) -> Profile:
     """One record from two rows about the same organisation: texts and lists joined, the first
     row's values kept where both have one."""
@@ -373,7 +377,7 @@ def merge_profiles(first: Profile, later: Profile) -> Profile:
     passages = build_passages(texts)
     if first.language == later.language == UNDETERMINED:
         # two rows in no language (category labels, a word or two) make no language either
-        passages = [replace(p, language=UNDETERMINED) for p in passages]
+        passages = _in_no_language(passages)
     language = combine_languages([(p.language, len(p.text)) for p in passages])
     return replace(
         first, texts=texts, attributes=attributes, language=language, passages=tuple(passages)

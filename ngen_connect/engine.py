@@ -414,12 +414,11 @@ class Engine:
             )
             # Room below the page for near-namesakes moved after the others.
             found = reader.ranker.rank(plan, allowed, limit + 1 + NAMESAKES, Ranking.SEMANTIC)
-            names = reader.version.catalog.records_of(found.keys)
+            records = reader.version.catalog.records_of(found.keys)
             ranked = namesakes_last(
-                source.name, [c for c in found if c.key != key], lambda c: names[c.key].name
+                source.name, [c for c in found if c.key != key], lambda c: records[c.key].name
             )[:limit]
             reader.ranker.explain(plan, ranked, ui_language)
-            records = reader.version.catalog.records_of([c.key for c in ranked])
             passages = reader.version.catalog.with_text(_passages_shown(ranked))
             hidden = filters.hidden_registries if filters else ()
             hits = [

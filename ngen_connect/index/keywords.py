@@ -165,10 +165,10 @@ class KeywordIndex:
         """For each passage, how much of the query's information it holds: the IDF of the query's
         `words` it contains (a word's terms: its stem, and the other language's where the two
         agree; a word is worth its rarest term the index holds, a word no passage holds the
-        rarest possible) and
-        of the `extra` terms (a word's translations), over the IDF of all the words, at most 1. A
-        passage matching only words hundreds of passages share covers little of a query that also
-        names something rare; one holding all its words covers it all."""
+        rarest possible) and of the `extra` terms (a word's translations), over the IDF of all
+        the words, at most 1. A passage matching only words hundreds of passages share covers
+        little of a query that also names something rare; one holding all its words covers it
+        all."""
         groups = [sorted(set(word)) for word in words if word]
         if not groups or not len(passage_ids):
             return np.zeros(len(passage_ids))
@@ -189,7 +189,7 @@ class KeywordIndex:
         translations = [column[t] for t in set(extra) if t in column]
         if translations:
             found += present[:, translations] @ np.asarray(
-                [self._term_idf(held[at]) for at in translations]
+                [self._word_idf((held[at],)) for at in translations]
             )
         covered: Scores = np.minimum(found / total, 1.0)
         return covered
@@ -199,10 +199,6 @@ class KeywordIndex:
         possible when it holds none."""
         known = [self._idf[self.vocabulary[t]] for t in terms if t in self.vocabulary]
         return float(max(known)) if known else self._unseen_idf
-
-    def _term_idf(self, term: str) -> float:
-        column = self.vocabulary.get(term)
-        return self._unseen_idf if column is None else float(self._idf[column])
 
     def _rows_of(self, ids: Ids) -> Ids:
         """The rows of the passages with these ids (ids the index does not hold are left out)."""

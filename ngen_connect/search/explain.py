@@ -21,21 +21,17 @@ def _word_terms(word: str, language: str) -> frozenset[str]:
     return frozenset(analyse(word, language if language in {"en", "fr"} else "und"))
 
 
-def matched_words(text: str, terms: set[str], language: str) -> list[str]:
-    """The words of `text` whose index terms are in `terms`, once each, in order."""
+def matched_words(
+    text: str, terms: set[str], language: str, *, as_query: bool = False
+) -> list[str]:
+    """The words of `text` whose index terms are in `terms`, once each, in order; `as_query`:
+    the words analysed as a query's are (`analyse_query`), not as a passage's."""
     found: dict[str, None] = {}
     for match in _WORD.finditer(text):
-        if terms & _word_terms(match.group(0), language):
-            found.setdefault(match.group(0).lower(), None)
-    return list(found)
-
-
-def query_words(query: str, terms: set[str], language: str) -> list[str]:
-    """The words of a query whose terms (as the query is analysed) are in `terms`, once each."""
-    found: dict[str, None] = {}
-    for match in _WORD.finditer(query):
-        if terms & set(analyse_query(match.group(0), language)):
-            found.setdefault(match.group(0).lower(), None)
+        word = match.group(0)
+        analysed = set(analyse_query(word, language)) if as_query else _word_terms(word, language)
+        if terms & analysed:
+            found.setdefault(word.lower(), None)
     return list(found)
 
 
@@ -74,8 +70,8 @@ def why(
         text, text_language = keyword_passage or ("", language)
         # Words matched in the record's name, certifications or codes are not in the passage: the
         # query's own words that matched them are named instead (never the index's stems).
-        terms = matched_words(text, candidate.keyword_terms, text_language) or query_words(
-            plan.text, candidate.keyword_terms, plan.language
+        terms = matched_words(text, candidate.keyword_terms, text_language) or matched_words(
+            plan.text, candidate.keyword_terms, plan.language, as_query=True
         )
         legs["keyword"] = {
             "score": round(candidate.keyword, 4),

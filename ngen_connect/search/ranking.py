@@ -138,6 +138,11 @@ class Candidate:
     #: drawn at random), in standard deviations
     evidence: float = 0.0
 
+    @property
+    def best_passage(self) -> int | None:
+        """The passage that ranked the record: its semantic leg's, else its keyword leg's."""
+        return self.semantic_passage if self.semantic_passage is not None else self.keyword_passage
+
 
 class QueryVectors:
     """The query as each encoder in use embeds it, in order. An encoder may still be at work on it
@@ -449,17 +454,19 @@ class Ranker:
         if ranking is Ranking.KEYWORD:
             keyword_or_product: Scores = np.maximum(e.keyword, e.product)
             return keyword_or_product
+        fused: Scores = e.semantic + e.cross_language + self._weighted_legs(e) + e.place
+        return fused
+
+    def _weighted_legs(self, e: _Evidence) -> Scores:
+        """The keyword, coverage, name and product legs, each by its weight, summed."""
         w = self.weights
-        fused: Scores = (
-            e.semantic
-            + e.cross_language
-            + w.keyword * e.keyword
+        legs: Scores = (
+            w.keyword * e.keyword
             + w.coverage * e.coverage
             + w.name * e.name
             + w.product * e.product
-            + e.place
         )
-        return fused
+        return legs
 
     def _other_languages(self, plan: QueryPlan) -> npt.NDArray[np.bool_]:
         """For each passage language code: written in the query's other language (English or
@@ -496,13 +503,7 @@ class Ranker:
         if plan.language not in _PRODUCT_LANGUAGES:
             return 0.0
         w = self.weights
-        base = (
-            e.semantic
-            + w.keyword * e.keyword
-            + w.coverage * e.coverage
-            + w.name * e.name
-            + w.product * e.product
-        )
+        base = e.semantic + self._weighted_legs(e)
         seen = e.semantic_passage >= 0
         language = np.where(seen, e.semantic_language, 0)
         same_code = self._table.code.get(plan.language, -1)
@@ -583,11 +584,7 @@ class Ranker:
     def _snippet_passage(self, plan: QueryPlan, candidate: Candidate, language: str) -> int | None:
         """The candidate's best passage if it is in `language` or the record has none in it;
         else the record's passage in `language` closest to the query (by the first encoder)."""
-        best = (
-            candidate.semantic_passage
-            if candidate.semantic_passage is not None
-            else candidate.keyword_passage
-        )
+        best = candidate.best_passage
         table = self._table
         code = table.code.get(language)
         if best is None or code is None or table.passage_language[best] == code:

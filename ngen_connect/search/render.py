@@ -30,11 +30,7 @@ def render_hit(
 ) -> SearchHit:
     """One result: the record, the passage that ranked it and why; cluster ids come with their
     names when `cluster_names` knows them."""
-    pid = (
-        candidate.semantic_passage
-        if candidate.semantic_passage is not None
-        else candidate.keyword_passage
-    )
+    pid = candidate.best_passage
     assert pid is not None, "a ranked candidate has a passage from some leg"
     best = passages[pid]
     quoted = passages[candidate.snippet_passage] if candidate.snippet_passage is not None else best

@@ -70,21 +70,30 @@ def test_filters_limit_the_holders() -> None:
     assert len(INDEX) == 5
 
 
-def test_a_written_version_keeps_its_product_index(fake_engine: Engine) -> None:
+def _index_holder(engine: Engine, texts: dict[str, str], products: list[dict[str, object]]) -> None:
+    """Index one licence holder, "h1", with these texts and products."""
     from ngen_connect.indexer import build_passages
 
-    texts = {"en": "Licence holder of transdermal and oral products."}
-    products = [{"din": "7", "brand": "Patchwell", "forms": ["PATCH"]}]
-    holder = Profile(
-        "h1",
-        Kind.ORGANIZATION,
-        "Holder Inc.",
-        texts,
-        "en",
-        {PRODUCT_LIST: products},
-        passages=tuple(build_passages(texts)),
+    language = "+".join(sorted(texts))
+    passages = tuple(build_passages(texts))
+    engine.index_profiles(
+        [
+            Profile(
+                "h1",
+                Kind.ORGANIZATION,
+                "Holder Inc.",
+                texts,
+                language,
+                {PRODUCT_LIST: products},
+                passages=passages,
+            )
+        ]
     )
-    fake_engine.index_profiles([holder])
+
+
+def test_a_written_version_keeps_its_product_index(fake_engine: Engine) -> None:
+    texts = {"en": "Licence holder of transdermal and oral products."}
+    _index_holder(fake_engine, texts, [{"din": "7", "brand": "Patchwell", "forms": ["PATCH"]}])
     folder = (fake_engine.settings.data_dir / "current").resolve()
     assert (folder / "products.npz").is_file() and (folder / "products.json").is_file()
     hit = fake_engine.search("Patchwell").results[0]
@@ -154,23 +163,12 @@ def test_a_french_stem_never_matches_an_english_brand() -> None:
 
 
 def test_the_snippet_is_in_the_page_language_and_names_the_product(fake_engine: Engine) -> None:
-    from ngen_connect.indexer import build_passages
-
     texts = {
         "en": "Licence holder of oral and transdermal products sold across Canada.",
         "fr": "Titulaire de licences de produits oraux et transdermiques vendus au Canada.",
     }
     products = [{"din": "7", "brand": "Patchwell", "brand_fr": "Timbrebien", "forms": ["PATCH"]}]
-    holder = Profile(
-        "h1",
-        Kind.ORGANIZATION,
-        "Holder Inc.",
-        texts,
-        "en+fr",
-        {PRODUCT_LIST: products},
-        passages=tuple(build_passages(texts)),
-    )
-    fake_engine.index_profiles([holder])
+    _index_holder(fake_engine, texts, products)
     for page, text, lead in (
         ("en", texts["en"], "Product: Patchwell (DIN 7). "),
         ("fr", texts["fr"], "Produit : Timbrebien (DIN 7). "),
