@@ -9,6 +9,10 @@ French-only, and its label is a query in each language (1 to 8 words):
   side gets one). English query: the preferred label; French query: its first gendered form
   ("directeur technique/directrice technique" is searched as "directeur technique"). A seeded
   sample of concepts is queried, among a seeded set of distractor concepts.
+- `esco-skills`: ESCO skills and knowledge ("operate concrete casting machine", "machinery
+  products"), many of them verb phrases and one- or two-word generic labels. English profile:
+  the label and its description; French profile: the label and its alternative labels (French has
+  no descriptions). Queries: the labels, French in its first gendered form.
 - `naics`: NAICS Canada 2022 titles and French SCIAN titles of the same code (a concordance with
   an older edition, so some pairs differ in scope). English profile: title and definition; French
   profile: the title. Queries: the titles of a seeded sample of codes.
@@ -97,6 +101,27 @@ def esco_concepts(source: Path) -> list[Concept]:
         concepts.append(
             Concept(
                 "esco-" + row["conceptUri"].rsplit("/", 1)[-1],
+                labels,
+                descriptions,
+                {"en": labels["en"], "fr": first_form(labels["fr"])},
+            )
+        )
+    return concepts
+
+
+def esco_skill_concepts(source: Path) -> list[Concept]:
+    concepts = []
+    for row in _read(source):
+        labels = {"en": " ".join(row["label_en"].split()), "fr": " ".join(row["label_fr"].split())}
+        french = [a for a in _split(row["altLabels_fr"]) if a != labels["fr"]][:ALT_LABELS]
+        description_en = " ".join(row["description_en"].split())
+        descriptions = {
+            "en": f"{labels['en']}. {description_en}" if description_en else labels["en"],
+            "fr": ", ".join([labels["fr"], *french]),
+        }
+        concepts.append(
+            Concept(
+                "skill-" + row["conceptUri"].rsplit("/", 1)[-1],
                 labels,
                 descriptions,
                 {"en": labels["en"], "fr": first_form(labels["fr"])},
@@ -210,6 +235,13 @@ def esco_collection(
     return [build("esco", work, concepts, queried, total, seed)]
 
 
+def esco_skills_collection(
+    work: Path, source: Path = SHARED, queried: int = 300, total: int = 1500, seed: int = 11
+) -> list[Collection]:
+    concepts = esco_skill_concepts(source / "esco" / "esco_skills_en_fr.csv")
+    return [build("esco-skills", work, concepts, queried, total, seed)]
+
+
 def naics_collection(
     work: Path, source: Path = SHARED, queried: int = 250, seed: int = 11
 ) -> list[Collection]:
@@ -231,6 +263,7 @@ def ipc_collection(
 #: the collections this module builds, by the name `run.py --collections` takes
 BUILDERS: dict[str, Callable[[Path], list[Collection]]] = {
     "esco": esco_collection,
+    "esco-skills": esco_skills_collection,
     "naics": naics_collection,
     "ipc": ipc_collection,
 }

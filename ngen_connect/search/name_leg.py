@@ -26,6 +26,9 @@ from ngen_connect.names import distinctive_name, normalise_name
 
 #: a query reads as a name only when its length and the name's are within this ratio
 NAME_LENGTHS = 0.6
+#: a query word is the name's word it is this similar to (rapidfuzz's ratio, 0-100): one typo in
+#: a word of five letters
+WORD_RATIO = 80
 #: WRatio keeps the best names of the band, and only then are the filters and the length ratio
 #: applied (a filtered or much longer name takes a place among them)
 _LIMIT = 10
@@ -88,7 +91,9 @@ class NameIndex:
             if allowed is not None and not np.isin(self.first_passage[key], allowed):
                 continue
             length = self._lengths[index]
-            if min(len(query), length) / max(len(query), length, 1) >= NAME_LENGTHS:
+            if min(len(query), length) / max(len(query), length, 1) < NAME_LENGTHS:
+                continue
+            if words_in_name(compared, self._compared[index]):
                 found[key] = max(found.get(key, 0.0), score / 100)  # legal or operating name
         return found
 
@@ -112,6 +117,22 @@ class NameIndex:
             return self._compared[low:high], range(low, high)
         positions = shortlist.tolist()
         return [self._compared[i] for i in positions], positions
+
+
+def words_in_name(query: str, name: str) -> bool:
+    """Whether every word of a query (as compared) is in a name, give or take a typo
+    (`WORD_RATIO`), as the start of one of its words, or across words written apart ("redriver",
+    "red river"). WRatio forgives a name given in part, both ways: a query that holds a whole
+    name and more ("principles of mechanical engineering" and a profile named "Mechanical
+    engineering") or that differs in one word ("understand spoken Arabic", "... Marathi") is a
+    search for something else, not for that name."""
+    words = name.split()
+    joined = "".join(words)
+    return all(
+        word in joined
+        or any(w.startswith(word) or fuzz.ratio(word, w) >= WORD_RATIO for w in words)
+        for word in query.split()
+    )
 
 
 def _compared_name(name: str) -> str:

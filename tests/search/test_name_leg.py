@@ -10,7 +10,13 @@ from rapidfuzz import fuzz, process, utils
 from ngen_connect import Engine
 from ngen_connect.names import distinctive_name, normalise_name
 from ngen_connect.sample import generate
-from ngen_connect.search.name_leg import MIN_TRIGRAMS, NAME_LENGTHS, NameIndex, Trigrams
+from ngen_connect.search.name_leg import (
+    MIN_TRIGRAMS,
+    NAME_LENGTHS,
+    NameIndex,
+    Trigrams,
+    words_in_name,
+)
 
 THRESHOLD = 88.0
 #: names built to sit close to each other, so matches compete for the ten places WRatio keeps
@@ -145,7 +151,8 @@ def _reference(rows: list[tuple[str, str, int]]):  # type: ignore[no-untyped-def
             if allowed is not None and not np.isin(first[key], allowed):
                 continue
             length = len(texts[low + at])
-            if min(len(query), length) / max(len(query), length, 1) >= NAME_LENGTHS:
+            close = min(len(query), length) / max(len(query), length, 1) >= NAME_LENGTHS
+            if close and words_in_name(utils.default_process(query), compared[low + at]):
                 found[key] = max(found.get(key, 0.0), score / 100)
         return found
 
@@ -230,7 +237,7 @@ def test_legal_and_operating_names_of_a_record_keep_the_best_score() -> None:
     )
     found = index.search("Usinage St-Laurent Mfg.", None, THRESHOLD)
     assert found["a"] == 1.0  # the operating name, not the numbered legal name
-    assert set(found) <= {"a", "b", "c"} and found["c"] < 1.0
+    assert set(found) <= {"a", "b", "c"} and found.get("c", 0.0) < 1.0
     both = NameIndex([("a", "Bélanger Usinage", 1), ("a", "Belanger Usinag", 1)])
     assert both.search("Belanger Usinage", None, THRESHOLD) == {"a": 1.0}
 
@@ -277,3 +284,20 @@ def test_a_query_of_stop_words_finds_nothing_through_the_name_leg(fake_engine: E
     for query in ("the", "The", "de la"):
         assert all("name" not in hit.why["legs"] for hit in fake_engine.search(query).results)
     assert fake_engine.search("Thern").results[0].why["legs"]["name"] == 1.0
+
+
+def test_a_query_reads_as_a_name_only_when_each_of_its_words_is_in_it() -> None:
+    rows = [
+        ("engineering", "Mechanical Engineering", 0),
+        ("marathi", "Understand spoken Marathi", 1),
+        ("acme", "Acme Machining Inc.", 2),
+        ("river", "Red River Co-operative Ltd.", 3),
+    ]
+    index = NameIndex(rows)
+    # a whole name and more, or a name but for one word: a search for something else
+    assert index.search("principles of mechanical engineering", None, THRESHOLD) == {}
+    assert index.search("understand spoken Arabic", None, THRESHOLD) == {}
+    # a typo, a name given in part, words written together: still the name
+    assert set(index.search("Acme Machinng", None, THRESHOLD)) == {"acme"}
+    assert set(index.search("Acme Machin", None, THRESHOLD)) == {"acme"}
+    assert set(index.search("Redriver Cooperative", None, THRESHOLD)) == {"river"}
