@@ -51,10 +51,19 @@ from ngen_connect.indexer import parse_mapping
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.registries import (
     DEFAULT_MIN_CONFIDENCE,
+    HOLDER_NOTICE,
+    RESILIENCE_COLUMNS,
+    RESILIENCE_SELECTIONS,
     DuplicateMember,
     DuplicateReport,
     ExtractChanges,
+    ResilienceLevel,
+    ResilienceReport,
+    SupplyLine,
     Upload,
+    file_about,
+    resilience_about,
+    selected,
 )
 from ngen_connect.search import Filters, Ranking
 
@@ -602,13 +611,18 @@ def scan_health_import(
             f"{report.unchanged} unchanged, {len(imported.removed)} removed.\n"
         )
     first = report.added == imported.companies and not imported.removed
-    _emit_changes(
-        imported.changes,
-        out,
-        as_json,
-        {"extracts": [str(p) for p in paths], "import": summary},
-        details=not first,
-    )
+    about: dict[str, Any] = {"extracts": [str(p) for p in paths], "import": summary}
+    if as_json:  # a file gets the changes; `scan-health resilience --out` writes the losses
+        about["losses"] = [
+            {**lost.row(), "sentence": lost.sentence()[0]} for lost in imported.losses
+        ]
+    _emit_changes(imported.changes, out, as_json, about, details=not first)
+    if imported.losses and not as_json:
+        typer.echo(f"\nSupply resilience: {len(imported.losses)} lines lost holders.")
+        for lost in imported.losses[:30]:
+            typer.echo(f"  {lost.sentence()[0]}")
+        if len(imported.losses) > 30:
+            typer.echo("  … `ngen-connect scan-health resilience` lists them all.")
 
 
 @scan_health.command("compare")
@@ -630,6 +644,92 @@ def scan_health_compare(
     except NgenConnectError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     _emit_changes(changes, out, as_json, {"old": str(old), "new": str(new)})
+
+
+@scan_health.command("resilience")
+def scan_health_resilience(
+    level: Annotated[
+        ResilienceLevel,
+        typer.Option(
+            "--level",
+            help="ingredient, ingredient_form_route or atc. / Ingrédient, forme et voie, ou ATC.",
+        ),
+    ] = ResilienceLevel.INGREDIENT,
+    only: Annotated[
+        str,
+        typer.Option(
+            "--only",
+            help="all, single (one holder), no-canadian, single-abroad. / Seulement ces lignes.",
+        ),
+    ] = "all",
+    shown: Annotated[
+        int, typer.Option("--show", min=0, help="Lines printed (--out writes all). / Lignes.")
+    ] = 30,
+    data_dir: DataDirOption = None,
+    model: ModelOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write every line to .csv, .xlsx or .json. / Exporter."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How many licence holders market each active ingredient, ingredient in a form by a route,
+    and ATC class; those with a single holder, with no Canadian holder, and those the last import
+    took holders from. / Résilience de l'approvisionnement : titulaires par ingrédient actif."""
+    if only not in RESILIENCE_SELECTIONS:
+        raise _fail(
+            f"--only: choose from {', '.join(RESILIENCE_SELECTIONS)}, not '{only}'.", EXIT_USAGE
+        )
+    with _service(data_dir, model) as service:
+        found = service.resilience(OPERATOR)
+    lines = selected(found.report.at(level), only)
+    about = resilience_about(found, level, only, len(lines))
+    if out is not None:
+        try:
+            write_table(
+                out,
+                RESILIENCE_COLUMNS,
+                [line.row() for line in lines],
+                sheet="Resilience",
+                about=file_about(about),
+            )
+        except NgenConnectError as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
+    if as_json:
+        typer.echo(
+            json.dumps({**about, "lines": [line.row() for line in lines]}, ensure_ascii=False)
+        )
+        return
+    _print_resilience(found, level, lines, shown)
+    if out is not None:
+        typer.echo(f"\nWrote {len(lines)} lines to {out}.")
+
+
+def _print_resilience(
+    found: ResilienceReport, level: ResilienceLevel, lines: list[SupplyLine], shown: int
+) -> None:
+    typer.echo(f"{HOLDER_NOTICE[0]}\n{HOLDER_NOTICE[1]}\n")
+    typer.echo(f"scan-health: {found.report.holders} licence holders.")
+    for name, counts in found.report.summary().items():
+        typer.echo(
+            f"  {name}: {counts['lines']} with a marketed product; {counts['single_holder']} "
+            f"with a single holder, {counts['no_canadian_holder']} with no Canadian holder "
+            f"({counts['single_and_abroad']} both)."
+        )
+    if found.last_import is not None and found.last_import.losses:
+        typer.echo(f"\nLost at the last import ({found.last_import.imported}):")
+        for lost in found.last_import.losses[:20]:
+            typer.echo(f"  {lost.sentence()[0]}")
+    typer.echo(f"\n{level.value}: {len(lines)} lines, the fewest holders first.")
+    for line in lines[:shown]:
+        abroad = ", ".join(f"{c or '?'} {n}" for c, n in line.abroad.items())
+        typer.echo(
+            f"  {line.label}: {len(line.holders)} holder(s), {line.canadian} Canadian"
+            + (f", abroad {abroad}" if abroad else "")
+            + f" - {'; '.join(h.name for h in line.holders[:5])}"
+        )
+    if len(lines) > shown:
+        typer.echo(f"… {len(lines) - shown} more; --out FILE writes them all.")
 
 
 def _emit_changes(

@@ -29,6 +29,7 @@ from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, Duplicate
 from ngen_connect.registries.matching import Status
 from ngen_connect.registries.needs import NeedsResult
 from ngen_connect.registries.reports import MatchReport
+from ngen_connect.registries.resilience import ResilienceReport
 from ngen_connect.registries.service import (
     Decided,
     Preview,
@@ -424,6 +425,16 @@ class Service:
             ui_language=ui_language,
             label=label,
         )
+
+    def resilience(self, caller: Caller) -> ResilienceReport:
+        """The SCAN Health registry's supply resilience, for a caller who may read the registry
+        (a private registry hidden from the caller is not found, as for its records)."""
+        if not self.rights(caller).can_read(SCAN_HEALTH):
+            raise RecordNotFoundError(
+                f"There is no registry named '{SCAN_HEALTH}'.",
+                f"Il n'y a pas de registre nommé « {SCAN_HEALTH} ».",
+            )
+        return self._registries.resilience()
 
     def duplicates(
         self, caller: Caller, min_confidence: float = DEFAULT_MIN_CONFIDENCE

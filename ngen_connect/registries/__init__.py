@@ -10,6 +10,7 @@ service     the registries service: preview, match, upload, decide, directory im
 suppliers   SIMSA-like supplier directories (a row per company and category)
 needs       SIMSA's needs lists: a registry's best suppliers per need
 dpd         SCAN Health: Health Canada's Drug Product Database extracts, imported and compared
+resilience  SCAN Health: marketed holders per ingredient, form and route, ATC class; losses
 duplicates  probable duplicate members
 """
 
@@ -53,6 +54,17 @@ from ngen_connect.registries.reports import (
     match_file,
     parse_statuses,
 )
+from ngen_connect.registries.resilience import (
+    HOLDER_NOTICE,
+    RESILIENCE_COLUMNS,
+    RESILIENCE_SELECTIONS,
+    ResilienceLevel,
+    ResilienceReport,
+    SupplyLine,
+    file_about,
+    resilience_about,
+    selected,
+)
 from ngen_connect.registries.service import (
     Decided,
     DecisionJSON,
@@ -71,9 +83,12 @@ __all__ = [
     "CHANGE_COLUMNS",
     "DEFAULT_MIN_CONFIDENCE",
     "DUPLICATE_COLUMNS",
+    "HOLDER_NOTICE",
     "NEEDS_COLUMNS",
     "NEEDS_HEADERS_FR",
     "REPORT_COLUMNS",
+    "RESILIENCE_COLUMNS",
+    "RESILIENCE_SELECTIONS",
     "SCAN_HEALTH",
     "Access",
     "Changes",
@@ -98,15 +113,19 @@ __all__ = [
     "RegistryService",
     "RegistrySummary",
     "ReportRow",
+    "ResilienceLevel",
+    "ResilienceReport",
     "ReviewJSON",
     "Rights",
     "Status",
+    "SupplyLine",
     "Upload",
     "UploadJSON",
     "Uploads",
     "check_registry_name",
     "company_profile",
     "compare_extracts",
+    "file_about",
     "find_duplicates",
     "match_file",
     "need_sheet",
@@ -115,6 +134,8 @@ __all__ = [
     "parse_statuses",
     "preview",
     "read_extracts",
+    "resilience_about",
+    "selected",
     "upload_number",
     "write_needs",
 ]

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ngen_connect.engine import Engine
 from ngen_connect.errors import FileProblem, IndexNotFoundError, InputFileError, QueryError
@@ -24,6 +24,9 @@ from ngen_connect.indexer.passages import build_passages
 from ngen_connect.language import BILINGUAL
 from ngen_connect.models import IndexReport, Kind, Profile, Progress, RecordSummary
 from ngen_connect.places import normalise_place
+
+if TYPE_CHECKING:
+    from ngen_connect.registries.resilience import Lost
 
 REGISTRY = "scan-health"
 FILES = ("comp", "drug", "form", "route", "ther", "status", "ingred", "schedule")
@@ -420,6 +423,8 @@ class ExtractImport:
     removed: list[str]
     #: products added, removed and changed since the registry's previous content
     changes: ExtractChanges
+    #: ingredients, forms and ATC classes that lost marketed holders (`registries.resilience`)
+    losses: list[Lost] = field(default_factory=list)
 
 
 def import_extracts(

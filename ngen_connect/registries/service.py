@@ -55,6 +55,13 @@ from ngen_connect.registries.reports import (
     match_profiles,
     rejected_row,
 )
+from ngen_connect.registries.resilience import (
+    ResilienceReport,
+    load_losses,
+    losses,
+    resilience,
+    save_losses,
+)
 from ngen_connect.registries.uploads import Changes, ChangesJSON, KeptUpload, Uploads
 
 #: values of a matched row kept on its member's listing (what the registry says about it)
@@ -456,8 +463,22 @@ class RegistryService:
         *,
         allow_removals: bool = False,
     ) -> ExtractImport:
-        """Drug Product Database extracts as the SCAN Health registry (`registries.dpd`)."""
-        return import_extracts(self.engine, paths, progress, allow_removals=allow_removals)
+        """Drug Product Database extracts as the SCAN Health registry (`registries.dpd`), with
+        what the import did to the supply's resilience: the ingredients, forms and ATC classes
+        that lost marketed holders, kept until the next import (`Resilience.losses_path`)."""
+        before = self.resilience()
+        imported = import_extracts(self.engine, paths, progress, allow_removals=allow_removals)
+        imported.losses = losses(before.report, self.resilience().report)
+        save_losses(self.engine.settings.data_dir, imported.losses)
+        return imported
+
+    def resilience(self) -> ResilienceReport:
+        """The SCAN Health registry's supply resilience now, with the last import's losses."""
+        try:
+            records = self.engine.records().values()
+        except IndexNotFoundError:
+            records = {}.values()
+        return ResilienceReport(resilience(records), load_losses(self.engine.settings.data_dir))
 
     # -- needs lists ---------------------------------------------------------------------------
 

@@ -741,3 +741,24 @@ def test_every_answer_has_the_shape_its_document_gives(
         headers=ADMIN,
     ).json()
     assert set(json.loads(cli.stdout)) - {"report"} == set(over_http), "one shape for both fronts"
+
+
+def test_supply_resilience_reaches_only_who_may_read_the_registry(client: TestClient) -> None:
+    route = "/scan-health/resilience"
+    hidden = client.get(route)
+    assert hidden.status_code == 404 and set(hidden.json()) == {"code", "message"}
+    answer = client.get(route, params={"only": "single", "limit": 2}, headers={"X-API-Key": KEY})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["registry"] == "scan-health" and "not necessarily" in body["notice"]["en"]
+    assert body["count"] >= len(body["lines"]) and len(body["lines"]) <= 2
+    assert all(line["single_holder"] and line["holders"] == 1 for line in body["lines"])
+    assert body["summary"]["ingredient"]["single_holder"] == body["count"]
+    by_atc = client.get(route, params={"level": "atc"}, headers=ADMIN).json()
+    assert {line["level"] for line in by_atc["lines"]} == {"atc"}
+    bad = client.get(route, params={"only": "rare"}, headers=ADMIN)
+    assert bad.status_code == 400 and "choose from" in bad.json()["message"]
+    assert client.get(route, params={"level": "planet"}, headers=ADMIN).status_code in (400, 422)
+    exported = client.get(f"{route}/export", params={"format": "csv"}, headers={"X-API-Key": KEY})
+    assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("level,key")
+    assert client.get(f"{route}/export").status_code == 404
