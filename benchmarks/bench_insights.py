@@ -16,7 +16,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -27,7 +29,7 @@ from ngen_connect import ANONYMOUS, CoverageReport, Engine, Service, load_settin
 from ngen_connect.sample import ORG_COLUMNS, _write_csv, generate
 
 WORK = HERE / ".work" / "insights"
-CASES: dict[str, dict[str, list[str]]] = {
+CASES: dict[str, dict[str, Any]] = {
     "default (NAICS 31-33)": {},
     "naics 3327": {"naics": ["3327"]},
     'group "5-axis machining"': {"groups": ["5-axis machining"]},
@@ -63,7 +65,7 @@ def measure(size: int, model: str, repeat: int) -> list[str]:
     service = Service(engine)
     lines = []
     for label, asked in CASES.items():
-        ms, report = _median_ms(lambda asked=asked: service.coverage(ANONYMOUS, **asked), repeat)
+        ms, report = _median_ms(partial(service.coverage, ANONYMOUS, **asked), repeat)
         counts = ", ".join(str(c.organizations) for c in report.capabilities[:3])
         line = f"| {size:,} | {label} | {len(report.capabilities)} | {counts} | {ms:.1f} |"
         print(line, flush=True)

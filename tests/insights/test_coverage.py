@@ -311,7 +311,12 @@ def client(data_dir: Path) -> Iterator[TestClient]:
 
 
 def test_http_answers_as_the_command_line(client: TestClient, data_dir: Path) -> None:
-    params = {"naics": ["3327", "3261"], "group": "welding", "query": "usinage 5 axes", "gap": 3}
+    params: dict[str, str | list[str]] = {
+        "naics": ["3327", "3261"],
+        "group": "welding",
+        "query": "usinage 5 axes",
+        "gap": "3",
+    }
     answered = client.get("/insights/coverage", params=params, headers={"X-API-Key": ADMIN_KEY})
     assert answered.status_code == 200, answered.text
     printed = invoke_cli(
