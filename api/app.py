@@ -20,7 +20,15 @@ from fastapi.staticfiles import StaticFiles
 from ngen_connect import Engine, Service, Settings, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
-from ngen_connect.api.routers import duplicates, health, records, registries, scan_health, search
+from ngen_connect.api.routers import (
+    duplicates,
+    health,
+    insights,
+    records,
+    registries,
+    scan_health,
+    search,
+)
 from ngen_connect.api.routers.search import document_query_limit
 from ngen_connect.api.worker import Worker
 
@@ -56,7 +64,7 @@ def create_app(core: Service | Engine) -> FastAPI:
     app.state.worker = worker
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, search, records, registries, duplicates, scan_health):
+    for module in (health, search, records, registries, duplicates, scan_health, insights):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = _documented(app.openapi, service.settings.max_query_chars)  # type: ignore[method-assign]

@@ -36,6 +36,13 @@ from ngen_connect.evaluation import (
     read_queries,
 )
 from ngen_connect.export import write_results, write_table
+from ngen_connect.insights import (
+    COVERAGE_COLUMNS,
+    DEFAULT_GAP,
+    CapabilityCoverage,
+    CoverageJSON,
+    CoverageReport,
+)
 from ngen_connect.models import (
     HitJSON,
     IndexJSON,
@@ -76,14 +83,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ANONYMOUS",
+    "COVERAGE_COLUMNS",
     "DEFAULT_DEPTH",
+    "DEFAULT_GAP",
     "OPERATOR",
     "Anonymous",
     "ApiKey",
     "AuthError",
     "Caller",
+    "CapabilityCoverage",
     "ConfigurationError",
     "ConflictError",
+    "CoverageJSON",
+    "CoverageReport",
     "Deleted",
     "DeletedJSON",
     "Embedder",

@@ -22,9 +22,12 @@ import typer
 from tqdm import tqdm
 
 from ngen_connect import (
+    COVERAGE_COLUMNS,
     DEFAULT_DEPTH,
+    DEFAULT_GAP,
     OPERATOR,
     ConfigurationError,
+    CoverageJSON,
     Engine,
     Evaluation,
     FileProblem,
@@ -1123,6 +1126,128 @@ def demo(
             f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
         )
         _serve(service, host, port)
+
+
+insights_app = typer.Typer(
+    help="Reports from the index: where the network has a capability and where it has none. "
+    "/ Rapports tirés de l'index : où le réseau a une capacité, et où il n'en a pas.",
+    no_args_is_help=True,
+)
+app.add_typer(insights_app, name="insights")
+
+
+@insights_app.command("coverage")
+def insights_coverage(
+    data_dir: DataDirOption = None,
+    naics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--naics",
+            help="A NAICS code or prefix of 2 to 6 digits (repeatable). / Un code ou préfixe "
+            "SCIAN de 2 à 6 chiffres (répétable).",
+        ),
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group",
+            help="A glossary capability group, by one of its terms in English or French, e.g. "
+            '"welding" (repeatable; "5-axis machining" names two groups, both needed). / Un '
+            "groupe de capacités du glossaire, par un de ses termes (répétable).",
+        ),
+    ] = None,
+    query: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--query",
+            help="Any query: the organisations a search returns for it (repeatable). / Une "
+            "requête : les organisations qu'une recherche renvoie (répétable).",
+        ),
+    ] = None,
+    gap: Annotated[
+        int,
+        typer.Option(
+            "--gap",
+            help="A province or territory with fewer organisations than this has a gap "
+            "(1: none at all). / Seuil de lacune : moins d'organisations que ce nombre.",
+        ),
+    ] = DEFAULT_GAP,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write one row per capability and area to .csv, .xlsx or .json. / "
+            "Exporter une ligne par capacité et région.",
+        ),
+    ] = None,
+    model: ModelOption = None,
+    lang: LanguageOption = UiLanguage.EN,
+    as_json: JsonOption = False,
+) -> None:
+    """Organisations with each capability per province and territory and per cluster, the
+    gaps, and each province's rarest capabilities; without a capability, every NAICS 3- and
+    4-digit manufacturing code in the index. / Couverture des capacités par province et
+    territoire et par grappe, lacunes et capacités les plus rares."""
+    with _service(data_dir, model) as service:
+        report = service.coverage(
+            OPERATOR, naics=naics or (), groups=group or (), queries=query or (), gap=gap
+        )
+        if out is not None:
+            write_table(
+                out,
+                COVERAGE_COLUMNS,
+                report.rows(),
+                sheet="Coverage",
+                about={"index_version": report.index_version, "gap": report.gap},
+            )
+            typer.echo(
+                f"Wrote {len(report.rows())} rows to {out}. / {len(report.rows())} lignes "
+                "exportées.",
+                err=True,
+            )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print_coverage(report.to_dict(), lang.value)
+
+
+def _cut(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_coverage(report: CoverageJSON, language: str) -> None:
+    """Capabilities down, areas across; then the gaps and each province's rarest capabilities."""
+    french = language == "fr"
+    areas = [a["code"] for a in report["areas"]]
+    short = {"outside": "OUT", "unknown": "UNK"}
+    typer.echo(
+        f"{report['organizations']} organisations; gap: fewer than {report['gap']} "
+        f"/ {report['organizations']} organisations; lacune : moins de {report['gap']}\n"
+    )
+    width = 44
+    header = "".join(f"{short.get(a, a):>5}" for a in areas)
+    typer.echo(f"{'':<{width}}{header}{'total':>7}")
+    labels = {}
+    for c in report["capabilities"]:
+        label = c["label_fr"] if french else c["label_en"]
+        labels[c["capability"]] = label
+        cut = _cut(label, width - 2)
+        counts = "".join(f"{c['areas'][a]:>5}" for a in areas)
+        more = "+" if c["capped"] else ""
+        typer.echo(f"{cut:<{width}}{counts}{c['organizations']:>6}{more}")
+    if any(c["capped"] for c in report["capabilities"]):
+        typer.echo("+ a query's result set is full: more may have it. / + résultats plafonnés.")
+    typer.echo("\nGaps / Lacunes:")
+    for c in report["capabilities"]:
+        typer.echo(f"  {labels[c['capability']]}: {', '.join(c['gaps']) or '-'}")
+    if report["default"]:
+        return  # dozens of codes: the rarest per province would repeat the gaps above
+    typer.echo("\nRarest per province / Les plus rares par province:")
+    for area, rarest in report["rarest"].items():
+        listed = ", ".join(
+            f"{_cut(labels[r['capability']])} ({r['organizations']})" for r in rarest
+        )
+        typer.echo(f"  {area}: {listed}")
 
 
 def main(argv: list[str] | None = None) -> None:

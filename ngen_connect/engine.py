@@ -452,6 +452,15 @@ class Engine:
                 for pids, end in zip(owned, ends.tolist(), strict=True)
             ]
 
+    def records_mentioning(self, phrases: Sequence[Sequence[str]]) -> set[str]:
+        """Keys of the records with a passage holding every index term of one of `phrases`
+        (each phrase as `ngen_connect.text.analyse` gives it), every record that does, uncapped:
+        counting who has a capability needs the whole set, where a search keeps its best."""
+        with self._reading() as reader:
+            passages = reader.version.catalog.passages
+            held = reader.version.keywords.passages_holding(phrases).tolist()
+            return {passages[pid].record_key for pid in held if pid in passages}
+
     def records(self) -> dict[str, RecordSummary]:
         """Summaries of every record (id, kind, name, language, attributes), by record key."""
         with self._reading() as reader:

@@ -14,6 +14,8 @@ MAX_QUERY_CHARS = 1_000
 #: values one filter may hold, and all filters together
 MAX_VALUES_PER_FILTER = 50
 MAX_FILTER_VALUES = 200
+#: capabilities one coverage report may be asked for (a query's costs up to three searches)
+MAX_COVERAGE_CAPABILITIES = 20
 
 # -- reading files ------------------------------------------------------------------------------
 

@@ -19,9 +19,30 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from ngen_connect.engine import Engine
-from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.index.version import Manifest
-from ngen_connect.models import IndexReport, Kind, Progress, RecordJSON, SearchResponse
+from ngen_connect.insights.coverage import (
+    DEFAULT_GAP,
+    Capability,
+    CapabilityKind,
+    CoverageReport,
+    check_gap,
+    count_coverage,
+    default_capabilities,
+    group_capability,
+    naics_capability,
+    naics_holders,
+    query_capability,
+)
+from ngen_connect.limits import MAX_COVERAGE_CAPABILITIES, MAX_LIMIT, RESULT_POOL
+from ngen_connect.models import (
+    IndexReport,
+    Kind,
+    Progress,
+    RecordJSON,
+    RecordSummary,
+    SearchResponse,
+)
 from ngen_connect.registries.access import Access, Caller, Rights
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import ExtractImport
@@ -261,6 +282,80 @@ class Service:
         if filters is None and not hidden:
             return None
         return (filters or Filters()).hiding(hidden)
+
+    # -- insights ----------------------------------------------------------------------------------
+
+    def coverage(
+        self,
+        caller: Caller,
+        *,
+        naics: Sequence[str] = (),
+        groups: Sequence[str] = (),
+        queries: Sequence[str] = (),
+        gap: int = DEFAULT_GAP,
+    ) -> CoverageReport:
+        """How many organisations the caller may read have each capability, per province or
+        territory (outside Canada and unknown apart) and per cluster, and where fewer than `gap`
+        do. Without a capability: every NAICS 3- and 4-digit manufacturing code the index holds.
+        Every capability is read before any is counted, so a bad one fails at once."""
+        check_gap(gap)
+        if len(naics) + len(groups) + len(queries) > MAX_COVERAGE_CAPABILITIES:
+            raise QueryError(
+                f"Ask for {MAX_COVERAGE_CAPABILITIES} capabilities at most in one report.",
+                f"Un rapport couvre au plus {MAX_COVERAGE_CAPABILITIES} capacités.",
+            )
+        asked = [
+            *(naics_capability(p) for p in naics),
+            *(group_capability(g) for g in groups),
+            *(query_capability(self._engine.validate_query(q)) for q in queries),
+        ]
+        rights = self.rights(caller)
+        version = self._engine.manifest().version
+        visible = [
+            r
+            for r in self._engine.records().values()
+            if r.kind in (Kind.ORGANIZATION, Kind.CLUSTER)
+            and rights.can_read(r.attributes.get("registry"))
+        ]
+        organizations = [r for r in visible if r.kind is Kind.ORGANIZATION]
+        clusters = {r.id: r.name for r in visible if r.kind is Kind.CLUSTER}
+        capabilities = asked or default_capabilities(organizations)
+        holders: dict[Capability, set[str]] = {}
+        capped = []
+        for capability in capabilities:
+            holders[capability], full = self._holders(caller, capability, organizations)
+            if full:
+                capped.append(capability)
+        counted = count_coverage(
+            organizations, holders, gap=gap, cluster_names=clusters, capped=capped
+        )
+        return CoverageReport(version, len(organizations), gap, not asked, counted, clusters)
+
+    def _holders(
+        self, caller: Caller, capability: Capability, organizations: Sequence[RecordSummary]
+    ) -> tuple[set[str], bool]:
+        """The keys of the organisations with a capability, and whether the set may be cut
+        short (a query's result set holds its best `RESULT_POOL` records at most)."""
+        if capability.kind is CapabilityKind.NAICS:
+            return naics_holders(organizations, capability.value), False
+        if capability.kind is CapabilityKind.GROUP:
+            sets = [self._engine.records_mentioning(group) for group in capability.phrases]
+            return set.intersection(*sets) if sets else set(), False
+        return self._result_set(caller, capability.value)
+
+    def _result_set(self, caller: Caller, query: str) -> tuple[set[str], bool]:
+        """Every organisation a search returns for `query` (its `total`, above the relevance
+        floor), read a page of `MAX_LIMIT` at a time; whether the set is full."""
+        keys: set[str] = set()
+        offset, total = 0, 1
+        while offset < total:
+            page = self.search(
+                caller, query, kinds=[Kind.ORGANIZATION], limit=MAX_LIMIT, offset=offset
+            )
+            keys.update(f"{hit.kind.value}:{hit.id}" for hit in page.results)
+            total = page.total
+            offset += MAX_LIMIT
+        return keys, total >= RESULT_POOL
 
     # -- writing records ---------------------------------------------------------------------------
 

@@ -48,8 +48,18 @@ ALLOWED: dict[str, set[str]] = {
     "engine": BELOW_ENGINE,
     "evaluation": BELOW_ENGINE,
     "registries": {*BELOW_ENGINE, "engine", "evaluation"},
-    "service": {*BELOW_ENGINE, "engine", "evaluation", "registries"},
-    "(package)": {*BELOW_ENGINE, "engine", "evaluation", "sample", "registries", "service"},
+    # reports over what the service hands them: counts, no reads of their own
+    "insights": BASE,
+    "service": {*BELOW_ENGINE, "engine", "evaluation", "registries", "insights"},
+    "(package)": {
+        *BELOW_ENGINE,
+        "engine",
+        "evaluation",
+        "sample",
+        "registries",
+        "insights",
+        "service",
+    },
     # folders of data (the bundled vocabularies, the sample files): no code, no imports
     "data": set(),
     "fixtures": set(),

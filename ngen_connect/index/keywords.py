@@ -194,6 +194,25 @@ class KeywordIndex:
         covered: Scores = np.minimum(found / total, 1.0)
         return covered
 
+    def passages_holding(self, phrases: Iterable[Sequence[str]]) -> Ids:
+        """Ids of the passages that hold every term of at least one phrase, however rare or
+        common the terms: a count of who has a capability, not a ranking, so no top-k."""
+        held = np.zeros(len(self.passage_ids), dtype=bool)
+        for phrase in phrases:
+            columns = [self.vocabulary.get(term) for term in set(phrase)]
+            if not columns or None in columns:
+                continue  # a term no passage holds: the phrase occurs nowhere
+            rows = np.ones(len(self.passage_ids), dtype=bool)
+            for column in columns:
+                assert column is not None
+                present = np.zeros(len(self.passage_ids), dtype=bool)
+                start, end = self._weights.indptr[column], self._weights.indptr[column + 1]
+                present[self._weights.indices[start:end]] = True
+                rows &= present
+            held |= rows
+        found: Ids = self.passage_ids[held]
+        return found
+
     def _word_idf(self, terms: Sequence[str]) -> float:
         """A query word's worth: the IDF of its rarest term the index holds, or the rarest
         possible when it holds none."""
