@@ -39,9 +39,11 @@ from ngen_connect.export import write_results, write_table
 from ngen_connect.insights import (
     COVERAGE_COLUMNS,
     DEFAULT_GAP,
+    REACH_COLUMNS,
     CapabilityCoverage,
     CoverageJSON,
     CoverageReport,
+    Reach,
 )
 from ngen_connect.models import (
     HitJSON,
@@ -87,6 +89,7 @@ __all__ = [
     "DEFAULT_DEPTH",
     "DEFAULT_GAP",
     "OPERATOR",
+    "REACH_COLUMNS",
     "Anonymous",
     "ApiKey",
     "AuthError",
@@ -123,6 +126,7 @@ __all__ = [
     "Profile",
     "Progress",
     "QueryError",
+    "Reach",
     "RecordJSON",
     "RecordNotFoundError",
     "RecordSummary",

@@ -26,6 +26,7 @@ from ngen_connect import (
     DEFAULT_DEPTH,
     DEFAULT_GAP,
     OPERATOR,
+    REACH_COLUMNS,
     ConfigurationError,
     CoverageJSON,
     Engine,
@@ -1209,6 +1210,56 @@ def insights_coverage(
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         _print_coverage(report.to_dict(), lang.value)
+
+
+@insights_app.command("reach")
+def insights_reach(
+    data_dir: DataDirOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write one row per cluster to .csv, .xlsx or .json. / Exporter."
+        ),
+    ] = None,
+    model: ModelOption = None,
+    lang: LanguageOption = UiLanguage.EN,
+    as_json: JsonOption = False,
+) -> None:
+    """Each cluster's geographic reach: its members' provinces and countries, their NAICS
+    families, and the members outside the cluster's province. / Portée géographique de chaque
+    grappe : provinces et pays des membres, familles SCIAN, membres hors de sa province."""
+    with _service(data_dir, model) as service:
+        reach = service.reach(OPERATOR)
+    if out is not None:
+        try:
+            write_table(
+                out,
+                REACH_COLUMNS,
+                [c.row() for c in reach.clusters],
+                sheet="Reach",
+                about=reach.summary(),
+            )
+        except NgenConnectError as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(reach.to_dict(lang.value), ensure_ascii=False))
+        return
+    summary = reach.summary()
+    typer.echo(
+        f"{summary['clusters']} clusters, {summary['members']} members in "
+        f"{summary['provinces']} provinces and territories and {summary['countries']} countries; "
+        f"{summary['outside_region']} outside their cluster's province."
+    )
+    for cluster in reach.clusters:
+        row = cluster.row()
+        families = ", ".join(f"{c} ({n})" for c, n in cluster.families().most_common(3))
+        typer.echo(
+            f"  {_cut(cluster.name)}  [{cluster.province or '-'}]  {row['members']} members, "
+            f"{row['provinces']} provinces, {row['countries']} countries, "
+            f"{row['outside_region']} outside; NAICS {families or '-'}"
+        )
+    if out is not None:
+        typer.echo(f"\nWrote {len(reach.clusters)} clusters to {out}.")
 
 
 def _cut(text: str, width: int = 40) -> str:

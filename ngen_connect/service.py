@@ -34,6 +34,7 @@ from ngen_connect.insights.coverage import (
     naics_holders,
     query_capability,
 )
+from ngen_connect.insights.reach import Reach, cluster_reach
 from ngen_connect.limits import MAX_COVERAGE_CAPABILITIES, MAX_LIMIT, RESULT_POOL
 from ngen_connect.models import (
     IndexReport,
@@ -284,6 +285,17 @@ class Service:
         return (filters or Filters()).hiding(hidden)
 
     # -- insights ----------------------------------------------------------------------------------
+
+    def reach(self, caller: Caller) -> Reach:
+        """Each cluster's members, among the records the caller may read: their provinces and
+        countries, their NAICS families, and those outside the cluster's province."""
+        rights = self.rights(caller)
+        return cluster_reach(
+            r
+            for r in self._engine.records().values()
+            if r.kind in (Kind.ORGANIZATION, Kind.CLUSTER)
+            and rights.can_read(r.attributes.get("registry"))
+        )
 
     def coverage(
         self,

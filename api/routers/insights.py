@@ -1,12 +1,13 @@
-"""Reports from the index: capability coverage per province, territory and cluster."""
+"""Reports from the index: capability coverage per province, territory and cluster; each
+cluster's geographic reach."""
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from ngen_connect import DEFAULT_GAP, CoverageJSON
-from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, KnownParametersDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.limits import MAX_COVERAGE_CAPABILITIES
 
@@ -64,3 +65,15 @@ def coverage(
     return service.coverage(
         caller, naics=list(naics), groups=list(group), queries=list(query), gap=gap
     ).to_dict()
+
+
+@router.get("/insights/reach", responses=problems(400, 503))
+def reach(
+    service: ServiceDep, caller: CallerDep, language: LanguageDep, _known: KnownParametersDep
+) -> dict[str, Any]:
+    """Each cluster's geographic reach: its members (organisations the cluster lists or that
+    list it) by province and territory and by country, their NAICS families (3 digits, titled
+    in the page's language), and the members outside the cluster's own province; with the
+    totals over every cluster. A private registry's records count only for its readers. The
+    same output as `ngen-connect insights reach --json`."""
+    return service.reach(caller).to_dict(language)
