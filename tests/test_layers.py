@@ -45,10 +45,11 @@ ALLOWED: dict[str, set[str]] = {
     "indexer": {*BASE, "embedding", "index"},
     "search": {*BASE, "embedding", "index"},
     "sample": BASE,
+    "insights": {*BASE, "embedding"},
     "engine": BELOW_ENGINE,
     "evaluation": BELOW_ENGINE,
     "registries": {*BELOW_ENGINE, "engine", "evaluation"},
-    "service": {*BELOW_ENGINE, "engine", "evaluation", "registries"},
+    "service": {*BELOW_ENGINE, "engine", "evaluation", "registries", "insights"},
     "(package)": {*BELOW_ENGINE, "engine", "evaluation", "sample", "registries", "service"},
     # folders of data (the bundled vocabularies, the sample files): no code, no imports
     "data": set(),
