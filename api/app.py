@@ -21,6 +21,7 @@ from ngen_connect import Engine, Service, Settings, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.routers import (
+    demand,
     duplicates,
     health,
     insights,
@@ -49,6 +50,7 @@ def create_app(core: Service | Engine) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.open()  # open the index and load the model now, not on the first request
+        service.log_searches()  # in each server process, for its own searches (unless turned off)
         yield
         worker.close()
         service.close()
@@ -64,7 +66,7 @@ def create_app(core: Service | Engine) -> FastAPI:
     app.state.worker = worker
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, search, records, registries, duplicates, scan_health, insights):
+    for module in (health, search, records, registries, duplicates, scan_health, insights, demand):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = _documented(app.openapi, service.settings.max_query_chars)  # type: ignore[method-assign]

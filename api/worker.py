@@ -127,6 +127,8 @@ def _worker_environment(settings: Settings) -> dict[str, str]:
     """The server's settings as `NGEN_CONNECT_*` variables, with half its embedding threads."""
     environment = settings.environment()
     environment["NGEN_CONNECT_THREADS"] = str(max(1, settings.threads // 2))
+    # the server logs its own searches; the worker's (needs lists) are not members' searches
+    environment["NGEN_CONNECT_SEARCH_LOG"] = "off"
     return environment
 
 

@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,6 +53,13 @@ from ngen_connect import (
     write_table,
 )
 from ngen_connect.indexer import parse_mapping
+from ngen_connect.insights import (
+    DEFAULT_FEW_RESULTS,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TOP,
+    DEMAND_COLUMNS,
+    DemandReport,
+)
 from ngen_connect.limits import MAX_LIMIT
 from ngen_connect.registries import (
     DEFAULT_MIN_CONFIDENCE,
@@ -143,12 +151,15 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 @contextmanager
-def _service(data_dir: Path | None, model: str | None = None) -> Iterator[Service]:
+def _service(
+    data_dir: Path | None, model: str | None = None, search_log: bool | None = None
+) -> Iterator[Service]:
     """One service per command (its engine loads the model and the index only if the command
     needs them); core errors become a message and an exit code."""
     service: Service | None = None
     try:
-        service = Service(Engine(load_settings(data_dir=data_dir, model=model)))
+        settings = load_settings(data_dir=data_dir, model=model, search_log=search_log)
+        service = Service(Engine(settings))
         yield service
     except (InputFileError, QueryError, RecordNotFoundError, ConfigurationError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
@@ -1063,16 +1074,24 @@ def serve(
     port: PortOption = 8000,
     model: ModelOption = None,
     workers: WorkersOption = 1,
+    no_search_log: Annotated[
+        bool,
+        typer.Option(
+            "--no-search-log",
+            help="Do not log searches (see SECURITY.md). / Ne pas journaliser les recherches.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the HTTP API and web page. / Servir l'API HTTP et la page web."""
+    search_log = False if no_search_log else None
     if workers == 1:
-        with _service(data_dir, model) as service:
+        with _service(data_dir, model, search_log) as service:
             service.open()  # fail now, not on the first request, when there is no usable index
             _serve(service, host, port)
         return
     from ngen_connect.api.app import serve_workers
 
-    settings = _checked_settings(data_dir, model, workers)
+    settings = replace(_checked_settings(data_dir, model, workers), search_log=search_log)
     gc.collect()  # the models loaded to check the index are freed before the workers load theirs
     serve_workers(settings, host, port, workers)
 
@@ -1299,6 +1318,91 @@ def _print_coverage(report: CoverageJSON, language: str) -> None:
             f"{_cut(labels[r['capability']])} ({r['organizations']})" for r in rarest
         )
         typer.echo(f"  {area}: {listed}")
+
+
+@insights_app.command("demand")
+def insights_demand(
+    data_dir: DataDirOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this UTC day (YYYY-MM-DD). / À partir de ce jour."),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Queries in en or fr only. / Requêtes en ou fr seulement."),
+    ] = None,
+    few_results: Annotated[
+        int,
+        typer.Option(
+            "--few-results",
+            help="Fewer results than this is unmet demand. / Moins de résultats : demande non satisfaite.",
+        ),
+    ] = DEFAULT_FEW_RESULTS,
+    similarity: Annotated[
+        float,
+        typer.Option(
+            "--similarity",
+            help="Cosine from which queries are one need. / Cosinus à partir duquel deux requêtes sont un même besoin.",
+        ),
+    ] = DEFAULT_SIMILARITY,
+    top: Annotated[
+        int, typer.Option("--top", help="Groups in each list. / Groupes par liste.")
+    ] = DEFAULT_TOP,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the groups to a .csv or .xlsx file. / Exporter."),
+    ] = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What members search for and do not find. / Ce que les membres cherchent sans le trouver."""
+    with _service(data_dir, model) as service:
+        report = service.demand(
+            OPERATOR,
+            since=since,
+            language=language,
+            few_results=few_results,
+            similarity=similarity,
+            top=top,
+        )
+        if out is not None:
+            about = {k: v for k, v in report.to_dict().items() if not isinstance(v, list)}
+            rows = report.rows()
+            write_table(
+                out, DEMAND_COLUMNS, rows, sheet="Demand", about=about, formats=(".csv", ".xlsx")
+            )
+            typer.echo(
+                f"Wrote {len(rows)} groups to {out}. / {len(rows)} groupes exportés.", err=True
+            )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print_demand(report)
+
+
+def _print_demand(report: DemandReport) -> None:
+    found = report.to_dict()
+    typer.echo(
+        f"{found['searches']} searches / recherches, {found['unmet']} unmet / non satisfaites "
+        f"(fewer than {found['few_results']} results; {found['zero_results']} with none), "
+        f"{found['distinct_queries']} distinct queries in {found['groups']} groups."
+    )
+    for title, groups in (
+        ("Most searched / Les plus recherchés", found["top"]),
+        ("Unmet demand / Demande non satisfaite", found["unmet_queries"]),
+    ):
+        typer.echo(f"\n{title} — searches, unmet / recherches, non satisfaites:")
+        for group in groups:
+            more = len(group["variants"]) - 1
+            variants = f"  (+{more} variants / variantes)" if more > 0 else ""
+            typer.echo(f"  {group['searches']:>6} {group['unmet']:>6}  {group['query']}{variants}")
+    for title, key in (
+        ("By language / Par langue", "languages"),
+        ("By province / Par province", "provinces"),
+        ("By ISO week / Par semaine ISO", "weeks"),
+    ):
+        counts = ", ".join(f"{c['name']} {c['searches']} ({c['unmet']})" for c in found[key])  # type: ignore[literal-required]
+        typer.echo(f"\n{title} — searches (unmet): {counts or '-'}")
 
 
 def main(argv: list[str] | None = None) -> None:

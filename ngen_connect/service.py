@@ -11,13 +11,16 @@ route may check a key early (before it reads a request body), and the check here
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from typing_extensions import TypedDict
 
+from ngen_connect.embedding import Vectors
 from ngen_connect.engine import Engine
 from ngen_connect.errors import QueryError, RecordNotFoundError
 from ngen_connect.index.version import Manifest
@@ -33,6 +36,21 @@ from ngen_connect.insights.coverage import (
     naics_capability,
     naics_holders,
     query_capability,
+)
+from ngen_connect.insights.demand import (
+    DEFAULT_FEW_RESULTS,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TOP,
+    LOG_FOLDER,
+    DemandReport,
+    SearchLog,
+    cache_path,
+    cached_vectors,
+    demand_report,
+    parse_language,
+    parse_since,
+    read_log,
+    search_entry,
 )
 from ngen_connect.insights.reach import Reach, cluster_reach
 from ngen_connect.limits import MAX_COVERAGE_CAPABILITIES, MAX_LIMIT, RESULT_POOL
@@ -165,6 +183,9 @@ class Service:
         self._engine = engine
         self._registries = RegistryService(engine)
         self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
+        self._search_log: SearchLog | None = None
+        if engine.settings.search_log:
+            self.log_searches()
 
     @property
     def settings(self) -> Settings:
@@ -180,7 +201,19 @@ class Service:
         no index this model can read."""
         self._engine.manifest()
 
+    def log_searches(self) -> None:
+        """Log every search from now on (`ngen_connect/insights/demand.py`), unless the settings
+        turn the log off: the server's default. The command line's `search` logs only when
+        NGEN_CONNECT_SEARCH_LOG=on, as the service then starts the log itself."""
+        if self._search_log is None and self.settings.search_log is not False:
+            self._search_log = SearchLog(
+                self.settings.data_dir / LOG_FOLDER, self.settings.search_log_days
+            )
+
     def close(self) -> None:
+        if self._search_log is not None:
+            self._search_log.close()
+            self._search_log = None
         self._engine.close()
 
     # -- the rules ---------------------------------------------------------------------------------
@@ -235,8 +268,10 @@ class Service:
     ) -> SearchResponse:
         """A ranked page of what the caller may read: the registries hidden from it are left out
         of the results, the total and the facets, and filtering on one of them finds nothing,
-        as for a registry that does not exist."""
-        return self._engine.search(
+        as for a registry that does not exist. Logged when the search log is on: the filters
+        as the caller gave them, never who the caller is."""
+        started = time.perf_counter()
+        response = self._engine.search(
             query,
             kinds=kinds,
             filters=self._filters(caller, filters),
@@ -245,6 +280,19 @@ class Service:
             ranking=ranking,
             ui_language=ui_language,
         )
+        if self._search_log is not None:
+            self._search_log.add(
+                search_entry(
+                    response.query,
+                    response.detected_language,
+                    filters.values if filters else {},
+                    [kind.value for kind in kinds or ()],
+                    response.total,
+                    len(response.results),
+                    (time.perf_counter() - started) * 1000,
+                )
+            )
+        return response
 
     def record(self, caller: Caller, record_id: str, kind: Kind) -> RecordJSON:
         """One record, as the caller may read it: a hidden registry's record is not found, and
@@ -368,6 +416,49 @@ class Service:
             total = page.total
             offset += MAX_LIMIT
         return keys, total >= RESULT_POOL
+
+    def demand(
+        self,
+        caller: Caller,
+        *,
+        since: str | None = None,
+        language: str | None = None,
+        few_results: int = DEFAULT_FEW_RESULTS,
+        similarity: float = DEFAULT_SIMILARITY,
+        top: int = DEFAULT_TOP,
+    ) -> DemandReport:
+        """What members search for and do not find, from the search log: the admin's. The
+        queries are grouped with the engine's own query encoders (their embeddings cached)."""
+        self.require_admin(caller)
+        first, wanted = parse_since(since), parse_language(language)
+        if few_results < 1 or not 0 < similarity <= 1 or top < 1:
+            raise QueryError(
+                "few_results and top must be 1 or more, similarity above 0 and at most 1.",
+                "few_results et top doivent valoir 1 ou plus, similarity plus de 0 et au plus 1.",
+            )
+        folder = self.settings.data_dir / LOG_FOLDER
+        model = "+".join(e.model_id for e in self._engine.embedders)
+
+        def vectors_of(texts: Sequence[str]) -> Vectors:
+            return cached_vectors(cache_path(folder, model), texts, self._embed_queries)
+
+        return demand_report(
+            read_log(folder, first),
+            vectors_of,
+            since=first,
+            language=wanted,
+            few_results=few_results,
+            similarity=similarity,
+            top=top,
+        )
+
+    def _embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Queries as the engine embeds them, every encoder's unit vector side by side and scaled
+        so that a cosine between two of them is the mean of the encoders' cosines."""
+        embedders = self._engine.embedders
+        parts = [e.encode_queries(list(texts)) for e in embedders]
+        joined: Vectors = np.hstack(parts) / np.float32(np.sqrt(len(parts)))
+        return joined
 
     # -- writing records ---------------------------------------------------------------------------
 

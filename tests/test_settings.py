@@ -35,3 +35,19 @@ def test_settings_travel_to_another_process_through_the_environment(tmp_path: Pa
     )
     assert load_settings(settings.environment()) == settings
     assert "NGEN_CONNECT_ADMIN_KEY" not in load_settings({}).environment()
+
+
+def test_the_search_log_is_set_on_or_off_with_its_retention() -> None:
+    assert load_settings({}).search_log is None, "the front decides: on for the server"
+    assert load_settings({"NGEN_CONNECT_SEARCH_LOG": "off"}).search_log is False
+    assert load_settings({"NGEN_CONNECT_SEARCH_LOG": "ON"}).search_log is True
+    assert load_settings({"NGEN_CONNECT_SEARCH_LOG": "on"}, search_log=False).search_log is False
+    assert load_settings({}).search_log_days == 180
+    settings = load_settings({"NGEN_CONNECT_SEARCH_LOG_DAYS": "30"}, search_log=False)
+    again = load_settings(settings.environment())
+    assert (again.search_log, again.search_log_days) == (False, 30)
+    with pytest.raises(ConfigurationError, match="SEARCH_LOG must be on or off"):
+        load_settings({"NGEN_CONNECT_SEARCH_LOG": "maybe"})
+    for bad in ("0", "-5", "six months"):
+        with pytest.raises(ConfigurationError, match="SEARCH_LOG_DAYS"):
+            load_settings({"NGEN_CONNECT_SEARCH_LOG_DAYS": bad})

@@ -1,5 +1,6 @@
 """Value-added reports from the information in the index: where the network has a capability,
-and where it has none (`coverage`); where each cluster's members are and what they make (`reach`)."""
+and where it has none (`coverage`); where each cluster's members are and what they make (`reach`);
+what members search for and do not find, from the search log the service keeps (`demand`)."""
 
 from ngen_connect.insights.coverage import (
     AREAS,
@@ -14,12 +15,34 @@ from ngen_connect.insights.coverage import (
     CoverageJSON,
     CoverageReport,
 )
+from ngen_connect.insights.demand import (
+    DEFAULT_FEW_RESULTS,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TOP,
+    DEMAND_COLUMNS,
+    LOG_FOLDER,
+    DemandGroup,
+    DemandJSON,
+    DemandReport,
+    EntryJSON,
+    SearchLog,
+    demand_report,
+    parse_language,
+    parse_since,
+    read_log,
+    search_entry,
+)
 from ngen_connect.insights.reach import REACH_COLUMNS, ClusterReach, Reach, cluster_reach
 
 __all__ = [
     "AREAS",
     "COVERAGE_COLUMNS",
+    "DEFAULT_FEW_RESULTS",
     "DEFAULT_GAP",
+    "DEFAULT_SIMILARITY",
+    "DEFAULT_TOP",
+    "DEMAND_COLUMNS",
+    "LOG_FOLDER",
     "OUTSIDE",
     "RAREST",
     "REACH_COLUMNS",
@@ -30,6 +53,16 @@ __all__ = [
     "ClusterReach",
     "CoverageJSON",
     "CoverageReport",
+    "DemandGroup",
+    "DemandJSON",
+    "DemandReport",
+    "EntryJSON",
     "Reach",
+    "SearchLog",
     "cluster_reach",
+    "demand_report",
+    "parse_language",
+    "parse_since",
+    "read_log",
+    "search_entry",
 ]

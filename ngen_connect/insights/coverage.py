@@ -55,6 +55,8 @@ COVERAGE_COLUMNS = (
 
 
 class CapabilityKind(StrEnum):
+    """How a capability is given: a NAICS prefix, a glossary group, or any query."""
+
     NAICS = "naics"
     GROUP = "group"
     QUERY = "query"
