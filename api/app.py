@@ -21,6 +21,7 @@ from ngen_connect import Engine, Service, Settings, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.routers import (
+    assets,
     demand,
     duplicates,
     health,
@@ -66,7 +67,17 @@ def create_app(core: Service | Engine) -> FastAPI:
     app.state.worker = worker
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, search, records, registries, duplicates, scan_health, insights, demand):
+    for module in (
+        health,
+        search,
+        records,
+        registries,
+        duplicates,
+        scan_health,
+        insights,
+        demand,
+        assets,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = _documented(app.openapi, service.settings.max_query_chars)  # type: ignore[method-assign]

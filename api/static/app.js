@@ -148,6 +148,8 @@ const TEXT = {
     noSupplier: "Aucun fournisseur trouvé.", rejectedRows: "Lignes non lues",
   },
 };
+// the Insights view's strings (insights.js, loaded first)
+for (const language of ["en", "fr"]) Object.assign(TEXT[language], INSIGHTS_TEXT[language]);
 const LANGUAGE_NAMES = {
   en: { en: "English", fr: "French", "en+fr": "Bilingual", und: "undetermined" },
   fr: { en: "Anglais", fr: "Français", "en+fr": "Bilingue", und: "indéterminée" },
@@ -314,11 +316,12 @@ function toggleFilter(key, value, on) {
   location.hash = searchHash(params);
 }
 
+const NAV = { "registries-view": "nav-registries", "insights-view": "nav-insights" };
 function showView(id) {
-  for (const view of ["search-view", "record-view", "registries-view"]) $(view).hidden = view !== id;
-  $("search-form").hidden = id === "registries-view";
-  const active = id === "registries-view" ? "nav-registries" : "nav-search";
-  for (const link of ["nav-search", "nav-registries"]) {
+  for (const view of ["search-view", "record-view", "registries-view", "insights-view"]) $(view).hidden = view !== id;
+  $("search-form").hidden = id in NAV;
+  const active = NAV[id] || "nav-search";
+  for (const link of ["nav-search", "nav-registries", "nav-insights"]) {
     if (link === active) $(link).setAttribute("aria-current", "page"); else $(link).removeAttribute("aria-current");
   }
 }
@@ -769,6 +772,7 @@ function openRegistry() {
 function route() {
   const { path, params } = parseHash();
   if (path === "/registries") return showRegistries(params);
+  if (path === "/insights") return showInsights();
   const match = path.match(/^\/(organization|cluster|ip_asset)\/(.+)$/);
   if (match) return showRecord(match[1], decodeURIComponent(match[2]));
   return showSearch(params);
@@ -839,5 +843,6 @@ $("needs-form").addEventListener("submit", (event) => {
 });
 $("needs-download").addEventListener("click", (event) => busy(event.currentTarget, downloadNeeds));
 $("mapping-title").setAttribute("tabindex", "-1");
+bindInsights();
 applyLanguage();
 route();
