@@ -1,12 +1,15 @@
-"""Capability coverage: how long a report takes at 1,000 and 10,000 organisations.
+"""Network reports: how long each takes at 1,000, 10,000 and 100,000 organisations.
 
-    python benchmarks/bench_insights.py [--sizes 1000,10000] [--model fake:384] [--repeat 5]
+    python benchmarks/bench_insights.py [--sizes 1000,10000,100000] [--model fake:384] [--repeat 5]
 
-For each size: generate SAMPLE organisations (seeded, as bench_scale.py does), index them with the
-stand-in encoder (`fake:384`: the real encoders' width, no neural network), then time
+For each size: generate SAMPLE organisations and clusters (seeded, as bench_scale.py does), index
+them with the stand-in encoder (`fake:384`: the real encoders' width, no neural network) beside
+the real Drug Product Database extract (../shared/data, `scan-health import`), then time
 `Service.coverage` for the default report (every NAICS 3- and 4-digit manufacturing code), a
-NAICS prefix, a glossary group, a query (a search read page by page) and the three together; the
-median of `--repeat` runs after one warm-up. Records the section in RESULTS.md.
+NAICS prefix, a glossary group, a query (a search read page by page) and the three together;
+`Service.reach` (every cluster) and `Service.resilience` (SCAN Health); the median of `--repeat`
+runs after one warm-up. Records the section in RESULTS.md. The demand report's time depends on the
+search log, not on the organisations: benchmarks/bench_demand.py.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ sys.path.insert(0, str(HERE))
 
 from _machine import describe, update_results
 
-from ngen_connect import ANONYMOUS, CoverageReport, Engine, Service, load_settings
-from ngen_connect.sample import ORG_COLUMNS, _write_csv, generate
+from ngen_connect import ANONYMOUS, OPERATOR, Engine, Kind, Service, load_settings
+from ngen_connect.sample import CLUSTER_COLUMNS, ORG_COLUMNS, _write_csv, generate
+
+DPD = HERE.parents[1] / "shared" / "data" / "health_canada_dpd" / "allfiles"
 
 WORK = HERE / ".work" / "insights"
 CASES: dict[str, dict[str, Any]] = {
@@ -42,7 +47,7 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def _median_ms(run: Callable[[], CoverageReport], repeat: int) -> tuple[float, CoverageReport]:
+def _median_ms(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     report = run()  # warm-up: the version opened, the glossary loaded
     times = []
     for _ in range(repeat):
@@ -54,15 +59,18 @@ def _median_ms(run: Callable[[], CoverageReport], repeat: int) -> tuple[float, C
 
 def measure(size: int, model: str, repeat: int) -> list[str]:
     folder = WORK / f"orgs-{size}"
-    source = folder / "organizations.csv"
-    if not source.is_file():
+    source, clusters = folder / "organizations.csv", folder / "clusters.csv"
+    if not clusters.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        orgs, _, _ = generate(size, 0, 0, seed=2024)
+        orgs, groups, _ = generate(size, max(32, size // 300), 0, seed=2024)
         _write_csv(source, ORG_COLUMNS, orgs)
+        _write_csv(clusters, CLUSTER_COLUMNS, groups)
     data = folder / f"data-{model.replace(':', '-')}"
     engine = Engine(load_settings(data_dir=data, model=model))
     engine.index_files([source])
+    engine.index_files([clusters], kind=Kind.CLUSTER)
     service = Service(engine)
+    service.import_extracts(OPERATOR, [DPD])
     lines = []
     for label, asked in CASES.items():
         ms, report = _median_ms(partial(service.coverage, ANONYMOUS, **asked), repeat)
@@ -70,6 +78,22 @@ def measure(size: int, model: str, repeat: int) -> list[str]:
         line = f"| {size:,} | {label} | {len(report.capabilities)} | {counts} | {ms:.1f} |"
         print(line, flush=True)
         lines.append(line)
+    ms, reach = _median_ms(partial(service.reach, ANONYMOUS), repeat)
+    summary = reach.summary()
+    line = (
+        f"| {size:,} | reach (every cluster) | {summary['clusters']} clusters | "
+        f"{summary['members']} members, {summary['outside_region']} outside their province | {ms:.1f} |"
+    )
+    print(line, flush=True)
+    lines.append(line)
+    ms, found = _median_ms(partial(service.resilience, ANONYMOUS), repeat)
+    counts = found.report.summary()["ingredient"]
+    line = (
+        f"| {size:,} | resilience (SCAN Health) | {counts['lines']} ingredients | "
+        f"{counts['single_holder']} single-holder, {counts['no_canadian_holder']} no Canadian | {ms:.1f} |"
+    )
+    print(line, flush=True)
+    lines.append(line)
     engine.close()
     return lines
 
@@ -78,12 +102,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--model", default="fake:384")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     header = [
-        "| organisations | report | capabilities | organisations with each (first 3) | median ms |",
+        "| organisations | report | lines | what it found (coverage: organisations with the first 3) | median ms |",
         "|---:|---|---:|---|---:|",
     ]
     rows = []
@@ -92,11 +116,13 @@ def main() -> None:
     machine = describe()
     body = "\n".join(
         [
-            "## Capability coverage (`insights coverage`)",
+            "## Network reports (`insights coverage`, `insights reach`, `scan-health resilience`)",
             "",
             f"`python benchmarks/bench_insights.py --model {args.model}`, {machine['date']}; "
             f"{machine['cpu']}, {machine['cores']} cores, Python {machine['python']}. "
-            f"`Service.coverage` in process, median of {args.repeat} runs after a warm-up.",
+            f"`Service.coverage`, `Service.reach`, `Service.resilience` in process, median of "
+            f"{args.repeat} runs after a warm-up; the real DPD marketed extract (833 holders) "
+            "imported beside the sample organisations.",
             "",
             *header,
             *rows,

@@ -271,16 +271,9 @@ class Service:
         as for a registry that does not exist. Logged when the search log is on: the filters
         as the caller gave them, never who the caller is."""
         started = time.perf_counter()
-        response = self._engine.search(
-            query,
-            kinds=kinds,
-            filters=self._filters(caller, filters),
-            limit=limit,
-            offset=offset,
-            ranking=ranking,
-            ui_language=ui_language,
-        )
-        if self._search_log is not None:
+        response = self._search(caller, query, kinds, filters, limit, offset, ranking, ui_language)
+        # a member's search once: the next pages of its results are not searches of their own
+        if self._search_log is not None and offset == 0:
             self._search_log.add(
                 search_entry(
                     response.query,
@@ -293,6 +286,28 @@ class Service:
                 )
             )
         return response
+
+    def _search(
+        self,
+        caller: Caller,
+        query: str,
+        kinds: Sequence[Kind] | None,
+        filters: Filters | None,
+        limit: int,
+        offset: int,
+        ranking: Ranking = Ranking.HYBRID,
+        ui_language: str = "en",
+    ) -> SearchResponse:
+        """`search` without the log: what the reports search for is not what members look for."""
+        return self._engine.search(
+            query,
+            kinds=kinds,
+            filters=self._filters(caller, filters),
+            limit=limit,
+            offset=offset,
+            ranking=ranking,
+            ui_language=ui_language,
+        )
 
     def record(self, caller: Caller, record_id: str, kind: Kind) -> RecordJSON:
         """One record, as the caller may read it: a hidden registry's record is not found, and
@@ -409,9 +424,7 @@ class Service:
         keys: set[str] = set()
         offset, total = 0, 1
         while offset < total:
-            page = self.search(
-                caller, query, kinds=[Kind.ORGANIZATION], limit=MAX_LIMIT, offset=offset
-            )
+            page = self._search(caller, query, [Kind.ORGANIZATION], None, MAX_LIMIT, offset)
             keys.update(f"{hit.kind.value}:{hit.id}" for hit in page.results)
             total = page.total
             offset += MAX_LIMIT

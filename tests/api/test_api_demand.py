@@ -173,3 +173,18 @@ def test_server_processes_log_each_search_once(tmp_path: Path, sample_index: Pat
     ) as base:
         assert httpx.get(f"{base}/search", params={"q": "welding"}).is_success
     assert not (off / "search-log").exists()
+
+
+def test_only_a_members_first_page_is_logged_not_the_reports_searches(
+    client: TestClient, data_dir: Path
+) -> None:
+    before = len(_entries(data_dir, 0))
+    query = {"q": "precision machining services", "limit": 5}
+    assert client.get("/search", params=query).is_success
+    assert client.get("/search", params={**query, "offset": 5}).is_success  # its next page
+    # a coverage report searches its query page by page: an analyst's report, not a member's search
+    assert client.get("/insights/coverage", params={"query": "injection moulding"}).is_success
+    _entries(data_dir, before + 1)
+    time.sleep(0.3)  # a search that should not be logged would be written by now
+    entries = _entries(data_dir, before + 1)
+    assert [e["query"] for e in entries[before:]] == ["precision machining services"]
