@@ -51,6 +51,7 @@ def create_app(core: Service | Engine) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.open()  # open the index and load the model now, not on the first request
+        assets.warm()  # and the charts' script
         service.log_searches()  # in each server process, for its own searches (unless turned off)
         yield
         worker.close()

@@ -16,6 +16,8 @@ MAX_VALUES_PER_FILTER = 50
 MAX_FILTER_VALUES = 200
 #: capabilities one coverage report may be asked for (a query's costs up to three searches)
 MAX_COVERAGE_CAPABILITIES = 20
+#: of them, queries: each reads its search's whole result set, up to three pages
+MAX_COVERAGE_QUERIES = 5
 
 # -- reading files ------------------------------------------------------------------------------
 

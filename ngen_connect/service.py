@@ -42,6 +42,7 @@ from ngen_connect.insights.demand import (
     DEFAULT_SIMILARITY,
     DEFAULT_TOP,
     LOG_FOLDER,
+    MIN_SIMILARITY,
     DemandReport,
     SearchLog,
     cache_path,
@@ -53,7 +54,12 @@ from ngen_connect.insights.demand import (
     search_entry,
 )
 from ngen_connect.insights.reach import Reach, cluster_reach
-from ngen_connect.limits import MAX_COVERAGE_CAPABILITIES, MAX_LIMIT, RESULT_POOL
+from ngen_connect.limits import (
+    MAX_COVERAGE_CAPABILITIES,
+    MAX_COVERAGE_QUERIES,
+    MAX_LIMIT,
+    RESULT_POOL,
+)
 from ngen_connect.models import (
     IndexReport,
     Kind,
@@ -69,7 +75,7 @@ from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, Duplicate
 from ngen_connect.registries.matching import Status
 from ngen_connect.registries.needs import NeedsResult
 from ngen_connect.registries.reports import MatchReport
-from ngen_connect.registries.resilience import ResilienceReport
+from ngen_connect.registries.resilience import ResilienceReport, resilience
 from ngen_connect.registries.service import (
     Decided,
     Preview,
@@ -379,6 +385,11 @@ class Service:
                 f"Ask for {MAX_COVERAGE_CAPABILITIES} capabilities at most in one report.",
                 f"Un rapport couvre au plus {MAX_COVERAGE_CAPABILITIES} capacités.",
             )
+        if len(queries) > MAX_COVERAGE_QUERIES:
+            raise QueryError(
+                f"Ask for {MAX_COVERAGE_QUERIES} queries at most in one report.",
+                f"Un rapport couvre au plus {MAX_COVERAGE_QUERIES} requêtes.",
+            )
         asked = [
             *(naics_capability(p) for p in naics),
             *(group_capability(g) for g in groups),
@@ -444,10 +455,10 @@ class Service:
         queries are grouped with the engine's own query encoders (their embeddings cached)."""
         self.require_admin(caller)
         first, wanted = parse_since(since), parse_language(language)
-        if few_results < 1 or not 0 < similarity <= 1 or top < 1:
+        if few_results < 1 or not MIN_SIMILARITY <= similarity <= 1 or top < 1:
             raise QueryError(
-                "few_results and top must be 1 or more, similarity above 0 and at most 1.",
-                "few_results et top doivent valoir 1 ou plus, similarity plus de 0 et au plus 1.",
+                f"few_results and top must be 1 or more, similarity from {MIN_SIMILARITY} to 1.",
+                f"few_results et top doivent valoir 1 ou plus, similarity de {MIN_SIMILARITY} à 1.",
             )
         folder = self.settings.data_dir / LOG_FOLDER
         model = "+".join(e.model_id for e in self._engine.embedders)
@@ -638,13 +649,11 @@ class Service:
         )
 
     def resilience(self, caller: Caller) -> ResilienceReport:
-        """The SCAN Health registry's supply resilience, for a caller who may read the registry
-        (a private registry hidden from the caller is not found, as for its records)."""
+        """The SCAN Health registry's supply resilience, for a caller who may read the registry;
+        for another, the report of a registry never imported (empty), so a private registry and
+        a missing one answer alike."""
         if not self.rights(caller).can_read(SCAN_HEALTH):
-            raise RecordNotFoundError(
-                f"There is no registry named '{SCAN_HEALTH}'.",
-                f"Il n'y a pas de registre nommé « {SCAN_HEALTH} ».",
-            )
+            return ResilienceReport(resilience([]), None)
         return self._registries.resilience()
 
     def duplicates(

@@ -67,7 +67,7 @@ def coverage(
     ).to_dict()
 
 
-@router.get("/insights/reach", responses=problems(400, 503))
+@router.get("/insights/reach", responses=problems(400, 422, 503))
 def reach(
     service: ServiceDep, caller: CallerDep, language: LanguageDep, _known: KnownParametersDep
 ) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """SCAN Health: the registry's supply resilience (marketed licence holders per active ingredient,
-ingredient in a form by a route, and ATC class), as JSON or a file. Readable by whoever may read
-the scan-health registry."""
+ingredient in a form by a route, and ATC class), as JSON or a file. For a caller who may not read
+the scan-health registry, the report of a registry never imported: empty."""
 
 import tempfile
 from pathlib import Path
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from ngen_connect import QueryError, write_table
-from ngen_connect.api.deps import CallerDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.limits import MAX_REPORT_PAGE
 from ngen_connect.registries import (
@@ -24,7 +24,7 @@ from ngen_connect.registries import (
 )
 
 router = APIRouter(tags=["scan-health"])
-ERRORS = problems(400, 404, 422)
+ERRORS = problems(400, 422, 503)
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -55,6 +55,7 @@ def _lines(
 def resilience(
     service: ServiceDep,
     caller: CallerDep,
+    _known: KnownParametersDep,
     level: LevelParam = ResilienceLevel.INGREDIENT,
     only: OnlyParam = "all",
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -81,6 +82,7 @@ def resilience(
 def export_resilience(
     service: ServiceDep,
     caller: CallerDep,
+    _known: KnownParametersDep,
     level: LevelParam = ResilienceLevel.INGREDIENT,
     only: OnlyParam = "all",
     format: Literal["csv", "xlsx"] = "csv",

@@ -24,6 +24,8 @@ from ngen_connect.naics import naics_title
 from ngen_connect.places import PROVINCES
 from ngen_connect.text import analyse, fold
 
+#: the longest glossary term a capability may be given by (the longest terms have ~60)
+MAX_TERM_CHARS = 100
 #: a province with fewer organisations than this has a gap: 1 means none at all
 DEFAULT_GAP = 1
 #: a province's rarest capabilities listed in a report
@@ -84,8 +86,8 @@ def naics_capability(prefix: str) -> Capability:
     code = prefix.strip()
     if not (code.isascii() and code.isdigit() and 2 <= len(code) <= 6):
         raise QueryError(
-            f"NAICS '{prefix}' is not a code or prefix of 2 to 6 digits (e.g. 3327).",
-            f"SCIAN « {prefix} » : un code ou un préfixe de 2 à 6 chiffres est attendu "
+            f"NAICS '{prefix[:20]}' is not a code or prefix of 2 to 6 digits (e.g. 3327).",
+            f"SCIAN « {prefix[:20]} » : un code ou un préfixe de 2 à 6 chiffres est attendu "
             "(p. ex. 3327).",
         )
     english = naics_title(code, "en")
@@ -103,8 +105,14 @@ def group_capability(term: str) -> Capability:
     or, for a phrase such as "5-axis machining", every group it names, all of which an
     organisation must mention. QueryError when it names no group."""
     wanted = " ".join(term.split())
+    if len(wanted) > MAX_TERM_CHARS:
+        raise QueryError(
+            f"A glossary term is at most {MAX_TERM_CHARS} characters long.",
+            f"Un terme du glossaire compte au plus {MAX_TERM_CHARS} caractères.",
+        )
     exact = _groups_by_term().get(fold(wanted))
-    groups = [exact] if exact else [e.group for e in load_glossary().expand(wanted)]
+    named = [exact] if exact else [e.group for e in load_glossary().expand(wanted)]
+    groups = list({id(g): g for g in named}.values())  # a group named twice is one group
     if not wanted or not groups:
         raise QueryError(
             f"'{term}' is no term of the glossary's capability groups (e.g. welding, usinage, "

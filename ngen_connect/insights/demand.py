@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NotRequired
+from typing import Any, NotRequired, TypeGuard
 
 import numpy as np
 from typing_extensions import TypedDict
@@ -51,6 +51,13 @@ LOG_FOLDER = "search-log"
 _FILE = re.compile(r"^searches-(\d{4}-\d{2}-\d{2})\.jsonl$")
 #: entries waiting for the writing thread; past it an entry is dropped and counted
 QUEUE_SIZE = 10_000
+#: what an entry keeps of the filters: values a filter, and characters a value
+MAX_FILTER_VALUES = 10
+MAX_FILTER_CHARS = 100
+#: the distinct queries a report groups, the most searched first; the rest are counted, not grouped
+MAX_GROUPED = 5_000
+#: the least similarity that groups two queries (below it, everything would be one need)
+MIN_SIMILARITY = 0.5
 #: a search with fewer results than this is unmet demand (a total of 0 always is)
 DEFAULT_FEW_RESULTS = 3
 #: the cosine (mean over the engine's encoders) from which two queries count as one need. With the
@@ -91,13 +98,19 @@ def search_entry(
     ms: float,
     at: datetime | None = None,
 ) -> EntryJSON:
-    """A search as the log keeps it (UTC time to the millisecond)."""
+    """A search as the log keeps it (UTC time to the millisecond). Filter values are kept to
+    `MAX_FILTER_VALUES` a filter of `MAX_FILTER_CHARS` each: a caller cannot make one search
+    weigh more than a few kilobytes in the log, whatever its filters."""
     when = (at or datetime.now(UTC)).astimezone(UTC)
     return {
         "at": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "query": query,
         "language": language,
-        "filters": {key: list(values) for key, values in filters.items() if values},
+        "filters": {
+            key[:MAX_FILTER_CHARS]: [v[:MAX_FILTER_CHARS] for v in values[:MAX_FILTER_VALUES]]
+            for key, values in list(filters.items())[:MAX_FILTER_VALUES]
+            if values
+        },
         "kinds": list(kinds),
         "total": total,
         "shown": shown,
@@ -184,7 +197,7 @@ class SearchLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / f"searches-{day}.jsonl"
         # read-write, so that a last line a crash cut short can be seen and ended (`_end_line`);
         # the owner's only: what members search for is the most sensitive aggregate there is
@@ -261,11 +274,36 @@ def _read_line(line: bytes, read: LogRead) -> None:
     except ValueError:
         read.unreadable += 1
         return
-    if not isinstance(entry, dict) or not isinstance(entry.get("query"), str):
+    if not _whole(entry):
         read.unreadable += 1
         return
     read.dropped += int(entry.get("dropped_before") or 0)
-    read.entries.append(entry)  # type: ignore[arg-type]  # written by SearchLog
+    read.entries.append(entry)
+
+
+def _whole(entry: Any) -> TypeGuard[EntryJSON]:
+    """Whether a line read is an entry as `search_entry` writes it, every field of its type: a
+    line from another writer, an older release or a hand edit is skipped, never a failure."""
+    if not isinstance(entry, dict):
+        return False
+    texts = all(isinstance(entry.get(k), str) for k in ("at", "query", "language"))
+    numbers = all(
+        isinstance(entry.get(k), int) and not isinstance(entry.get(k), bool)
+        for k in ("total", "shown")
+    )
+    filters = entry.get("filters", {})
+    return (
+        texts
+        and numbers
+        and _DATE.match(str(entry["at"])[:10]) is not None
+        and isinstance(entry.get("dropped_before", 0), int)
+        and isinstance(entry.get("kinds", []), list)
+        and isinstance(filters, dict)
+        and all(
+            isinstance(values, list) and all(isinstance(v, str) for v in values)
+            for values in filters.values()
+        )
+    )
 
 
 def parse_since(text: str | date | None) -> date | None:
@@ -355,7 +393,8 @@ def _read_cache(cache: Path) -> dict[str, Vectors]:
 
 def _write_cache(cache: Path, known: Mapping[str, Vectors]) -> None:
     def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
+        # the owner's only, as the log: the cache holds every distinct query's text
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
             np.savez(
                 handle,
                 texts=np.array(list(known), dtype=str),
@@ -363,7 +402,7 @@ def _write_cache(cache: Path, known: Mapping[str, Vectors]) -> None:
             )
 
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         replace_atomic(cache, write)
     except Exception as exc:  # a cache that cannot be kept costs time next time, nothing else
         _log.warning("demand report: the embedding cache was not written (%s)", exc)
@@ -562,7 +601,7 @@ def demand_report(
     by_key: dict[str, list[EntryJSON]] = {}
     for entry in entries:
         by_key.setdefault(_key(entry["query"]), []).append(entry)
-    keys = sorted(by_key, key=lambda k: (-len(by_key[k]), k))
+    keys = sorted(by_key, key=lambda k: (-len(by_key[k]), k))[:MAX_GROUPED]
     names = [Counter(e["query"] for e in by_key[k]).most_common(1)[0][0] for k in keys]
     vectors = vectors_of([n.lower() for n in names]) if keys else np.zeros((0, 1), np.float32)
     report = DemandReport(
@@ -572,7 +611,7 @@ def demand_report(
         few_results,
         similarity,
         top,
-        len(keys),
+        len(by_key),
         read.unreadable,
         read.dropped,
     )

@@ -188,3 +188,15 @@ def test_only_a_members_first_page_is_logged_not_the_reports_searches(
     time.sleep(0.3)  # a search that should not be logged would be written by now
     entries = _entries(data_dir, before + 1)
     assert [e["query"] for e in entries[before:]] == ["precision machining services"]
+
+
+def test_a_similarity_that_would_group_everything_is_refused(client: TestClient) -> None:
+    answer = client.get("/insights/demand", params={"similarity": "0.1"}, headers=ADMIN)
+    assert answer.status_code == 400 and "similarity from 0.5 to 1" in answer.json()["message"]
+
+
+def test_the_charts_script_is_served_once_built_and_revalidated(client: TestClient) -> None:
+    first = client.get("/vendor/vega.js")
+    assert first.status_code == 200 and "vegaEmbed" in first.text
+    again = client.get("/vendor/vega.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and not again.content

@@ -372,3 +372,14 @@ def test_http_bad_input_is_a_problem(
 
 def test_report_type_is_public() -> None:
     assert CoverageReport.__doc__ and Engine.records_mentioning.__doc__
+
+
+def test_a_report_asks_for_few_searches_and_short_terms(service: Service) -> None:
+    with pytest.raises(QueryError, match="5 queries at most"):
+        service.coverage(ANONYMOUS, queries=[f"machining {i}" for i in range(6)])
+    with pytest.raises(QueryError, match="at most 100 characters"):
+        service.coverage(ANONYMOUS, groups=["welding " * 100])
+    # a phrase naming one group twice counts it once
+    [twice] = service.coverage(ANONYMOUS, groups=["welding welding"]).capabilities
+    [once] = service.coverage(ANONYMOUS, groups=["welding"]).capabilities
+    assert twice.organizations == once.organizations and "+" not in twice.capability.label_en

@@ -153,3 +153,36 @@ def test_bad_dates_and_languages_are_refused_in_both_languages() -> None:
     assert parse_language("FR") == "fr" and parse_language(None) is None
     with pytest.raises(QueryError, match="en or fr"):
         parse_language("de")
+
+
+def test_a_line_of_another_shape_is_skipped_not_a_failure(tmp_path: Path) -> None:
+    good = _entry("robotic welding")
+    bad = [
+        {"query": "x"},
+        {**good, "at": "garbage"},
+        {**good, "total": "5"},
+        {**good, "dropped_before": "a"},
+        {**good, "filters": {"province": "ON"}},
+        [good],
+    ]
+    lines = [json.dumps(good), *(json.dumps(b) for b in bad)]
+    (tmp_path / "searches-2026-12-07.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = read_log(tmp_path)
+    assert [e["query"] for e in read.entries] == ["robotic welding"]
+    assert read.unreadable == len(bad)
+
+
+def test_an_entry_keeps_a_bounded_share_of_the_filters() -> None:
+    many = {"city": ["x" * 10_000] * 50, **{f"f{i}": ["y"] for i in range(30)}}
+    entry = search_entry("q", "en", many, [], 1, 1, 1.0)
+    assert len(entry["filters"]) == 10 and len(entry["filters"]["city"]) == 10
+    assert len(json.dumps(entry)) < 2_000
+
+
+def test_the_cache_and_the_log_are_the_owners_only(tmp_path: Path) -> None:
+    folder = tmp_path / "search-log"
+    _logged(folder, _entry("robotic welding"))
+    cached_vectors(cache_path(folder, "fake:384"), ["robotic welding"], _fake_vectors)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()}
+    assert set(modes.values()) == {0o600}, modes
+    assert folder.stat().st_mode & 0o777 == 0o700
