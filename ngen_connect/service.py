@@ -34,7 +34,7 @@ from ngen_connect.insights.coverage import (
     default_capabilities,
     group_capability,
     naics_capability,
-    naics_holders,
+    naics_index,
     query_capability,
 )
 from ngen_connect.insights.demand import (
@@ -65,7 +65,6 @@ from ngen_connect.models import (
     Kind,
     Progress,
     RecordJSON,
-    RecordSummary,
     SearchResponse,
 )
 from ngen_connect.registries.access import Access, Caller, Rights
@@ -408,8 +407,10 @@ class Service:
         capabilities = asked or default_capabilities(organizations)
         holders: dict[Capability, set[str]] = {}
         capped = []
+        needs_codes = any(c.kind is CapabilityKind.NAICS for c in capabilities)
+        by_code = naics_index(organizations) if needs_codes else {}
         for capability in capabilities:
-            holders[capability], full = self._holders(caller, capability, organizations)
+            holders[capability], full = self._holders(caller, capability, by_code)
             if full:
                 capped.append(capability)
         counted = count_coverage(
@@ -418,12 +419,13 @@ class Service:
         return CoverageReport(version, len(organizations), gap, not asked, counted, clusters)
 
     def _holders(
-        self, caller: Caller, capability: Capability, organizations: Sequence[RecordSummary]
+        self, caller: Caller, capability: Capability, by_code: Mapping[str, set[str]]
     ) -> tuple[set[str], bool]:
-        """The keys of the organisations with a capability, and whether the set may be cut
-        short (a query's result set holds its best `RESULT_POOL` records at most)."""
+        """The keys of the organisations with a capability (`by_code`: the organisations' keys
+        by NAICS prefix), and whether the set may be cut short (a query's result set holds its
+        best `RESULT_POOL` records at most)."""
         if capability.kind is CapabilityKind.NAICS:
-            return naics_holders(organizations, capability.value), False
+            return set(by_code.get(capability.value, ())), False
         if capability.kind is CapabilityKind.GROUP:
             sets = [self._engine.records_mentioning(group) for group in capability.phrases]
             return set.intersection(*sets) if sets else set(), False

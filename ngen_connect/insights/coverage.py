@@ -164,13 +164,16 @@ def default_capabilities(organizations: Iterable[RecordSummary]) -> list[Capabil
     return [naics_capability(p) for p in sorted(prefixes)]
 
 
-def naics_holders(organizations: Iterable[RecordSummary], prefix: str) -> set[str]:
-    """Keys of the organisations with a NAICS code starting with `prefix`."""
-    return {
-        record.key
-        for record in organizations
-        if any(str(code).startswith(prefix) for code in record.attributes.get("naics") or ())
-    }
+def naics_index(organizations: Iterable[RecordSummary]) -> dict[str, set[str]]:
+    """Every NAICS prefix of 2 to 6 digits the organisations hold, with their keys: one pass over
+    the records serves every code of a report (the default report has dozens)."""
+    index: dict[str, set[str]] = {}
+    for record in organizations:
+        for code in record.attributes.get("naics") or ():
+            text = str(code)
+            for length in range(2, min(len(text), 6) + 1):
+                index.setdefault(text[:length], set()).add(record.key)
+    return index
 
 
 def area_of(attributes: Mapping[str, Any]) -> str:
