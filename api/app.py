@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from ngen_connect import Engine, Service, Settings, __version__, load_settings
 from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
+from ngen_connect.api.private_cache import PrivateAnswers
 from ngen_connect.api.routers import (
     assets,
     demand,
@@ -67,6 +68,7 @@ def create_app(core: Service | Engine) -> FastAPI:
     app.state.service = service
     app.state.worker = worker
     app.add_middleware(BodyLimit)
+    app.add_middleware(PrivateAnswers)
     errors.install(app)
     for module in (
         health,

@@ -200,3 +200,13 @@ def test_the_charts_script_is_served_once_built_and_revalidated(client: TestClie
     assert first.status_code == 200 and "vegaEmbed" in first.text
     again = client.get("/vendor/vega.js", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and not again.content
+
+
+def test_answers_that_depend_on_the_key_are_never_kept_by_a_shared_cache(
+    client: TestClient,
+) -> None:
+    for url in ("/insights/demand", "/insights/reach", "/scan-health/resilience", "/search?q=x"):
+        answer = client.get(url, headers=ADMIN)
+        assert answer.headers["cache-control"] == "no-store", url
+        assert "X-API-Key" in answer.headers["vary"], url
+    assert client.get("/vendor/vega.js").headers["cache-control"].startswith("public")
