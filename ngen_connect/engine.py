@@ -374,7 +374,15 @@ class Engine:
                 )
                 for c in shown
             ]
-            return SearchResponse(text, language, len(ranked), page, facets)
+            vectors = embedding.ready()
+            return SearchResponse(
+                text,
+                language,
+                len(ranked),
+                page,
+                facets,
+                query_vectors=tuple(vectors) if vectors is not None else None,
+            )
 
     def similar(
         self,

@@ -179,6 +179,9 @@ class SearchResponse:
     total: int
     results: list[SearchHit]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the query's vector from each encoder, when the search embedded it (never sent): the search
+    #: log keeps them for the demand report, which then need not embed the query again
+    query_vectors: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self, language: str = "en") -> SearchJSON:
         """As JSON; a response with no result says so, in `language` ("en" or "fr")."""

@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from typing_extensions import TypedDict
 
 from ngen_connect.embedding import Vectors
@@ -44,10 +44,12 @@ from ngen_connect.insights.demand import (
     LOG_FOLDER,
     MIN_SIMILARITY,
     DemandReport,
+    RecentQueries,
     SearchLog,
     cache_path,
     cached_vectors,
     demand_report,
+    joined_vectors,
     parse_language,
     parse_since,
     read_log,
@@ -88,6 +90,7 @@ from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
 from ngen_connect.search.render import visible_attributes
 from ngen_connect.settings import Settings
+from ngen_connect.text import query_form
 
 
 class HealthJSON(TypedDict):
@@ -189,6 +192,7 @@ class Service:
         self._registries = RegistryService(engine)
         self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
         self._search_log: SearchLog | None = None
+        self._recent = RecentQueries()
         if engine.settings.search_log:
             self.log_searches()
 
@@ -279,6 +283,8 @@ class Service:
         response = self._search(caller, query, kinds, filters, limit, offset, ranking, ui_language)
         # a member's search once: the next pages of its results are not searches of their own
         if self._search_log is not None and offset == 0:
+            if response.query_vectors is not None:
+                self._recent.keep(query_form(response.query), response.query_vectors)
             self._search_log.add(
                 search_entry(
                     response.query,
@@ -466,7 +472,8 @@ class Service:
         model = "+".join(e.model_id for e in self._engine.embedders)
 
         def vectors_of(texts: Sequence[str]) -> Vectors:
-            return cached_vectors(cache_path(folder, model), texts, self._embed_queries)
+            embed = partial(self._recent.recall, embed=self._embed_queries)
+            return cached_vectors(cache_path(folder, model), texts, embed)
 
         return demand_report(
             read_log(folder, first),
@@ -481,10 +488,7 @@ class Service:
     def _embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Queries as the engine embeds them, every encoder's unit vector side by side and scaled
         so that a cosine between two of them is the mean of the encoders' cosines."""
-        embedders = self._engine.embedders
-        parts = [e.encode_queries(list(texts)) for e in embedders]
-        joined: Vectors = np.hstack(parts) / np.float32(np.sqrt(len(parts)))
-        return joined
+        return joined_vectors([e.encode_queries(list(texts)) for e in self._engine.embedders])
 
     # -- writing records ---------------------------------------------------------------------------
 

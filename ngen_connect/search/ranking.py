@@ -160,6 +160,12 @@ class QueryVectors:
         self._parts[at] = vector
         return vector
 
+    def ready(self) -> list[Vectors] | None:
+        """Every encoder's vector when all have embedded the query by now, else None (a keyword
+        search never needs them): what a caller may keep without embedding anything more."""
+        done = [part for part in self._parts if isinstance(part, np.ndarray)]
+        return done if len(done) == len(self._parts) else None
+
     def all(self) -> list[Vectors]:
         return [self.get(at) for at in range(len(self._parts))]
 

@@ -5,6 +5,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ngen_connect import FakeEmbedder, QueryError
@@ -16,7 +17,13 @@ from ngen_connect.insights import (
     read_log,
     search_entry,
 )
-from ngen_connect.insights.demand import LogRead, cache_path, cached_vectors
+from ngen_connect.insights.demand import (
+    LogRead,
+    RecentQueries,
+    cache_path,
+    cached_vectors,
+    joined_vectors,
+)
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
@@ -186,3 +193,21 @@ def test_the_cache_and_the_log_are_the_owners_only(tmp_path: Path) -> None:
     modes = {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()}
     assert set(modes.values()) == {0o600}, modes
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_report_takes_the_vectors_the_searches_embedded() -> None:
+    recent = RecentQueries(size=2)
+    fake = FakeEmbedder(dim=8)
+    for text in ("robotic welding", "laser cutting", "powder coating"):
+        recent.keep(text, [fake.encode_queries([text])[0], fake.encode_queries([text])[0]])
+    asked: list[str] = []
+
+    def embed(texts):  # type: ignore[no-untyped-def]
+        asked.extend(texts)
+        return joined_vectors([fake.encode_queries(list(texts))] * 2)
+
+    vectors = recent.recall(["laser cutting", "robotic welding", "powder coating"], embed)
+    # the oldest was dropped (two kept): only it is embedded again, and to the same vector
+    assert asked == ["robotic welding"]
+    assert np.allclose(vectors[1], joined_vectors([fake.encode_queries(["robotic welding"])] * 2))
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
