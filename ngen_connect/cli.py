@@ -77,7 +77,7 @@ from ngen_connect.registries import (
     resilience_about,
     selected,
 )
-from ngen_connect.search import Filters, Ranking
+from ngen_connect.search import FILTER_KEYS, Filters, Ranking
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -284,8 +284,9 @@ FilterOption = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
-        help="KEY=VALUE, repeatable: province, city, country, type, naics (prefix), certification, sme, "
-        "cluster, ownership, language, registry. / Filtres.",
+        help=f"KEY=VALUE, repeatable: {', '.join(FILTER_KEYS)} (naics: a prefix; size: 1-19, "
+        "20-99, 100-499, 500+; status: marketed, approved, dormant, cancelled). / Filtres (les "
+        "mêmes clés).",
     ),
 ]
 

@@ -247,6 +247,11 @@ class Engine:
         with self._reading() as reader:
             return reader.version.manifest
 
+    def stored_manifest(self) -> Manifest:
+        """The live version's manifest as written, read without opening the version or loading
+        a model: what an index is (its model, counts, version), whichever model built it."""
+        return Manifest.read(self.data.require_current())
+
     # -- writing -----------------------------------------------------------------------------------
 
     def read_files(

@@ -207,7 +207,13 @@ def read_judgments(path: Path) -> tuple[dict[str, dict[str, int]], list[FileProb
     twice for a query keeps its last grade."""
     grades: dict[str, dict[str, int]] = {}
     problems: list[FileProblem] = []
-    wanted = {"query_id": _QUERY_ID, "record_id": _RECORD_ID, "grade": _GRADE}
+    # a judgment names its query by id: here "requête" or "query" is that id (in a queries file,
+    # the query's text)
+    wanted = {
+        "query_id": (*_QUERY_ID, "requete", "query"),
+        "record_id": _RECORD_ID,
+        "grade": _GRADE,
+    }
     for number, cells, notes in _table(path, wanted):
         problems.extend(n for n in notes if not cells)
         if not cells:

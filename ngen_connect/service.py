@@ -259,9 +259,10 @@ class Service:
         return Overview(manifest.model, manifest.dim, counts, passages, manifest.version)
 
     def manifest(self, caller: Caller) -> Manifest:
-        """The index's manifest, whose counts include every private registry: the admin's."""
+        """The index's manifest, whose counts include every private registry: the admin's. Read
+        as written: an index built with another model than this process's is described too."""
         self.require_admin(caller)
-        return self._engine.manifest()
+        return self._engine.stored_manifest()
 
     def search(
         self,

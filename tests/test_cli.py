@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, invoke_cli, run_cli
 
 pytestmark = pytest.mark.model
 
@@ -250,3 +250,32 @@ def test_duplicates_from_the_command_line(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "entre 0 et 1" in bad.stderr
     missing = run_cli("duplicates", "--data-dir", str(tmp_path / "nothing"), "--model", "fake")
     assert missing.returncode == 1 and "There is no index" in missing.stderr
+
+
+def test_search_help_names_every_filter_and_evaluate_reads_french_headers(tmp_path: Path) -> None:
+    from ngen_connect.evaluation import read_judgments
+    from ngen_connect.search import FILTER_KEYS
+
+    shown = invoke_cli("search", "--help")
+    assert shown.exit_code == 0
+    flat = " ".join(shown.output.split())
+    assert all(key in flat for key in FILTER_KEYS), flat
+    judged = tmp_path / "jugements.csv"
+    judged.write_text("requête,fiche,pertinence\nq1,sample-org-000001,2\n", encoding="utf-8")
+    assert read_judgments(judged) == ({"q1": {"sample-org-000001": 2}}, [])
+
+
+def test_info_reads_an_index_built_with_another_model(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    built = run_cli(
+        "index",
+        str(REPO / "tests" / "data" / "crosslang.csv"),
+        "--data-dir",
+        data_dir,
+        "--model",
+        "fake",
+    )
+    assert built.returncode == 0, built.stderr
+    shown = run_cli("info", "--data-dir", data_dir)  # the default model: no fake:64 here
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["model"] == "fake:64"
