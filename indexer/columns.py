@@ -238,11 +238,51 @@ _LANGUAGE_AFFIXES = {
 }
 
 
+#: headers that say what a company does in a phrase of their own ("What we do", "Nos services")
+_DESCRIPTION_PHRASES = frozenset(
+    {
+        "what_we_do",
+        "what_we_offer",
+        "what_we_make",
+        "what_they_do",
+        "our_services",
+        "our_capabilities",
+        "ce_que_nous_faisons",
+        "ce_que_nous_offrons",
+        "nos_services",
+        "nos_capacites",
+        "nos_activites",
+        "core_competencies",
+        "key_capabilities",
+        "capability_statement",
+        "overview",
+        "apercu",
+        "specialties",
+        "specialites",
+        "products",
+        "produits",
+    }
+)
+#: words that make a short header a description ("Company description", "Description de
+#: l'entreprise", "Services offered", "Manufacturing capabilities")
+_DESCRIPTION_WORDS = frozenset(
+    {"description", "descriptions", "capabilities", "capacites", "services", "activities"}
+    | {"activites", "expertise", "competences", "profile", "profil", "overview", "apercu"}
+)
+
+
+_AFFIXES = frozenset(a for affixes in _LANGUAGE_AFFIXES.values() for a in affixes)
+
+
 def _field_of(header: str) -> tuple[str, str | None] | None:
     """(canonical field, language the header names or None) for a header, if it is known."""
     key = header_key(header)
     if key in _LOOKUP:
         return _LOOKUP[key], None
+    words = key.split("_")
+    described = key in _DESCRIPTION_PHRASES or (len(words) <= 4 and _DESCRIPTION_WORDS & set(words))
+    if described and not {words[0], words[-1]} & _AFFIXES:  # a language's: read below
+        return "description", None
     for language, affixes in _LANGUAGE_AFFIXES.items():
         for affix in affixes:
             for base in (

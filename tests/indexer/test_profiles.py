@@ -317,3 +317,14 @@ def test_an_operating_name_column_is_read_beside_the_legal_name(tmp_path: Path) 
     only_trade_names.write_text("DBA,description\nGagnon Machining,CNC.\n", encoding="utf-8")
     (parsed,) = read_profiles(str(only_trade_names), read_rows(only_trade_names), None)
     assert parsed.profile is not None and parsed.profile.name == "Gagnon Machining"
+
+
+def test_description_headers_are_recognised_more_widely() -> None:
+    for header in ("What we do", "Nos services", "Company description", "Services offered"):
+        assert guess_mapping(["Company", header]).get("description") == header, header
+    # a language's description stays that language's; other columns are not descriptions
+    assert guess_mapping(["name", "Services (FR)"]) == {
+        "name": "name",
+        "description_fr": "Services (FR)",
+    }
+    assert "description" not in guess_mapping(["Name", "Phone", "Email", "Website"])
