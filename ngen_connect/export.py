@@ -72,6 +72,8 @@ _ABOUT = {
         "filters": "filters",
         "detected_language": "detected language",
         "total": "results",
+        "exported": "rows exported",
+        "cut": "the first {rows} of {total} results: a search keeps its best 300",
         "none": "(none)",
         "sheet": "Results",
         "about": "About",
@@ -81,6 +83,8 @@ _ABOUT = {
         "filters": "filtres",
         "detected_language": "langue détectée",
         "total": "résultats",
+        "exported": "lignes exportées",
+        "cut": "les {rows} premiers des {total} résultats : une recherche garde ses 300 meilleurs",
         "none": "(aucun)",
         "sheet": "Résultats",
         "about": "À propos",
@@ -265,6 +269,9 @@ def write_results(
         words["filters"]: given or words["none"],
         words["detected_language"]: response.detected_language,
         words["total"]: response.total,
+        words["exported"]: len(response.results)
+        if response.total <= len(response.results)
+        else words["cut"].format(rows=len(response.results), total=response.total),
     }
     write_table(
         path,

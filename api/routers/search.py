@@ -1,5 +1,6 @@
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -9,7 +10,7 @@ from fastapi.responses import Response
 from ngen_connect import Caller, Kind, QueryError, SearchJSON, SearchResponse, write_results
 from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, problems
-from ngen_connect.limits import MAX_LIMIT
+from ngen_connect.limits import MAX_LIMIT, RESULT_POOL
 from ngen_connect.search import Filters
 
 router = APIRouter(tags=["search"])
@@ -101,12 +102,32 @@ def export(
     language: LanguageDep,
     q: QueryParam,
     kind: KindParam = (),
-    limit: LimitParam = MAX_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=RESULT_POOL)] = RESULT_POOL,
     offset: OffsetParam = 0,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
-    """A page of results as a CSV or XLSX file, with the explanation columns."""
-    response = _search(service, caller, q, kind or None, filters, limit, offset, language)
+    """The results as a CSV or XLSX file, with the explanation columns: the whole result set by
+    default (a search keeps its best 300), read a page of 100 at a time; the XLSX file's About
+    sheet says how many of the results it holds."""
+    response = _search(
+        service, caller, q, kind or None, filters, min(limit, MAX_LIMIT), offset, language
+    )
+    results = list(response.results)
+    while len(results) < limit and offset + len(results) < response.total:
+        page = _search(
+            service,
+            caller,
+            q,
+            kind or None,
+            filters,
+            min(MAX_LIMIT, limit - len(results)),
+            offset + len(results),
+            language,
+        )
+        if not page.results:
+            break
+        results.extend(page.results)
+    response = replace(response, results=results)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response, language=language, filters=filters.values)

@@ -9,7 +9,7 @@ const TEXT = {
     skip: "Skip to results", tagline: "Find capabilities across Canada's advanced-manufacturing network",
     searchLabel: "Search capabilities, in English or French", searchButton: "Search", filters: "Filters",
     clearFilters: "Clear filters", results: "Results", previous: "Previous", next: "Next",
-    export: "Export these results:", back: "← Back to results", similar: "Similar records",
+    export: "Export these results:", exportCut: (n) => `(the best 300 of ${n} results: a search keeps its best 300)`, back: "← Back to results", similar: "Similar records",
     listedIn: "listed by", sampleNote: "Profiles marked “sample data” are fictitious.", searchLogNote: "Searches may be logged to learn what members look for: the query, its language, filters, result count and time — never a key, an address or a browser; kept 180 days by default, seen by NGen only.",
     switchTo: "Français", switchLang: "fr",
     placeholder: "e.g. 5-axis titanium machining, AS9100", pages: "Pages",
@@ -80,7 +80,7 @@ const TEXT = {
     skip: "Aller aux résultats", tagline: "Trouvez des capacités dans le réseau canadien de la fabrication de pointe",
     searchLabel: "Rechercher des capacités, en français ou en anglais", searchButton: "Rechercher", filters: "Filtres",
     clearFilters: "Effacer les filtres", results: "Résultats", previous: "Précédent", next: "Suivant",
-    export: "Exporter ces résultats :", back: "← Retour aux résultats", similar: "Fiches semblables",
+    export: "Exporter ces résultats :", exportCut: (n) => `(les 300 meilleurs des ${n} résultats : une recherche garde ses 300 meilleurs)`, back: "← Retour aux résultats", similar: "Fiches semblables",
     listedIn: "inscrit aux registres", sampleNote: "Les profils marqués « données d'exemple » sont fictifs.", searchLogNote: "Les recherches peuvent être journalisées pour savoir ce que cherchent les membres : la requête, sa langue, les filtres, le nombre de résultats et l'heure — jamais une clé, une adresse ni un navigateur; conservées 180 jours par défaut, vues par NGen seulement.",
     switchTo: "English", switchLang: "en",
     placeholder: "p. ex. usinage 5 axes de titane, AS9100", pages: "Pages",
@@ -347,11 +347,12 @@ async function showSearch(params) {
     $("next").disabled = offset + PAGE_SIZE >= body.total;
     const exportParams = new URLSearchParams(params);
     exportParams.delete("offset");
-    exportParams.set("limit", "100");
+    exportParams.set("limit", "300");
     exportParams.set("lang", lang);
     $("export-csv").href = `/search/export?${exportParams}&format=csv`;
     $("export-xlsx").href = `/search/export?${exportParams}&format=xlsx`;
     $("export").hidden = !body.total;
+    $("export-cut").textContent = body.total > 300 ? t("exportCut")(body.total) : "";
   } catch (error) {
     $("status").textContent = error.message;
     $("results").replaceChildren();

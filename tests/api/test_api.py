@@ -280,3 +280,27 @@ def test_every_error_answer_is_documented_as_a_problem(client: TestClient) -> No
         assert {"400", "404", "422"} <= set(similar)
     bad_filter = client.get("/clusters/sample-cluster-001/similar", params={"sme": "maybe"})
     assert bad_filter.status_code == 400 and bad_filter.json()["code"] == "bad_query"
+
+
+def test_an_export_takes_the_whole_result_set_and_says_when_it_is_cut(
+    client: TestClient,
+) -> None:
+    import io
+
+    import openpyxl
+
+    total = client.get("/search", params={"q": "manufacturing"}).json()["total"]
+    assert total > 100  # more than one page of the search
+    csv_file = client.get("/search/export", params={"q": "manufacturing", "format": "csv"})
+    rows = csv_file.content.decode("utf-8-sig").splitlines()[1:]
+    assert len(rows) == min(total, 300)
+    assert [line.split(",")[0] for line in rows[:3]] == ["1", "2", "3"]
+    assert client.get("/search/export", params={"q": "x", "limit": 301}).status_code == 422
+    xlsx = client.get(
+        "/search/export", params={"q": "manufacturing", "format": "xlsx", "lang": "fr"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    about = {row[0]: row[1] for row in book["À propos"].values}
+    assert about["résultats"] == total
+    shown = about["lignes exportées"]
+    assert shown == total if total <= 300 else str(shown).startswith("les 300 premiers")
