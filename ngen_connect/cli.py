@@ -538,6 +538,16 @@ def match(
         raise typer.Exit(EXIT_REJECTED)
 
 
+#: what a preview says when no column is read as a description, English and French
+NO_DESCRIPTION = (
+    "no column is read as a description: rows are matched by name and place alone, and new "
+    'ones become records with a name only. Map one: --map description="Column".',
+    "aucune colonne n'est lue comme description : les lignes sont rapprochées par le nom et le "
+    "lieu seuls, et les nouvelles deviennent des fiches sans texte. Désignez-en une : --map "
+    'description="Colonne".',
+)
+
+
 def _preview(file: Path, overrides: dict[str, str], registry: str | None, as_json: bool) -> None:
     from ngen_connect.indexer import FIELDS
     from ngen_connect.registries import preview
@@ -563,6 +573,8 @@ def _preview(file: Path, overrides: dict[str, str], registry: str | None, as_jso
     unmapped = [h for h in rows[0].values if h not in read]
     if unmapped:
         typer.echo(f"  (kept as extra columns: {', '.join(unmapped)})")
+    if not shown.text_columns:
+        typer.echo(f"Warning / Attention: {NO_DESCRIPTION[0]}\n  {NO_DESCRIPTION[1]}")
     for row in rows:
         values = ", ".join(f"{k}={v}" for k, v in row.values.items() if v not in (None, ""))
         typer.echo(f"row {row.number}: {values}")

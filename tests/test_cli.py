@@ -279,3 +279,16 @@ def test_info_reads_an_index_built_with_another_model(tmp_path: Path) -> None:
     shown = run_cli("info", "--data-dir", data_dir)  # the default model: no fake:64 here
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["model"] == "fake:64"
+
+
+def test_a_preview_warns_when_no_column_is_a_description(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.csv"
+    bare.write_text("Company,City\nAcme Tools,Regina\n", encoding="utf-8")
+    shown = invoke_cli("match", str(bare), "--preview")
+    assert shown.exit_code == 0, shown.output
+    assert "no column is read as a description" in shown.output
+    described = tmp_path / "described.csv"
+    described.write_text("Company,What we do\nAcme Tools,Precision machining\n", encoding="utf-8")
+    fine = invoke_cli("match", str(described), "--preview")
+    assert "description      <- What we do" in fine.output
+    assert "no column is read as a description" not in fine.output

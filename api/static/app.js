@@ -42,6 +42,7 @@ const TEXT = {
     uploadTitle: "3. Upload a registry file", fileLabel: "File (CSV, XLSX, JSON or JSON Lines)", previewButton: "Check its columns",
     fileMissing: "Choose a file first.", reading: "Reading the file…",
     previewed: (n) => `Columns read from the first ${n} rows. Check them, then match.`,
+    noDescription: "No column is read as a description: rows will be matched by name and place alone, and new ones become records with a name only. Choose the description column below.",
     mappingTitle: "4. How the columns were read", mappingHint: "Each field shows the column it was read from. Change any that is wrong, then match.",
     previewCaption: "The file's first rows", matchButton: "Match against the members", notRead: "(not read)", rowHeader: "Row",
     fields: { name: "Name", id: "Identifier", description: "Description", description_en: "Description (English)", description_fr: "Description (French)",
@@ -113,6 +114,7 @@ const TEXT = {
     uploadTitle: "3. Téléverser le fichier d'un registre", fileLabel: "Fichier (CSV, XLSX, JSON ou JSON Lines)", previewButton: "Vérifier ses colonnes",
     fileMissing: "Choisissez d'abord un fichier.", reading: "Lecture du fichier…",
     previewed: (n) => `Colonnes lues sur les ${n} premières lignes. Vérifiez-les, puis lancez le rapprochement.`,
+    noDescription: "Aucune colonne n'est lue comme description : les lignes seront rapprochées par le nom et le lieu seuls, et les nouvelles deviendront des fiches sans texte. Choisissez la colonne de description ci-dessous.",
     mappingTitle: "4. Lecture des colonnes", mappingHint: "Chaque champ indique la colonne d'où il est lu. Corrigez ce qui est faux, puis lancez le rapprochement.",
     previewCaption: "Les premières lignes du fichier", matchButton: "Rapprocher des membres", notRead: "(non lu)", rowHeader: "Ligne",
     fields: { name: "Nom", id: "Identifiant", description: "Description", description_en: "Description (anglais)", description_fr: "Description (français)",
@@ -510,6 +512,8 @@ async function previewFile() {
   reg.overrides = {};
   renderMapping();
   progress(t("previewed")(reg.preview.rows.length));
+  // a file with no description is matched by name and place alone: say so before matching
+  if (!reg.preview.text_columns.length) showError(new Error(t("noDescription")));
   $("mapping-title").focus();
 }
 
