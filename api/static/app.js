@@ -22,7 +22,8 @@ const TEXT = {
             product: "A product it holds", boost_product: "Boost from the product",
             explanation: "In one sentence", details: "Details (scores)", coverage: "share of the query's information" },
     facets: { kind: "Kind", language: "Language", country: "Country", province: "Province or territory", type: "Type", naics: "Industry (NAICS)",
-              certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership", size: "Employees" },
+              certification: "Certification", sme: "SME", cluster: "Cluster", ownership: "Ownership", size: "Employees",
+              status: "Products (SCAN Health)" },
     attributes: { operating_name: "Operating name", website: "Website", city: "City", province: "Province", naics: "NAICS", certifications: "Certifications",
                   employees: "Employees", org_type: "Type", clusters: "Clusters", ownership: "Ownership",
                   focus_areas: "Focus areas", members: "Members", asset_type: "Asset type", owner: "Owner",
@@ -94,7 +95,8 @@ const TEXT = {
             product: "Un produit dont elle est titulaire", boost_product: "Bonus du produit",
             explanation: "En une phrase", details: "Détails (scores)", coverage: "part de l'information de la requête" },
     facets: { kind: "Type de fiche", language: "Langue", country: "Pays", province: "Province ou territoire", type: "Type", naics: "Industrie (SCIAN)",
-              certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété", size: "Effectif" },
+              certification: "Certification", sme: "PME", cluster: "Grappe", ownership: "Propriété", size: "Effectif",
+              status: "Produits (SCAN Santé)" },
     attributes: { operating_name: "Nom commercial", website: "Site web", city: "Ville", province: "Province", naics: "SCIAN", certifications: "Certifications",
                   employees: "Employés", org_type: "Type", clusters: "Grappes", ownership: "Propriété",
                   focus_areas: "Créneaux", members: "Membres", asset_type: "Type d'actif", owner: "Titulaire",
@@ -161,6 +163,7 @@ const VALUE_NAMES = {
     kind: { organization: "Organisation", cluster: "Cluster", ip_asset: "IP asset" },
     type: { manufacturer: "Manufacturer", technology_supplier: "Technology supplier", research: "Research", ecosystem_partner: "Ecosystem partner" },
     sme: { yes: "Yes", no: "No" },
+    status: { marketed: "Marketed", approved: "Approved", dormant: "Dormant", cancelled: "Cancelled" },
     ownership: { indigenous_owned: "Indigenous-owned", women_owned: "Women-owned", visible_minority_owned: "Visible-minority-owned" },
     province: { AB: "Alberta", BC: "British Columbia", MB: "Manitoba", NB: "New Brunswick", NL: "Newfoundland and Labrador",
                 NS: "Nova Scotia", NT: "Northwest Territories", NU: "Nunavut", ON: "Ontario", PE: "Prince Edward Island",
@@ -170,13 +173,14 @@ const VALUE_NAMES = {
     kind: { organization: "Organisation", cluster: "Grappe", ip_asset: "Actif de PI" },
     type: { manufacturer: "Fabricant", technology_supplier: "Fournisseur de technologie", research: "Recherche", ecosystem_partner: "Partenaire de l'écosystème" },
     sme: { yes: "Oui", no: "Non" },
+    status: { marketed: "Commercialisé", approved: "Approuvé", dormant: "Dormant", cancelled: "Annulé" },
     ownership: { indigenous_owned: "Propriété autochtone", women_owned: "Propriété féminine", visible_minority_owned: "Propriété de minorités visibles" },
     province: { AB: "Alberta", BC: "Colombie-Britannique", MB: "Manitoba", NB: "Nouveau-Brunswick", NL: "Terre-Neuve-et-Labrador",
                 NS: "Nouvelle-Écosse", NT: "Territoires du Nord-Ouest", NU: "Nunavut", ON: "Ontario", PE: "Île-du-Prince-Édouard",
                 QC: "Québec", SK: "Saskatchewan", YT: "Yukon" },
   },
 };
-const FACET_ORDER = ["kind", "language", "country", "province", "type", "naics", "certification", "sme", "cluster", "ownership", "size"];
+const FACET_ORDER = ["kind", "language", "country", "province", "type", "naics", "certification", "sme", "cluster", "ownership", "size", "status"];
 const DETAIL_PATH = { organization: "organizations", cluster: "clusters", ip_asset: "ip-assets" };
 const PAGE_SIZE = 10;
 const $ = (id) => document.getElementById(id);

@@ -57,6 +57,7 @@ FACET_KEYS = (
     "cluster",
     "ownership",
     "size",
+    "status",
     "language",
 )
 
@@ -353,7 +354,20 @@ def facet_values(record: RecordSummary) -> tuple[tuple[str, str], ...]:
         ("naics", "naics"),
     ):
         pairs.extend((key, value) for value in set(attrs.get(attr) or ()))
+    pairs.extend(("status", status) for status in _statuses(attrs.get("product_status")))
     return tuple(pairs)
+
+
+def _statuses(counts: Any) -> set[str]:
+    """The product statuses a licence holder has products in ("MARKETED": 12 -> "marketed"), as
+    the `status` filter reads them."""
+    found = set()
+    for value in counts if isinstance(counts, dict) else ():
+        try:
+            found.add(product_status(str(value)))
+        except ValueError:
+            continue
+    return found
 
 
 def _band_of(attributes: Mapping[str, Any]) -> str | None:

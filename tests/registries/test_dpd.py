@@ -178,6 +178,11 @@ def test_search_filters_by_product_status(fake_engine: Engine) -> None:
 
     assert holding["dormant"] and found("dormant") == holding["dormant"]
     assert found("Commercialisé") == found("marketed") == holding["marketed"]
+    # the status facet counts the holders the filter keeps
+    facet = fake_engine.search("products", limit=50).facets["status"]
+    assert {entry["value"]: entry["count"] for entry in facet} == {
+        status: len(found(status)) for status in holding
+    }
     with pytest.raises(QueryError, match="product status"):
         Filters.parse({"status": "sold out"})
 
