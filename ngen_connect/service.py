@@ -331,6 +331,11 @@ class Service:
                 f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
         record["attributes"] = visible_attributes(record["attributes"], sorted(rights.hidden))
+        owner = record["attributes"].get("owner")
+        if isinstance(owner, str):  # an IP asset's owner, by its id: named when it may be read
+            member = self._engine.records().get(f"{Kind.ORGANIZATION.value}:{owner}")
+            if member is not None and rights.can_read(member.attributes.get("registry")):
+                record["attributes"]["owner_name"] = member.name
         return record
 
     def similar(

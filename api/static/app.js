@@ -394,6 +394,11 @@ async function showRecord(kind, id) {
         : key === "ownership" && Array.isArray(attrs[key]) ? attrs[key].map((v) => valueName("ownership", v))
         : attrs[key];
       if (value === undefined || value === null || (Array.isArray(value) && !value.length)) continue;
+      if (key === "owner" && attrs.owner_name) {  // an IP asset's owner: its name, a link to it
+        const link = el("a", { href: `#/organization/${encodeURIComponent(value)}`, text: attrs.owner_name });
+        list.append(el("dt", { text: label }), el("dd", {}, link));
+        continue;
+      }
       list.append(el("dt", { text: label }), el("dd", { text: Array.isArray(value) ? value.join(", ") : String(value) }));
     }
     const similar = $("similar");

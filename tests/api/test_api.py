@@ -304,3 +304,10 @@ def test_an_export_takes_the_whole_result_set_and_says_when_it_is_cut(
     assert about["résultats"] == total
     shown = about["lignes exportées"]
     assert shown == total if total <= 300 else str(shown).startswith("les 300 premiers")
+
+
+def test_an_ip_assets_owner_is_named(client: TestClient) -> None:
+    asset = client.get("/ip-assets/sample-ip-0001").json()
+    owner = asset["attributes"]["owner"]
+    member = client.get(f"/organizations/{owner}").json()
+    assert asset["attributes"]["owner_name"] == member["name"]
