@@ -43,6 +43,7 @@ const TEXT = {
     uploadTitle: "3. Upload a registry file", fileLabel: "File (CSV, XLSX, JSON or JSON Lines)", previewButton: "Check its columns",
     fileMissing: "Choose a file first.", reading: "Reading the file…",
     previewed: (n) => `Columns read from the first ${n} rows. Check them, then match.`,
+    thisRow: "This row",
     noDescription: "No column is read as a description: rows will be matched by name and place alone, and new ones become records with a name only. Choose the description column below.",
     mappingTitle: "4. How the columns were read", mappingHint: "Each field shows the column it was read from. Change any that is wrong, then match.",
     previewCaption: "The file's first rows", matchButton: "Match against the members", notRead: "(not read)", rowHeader: "Row",
@@ -116,6 +117,7 @@ const TEXT = {
     uploadTitle: "3. Téléverser le fichier d'un registre", fileLabel: "Fichier (CSV, XLSX, JSON ou JSON Lines)", previewButton: "Vérifier ses colonnes",
     fileMissing: "Choisissez d'abord un fichier.", reading: "Lecture du fichier…",
     previewed: (n) => `Colonnes lues sur les ${n} premières lignes. Vérifiez-les, puis lancez le rapprochement.`,
+    thisRow: "Cette ligne",
     noDescription: "Aucune colonne n'est lue comme description : les lignes seront rapprochées par le nom et le lieu seuls, et les nouvelles deviendront des fiches sans texte. Choisissez la colonne de description ci-dessous.",
     mappingTitle: "4. Lecture des colonnes", mappingHint: "Chaque champ indique la colonne d'où il est lu. Corrigez ce qui est faux, puis lancez le rapprochement.",
     previewCaption: "Les premières lignes du fichier", matchButton: "Rapprocher des membres", notRead: "(non lu)", rowHeader: "Ligne",
@@ -585,6 +587,10 @@ function candidateTable(row) {
 
 function reviewCell(row) {
   const cell = el("td");
+  // the row's own place and text, to compare with its candidates'
+  const place = placeOf({ city: row.input_city, province: row.input_province, region: row.input_region, country: row.input_country });
+  const own = [place, row.input_text].filter(Boolean).join(" — ");
+  if (own && row.candidate_details.length) cell.append(el("p", { class: "meta", text: `${t("thisRow")}: ${own}` }));
   if (row.candidate_details.length) {
     const table = candidateTable(row);
     if (row.status === "ambiguous") cell.append(table);

@@ -44,6 +44,15 @@ class Thresholds:
     margin: float = 0.05  # a match must lead the runner-up by this much
 
 
+#: evidence beside the name: (kind, what agreement adds, what disagreement takes away)
+_EVIDENCE = (
+    ("website", 0.25, 0.125),
+    ("phone", 0.2, 0.1),
+    ("postal", 0.15, 0.075),
+    ("city", 0.05, 0.05),
+)
+
+
 def _prefix(name: str) -> str:
     """The first letters of a name without spaces: 'gistbrocades' and 'gist brocades' share 'gistb'."""
     return name.replace(" ", "")[:5]
@@ -272,19 +281,25 @@ class Matcher:
         member = self.members[index]
         similarity, operating = closest_names(names, self.names[index])
         evidence: dict[str, bool] = {"operating_name": True} if operating else {}
-        confidence = similarity
-        for kind, weight in (("website", 0.25), ("phone", 0.2), ("postal", 0.15), ("city", 0.05)):
+        agreeing = disagreeing = 0.0
+        for kind, weight, penalty in _EVIDENCE:
             mine, theirs = getattr(party, kind), getattr(member, kind)
             if mine and theirs:
                 evidence[kind] = mine == theirs
-                confidence += weight if mine == theirs else -weight / 2
+                if mine == theirs:
+                    agreeing += weight
+                else:
+                    disagreeing += penalty
+        # a disagreement lowers even a confidence the agreements took to the cap: the same name
+        # and website in Toronto and in Ottawa is not certain
+        shown = min(similarity + agreeing, 1.0) - disagreeing
         return MatchCandidate(
             member.id,
             member.name,
-            round(min(max(confidence, 0.0), 1.0), 4),
+            round(max(shown, 0.0), 4),
             round(similarity, 4),
             evidence,
-            confidence,
+            similarity + agreeing - disagreeing,
         )
 
     def match(self, party: Party) -> Match:

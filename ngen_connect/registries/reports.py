@@ -180,7 +180,10 @@ class ReportRow:
             "input_id": self.input_id,
             "input_name": self.input_name,
             "status": self.match.status.value,
-            "confidence": round(self.match.confidence, 4),
+            # a person's decision is certain: the member it is (1.0), or none of them (0.0)
+            "confidence": round(self.match.confidence, 4)
+            if self.decision is None
+            else float(self.decision.status is Status.MATCHED),
             "match_id": best.id if best and self.match.status is Status.MATCHED else "",
             "match_name": best.name if best and self.match.status is Status.MATCHED else "",
             "evidence": ";".join(

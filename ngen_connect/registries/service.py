@@ -175,6 +175,12 @@ class ReviewRowJSON(ReportRowJSON):
     decided: str
     decidable: bool
     candidate_details: list[ReviewCandidateJSON]
+    #: the row's own place and the start of its text, to set beside its candidates'
+    input_city: str
+    input_province: str
+    input_region: str
+    input_country: str
+    input_text: str
 
 
 class ReviewJSON(TypedDict):
@@ -563,12 +569,23 @@ def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> ReviewR
                 "country": attributes.get("country", ""),
             }
         )
+    own: Mapping[str, Any] = row.profile.attributes if row.profile else {}
+    text = " ".join(row.profile.description.split()) if row.profile else ""
     return {
         **row.to_dict(),
         "decided": row.decision.decided if row.decision else "",
         "decidable": row.profile is not None and row.match.status is not Status.REJECTED,
         "candidate_details": candidates,
+        "input_city": str(own.get("city") or ""),
+        "input_province": str(own.get("province") or ""),
+        "input_region": str(own.get("region") or ""),
+        "input_country": str(own.get("country") or ""),
+        "input_text": text[:INPUT_TEXT] + ("…" if len(text) > INPUT_TEXT else ""),
     }
+
+
+#: the characters of a row's own text a review shows beside its candidates
+INPUT_TEXT = 300
 
 
 def check_uploadable(name: str) -> str:

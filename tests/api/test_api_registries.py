@@ -433,6 +433,8 @@ def test_a_report_is_read_by_status_with_candidates_and_their_evidence(
     places = {c["id"]: c["city"] for c in row["candidate_details"]}
     assert (places["tw1"], places["tw2"]) == ("Regina", "Moose Jaw")
     assert all(0 < c["confidence"] <= 1 and "evidence" in c for c in row["candidate_details"])
+    # the row's own place and text, beside its candidates'
+    assert (row["input_city"], row["input_text"]) == ("", "Rotomoulded tanks.")
     unmatched = client.get(f"{reviewed}/1", params={"status": "unmatched"}, headers=ADMIN).json()
     assert [r["status"] for r in unmatched["rows"]] == ["new", "ambiguous", "rejected", "new"]
     second = client.get(f"{reviewed}/1", params={"offset": 1, "limit": 1}, headers=ADMIN).json()
