@@ -23,6 +23,7 @@ from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.private_cache import PrivateAnswers
 from ngen_connect.api.routers import (
     assets,
+    audit,
     demand,
     duplicates,
     health,
@@ -80,6 +81,7 @@ def create_app(core: Service | Engine) -> FastAPI:
         insights,
         demand,
         assets,
+        audit,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

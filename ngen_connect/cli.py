@@ -1161,6 +1161,62 @@ def demo(
         _serve(service, host, port)
 
 
+audit_app = typer.Typer(
+    help="The audit trail of every write. / Journal d'audit de chaque écriture.",
+    invoke_without_command=True,
+)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback()
+def audit(
+    ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this UTC day (YYYY-MM-DD). / À partir de ce jour."),
+    ] = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="Only this registry's. / Ce registre.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every write (index, delete, uploads, decisions, imports, key changes): when, who, what,
+    the outcome. `audit verify` checks that no entry was removed or altered. / Chaque
+    écriture : quand, qui, quoi, le résultat."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _service(data_dir) as service:
+        entries = service.audit(OPERATOR, since, registry)
+    if as_json:
+        typer.echo(json.dumps({"entries": entries}, ensure_ascii=False))
+        return
+    for entry in entries:
+        details = ", ".join(f"{k}={v}" for k, v in entry["details"].items())
+        typer.echo(
+            f"{entry['at']}  {entry['actor']}  {entry['action']}  {entry['outcome']}  {details}"
+        )
+    typer.echo(f"{len(entries)} entries / entrées.")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDirOption = None) -> None:
+    """Check the trail's chain of hashes: exit 1 when an entry was removed, altered or moved.
+    / Vérifier la chaîne du journal."""
+    with _service(data_dir) as service:
+        found = service.verify_audit(OPERATOR)
+    if found.intact:
+        typer.echo(
+            f"The audit trail holds: {found.entries} entries. / Journal intact : {found.entries} entrées."
+        )
+        return
+    raise _fail(
+        f"the audit trail is broken at line {found.broken_line} ({found.problem}), after "
+        f"{found.entries} entries that hold. / Journal rompu à la ligne {found.broken_line}.",
+        1,
+    )
+
+
 insights_app = typer.Typer(
     help="Reports from the index: where the network has a capability and where it has none. "
     "/ Rapports tirés de l'index : où le réseau a une capacité, et où il n'en a pas.",

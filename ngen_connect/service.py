@@ -12,17 +12,25 @@ route may check a key early (before it reads a request body), and the check here
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
+from ngen_connect.audit import AuditEntryJSON, AuditTrail, Verification
 from ngen_connect.embedding import Vectors
 from ngen_connect.engine import Engine
-from ngen_connect.errors import QueryError, RecordNotFoundError
+from ngen_connect.errors import (
+    AuthError,
+    ForbiddenError,
+    NgenConnectError,
+    QueryError,
+    RecordNotFoundError,
+)
 from ngen_connect.index.version import Manifest
 from ngen_connect.insights.coverage import (
     DEFAULT_GAP,
@@ -191,6 +199,7 @@ class Service:
         self._engine = engine
         self._registries = RegistryService(engine)
         self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
+        self._audit = AuditTrail(engine.settings.data_dir)
         self._search_log: SearchLog | None = None
         self._recent = RecentQueries()
         if engine.settings.search_log:
@@ -510,16 +519,23 @@ class Service:
         labels: Sequence[str] | None = None,
     ) -> IndexReport:
         """Add or update records from files (see `Engine.index_files`): the admin's."""
-        self.require_admin(caller)
-        return self._engine.index_files(
-            paths, kind=kind, mapping=mapping, rebuild=rebuild, progress=progress, labels=labels
-        )
+        files = list(labels or [p.name for p in paths])
+        with self._audited(caller, "index", files=files, rebuild=rebuild) as details:
+            self.require_admin(caller)
+            report = self._engine.index_files(
+                paths, kind=kind, mapping=mapping, rebuild=rebuild, progress=progress, labels=labels
+            )
+            details.update(_counts(report))
+            return report
 
     def delete(self, caller: Caller, ids: Sequence[str], kind: Kind) -> Deleted:
         """Remove records by id: those removed, and those not in the index. The admin's."""
-        self.require_admin(caller)
-        removed = self._engine.delete(ids, kind)
-        return Deleted(removed, sorted(set(ids) - set(removed)))
+        with self._audited(caller, "delete", kind=kind.value, asked=len(ids)) as details:
+            self.require_admin(caller)
+            removed = self._engine.delete(ids, kind)
+            details["removed"] = sorted(removed)[:_LISTED_IDS]
+            details["removed_count"] = len(removed)
+            return Deleted(removed, sorted(set(ids) - set(removed)))
 
     # -- registries --------------------------------------------------------------------------------
 
@@ -576,10 +592,13 @@ class Service:
         progress: Progress | None = None,
     ) -> Upload:
         """Match a file and make it the registry's content (`RegistryService.upload`)."""
-        self.require_write(caller, name)
-        return self._registries.upload(
-            name, path, overrides, label=label, max_rows=max_rows, progress=progress
-        )
+        with self._audited(caller, "upload", registry=name, file=label or path.name) as details:
+            self.require_write(caller, name)
+            done = self._registries.upload(
+                name, path, overrides, label=label, max_rows=max_rows, progress=progress
+            )
+            details.update(upload=done.number, **_counts(done.indexed))
+            return done
 
     def import_directory(
         self,
@@ -590,8 +609,11 @@ class Service:
         progress: Progress | None = None,
     ) -> Upload:
         """A supplier directory as the registry's content (`RegistryService.import_directory`)."""
-        self.require_write(caller, name)
-        return self._registries.import_directory(name, path, overrides, progress)
+        with self._audited(caller, "import_directory", registry=name, file=path.name) as details:
+            self.require_write(caller, name)
+            done = self._registries.import_directory(name, path, overrides, progress)
+            details.update(upload=done.number, **_counts(done.indexed))
+            return done
 
     def import_extracts(
         self,
@@ -602,8 +624,13 @@ class Service:
         allow_removals: bool = False,
     ) -> ExtractImport:
         """Drug Product Database extracts as the SCAN Health registry's content."""
-        self.require_write(caller, SCAN_HEALTH)
-        return self._registries.import_extracts(paths, progress, allow_removals=allow_removals)
+        files = [p.name for p in paths]
+        with self._audited(caller, "import_extracts", registry=SCAN_HEALTH, files=files) as details:
+            self.require_write(caller, SCAN_HEALTH)
+            done = self._registries.import_extracts(paths, progress, allow_removals=allow_removals)
+            details.update(companies=done.companies, losses=len(done.losses))
+            details.update(_counts(done.indexed))
+            return done
 
     def kept(self, caller: Caller, name: str, upload: int | None = None) -> KeptUpload:
         """A kept upload of the registry (the latest when `upload` is None), with its decisions."""
@@ -634,8 +661,16 @@ class Service:
         candidate: str = "",
     ) -> Decided:
         """A person's decision on one row of the registry's latest upload."""
-        self.require_write(caller, name)
-        return self._registries.decide(name, upload, row, status, candidate)
+        with self._audited(
+            caller, "decide", registry=name, upload=upload, row=row, status=status.value
+        ) as details:
+            self.require_write(caller, name)
+            if candidate:
+                details["candidate"] = candidate
+            actor = self._access.actor(caller)
+            decided = self._registries.decide(name, upload, row, status, candidate, by=actor)
+            details["upload"] = decided.upload
+            return decided
 
     def needs(
         self,
@@ -679,15 +714,70 @@ class Service:
 
     def make_private(self, caller: Caller, name: str, key: str) -> None:
         """Give `key` read and write on a registry, which becomes private: the admin's."""
-        self.require_admin(caller)
-        self._access.make_private(name, key)
+        with self._audited(caller, "make_private", registry=name):
+            self.require_admin(caller)
+            self._access.make_private(name, key)
 
     def revoke(self, caller: Caller, name: str, key: str) -> bool:
         """Remove one key of a registry; True when it was there. The admin's."""
-        self.require_admin(caller)
-        return self._access.revoke(name, key)
+        with self._audited(caller, "revoke", registry=name) as details:
+            self.require_admin(caller)
+            details["revoked"] = self._access.revoke(name, key)
+            return bool(details["revoked"])
 
     def make_public(self, caller: Caller, name: str) -> None:
         """Remove every key of a registry, which everyone may read then: the admin's."""
+        with self._audited(caller, "make_public", registry=name):
+            self.require_admin(caller)
+            self._access.make_public(name)
+
+    # -- the audit trail -------------------------------------------------------------------------
+
+    def audit(
+        self, caller: Caller, since: str | None = None, registry: str | None = None
+    ) -> list[AuditEntryJSON]:
+        """The audit trail's entries, oldest first: every entry for the admin, its registries'
+        for a registry's key (AuthError without a key, ForbiddenError with one that opens none)."""
+        rights = self._access.require_key(caller)
+        first = parse_since(since)
+        wanted = None if rights.admin else rights.registries
+        if registry is not None:
+            wanted = frozenset({registry}) & (wanted if wanted is not None else {registry})
+        return self._audit.entries(first, wanted)
+
+    def verify_audit(self, caller: Caller) -> Verification:
+        """Whether the trail holds: no entry removed, altered or moved. The admin's."""
         self.require_admin(caller)
-        self._access.make_public(name)
+        return self._audit.verify()
+
+    @contextmanager
+    def _audited(self, caller: Caller, action: str, **details: Any) -> Iterator[dict[str, Any]]:
+        """One entry of the trail for the write the block does, whatever its outcome: "ok",
+        "refused" (no key, another key), or "failed" with the error's message."""
+        try:
+            yield details
+        except (AuthError, ForbiddenError):
+            self._audit.append(self._access.actor(caller), action, "refused", details)
+            raise
+        except Exception as exc:
+            details["error"] = (
+                str(exc) if isinstance(exc, NgenConnectError) else type(exc).__name__
+            )[:300]
+            self._audit.append(self._access.actor(caller), action, "failed", details)
+            raise
+        self._audit.append(self._access.actor(caller), action, "ok", details)
+
+
+#: record ids an audit entry lists (the counts say how many there were in all)
+_LISTED_IDS = 100
+
+
+def _counts(report: IndexReport) -> dict[str, int]:
+    """What an index write did, as an audit entry keeps it."""
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "rejected": len(report.rejected),
+    }

@@ -23,6 +23,7 @@ from tests.conftest import REPO
 #: what every part may build on: text analysis, vocabularies, models, errors, limits, settings
 BASE = {
     "atomic",
+    "audit",
     "errors",
     "export",
     "glossary",

@@ -44,6 +44,7 @@ const TEXT = {
     fileMissing: "Choose a file first.", reading: "Reading the file…",
     previewed: (n) => `Columns read from the first ${n} rows. Check them, then match.`,
     thisRow: "This row",
+    replacedDecision: (status, when) => `replaced: ${status} (${when})`,
     noDescription: "No column is read as a description: rows will be matched by name and place alone, and new ones become records with a name only. Choose the description column below.",
     mappingTitle: "4. How the columns were read", mappingHint: "Each field shows the column it was read from. Change any that is wrong, then match.",
     previewCaption: "The file's first rows", matchButton: "Match against the members", notRead: "(not read)", rowHeader: "Row",
@@ -118,6 +119,7 @@ const TEXT = {
     fileMissing: "Choisissez d'abord un fichier.", reading: "Lecture du fichier…",
     previewed: (n) => `Colonnes lues sur les ${n} premières lignes. Vérifiez-les, puis lancez le rapprochement.`,
     thisRow: "Cette ligne",
+    replacedDecision: (status, when) => `remplace : ${status} (${when})`,
     noDescription: "Aucune colonne n'est lue comme description : les lignes seront rapprochées par le nom et le lieu seuls, et les nouvelles deviendront des fiches sans texte. Choisissez la colonne de description ci-dessous.",
     mappingTitle: "4. Lecture des colonnes", mappingHint: "Chaque champ indique la colonne d'où il est lu. Corrigez ce qui est faux, puis lancez le rapprochement.",
     previewCaption: "Les premières lignes du fichier", matchButton: "Rapprocher des membres", notRead: "(non lu)", rowHeader: "Ligne",
@@ -610,7 +612,15 @@ function reviewCell(row) {
 
 function reportRow(row) {
   const status = el("td", {}, statusBadge(row.status));
-  if (row.decision) status.append(el("br"), el("small", { class: "meta", text: t("decidedByPerson") }));
+  if (row.decision) {
+    status.append(el("br"), el("small", { class: "meta", text: t("decidedByPerson") }));
+    // who decided and when, and the decisions it replaced
+    const when = (d) => [d.by || d.decided_by, (d.decided || "").slice(0, 16).replace("T", " ")].filter(Boolean).join(", ");
+    status.append(el("br"), el("small", { class: "meta", text: when(row) }));
+    for (const old of row.replaced || []) {
+      status.append(el("br"), el("small", { class: "meta", text: t("replacedDecision")(t("statuses")[old.status] || old.status, when(old)) }));
+    }
+  }
   const member = row.match_id ? el("td", {}, row.match_name, el("br"), el("small", { class: "meta", text: row.match_id })) : el("td", { text: "—" });
   const name = el("td", {}, row.input_name || "—");
   if (row.input_id) name.append(el("br"), el("small", { class: "meta", text: row.input_id }));

@@ -191,6 +191,26 @@ class Access:
         hidden = frozenset() if admin else frozenset(private - own)
         return Rights(admin, own, hidden)
 
+    def actor(self, caller: Caller) -> str:
+        """Who a caller is in the audit trail, never by its key: "admin", "key:<registry>#<id>"
+        (the start of the key's salted hash), "key:unknown", "anonymous", or the command line's
+        user."""
+        if isinstance(caller, Operator):
+            from ngen_connect.audit import command_line_actor
+
+            return command_line_actor()
+        if _without_key(caller):
+            return "anonymous"
+        key = caller.key if isinstance(caller, ApiKey) else ""
+        if self._admin and hmac.compare_digest(key.encode(), self._admin.encode()):
+            return "admin"
+        for name, entries in sorted(self._load().items()):
+            for entry in entries:
+                if self._matches(entry, key):
+                    digest = entry if isinstance(entry, str) else entry["hash"]
+                    return f"key:{name}#{digest[:8]}"
+        return "key:unknown"
+
     def require_write(self, caller: Caller, registry: str) -> Rights:
         """The caller's rights, when it may write to `registry`: 401 without a key, 403 with
         another key."""

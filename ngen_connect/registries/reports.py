@@ -98,13 +98,40 @@ class Decision:
     status: Status
     candidate: str = ""
     decided: str = ""  # when, ISO 8601
+    #: who decided (the audit trail's actor: "admin", "key:<registry>#<id>", "cli:<user>")
+    by: str = ""
+    #: the decisions this one replaced, oldest first (each without a history of its own)
+    replaced: tuple[Mapping[str, str], ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return {"status": self.status.value, "candidate": self.candidate, "decided": self.decided}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "candidate": self.candidate,
+            "decided": self.decided,
+            "by": self.by,
+            "replaced": [dict(r) for r in self.replaced],
+        }
+
+    def succeeding(self, previous: Decision | None) -> Decision:
+        """This decision, replacing `previous` (whose history it keeps)."""
+        if previous is None:
+            return self
+        plain = {k: v for k, v in previous.to_dict().items() if k != "replaced"}
+        return replace(self, replaced=(*previous.replaced, plain))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Decision:
-        return cls(Status(data["status"]), data.get("candidate", ""), data.get("decided", ""))
+        return cls(
+            Status(data["status"]),
+            data.get("candidate", ""),
+            data.get("decided", ""),
+            data.get("by", ""),
+            tuple(
+                {k: str(v) for k, v in r.items()}
+                for r in data.get("replaced") or ()
+                if isinstance(r, dict)
+            ),
+        )
 
 
 StatusName = Literal["matched", "ambiguous", "new", "rejected"]

@@ -173,6 +173,9 @@ class ReviewRowJSON(ReportRowJSON):
     candidates in detail."""
 
     decided: str
+    #: who decided, and the decisions it replaced (status, candidate, decided, by), oldest first
+    decided_by: str
+    replaced: list[dict[str, str]]
     decidable: bool
     candidate_details: list[ReviewCandidateJSON]
     #: the row's own place and the start of its text, to set beside its candidates'
@@ -360,7 +363,13 @@ class RegistryService:
         return self.uploads.load(check_registry_name(name), upload)
 
     def decide(
-        self, name: str, upload: int | None, row: int, status: Status, candidate: str = ""
+        self,
+        name: str,
+        upload: int | None,
+        row: int,
+        status: Status,
+        candidate: str = "",
+        by: str = "",
     ) -> Decided:
         """A person's decision on one row of the registry's latest upload: `matched` to one of
         the row's candidates (a member), or `new`. The kept upload and the registry's listings
@@ -375,7 +384,8 @@ class RegistryService:
                     f"Le téléversement {kept.number} n'est plus le dernier du registre « {name} »; décidez sur le dernier.",
                 )
             current = kept.report.row(row)
-            decided = current.decide(Decision(status, candidate, now()))
+            decision = Decision(status, candidate, now(), by).succeeding(current.decision)
+            decided = current.decide(decision)
             if current.profile is None:
                 raise ConflictError(
                     f"Upload {kept.number} of '{name}' was kept by an earlier release and cannot be decided; upload the file again.",
@@ -574,6 +584,8 @@ def _review_row(row: ReportRow, records: Mapping[str, RecordSummary]) -> ReviewR
     return {
         **row.to_dict(),
         "decided": row.decision.decided if row.decision else "",
+        "decided_by": row.decision.by if row.decision else "",
+        "replaced": [dict(r) for r in row.decision.replaced] if row.decision else [],
         "decidable": row.profile is not None and row.match.status is not Status.REJECTED,
         "candidate_details": candidates,
         "input_city": str(own.get("city") or ""),
