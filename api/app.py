@@ -22,6 +22,7 @@ from ngen_connect.api import errors
 from ngen_connect.api.body_limit import BodyLimit
 from ngen_connect.api.private_cache import PrivateAnswers
 from ngen_connect.api.routers import (
+    alerts,
     assets,
     audit,
     demand,
@@ -82,6 +83,7 @@ def create_app(core: Service | Engine) -> FastAPI:
         demand,
         assets,
         audit,
+        alerts,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

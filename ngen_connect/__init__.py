@@ -8,6 +8,7 @@ The public API is what `__all__` lists here and in the public subpackages `ngen_
 `ngen_connect.cli`) use nothing else.
 """
 
+from ngen_connect.alerts import Alert, Finding, atom_feed
 from ngen_connect.embedding import Embedder, FakeEmbedder, load_embedder
 from ngen_connect.engine import Engine
 from ngen_connect.errors import (
@@ -90,6 +91,7 @@ __all__ = [
     "DEFAULT_GAP",
     "OPERATOR",
     "REACH_COLUMNS",
+    "Alert",
     "Anonymous",
     "ApiKey",
     "AuthError",
@@ -107,6 +109,7 @@ __all__ = [
     "Evaluation",
     "FakeEmbedder",
     "FileProblem",
+    "Finding",
     "ForbiddenError",
     "HealthJSON",
     "HitJSON",
@@ -141,6 +144,7 @@ __all__ = [
     "StorageError",
     "TooLargeError",
     "__version__",
+    "atom_feed",
     "caller_of",
     "evaluate_ranking",
     "load_embedder",

@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -1159,6 +1159,88 @@ def demo(
             f"Serving NGen Connect on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
         )
         _serve(service, host, port)
+
+
+alerts_app = typer.Typer(
+    help="Saved searches and what is new for them. / Recherches enregistrées et nouveautés.",
+    no_args_is_help=True,
+)
+app.add_typer(alerts_app, name="alerts")
+AlertId = Annotated[str, typer.Argument(help="The alert's id. / Identifiant de l'alerte.")]
+
+
+@alerts_app.command("create")
+def alerts_create(
+    query: Annotated[str, typer.Argument(help="The search to save. / La recherche.")],
+    name: Annotated[str, typer.Option("--name", help="A name for it. / Un nom.")] = "",
+    filter_: FilterOption = None,
+    kind: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Only these kinds. / Ces types.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Save a search: later checks list the records that pass it and did not before. /
+    Enregistrer une recherche."""
+    with _service(data_dir, model) as service:
+        alert = service.create_alert(
+            OPERATOR,
+            query,
+            filters=Filters.from_pairs(filter_ or []) if filter_ else None,
+            kinds=kind or (),
+            name=name,
+        )
+    if as_json:
+        typer.echo(json.dumps(alert.to_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"Alert {alert.id} saved: '{alert.query}', {len(alert.seen)} records now.")
+
+
+@alerts_app.command("list")
+def alerts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Every saved search. / Les recherches enregistrées."""
+    with _service(data_dir) as service:
+        found = service.alerts(OPERATOR)
+    if as_json:
+        typer.echo(json.dumps({"alerts": [a.to_dict() for a in found]}, ensure_ascii=False))
+        return
+    for alert in found:
+        typer.echo(
+            f"{alert.id}  {alert.owner}  '{alert.name or alert.query}'  checked {alert.checked or '-'}"
+        )
+    typer.echo(f"{len(found)} alerts / alertes.")
+
+
+@alerts_app.command("check")
+def alerts_check(
+    alert_id: Annotated[
+        str | None, typer.Argument(help="One alert (all when omitted). / Une alerte.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run saved searches once: the records new since the last check. / Nouveautés."""
+    with _service(data_dir, model) as service:
+        ids = [alert_id] if alert_id else [a.id for a in service.alerts(OPERATOR)]
+        checked = [service.check_alert(OPERATOR, i) for i in ids]
+    if as_json:
+        body = [{"alert": a.to_dict(), "new": [asdict(f) for f in new]} for a, new in checked]
+        typer.echo(json.dumps({"checked": body}, ensure_ascii=False))
+        return
+    for alert, new in checked:
+        typer.echo(f"{alert.id} '{alert.name or alert.query}': {len(new)} new / nouveaux")
+        for finding in new:
+            typer.echo(f"  {finding.name} ({finding.key})")
+
+
+@alerts_app.command("delete")
+def alerts_delete(alert_id: AlertId, data_dir: DataDirOption = None) -> None:
+    """Delete a saved search. / Supprimer une alerte."""
+    with _service(data_dir) as service:
+        service.delete_alert(OPERATOR, alert_id)
+    typer.echo(f"Alert {alert_id} deleted. / Alerte supprimée.")
 
 
 audit_app = typer.Typer(

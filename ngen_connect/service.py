@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
+from ngen_connect.alerts import Alert, Alerts, Finding
 from ngen_connect.audit import AuditEntryJSON, AuditTrail, Verification
 from ngen_connect.embedding import Vectors
 from ngen_connect.engine import Engine
@@ -31,6 +32,7 @@ from ngen_connect.errors import (
     QueryError,
     RecordNotFoundError,
 )
+from ngen_connect.index.datadir import now
 from ngen_connect.index.version import Manifest
 from ngen_connect.insights.coverage import (
     DEFAULT_GAP,
@@ -77,7 +79,7 @@ from ngen_connect.models import (
     RecordJSON,
     SearchResponse,
 )
-from ngen_connect.registries.access import Access, Caller, Rights
+from ngen_connect.registries.access import Access, Caller, Operator, Rights
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import ExtractImport
 from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
@@ -200,6 +202,7 @@ class Service:
         self._registries = RegistryService(engine)
         self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
         self._audit = AuditTrail(engine.settings.data_dir)
+        self._alerts = Alerts(engine.settings.data_dir)
         self._search_log: SearchLog | None = None
         self._recent = RecentQueries()
         if engine.settings.search_log:
@@ -730,6 +733,66 @@ class Service:
         with self._audited(caller, "make_public", registry=name):
             self.require_admin(caller)
             self._access.make_public(name)
+
+    # -- saved searches and alerts --------------------------------------------------------------
+
+    def create_alert(
+        self,
+        caller: Caller,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        kinds: Sequence[Kind] = (),
+        name: str = "",
+    ) -> Alert:
+        """Save a search, owned by the caller's key; what it finds now is what later checks
+        compare with. Needs a key (the admin's or a registry's)."""
+        self._access.require_key(caller)
+        text = self._engine.validate_query(query)
+        alert = Alert(
+            "",
+            self._access.actor(caller),
+            name.strip()[:200],
+            text,
+            {k: list(v) for k, v in filters.values.items()} if filters else {},
+            [k.value for k in kinds],
+            now(),
+        )
+        alert.seen = sorted(self._alert_results(caller, alert))
+        return self._alerts.create(alert)
+
+    def alerts(self, caller: Caller) -> list[Alert]:
+        """The caller's alerts (every alert for the command line's operator)."""
+        return self._alerts.owned(self._alert_owner(caller))
+
+    def check_alert(self, caller: Caller, alert_id: str) -> tuple[Alert, list[Finding]]:
+        """Run a saved search once against the live index: the records that pass it now and did
+        not at the last check, which the alert keeps for its feed."""
+        alert = self._alerts.get(alert_id, self._alert_owner(caller))
+        found = self._alert_results(caller, alert)
+        before = set(alert.seen)
+        at = now()
+        new = [Finding(key, found[key], at) for key in sorted(found) if key not in before]
+        return self._alerts.record_check(alert.id, sorted(found), new, at), new
+
+    def delete_alert(self, caller: Caller, alert_id: str) -> None:
+        self._alerts.delete(alert_id, self._alert_owner(caller))
+
+    def _alert_owner(self, caller: Caller) -> str | None:
+        self._access.require_key(caller)
+        return None if isinstance(caller, Operator) else self._access.actor(caller)
+
+    def _alert_results(self, caller: Caller, alert: Alert) -> dict[str, str]:
+        """Record key -> name of every record the saved search returns now (the best 300)."""
+        filters = Filters.parse(alert.filters) if alert.filters else None
+        kinds = [Kind(k) for k in alert.kinds] or None
+        found: dict[str, str] = {}
+        offset, total = 0, 1
+        while offset < total:
+            page = self._search(caller, alert.query, kinds, filters, MAX_LIMIT, offset)
+            found.update((f"{hit.kind.value}:{hit.id}", hit.name) for hit in page.results)
+            total, offset = page.total, offset + MAX_LIMIT
+        return found
 
     # -- the audit trail -------------------------------------------------------------------------
 

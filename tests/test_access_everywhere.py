@@ -130,6 +130,7 @@ def _path_values(seeded: Seeded, template: str) -> dict[str, list[str]]:
         "name": [A, B],
         "upload": ["latest"],
         "row": ["2"],  # the file's first row under its header
+        "alert_id": [NO_ALERT],
     }
     resource = template.split("/")[1]
     if resource in ids:
@@ -143,13 +144,17 @@ QUERY_VALUES: dict[str, list[str | None]] = {
     "q": [QUERY],
     "filename": ["walk.csv"],
     "registry": [None, A],
+    "token": ["walk-wrong-token-0123456789"],
 }
 #: JSON bodies, by the name of their schema
 JSON_BODIES: dict[str, Any] = {
     "SearchRequest": {"query": QUERY, "limit": 100},
     "DecisionRequest": {"status": "new"},
     "DeleteRequest": {"ids": ["walk-1"]},
+    "AlertRequest": {"query": QUERY},
 }
+#: an alert of nobody's: a key's own alerts are the only ones it reaches (tests/test_alerts.py)
+NO_ALERT = "walk-no-such-alert"
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,7 @@ def _body(
     by its schema's name."""
     content = documented.get("requestBody", {}).get("content", {})
     if not content:
-        if method not in {"GET", "HEAD"}:
+        if method not in {"GET", "HEAD", "DELETE"}:
             pytest.fail(f"{method} {template} documents no request body: give it one")
         return None, None
     if "application/octet-stream" in content:
@@ -266,6 +271,10 @@ def _admin_only(call: Call) -> bool:
 
 def _expected(call: Call, caller: str, seeded: Seeded) -> int | None:
     """The status the rules give (None: any success)."""
+    if call.template.endswith(".atom"):  # the key is the token, here one that opens nothing
+        return 403
+    if "{alert_id}" in call.template and caller in {"key of A", "admin"}:
+        return 404  # an alert of nobody's is not found, whoever asks
     if _needs_key(call):
         if caller == "anonymous":
             return 401
@@ -361,7 +370,11 @@ def _command_values(seeded: Seeded, folder: Path) -> dict[str, list[str]]:
     judgments.write_text(f"query_id,record_id,grade\nq1,{seeded.private_id},2\n", encoding="utf-8")
     records = folder / "records.csv"
     records.write_text(RECORDS_CSV.replace("walk-1", "walk-cli"), encoding="utf-8")
+    engine = demo_engine(seeded.data_dir)
+    alert = Service(engine).create_alert(OPERATOR, QUERY)  # for `alerts delete`
+    engine.close()
     return {
+        "alert_id": [alert.id],
         "files": [str(records)],
         "query": [QUERY],
         "record_id": [seeded.private_id],

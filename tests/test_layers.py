@@ -22,6 +22,7 @@ from tests.conftest import REPO
 
 #: what every part may build on: text analysis, vocabularies, models, errors, limits, settings
 BASE = {
+    "alerts",
     "atomic",
     "audit",
     "errors",

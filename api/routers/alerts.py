@@ -1,0 +1,75 @@
+"""Saved searches and their alerts, owned by the key that saved them: a key sees, checks and
+deletes its own alerts only. The Atom feed takes the key as `token=` (a feed reader sends no
+headers)."""
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ngen_connect import Kind, atom_feed, caller_of
+from ngen_connect.api.deps import CallerDep, ServiceDep
+from ngen_connect.api.schemas import problems
+from ngen_connect.search import Filters
+
+router = APIRouter(tags=["alerts"])
+ERRORS = problems(400, 401, 403, 404, 422, 503)
+AlertParam = Annotated[str, Path(max_length=64, description="The alert's id.")]
+
+
+class AlertRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(max_length=1000, description="The search to save, in English or French.")
+    filters: dict[str, list[str] | str] | None = Field(default=None, description="As /search's.")
+    kinds: list[Kind] | None = Field(default=None, description="Only these kinds.")
+    name: str = Field(default="", max_length=200, description="A name for the alert.")
+
+
+@router.post("/alerts", responses=ERRORS)
+def create(service: ServiceDep, caller: CallerDep, body: AlertRequest) -> dict[str, Any]:
+    """Save a search (a key needed: the admin's or a registry's); what it finds now is what the
+    next check compares with."""
+    filters = Filters.parse(body.filters) if body.filters else None
+    alert = service.create_alert(
+        caller, body.query, filters=filters, kinds=body.kinds or (), name=body.name
+    )
+    return alert.to_dict()
+
+
+@router.get("/alerts", responses=ERRORS)
+def listed(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
+    """The caller's saved searches."""
+    return {"alerts": [alert.to_dict() for alert in service.alerts(caller)]}
+
+
+@router.get("/alerts/{alert_id}/new", responses=ERRORS)
+def new(service: ServiceDep, caller: CallerDep, alert_id: AlertParam) -> dict[str, Any]:
+    """Run the saved search once: the records that pass it now and did not at the last check."""
+    alert, found = service.check_alert(caller, alert_id)
+    return {"alert": alert.to_dict(), "new": [asdict(f) for f in found]}
+
+
+@router.delete("/alerts/{alert_id}", responses=ERRORS)
+def delete(service: ServiceDep, caller: CallerDep, alert_id: AlertParam) -> dict[str, Any]:
+    service.delete_alert(caller, alert_id)
+    return {"deleted": alert_id}
+
+
+@router.get("/alerts/{alert_id}.atom", responses=ERRORS)
+def feed(
+    service: ServiceDep,
+    request: Request,
+    alert_id: AlertParam,
+    token: Annotated[str, Query(max_length=200, description="The key that owns the alert.")],
+) -> Response:
+    """The alert as an Atom feed, checked as it is read: what each check found, latest first."""
+    alert, _ = service.check_alert(caller_of(token), alert_id)
+    link = str(request.base_url) + "#/search?q=" + alert.query
+    return Response(
+        atom_feed(alert, link),
+        media_type="application/atom+xml; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )

@@ -1,0 +1,161 @@
+"""Saved searches with alerts: a query with its filters and kinds, owned by whoever saved it (the
+audit trail's actor: "admin", "key:<registry>#<id>", "cli:<user>"), and the records that pass it
+now and did not at the last check.
+
+A check runs the saved search once against the live index version (its whole result set, the best
+300) and keeps the ids it saw; what is new since the previous check is kept too (the last
+`KEPT_FINDINGS`), for the alert's Atom feed. The alerts of a data directory are one JSON file,
+rewritten whole under the index's write lock of this file's own (alerts are few and small).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ngen_connect.atomic import write_atomic
+from ngen_connect.errors import QueryError, RecordNotFoundError
+
+ALERTS_FILE = Path("alerts") / "alerts.json"
+#: the findings an alert keeps for its feed
+KEPT_FINDINGS = 200
+#: the alerts one owner may keep
+MAX_ALERTS = 100
+
+
+@dataclass
+class Finding:
+    """A record that passed the saved search at a check and had not at the one before."""
+
+    key: str
+    name: str
+    found: str  # when, ISO 8601
+
+
+@dataclass
+class Alert:
+    id: str
+    owner: str
+    name: str
+    query: str
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    created: str = ""
+    checked: str = ""
+    #: the record keys the last check saw
+    seen: list[str] = field(default_factory=list)
+    #: what the checks found new, latest first
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body.pop("seen")
+        body["watching"] = len(self.seen)
+        return body
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Alert:
+        fields = {k: v for k, v in data.items() if k != "findings"}
+        return cls(**fields, findings=[Finding(**f) for f in data.get("findings") or ()])
+
+
+class Alerts:
+    """The alerts of one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / ALERTS_FILE
+
+    def owned(self, owner: str | None) -> list[Alert]:
+        """The owner's alerts (every alert for None: the command line's operator)."""
+        return [a for a in self._read().values() if owner is None or a.owner == owner]
+
+    def get(self, alert_id: str, owner: str | None) -> Alert:
+        """One alert of the owner's; another's is not found, as one that does not exist."""
+        found = self._read().get(alert_id)
+        if found is None or (owner is not None and found.owner != owner):
+            raise RecordNotFoundError(
+                f"There is no alert '{alert_id[:40]}'.", f"Aucune alerte « {alert_id[:40]} »."
+            )
+        return found
+
+    def create(self, alert: Alert) -> Alert:
+        with self._locked() as alerts:
+            if sum(1 for a in alerts.values() if a.owner == alert.owner) >= MAX_ALERTS:
+                raise QueryError(
+                    f"An owner keeps {MAX_ALERTS} alerts at most; delete one first.",
+                    f"Une même clé garde au plus {MAX_ALERTS} alertes; supprimez-en une d'abord.",
+                )
+            alert.id = secrets.token_urlsafe(9)
+            alerts[alert.id] = alert
+        return alert
+
+    def delete(self, alert_id: str, owner: str | None) -> None:
+        self.get(alert_id, owner)
+        with self._locked() as alerts:
+            alerts.pop(alert_id, None)
+
+    def record_check(
+        self, alert_id: str, seen: Sequence[str], new: Sequence[Finding], at: str
+    ) -> Alert:
+        """Keep what a check saw and found."""
+        with self._locked() as alerts:
+            alert = alerts[alert_id]
+            alert.seen = list(seen)
+            alert.checked = at
+            alert.findings = [*reversed(new), *alert.findings][:KEPT_FINDINGS]
+            return alert
+
+    def _read(self) -> dict[str, Alert]:
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return {key: Alert.from_dict(value) for key, value in stored.items()}
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, Alert]]:
+        """The alerts to change, written back whole when the block ends, one writer at a time."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            alerts = self._read()
+            yield alerts
+            body = {key: asdict(alert) for key, alert in alerts.items()}
+            write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1))
+            os.chmod(self.path, 0o600)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+
+
+def atom_feed(alert: Alert, link: str) -> str:
+    """The alert's findings as an Atom feed (RFC 4287), the latest first."""
+    updated = alert.findings[0].found if alert.findings else (alert.checked or alert.created)
+    entries = "".join(
+        "<entry>"
+        f"<id>urn:ngen-connect:alert:{escape(alert.id)}:{escape(f.key)}:{escape(f.found)}</id>"
+        f"<title>{escape(f.name)}</title>"
+        f"<updated>{escape(f.found)}</updated>"
+        f'<link href="{escape(link)}"/>'
+        f"<content>{escape(f.key)}</content>"
+        "</entry>"
+        for f in alert.findings
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>urn:ngen-connect:alert:{escape(alert.id)}</id>"
+        f"<title>NGen Connect: {escape(alert.name or alert.query)}</title>"
+        f"<updated>{escape(updated)}</updated>"
+        f"<author><name>NGen Connect</name></author>"
+        f"{entries}</feed>"
+    )
