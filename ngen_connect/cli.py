@@ -1161,6 +1161,28 @@ def demo(
         _serve(service, host, port)
 
 
+tokens_app = typer.Typer(
+    help="Personal tokens, for a person's saved searches. / Jetons personnels.",
+    no_args_is_help=True,
+)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="Whose token it is. / À qui est le jeton.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Issue a personal token (shown once, kept hashed): it opens its owner's saved searches
+    and alerts over HTTP, and reads what anyone may. / Émettre un jeton personnel."""
+    with _service(data_dir) as service:
+        token = service.create_token(OPERATOR, name)
+    typer.echo(token)
+    typer.echo(
+        "Shown once: keep it now. / Affiché une seule fois : conservez-le maintenant.", err=True
+    )
+
+
 alerts_app = typer.Typer(
     help="Saved searches and what is new for them. / Recherches enregistrées et nouveautés.",
     no_args_is_help=True,

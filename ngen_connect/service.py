@@ -734,6 +734,13 @@ class Service:
             self.require_admin(caller)
             self._access.make_public(name)
 
+    def create_token(self, caller: Caller, name: str) -> str:
+        """A personal token for `name` (shown once, kept hashed): it opens its owner's saved
+        searches and reads what anyone may. The admin's."""
+        with self._audited(caller, "create_token", name=" ".join(name.split())[:80]):
+            self.require_admin(caller)
+            return self._access.create_token(name)
+
     # -- saved searches and alerts --------------------------------------------------------------
 
     def create_alert(

@@ -82,3 +82,24 @@ def test_alerts_from_the_command_line(tmp_path: Path) -> None:
     assert invoke_cli("alerts", "delete", alert_id, "--data-dir", data_dir).exit_code == 0
     gone = invoke_cli("alerts", "check", alert_id, *fake)
     assert gone.exit_code != 0 and "no alert" in gone.output.lower()
+
+
+def test_a_personal_token_keeps_its_own_alerts(client: TestClient, tmp_path: Path) -> None:
+    data_dir = client.app.state.service.settings.data_dir  # type: ignore[attr-defined]
+    issued = invoke_cli("tokens", "create", "Ana Buyer", "--data-dir", str(data_dir))
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip()
+    mine = {"X-API-Key": token}
+    saved = client.post("/alerts", json={"query": "sheet metal"}, headers=mine)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["owner"].startswith("token:Ana Buyer#")
+    assert [a["id"] for a in client.get("/alerts", headers=mine).json()["alerts"]] == [
+        saved.json()["id"]
+    ]
+    assert (
+        client.get(f"/alerts/{saved.json()['id']}.atom", params={"token": token}).status_code == 200
+    )
+    # the token opens no registry and writes nothing
+    assert client.post("/records/organization", content=NEW_SHOP, headers=mine).status_code == 403
+    stored = (data_dir / "registries" / "tokens.json").read_text(encoding="utf-8")
+    assert token not in stored and "Ana Buyer" in stored

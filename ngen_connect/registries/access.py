@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import time
@@ -141,6 +142,43 @@ class Access:
             return hmac.compare_digest(entry, hashlib.sha256(key.encode()).hexdigest())
         return hmac.compare_digest(entry["hash"], _digest(entry["salt"], key))
 
+    # -- personal tokens: a person's own key, for what is theirs (saved searches), no registry --
+
+    @property
+    def _tokens_path(self) -> Path:
+        return self.path.with_name("tokens.json")
+
+    def _tokens(self) -> dict[str, dict[str, str]]:
+        try:
+            stored: dict[str, dict[str, str]] = json.loads(
+                self._tokens_path.read_text(encoding="utf-8")
+            )
+        except FileNotFoundError:
+            return {}
+        return stored
+
+    def create_token(self, name: str) -> str:
+        """A new personal token for `name`, kept as a salted hash: the token itself is shown
+        once, here, and never stored."""
+        label = " ".join(name.split())[:80]
+        if not label:
+            raise QueryError("A token needs a name.", "Un jeton doit avoir un nom.")
+        token = new_key()
+        salt = secrets.token_hex(16)
+        tokens = self._tokens()
+        tokens[secrets.token_hex(4)] = {"name": label, "salt": salt, "hash": _digest(salt, token)}
+        self._tokens_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self._tokens_path, json.dumps(tokens, indent=2, sort_keys=True) + "\n")
+        os.chmod(self._tokens_path, 0o600)
+        return token
+
+    def _token_of(self, key: str) -> str | None:
+        """The id of the personal token `key` is, if it is one."""
+        for token_id, entry in self._tokens().items():
+            if self._matches(entry, key):
+                return token_id
+        return None
+
     def make_private(self, registry: str, key: str) -> None:
         """Give `key` read and write on `registry`, which becomes private."""
         if len(key) < MIN_KEY_CHARS:
@@ -209,6 +247,9 @@ class Access:
                 if self._matches(entry, key):
                     digest = entry if isinstance(entry, str) else entry["hash"]
                     return f"key:{name}#{digest[:8]}"
+        token = self._token_of(key)
+        if token is not None:
+            return f"token:{self._tokens()[token]['name']}#{token}"
         return "key:unknown"
 
     def require_write(self, caller: Caller, registry: str) -> Rights:
@@ -240,11 +281,19 @@ class Access:
                 "Cette opération exige une clé d'API (en-tête X-API-Key).",
             )
         rights = self.rights(caller)
-        if not rights.admin and not rights.registries:
+        if not rights.admin and not rights.registries and not self.is_token(caller):
             raise ForbiddenError(
                 "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
             )
         return rights
+
+    def is_token(self, caller: Caller) -> bool:
+        """Whether the caller's key is a personal token (which opens its own saved searches)."""
+        return (
+            isinstance(caller, ApiKey)
+            and bool(caller.key)
+            and self._token_of(caller.key) is not None
+        )
 
     def require_admin(self, caller: Caller) -> Rights:
         """The caller's rights, when they are the admin's: 401 without a key, 403 with another."""
