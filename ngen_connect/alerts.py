@@ -1,6 +1,8 @@
 """Saved searches with alerts: a query with its filters and kinds, owned by whoever saved it (the
-audit trail's actor: "admin", "key:<registry>#<id>", "cli:<user>"), and the records that pass it
-now and did not at the last check.
+audit trail's actor: "admin", "key:<registry>#<id>", "token:<name>#<id>", "cli:<user>"), and the
+records that pass it now and did not at the last check. A SCAN Health watch follows the marketed
+products of an active ingredient, a brand or a licence holder instead: what a check finds is a
+product that appeared, changed status or disappeared.
 
 A check runs the saved search once against the live index version (its whole result set, the best
 300) and keeps the ids it saw; what is new since the previous check is kept too (the last
@@ -48,6 +50,8 @@ class Alert:
     query: str
     filters: dict[str, list[str]] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)
+    #: a SCAN Health watch instead of a search: {"ingredient" | "brand" | "company": value}
+    watch: dict[str, str] = field(default_factory=dict)
     created: str = ""
     checked: str = ""
     #: the record keys the last check saw
@@ -159,3 +163,29 @@ def atom_feed(alert: Alert, link: str) -> str:
         f"<author><name>NGen Connect</name></author>"
         f"{entries}</feed>"
     )
+
+
+#: what a SCAN Health watch may follow
+WATCHED = ("ingredient", "brand", "company")
+
+
+def watched_products(
+    holders: Sequence[tuple[str, Mapping[str, Any]]], watch: Mapping[str, str]
+) -> dict[str, str]:
+    """The products a watch follows, as "DIN status" -> what a person reads ("Brand (DIN) —
+    status — holder"), among `holders` (name, attributes) of the SCAN Health registry."""
+    ((what, value),) = watch.items()
+    wanted = " ".join(value.split()).casefold()
+    found = {}
+    for holder, attributes in holders:
+        for entry in attributes.get("product_list") or ():
+            names = {
+                "ingredient": [*entry.get("ingredients", ()), *entry.get("ingredients_fr", ())],
+                "brand": [entry.get("brand", ""), entry.get("brand_fr", "")],
+                "company": [holder],
+            }[what]
+            if any(wanted and wanted in str(n).casefold() for n in names):
+                status = str(entry.get("status") or "-")
+                din = str(entry.get("din", ""))
+                found[f"{din} {status}"] = f"{entry.get('brand', '')} ({din}) — {status} — {holder}"
+    return found

@@ -1219,6 +1219,25 @@ def alerts_create(
     typer.echo(f"Alert {alert.id} saved: '{alert.query}', {len(alert.seen)} records now.")
 
 
+@alerts_app.command("watch")
+def alerts_watch(
+    what: Annotated[str, typer.Argument(help="ingredient, brand or company. / Quoi.")],
+    value: Annotated[str, typer.Argument(help="Its name (or part of it). / Son nom.")],
+    name: Annotated[str, typer.Option("--name", help="A name for it. / Un nom.")] = "",
+    data_dir: DataDirOption = None,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Watch SCAN Health's marketed products of an active ingredient, a brand or a licence
+    holder: checks list the products that appeared, changed status or went. / Veille SCAN Santé."""
+    with _service(data_dir, model) as service:
+        alert = service.create_watch(OPERATOR, what, value, name=name)
+    if as_json:
+        typer.echo(json.dumps(alert.to_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"Watch {alert.id} saved: {what} '{value}', {len(alert.seen)} products now.")
+
+
 @alerts_app.command("list")
 def alerts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Every saved search. / Les recherches enregistrées."""
@@ -1252,7 +1271,8 @@ def alerts_check(
         typer.echo(json.dumps({"checked": body}, ensure_ascii=False))
         return
     for alert, new in checked:
-        typer.echo(f"{alert.id} '{alert.name or alert.query}': {len(new)} new / nouveaux")
+        label = alert.name or alert.query or " ".join(f"{k} {v}" for k, v in alert.watch.items())
+        typer.echo(f"{alert.id} '{label}': {len(new)} new / nouveaux")
         for finding in new:
             typer.echo(f"  {finding.name} ({finding.key})")
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
-from ngen_connect.alerts import Alert, Alerts, Finding
+from ngen_connect.alerts import WATCHED, Alert, Alerts, Finding, watched_products
 from ngen_connect.audit import AuditEntryJSON, AuditTrail, Verification
 from ngen_connect.embedding import Vectors
 from ngen_connect.engine import Engine
@@ -763,8 +763,28 @@ class Service:
             text,
             {k: list(v) for k, v in filters.values.items()} if filters else {},
             [k.value for k in kinds],
-            now(),
+            created=now(),
         )
+        alert.seen = sorted(self._alert_results(caller, alert))
+        return self._alerts.create(alert)
+
+    def create_watch(self, caller: Caller, what: str, value: str, *, name: str = "") -> Alert:
+        """Watch SCAN Health's marketed products of an active ingredient, a brand or a licence
+        holder (`what`): a check lists the products that appeared, changed status or went."""
+        self._access.require_key(caller)
+        if what not in WATCHED or not value.strip():
+            raise QueryError(
+                f"A watch follows an {', a '.join(WATCHED)} by a value; got '{what[:20]}'.",
+                "Une veille suit un ingrédient, une marque ou une société, par une valeur.",
+            )
+        alert = Alert(
+            "",
+            self._access.actor(caller),
+            name.strip()[:200],
+            "",
+            watch={what: value.strip()[:200]},
+        )
+        alert.created = now()
         alert.seen = sorted(self._alert_results(caller, alert))
         return self._alerts.create(alert)
 
@@ -780,6 +800,8 @@ class Service:
         before = set(alert.seen)
         at = now()
         new = [Finding(key, found[key], at) for key in sorted(found) if key not in before]
+        if alert.watch:  # a product gone (or gone from a status) is news too
+            new += [Finding(key, f"{key}: gone", at) for key in sorted(before - set(found))]
         return self._alerts.record_check(alert.id, sorted(found), new, at), new
 
     def delete_alert(self, caller: Caller, alert_id: str) -> None:
@@ -790,7 +812,16 @@ class Service:
         return None if isinstance(caller, Operator) else self._access.actor(caller)
 
     def _alert_results(self, caller: Caller, alert: Alert) -> dict[str, str]:
-        """Record key -> name of every record the saved search returns now (the best 300)."""
+        """Record key -> name of every record the saved search returns now (the best 300); for
+        a watch, each product it follows ("DIN status" -> a line to read)."""
+        if alert.watch:
+            rights = self.rights(caller)
+            holders = [
+                (r.name, r.attributes)
+                for r in self._engine.records().values()
+                if r.attributes.get("registry") == SCAN_HEALTH and rights.can_read(SCAN_HEALTH)
+            ]
+            return watched_products(holders, alert.watch)
         filters = Filters.parse(alert.filters) if alert.filters else None
         kinds = [Kind(k) for k in alert.kinds] or None
         found: dict[str, str] = {}

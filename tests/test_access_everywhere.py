@@ -375,6 +375,8 @@ def _command_values(seeded: Seeded, folder: Path) -> dict[str, list[str]]:
     engine.close()
     return {
         "alert_id": [alert.id],
+        "what": ["ingredient"],
+        "value": ["hydrocortisone"],
         "files": [str(records)],
         "query": [QUERY],
         "record_id": [seeded.private_id],

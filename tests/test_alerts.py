@@ -103,3 +103,32 @@ def test_a_personal_token_keeps_its_own_alerts(client: TestClient, tmp_path: Pat
     assert client.post("/records/organization", content=NEW_SHOP, headers=mine).status_code == 403
     stored = (data_dir / "registries" / "tokens.json").read_text(encoding="utf-8")
     assert token not in stored and "Ana Buyer" in stored
+
+
+def test_a_scan_health_watch_lists_products_that_changed(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    fake = ("--data-dir", data_dir, "--model", "fake")
+    assert invoke_cli("scan-health", "import", str(DATA / "dpd_v1"), *fake).exit_code == 0
+    watched = invoke_cli("alerts", "watch", "company", "prairie tablets", *fake, "--json")
+    assert watched.exit_code == 0, watched.output
+    alert_id = json.loads(watched.stdout)["id"]
+    gone = invoke_cli("alerts", "watch", "ingredient", "hydrocortisone", *fake, "--json")
+    gone_id = json.loads(gone.stdout)["id"]
+    assert invoke_cli("scan-health", "import", str(DATA / "dpd_v2"), *fake).exit_code == 0
+    checked = json.loads(invoke_cli("alerts", "check", alert_id, *fake, "--json").stdout)
+    [found] = checked["checked"]
+    lines = sorted(f["name"] for f in found["new"])
+    # Metformin went from marketed to dormant: the dormant product is new, the marketed one gone
+    assert any("Metformin" in line and "DORMANT" in line for line in lines), lines
+    assert any(line.endswith("MARKETED: gone") for line in lines), lines
+    [ended] = json.loads(invoke_cli("alerts", "check", gone_id, *fake, "--json").stdout)["checked"]
+    assert [f["name"] for f in ended["new"]] == ["02000004 MARKETED: gone"]
+    refused = invoke_cli("alerts", "watch", "planet", "mars", *fake)
+    assert refused.exit_code != 0 and "ingredient" in refused.output
+
+
+def test_a_watch_over_http(client: TestClient) -> None:
+    saved = client.post("/alerts", json={"watch": {"brand": "tylenol"}}, headers=ADMIN)
+    assert saved.status_code == 200 and saved.json()["watch"] == {"brand": "tylenol"}
+    two = {"watch": {"brand": "a", "company": "b"}}
+    assert client.post("/alerts", json=two, headers=ADMIN).status_code == 400

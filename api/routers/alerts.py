@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ngen_connect import Kind, atom_feed, caller_of
+from ngen_connect import Kind, QueryError, atom_feed, caller_of
 from ngen_connect.api.deps import CallerDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.search import Filters
@@ -22,7 +22,14 @@ AlertParam = Annotated[str, Path(max_length=64, description="The alert's id.")]
 class AlertRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=1000, description="The search to save, in English or French.")
+    query: str = Field(
+        default="", max_length=1000, description="The search to save, in English or French."
+    )
+    watch: dict[str, str] | None = Field(
+        default=None,
+        description='Instead of a query, a SCAN Health watch: {"ingredient" | "brand" | '
+        '"company": value}; a check lists the products that appeared, changed status or went.',
+    )
     filters: dict[str, list[str] | str] | None = Field(default=None, description="As /search's.")
     kinds: list[Kind] | None = Field(default=None, description="Only these kinds.")
     name: str = Field(default="", max_length=200, description="A name for the alert.")
@@ -32,6 +39,14 @@ class AlertRequest(BaseModel):
 def create(service: ServiceDep, caller: CallerDep, body: AlertRequest) -> dict[str, Any]:
     """Save a search (a key needed: the admin's or a registry's); what it finds now is what the
     next check compares with."""
+    if body.watch:
+        if len(body.watch) != 1:
+            raise QueryError(
+                "A watch follows one thing: an ingredient, a brand or a company.",
+                "Une veille suit une seule chose : un ingrédient, une marque ou une société.",
+            )
+        ((what, value),) = body.watch.items()
+        return service.create_watch(caller, what, value, name=body.name).to_dict()
     filters = Filters.parse(body.filters) if body.filters else None
     alert = service.create_alert(
         caller, body.query, filters=filters, kinds=body.kinds or (), name=body.name
@@ -67,7 +82,7 @@ def feed(
 ) -> Response:
     """The alert as an Atom feed, checked as it is read: what each check found, latest first."""
     alert, _ = service.check_alert(caller_of(token), alert_id)
-    link = str(request.base_url) + "#/search?q=" + alert.query
+    link = str(request.base_url) + ("#/search?q=" + alert.query if alert.query else "#/insights")
     return Response(
         atom_feed(alert, link),
         media_type="application/atom+xml; charset=utf-8",
