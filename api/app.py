@@ -33,6 +33,7 @@ from ngen_connect.api.routers import (
     registries,
     scan_health,
     search,
+    shortlist,
 )
 from ngen_connect.api.routers.search import document_query_limit
 from ngen_connect.api.worker import Worker
@@ -84,6 +85,7 @@ def create_app(core: Service | Engine) -> FastAPI:
         assets,
         audit,
         alerts,
+        shortlist,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

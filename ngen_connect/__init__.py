@@ -81,6 +81,12 @@ from ngen_connect.service import (
     Service,
 )
 from ngen_connect.settings import Settings, load_settings
+from ngen_connect.shortlist import (
+    MAX_SHORTLIST,
+    SHORTLIST_COLUMNS,
+    SHORTLIST_HEADERS_FR,
+    shortlist_rows,
+)
 
 __version__ = "0.1.0"
 
@@ -89,8 +95,11 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "DEFAULT_DEPTH",
     "DEFAULT_GAP",
+    "MAX_SHORTLIST",
     "OPERATOR",
     "REACH_COLUMNS",
+    "SHORTLIST_COLUMNS",
+    "SHORTLIST_HEADERS_FR",
     "Alert",
     "Anonymous",
     "ApiKey",
@@ -151,6 +160,7 @@ __all__ = [
     "load_settings",
     "read_judgments",
     "read_queries",
+    "shortlist_rows",
     "write_results",
     "write_table",
 ]

@@ -100,6 +100,7 @@ from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
 from ngen_connect.search.render import visible_attributes
 from ngen_connect.settings import Settings
+from ngen_connect.shortlist import MAX_SHORTLIST
 from ngen_connect.text import query_form
 
 
@@ -349,6 +350,22 @@ class Service:
             if member is not None and rights.can_read(member.attributes.get("registry")):
                 record["attributes"]["owner_name"] = member.name
         return record
+
+    def shortlist(self, caller: Caller, wanted: Sequence[tuple[Kind, str]]) -> list[RecordJSON]:
+        """The records of a shortlist the caller may read, in its order (one not found, or in a
+        registry hidden from the caller, is left out); at most `MAX_SHORTLIST`."""
+        if len(wanted) > MAX_SHORTLIST:
+            raise QueryError(
+                f"A shortlist holds {MAX_SHORTLIST} records at most.",
+                f"Une liste restreinte compte au plus {MAX_SHORTLIST} fiches.",
+            )
+        found = []
+        for kind, record_id in dict.fromkeys(wanted):
+            try:
+                found.append(self.record(caller, record_id, kind))
+            except RecordNotFoundError:
+                continue
+        return found
 
     def similar(
         self,

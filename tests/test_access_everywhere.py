@@ -46,7 +46,7 @@ CALLERS = {
 #: callers who may read registry A
 READERS_OF_A = {"key of A", "admin"}
 #: routes that take a body and write nothing
-READS_WITH_A_BODY = {("POST", "/search")}
+READS_WITH_A_BODY = {("POST", "/search"), ("POST", "/shortlist/export")}
 #: a file under each mounted folder, by the mount's name
 MOUNTED = {"static": "index.html"}
 RECORDS_CSV = "id,name,description\nwalk-1,Walk Test Works,Welded test frames.\n"
@@ -152,6 +152,7 @@ JSON_BODIES: dict[str, Any] = {
     "DecisionRequest": {"status": "new"},
     "DeleteRequest": {"ids": ["walk-1"]},
     "AlertRequest": {"query": QUERY},
+    "ShortlistRequest": {"records": [{"kind": "organization", "id": "walk-1"}]},
 }
 #: an alert of nobody's: a key's own alerts are the only ones it reaches (tests/test_alerts.py)
 NO_ALERT = "walk-no-such-alert"

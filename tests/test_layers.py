@@ -35,6 +35,7 @@ BASE = {
     "names",
     "places",
     "settings",
+    "shortlist",
     "text",
     "values",
 }

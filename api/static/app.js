@@ -157,7 +157,7 @@ const TEXT = {
   },
 };
 // the Insights view's strings (insights.js, loaded first)
-for (const language of ["en", "fr"]) Object.assign(TEXT[language], INSIGHTS_TEXT[language]);
+for (const language of ["en", "fr"]) Object.assign(TEXT[language], INSIGHTS_TEXT[language], SHORTLIST_TEXT[language]);
 const LANGUAGE_NAMES = {
   en: { en: "English", fr: "French", "en+fr": "Bilingual", und: "undetermined" },
   fr: { en: "Anglais", fr: "Français", "en+fr": "Bilingue", und: "indéterminée" },
@@ -233,6 +233,7 @@ function applyLanguage() {
   $("pager").setAttribute("aria-label", t("pages"));
   $("report-pager").setAttribute("aria-label", t("pages"));
   $("views").setAttribute("aria-label", t("views"));
+  saveShortlist(shortlisted());  // its link's label, with its count
   const button = $("lang-switch");
   button.textContent = t("switchTo");
   button.lang = t("switchLang");
@@ -264,6 +265,7 @@ function renderHit(hit, withWhy = true) {
   const place = placeOf(hit);
   badges.append(`${place ? place + " · " : ""}${t("score")} ${hit.score.toFixed(3)}`);
   item.append(badges);
+  if (hit.kind) badges.append(" ", shortlistButton(hit));
   item.append(el("p", { class: "snippet", lang: hit.snippet_language, html: hit.snippet_highlighted || "" }));
   if (withWhy && hit.why) item.append(renderWhy(hit));
   return item;
@@ -326,12 +328,12 @@ function toggleFilter(key, value, on) {
   location.hash = searchHash(params);
 }
 
-const NAV = { "registries-view": "nav-registries", "insights-view": "nav-insights" };
+const NAV = { "registries-view": "nav-registries", "insights-view": "nav-insights", "shortlist-view": "nav-shortlist" };
 function showView(id) {
-  for (const view of ["search-view", "record-view", "registries-view", "insights-view"]) $(view).hidden = view !== id;
+  for (const view of ["search-view", "record-view", "registries-view", "insights-view", "shortlist-view"]) $(view).hidden = view !== id;
   $("search-form").hidden = id in NAV;
   const active = NAV[id] || "nav-search";
-  for (const link of ["nav-search", "nav-registries", "nav-insights"]) {
+  for (const link of ["nav-search", "nav-registries", "nav-insights", "nav-shortlist"]) {
     if (link === active) $(link).setAttribute("aria-current", "page"); else $(link).removeAttribute("aria-current");
   }
 }
@@ -803,6 +805,7 @@ function route() {
   const { path, params } = parseHash();
   if (path === "/registries") return showRegistries(params);
   if (path === "/insights") return showInsights();
+  if (path === "/shortlist") return showShortlist();
   const match = path.match(/^\/(organization|cluster|ip_asset)\/(.+)$/);
   if (match) return showRecord(match[1], decodeURIComponent(match[2]));
   return showSearch(params);
@@ -874,5 +877,6 @@ $("needs-form").addEventListener("submit", (event) => {
 $("needs-download").addEventListener("click", (event) => busy(event.currentTarget, downloadNeeds));
 $("mapping-title").setAttribute("tabindex", "-1");
 bindInsights();
+bindShortlist();
 applyLanguage();
 route();

@@ -3,6 +3,7 @@
 The same app behind a real uvicorn process is tested in test_server.py.
 """
 
+import csv
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -311,3 +312,24 @@ def test_an_ip_assets_owner_is_named(client: TestClient) -> None:
     owner = asset["attributes"]["owner"]
     member = client.get(f"/organizations/{owner}").json()
     assert asset["attributes"]["owner_name"] == member["name"]
+
+
+def test_a_shortlist_exports_what_the_caller_may_read_without_formulas(
+    client: TestClient,
+) -> None:
+    hostile = (
+        '[{"id": "sl-1", "name": "=HYPERLINK(\\"http://x\\") Works", "description": "Welding"}]'
+    )
+    headers = {"X-API-Key": ADMIN_KEY}
+    assert client.post("/records/organization", content=hostile, headers=headers).status_code == 200
+    body = {
+        "records": [{"kind": "organization", "id": "sl-1"}, {"kind": "organization", "id": "nope"}]
+    }
+    answer = client.post("/shortlist/export", params={"format": "csv"}, json=body)
+    assert answer.status_code == 200
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("name,kind,id") and len(lines) == 2  # the unknown id left out
+    first_cell = next(csv.reader([lines[1]]))[0]
+    assert first_cell.startswith("'=HYPERLINK")  # text a spreadsheet shows, never runs
+    too_many = {"records": [{"kind": "organization", "id": str(n)} for n in range(51)]}
+    assert client.post("/shortlist/export", json=too_many).status_code in (400, 422)

@@ -1,0 +1,74 @@
+"""A shortlist as a file: the records a buyer kept (the page keeps the list in the browser tab),
+as the caller may read them, with headers in the page's language; no cell a spreadsheet runs."""
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ngen_connect import (
+    MAX_SHORTLIST,
+    SHORTLIST_COLUMNS,
+    SHORTLIST_HEADERS_FR,
+    Kind,
+    shortlist_rows,
+    write_table,
+)
+from ngen_connect.api.deps import CallerDep, LanguageDep, ServiceDep
+from ngen_connect.api.schemas import problems
+
+router = APIRouter(tags=["shortlist"])
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ShortlistItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    id: str = Field(max_length=200)
+
+
+class ShortlistRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[ShortlistItem] = Field(max_length=MAX_SHORTLIST)
+
+
+@router.post(
+    "/shortlist/export",
+    responses={**problems(400, 413, 422, 503), 200: {"content": {v: {} for v in _MEDIA.values()}}},
+)
+def export(
+    service: ServiceDep,
+    caller: CallerDep,
+    language: LanguageDep,
+    body: ShortlistRequest,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+) -> Response:
+    """The shortlist's records as CSV or XLSX: name, kind, id, place, NAICS, certifications,
+    employees, products, the registries that list it, website. A record the caller may not read
+    is left out."""
+    records = service.shortlist(caller, [(item.kind, item.id) for item in body.records])
+    name = f"ngen-connect-shortlist.{format}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write_table(
+            path,
+            SHORTLIST_COLUMNS,
+            shortlist_rows(records),
+            sheet="Liste" if language == "fr" else "Shortlist",
+            headers=SHORTLIST_HEADERS_FR if language == "fr" else None,
+            formats=(".csv", ".xlsx"),
+        )
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,120 @@
+"use strict";
+// The shortlist (#/shortlist): records a buyer keeps from their searches, in this browser tab
+// (sessionStorage), compared side by side (2 to 5) and exported as CSV or XLSX by the server
+// (POST /shortlist/export: headers in the page's language, no cell a spreadsheet runs). Loaded
+// before app.js, whose helpers it uses.
+
+const SHORTLIST_TEXT = {
+  en: {
+    navShortlist: "Shortlist", shortlistTitle: "Shortlist", keep: "Add to shortlist", kept: "In the shortlist",
+    keepLabel: (name) => `Add ${name} to the shortlist`, shortlistEmpty: "The shortlist is empty: add results from a search.",
+    shortlistHint: "Kept in this browser tab. Tick 2 to 5 records to compare them side by side.",
+    compare: "Compare", remove: "Remove", removeLabel: (name) => `Remove ${name} from the shortlist`,
+    compareCaption: "The records side by side", compareFew: "Tick 2 to 5 records to compare.",
+    exportShortlist: "Export the shortlist:", field: "Field",
+    compareFields: { place: "Place", naics: "Industry (NAICS)", certifications: "Certifications", employees: "Employees",
+              products: "Products (DINs held)", registries: "Listed by", capabilities: "Capabilities" },
+  },
+  fr: {
+    navShortlist: "Liste restreinte", shortlistTitle: "Liste restreinte", keep: "Ajouter à la liste", kept: "Dans la liste",
+    keepLabel: (name) => `Ajouter ${name} à la liste restreinte`, shortlistEmpty: "La liste est vide : ajoutez des résultats d'une recherche.",
+    shortlistHint: "Gardée dans cet onglet. Cochez de 2 à 5 fiches pour les comparer côte à côte.",
+    compare: "Comparer", remove: "Retirer", removeLabel: (name) => `Retirer ${name} de la liste restreinte`,
+    compareCaption: "Les fiches côte à côte", compareFew: "Cochez de 2 à 5 fiches pour comparer.",
+    exportShortlist: "Exporter la liste :", field: "Champ",
+    compareFields: { place: "Lieu", naics: "Industrie (SCIAN)", certifications: "Certifications", employees: "Employés",
+              products: "Produits (DIN détenues)", registries: "Inscrite par", capabilities: "Capacités" },
+  },
+};
+
+const SHORTLIST_STORE = "ngen-shortlist";
+const shortlisted = () => JSON.parse(sessionStorage.getItem(SHORTLIST_STORE) || "[]");
+function saveShortlist(items) {
+  sessionStorage.setItem(SHORTLIST_STORE, JSON.stringify(items));
+  $("nav-shortlist").textContent = `${t("navShortlist")} (${items.length})`;
+}
+function inShortlist(kind, id) { return shortlisted().some((r) => r.kind === kind && r.id === id); }
+
+function shortlistButton(hit) {
+  const button = el("button", { type: "button", class: "link keep", "aria-label": t("keepLabel")(hit.name) });
+  const show = () => {
+    const kept = inShortlist(hit.kind, hit.id);
+    button.textContent = kept ? `★ ${t("kept")}` : `☆ ${t("keep")}`;
+    button.setAttribute("aria-pressed", String(kept));
+  };
+  button.addEventListener("click", () => {
+    const items = shortlisted().filter((r) => !(r.kind === hit.kind && r.id === hit.id));
+    if (!inShortlist(hit.kind, hit.id)) items.push({ kind: hit.kind, id: hit.id, name: hit.name });
+    saveShortlist(items);
+    show();
+  });
+  show();
+  return button;
+}
+
+function compareRows(records) {
+  const row = (label, value) => el("tr", {}, el("th", { scope: "row", text: label }),
+    ...records.map((r) => el("td", { text: value(r) || "—" })));
+  const f = t("compareFields");
+  const list = (v) => (Array.isArray(v) ? v.join(", ") : v && typeof v === "object" ? Object.keys(v).join(", ") : v || "");
+  return [
+    row(f.place, (r) => placeOf(r.attributes)),
+    row(f.naics, (r) => list(r.attributes.naics)),
+    row(f.certifications, (r) => list(r.attributes.certifications)),
+    row(f.employees, (r) => String(r.attributes.employees ?? r.attributes.employee_band ?? "")),
+    row(f.products, (r) => String(r.attributes.products ?? "")),
+    row(f.registries, (r) => [r.attributes.registry, ...Object.keys(r.attributes.listed_in || {})].filter(Boolean).join(", ")),
+    row(f.capabilities, (r) => Object.values(r.texts || {})[0]?.slice(0, 300)),
+  ];
+}
+
+async function compareChosen() {
+  const chosen = [...document.querySelectorAll("#shortlist-items input:checked")].map((box) => shortlisted()[Number(box.value)]);
+  const table = $("compare-table");
+  if (chosen.length < 2 || chosen.length > 5) { $("compare-note").textContent = t("compareFew"); table.replaceChildren(); return; }
+  $("compare-note").textContent = "";
+  const records = await Promise.all(chosen.map((r) => api(`/${DETAIL_PATH[r.kind]}/${encodeURIComponent(r.id)}`)));
+  table.replaceChildren(
+    el("caption", { text: t("compareCaption") }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("field") }), ...records.map((r) => el("th", { scope: "col", text: r.name })))),
+    el("tbody", {}, ...compareRows(records)),
+  );
+}
+
+async function exportShortlist(format) {
+  const records = shortlisted().map(({ kind, id }) => ({ kind, id }));
+  const headers = { "Content-Type": "application/json", "Accept-Language": lang };
+  const key = sessionStorage.getItem(KEY_STORE);
+  if (key) headers["X-API-Key"] = key;
+  const response = await fetch(`/shortlist/export?format=${format}&lang=${lang}`, { method: "POST", headers, body: JSON.stringify({ records }) });
+  if (!response.ok) throw new Error((await response.json()).message || t("error"));
+  const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `ngen-connect-shortlist.${format}` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function showShortlist() {
+  showView("shortlist-view");
+  const items = shortlisted();
+  saveShortlist(items);
+  $("shortlist-note").textContent = items.length ? t("shortlistHint") : t("shortlistEmpty");
+  $("shortlist-actions").hidden = !items.length;
+  $("shortlist-items").replaceChildren(...items.map((item, at) => {
+    const id = `shortlist-${at}`;
+    const remove = el("button", { type: "button", class: "link", text: t("remove"), "aria-label": t("removeLabel")(item.name) });
+    remove.addEventListener("click", () => { saveShortlist(shortlisted().filter((_, i) => i !== at)); showShortlist(); });
+    return el("li", {}, el("input", { type: "checkbox", id, value: String(at) }), " ",
+      el("label", { for: id }, el("a", { href: `#/${item.kind}/${encodeURIComponent(item.id)}`, text: item.name })), " ", remove);
+  }));
+  $("compare-table").replaceChildren();
+  $("compare-note").textContent = "";
+}
+
+function bindShortlist() {
+  $("compare-button").addEventListener("click", () => compareChosen().catch((e) => { $("compare-note").textContent = e.message; }));
+  document.querySelectorAll("[data-shortlist-export]").forEach((button) => {
+    button.addEventListener("click", () => exportShortlist(button.dataset.shortlistExport).catch((e) => { $("compare-note").textContent = e.message; }));
+  });
+  saveShortlist(shortlisted());
+}
