@@ -64,7 +64,7 @@ function compareRows(records) {
     row(f.employees, (r) => String(r.attributes.employees ?? r.attributes.employee_band ?? "")),
     row(f.products, (r) => String(r.attributes.products ?? "")),
     row(f.registries, (r) => [r.attributes.registry, ...Object.keys(r.attributes.listed_in || {})].filter(Boolean).join(", ")),
-    row(f.capabilities, (r) => Object.values(r.texts || {})[0]?.slice(0, 300)),
+    row(f.capabilities, (r) => (r.texts?.[lang] || Object.values(r.texts || {})[0])?.slice(0, 300)),
   ];
 }
 
