@@ -334,6 +334,70 @@ class Service:
             ui_language=ui_language,
         )
 
+    def search_through(
+        self,
+        caller: Caller,
+        query: str,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        filters: Filters | None = None,
+        limit: int = RESULT_POOL,
+        offset: int = 0,
+        ui_language: str = "en",
+    ) -> SearchResponse:
+        """`search` past one page: up to `limit` results from `offset` (a search keeps its best
+        `RESULT_POOL`), read a page of `MAX_LIMIT` at a time; the first page is the member's
+        search, logged as `search` logs it."""
+        first = self.search(
+            caller,
+            query,
+            kinds=kinds,
+            filters=filters,
+            limit=min(limit, MAX_LIMIT),
+            offset=offset,
+            ui_language=ui_language,
+        )
+        return self._read_on(caller, first, query, kinds, filters, limit, offset, ui_language)
+
+    def _result_pages(
+        self,
+        caller: Caller,
+        query: str,
+        kinds: Sequence[Kind] | None,
+        filters: Filters | None,
+    ) -> SearchResponse:
+        """Every result a search keeps, unlogged: what a report counts is no member's search."""
+        first = self._search(caller, query, kinds, filters, MAX_LIMIT, 0)
+        return self._read_on(caller, first, query, kinds, filters, RESULT_POOL, 0, "en")
+
+    def _read_on(
+        self,
+        caller: Caller,
+        first: SearchResponse,
+        query: str,
+        kinds: Sequence[Kind] | None,
+        filters: Filters | None,
+        limit: int,
+        offset: int,
+        ui_language: str,
+    ) -> SearchResponse:
+        """`first` with the next pages of its results, up to `limit`."""
+        results = list(first.results)
+        while len(results) < limit and offset + len(results) < first.total:
+            page = self._search(
+                caller,
+                query,
+                kinds,
+                filters,
+                min(MAX_LIMIT, limit - len(results)),
+                offset + len(results),
+                ui_language=ui_language,
+            )
+            if not page.results:
+                break
+            results.extend(page.results)
+        return replace(first, results=results)
+
     def record(self, caller: Caller, record_id: str, kind: Kind) -> RecordJSON:
         """One record, as the caller may read it: a hidden registry's record is not found, and
         the listings of hidden registries are left out."""
@@ -475,14 +539,9 @@ class Service:
     def _result_set(self, caller: Caller, query: str) -> tuple[set[str], bool]:
         """Every organisation a search returns for `query` (its `total`, above the relevance
         floor), read a page of `MAX_LIMIT` at a time; whether the set is full."""
-        keys: set[str] = set()
-        offset, total = 0, 1
-        while offset < total:
-            page = self._search(caller, query, [Kind.ORGANIZATION], None, MAX_LIMIT, offset)
-            keys.update(f"{hit.kind.value}:{hit.id}" for hit in page.results)
-            total = page.total
-            offset += MAX_LIMIT
-        return keys, total >= RESULT_POOL
+        found = self._result_pages(caller, query, [Kind.ORGANIZATION], None)
+        keys = {f"{hit.kind.value}:{hit.id}" for hit in found.results}
+        return keys, found.total >= RESULT_POOL
 
     def demand(
         self,
@@ -841,13 +900,8 @@ class Service:
             return watched_products(holders, alert.watch)
         filters = Filters.parse(alert.filters) if alert.filters else None
         kinds = [Kind(k) for k in alert.kinds] or None
-        found: dict[str, str] = {}
-        offset, total = 0, 1
-        while offset < total:
-            page = self._search(caller, alert.query, kinds, filters, MAX_LIMIT, offset)
-            found.update((f"{hit.kind.value}:{hit.id}", hit.name) for hit in page.results)
-            total, offset = page.total, offset + MAX_LIMIT
-        return found
+        found = self._result_pages(caller, alert.query, kinds, filters)
+        return {f"{hit.kind.value}:{hit.id}": hit.name for hit in found.results}
 
     # -- the audit trail -------------------------------------------------------------------------
 

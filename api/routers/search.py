@@ -1,6 +1,5 @@
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,6 +34,17 @@ LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 OffsetParam = Annotated[int, Query(ge=0)]
 
 
+def _check_length(service: ServiceDep, query: str) -> None:
+    # The limit holds for the text as sent, as documented (maxLength); the engine checks the
+    # text again once its spaces are collapsed, which never makes it longer.
+    longest = service.settings.max_query_chars
+    if len(query) > longest:
+        raise QueryError(
+            f"The query is {len(query):,} characters long; the limit is {longest:,}.",
+            f"La requête compte {len(query):,} caractères; la limite est {longest:,}.",
+        )
+
+
 def _search(
     service: ServiceDep,
     caller: Caller,
@@ -45,14 +55,7 @@ def _search(
     offset: int,
     language: str,
 ) -> SearchResponse:
-    # The limit holds for the text as sent, as documented (maxLength); the engine checks the
-    # text again once its spaces are collapsed, which never makes it longer.
-    longest = service.settings.max_query_chars
-    if len(query) > longest:
-        raise QueryError(
-            f"The query is {len(query):,} characters long; the limit is {longest:,}.",
-            f"La requête compte {len(query):,} caractères; la limite est {longest:,}.",
-        )
+    _check_length(service, query)
     return service.search(
         caller,
         query,
@@ -109,25 +112,16 @@ def export(
     """The results as a CSV or XLSX file, with the explanation columns: the whole result set by
     default (a search keeps its best 300), read a page of 100 at a time; the XLSX file's About
     sheet says how many of the results it holds."""
-    response = _search(
-        service, caller, q, kind or None, filters, min(limit, MAX_LIMIT), offset, language
+    _check_length(service, q)
+    response = service.search_through(
+        caller,
+        q,
+        kinds=kind or None,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+        ui_language=language,
     )
-    results = list(response.results)
-    while len(results) < limit and offset + len(results) < response.total:
-        page = _search(
-            service,
-            caller,
-            q,
-            kind or None,
-            filters,
-            min(MAX_LIMIT, limit - len(results)),
-            offset + len(results),
-            language,
-        )
-        if not page.results:
-            break
-        results.extend(page.results)
-    response = replace(response, results=results)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"ngen-connect-results.{format}"
         write_results(path, response, language=language, filters=filters.values)
