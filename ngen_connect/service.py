@@ -891,11 +891,11 @@ class Service:
         """Record key -> name of every record the saved search returns now (the best 300); for
         a watch, each product it follows ("DIN status" -> a line to read)."""
         if alert.watch:
-            rights = self.rights(caller)
+            readable = self.rights(caller).can_read(SCAN_HEALTH)
             holders = [
                 (r.name, r.attributes)
                 for r in self._engine.records().values()
-                if r.attributes.get("registry") == SCAN_HEALTH and rights.can_read(SCAN_HEALTH)
+                if readable and r.attributes.get("registry") == SCAN_HEALTH
             ]
             return watched_products(holders, alert.watch)
         filters = Filters.parse(alert.filters) if alert.filters else None

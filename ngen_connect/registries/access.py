@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from ngen_connect.atomic import write_atomic
+from ngen_connect.audit import command_line_actor
 from ngen_connect.errors import AuthError, ForbiddenError, QueryError
 
 MIN_KEY_CHARS = 16
@@ -234,8 +235,6 @@ class Access:
         (the start of the key's salted hash), "key:unknown", "anonymous", or the command line's
         user."""
         if isinstance(caller, Operator):
-            from ngen_connect.audit import command_line_actor
-
             return command_line_actor()
         if _without_key(caller):
             return "anonymous"
