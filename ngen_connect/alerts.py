@@ -7,14 +7,11 @@ product that appeared, changed status or disappeared.
 A check runs the saved search once against the live index version (its whole result set, the best
 300) and keeps the ids it saw; what is new since the previous check is kept too (the last
 `KEPT_FINDINGS`), for the alert's Atom feed. The alerts of a data directory are one JSON file,
-rewritten whole under the index's write lock of this file's own (alerts are few and small).
+rewritten whole under a lock of this file's own (alerts are few and small).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ngen_connect.atomic import write_atomic
+from ngen_connect.atomic import locked_json, read_json
 from ngen_connect.errors import QueryError, RecordNotFoundError
 
 ALERTS_FILE = Path("alerts") / "alerts.json"
@@ -118,27 +115,16 @@ class Alerts:
             return alert
 
     def _read(self) -> dict[str, Alert]:
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        return {key: Alert.from_dict(value) for key, value in stored.items()}
+        return {key: Alert.from_dict(value) for key, value in read_json(self.path).items()}
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Alert]]:
         """The alerts to change, written back whole when the block ends, one writer at a time."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            alerts = self._read()
+        with locked_json(self.path) as stored:
+            alerts = {key: Alert.from_dict(value) for key, value in stored.items()}
             yield alerts
-            body = {key: asdict(alert) for key, alert in alerts.items()}
-            write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1))
-            os.chmod(self.path, 0o600)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            os.close(lock)
+            stored.clear()
+            stored.update({key: asdict(alert) for key, alert in alerts.items()})
 
 
 def atom_feed(alert: Alert, link: str) -> str:

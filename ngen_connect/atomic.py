@@ -3,9 +3,13 @@ is a StorageError, and leaves the old file as it was."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ngen_connect.errors import StorageError
 
@@ -28,3 +32,29 @@ def replace_atomic(path: Path, write: Callable[[Path], object]) -> None:
         if full is not None:
             raise full from None
         raise
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A small JSON object kept in one file; {} when there is none yet."""
+    try:
+        found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return found
+
+
+@contextmanager
+def locked_json(path: Path) -> Iterator[dict[str, Any]]:
+    """A small JSON object to change, written back whole (0600) when the block ends, one writer at
+    a time across processes (a lock file beside it); an error in the block writes nothing."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        body = read_json(path)
+        yield body
+        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1))
+        os.chmod(path, 0o600)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)

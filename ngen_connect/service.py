@@ -100,7 +100,7 @@ from ngen_connect.search.filters import Filters
 from ngen_connect.search.ranking import Ranking
 from ngen_connect.search.render import visible_attributes
 from ngen_connect.settings import Settings
-from ngen_connect.shortlist import MAX_SHORTLIST
+from ngen_connect.shortlist import MAX_SHORTLIST, ShortlistEntry, Shortlists
 from ngen_connect.text import query_form
 
 
@@ -204,6 +204,7 @@ class Service:
         self._access = Access(engine.settings.data_dir, admin_key=engine.settings.admin_key)
         self._audit = AuditTrail(engine.settings.data_dir)
         self._alerts = Alerts(engine.settings.data_dir)
+        self._shortlists = Shortlists(engine.settings.data_dir)
         self._search_log: SearchLog | None = None
         self._recent = RecentQueries()
         if engine.settings.search_log:
@@ -430,6 +431,28 @@ class Service:
             except RecordNotFoundError:
                 continue
         return found
+
+    def saved_shortlist(self, caller: Caller) -> list[ShortlistEntry]:
+        """The shortlist kept for the caller's key (a key needed: the admin's, a registry's or a
+        personal token); a key sees its own only, and of it the records it may read now, named
+        as they are now."""
+        self._access.require_key(caller)
+        kept = self._shortlists.of(self._access.actor(caller))
+        return self._entries(self.shortlist(caller, [(Kind(e["kind"]), e["id"]) for e in kept]))
+
+    def keep_shortlist(
+        self, caller: Caller, wanted: Sequence[tuple[Kind, str]]
+    ) -> list[ShortlistEntry]:
+        """Keep `wanted` as the caller's shortlist, in its order, and return what was kept: only
+        records the caller may read now, each once, named as they are now."""
+        self._access.require_key(caller)
+        entries = self._entries(self.shortlist(caller, wanted))
+        self._shortlists.keep(self._access.actor(caller), entries)
+        return entries
+
+    @staticmethod
+    def _entries(records: Sequence[RecordJSON]) -> list[ShortlistEntry]:
+        return [ShortlistEntry(kind=r["kind"], id=r["id"], name=r["name"]) for r in records]
 
     def similar(
         self,

@@ -1,13 +1,21 @@
 """A shortlist: records a buyer kept from their searches, side by side and as a file. The rows are
 what the compare view shows: place, capabilities (NAICS), certifications, size, products for a
-licence holder, and the registries that list the record."""
+licence holder, and the registries that list the record.
+
+Without a key the page keeps a shortlist in the browser tab; with one it is kept here, per key
+(the audit trail's actor: "admin", "key:<registry>#<id>", "token:<name>#<id>"), in one JSON file
+of the data directory rewritten whole under a lock of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
 
+from ngen_connect.atomic import locked_json, read_json
 from ngen_connect.models import RecordJSON
+
+SHORTLISTS_FILE = Path("shortlists") / "shortlists.json"
 
 #: records a shortlist export takes
 MAX_SHORTLIST = 50
@@ -73,3 +81,31 @@ def shortlist_row(record: RecordJSON) -> dict[str, Any]:
 def shortlist_rows(records: Sequence[RecordJSON]) -> list[dict[str, Any]]:
     """The records as a shortlist's rows, in order (`SHORTLIST_COLUMNS`)."""
     return [shortlist_row(record) for record in records]
+
+
+class ShortlistEntry(TypedDict):
+    """A record kept in a shortlist, named as it was when it was kept."""
+
+    kind: str
+    id: str
+    name: str
+
+
+class Shortlists:
+    """The shortlists kept for keys, one per key, in a data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / SHORTLISTS_FILE
+
+    def of(self, owner: str) -> list[ShortlistEntry]:
+        """The owner's shortlist, in the order its records were kept ([] when none)."""
+        kept: list[ShortlistEntry] = read_json(self.path).get(owner, [])
+        return kept
+
+    def keep(self, owner: str, entries: Sequence[ShortlistEntry]) -> None:
+        """Replace the owner's shortlist (an empty one is forgotten)."""
+        with locked_json(self.path) as stored:
+            if entries:
+                stored[owner] = [dict(entry) for entry in entries[:MAX_SHORTLIST]]
+            else:
+                stored.pop(owner, None)

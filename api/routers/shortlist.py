@@ -1,9 +1,10 @@
-"""A shortlist as a file: the records a buyer kept (the page keeps the list in the browser tab),
-as the caller may read them, with headers in the page's language; no cell a spreadsheet runs."""
+"""A shortlist kept for a key (GET and PUT /shortlist: without a key the page keeps it in the
+browser tab), and a shortlist as a file: the records a buyer kept, as the caller may read them,
+with headers in the page's language; no cell a spreadsheet runs."""
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -38,6 +39,22 @@ class ShortlistRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     records: list[ShortlistItem] = Field(max_length=MAX_SHORTLIST)
+
+
+@router.get("/shortlist", responses=problems(401, 403, 503))
+def kept(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
+    """The shortlist kept for the caller's key (the admin's, a registry's or a personal token):
+    each record's kind, id and name, in the order they were kept."""
+    return {"records": service.saved_shortlist(caller)}
+
+
+@router.put("/shortlist", responses=problems(400, 401, 403, 413, 422, 503))
+def keep(service: ServiceDep, caller: CallerDep, body: ShortlistRequest) -> dict[str, Any]:
+    """Keep these records as the caller's shortlist, replacing the one kept before (an empty list
+    forgets it). A record not found, or one the key may not read, is left out; the answer lists
+    what was kept."""
+    entries = service.keep_shortlist(caller, [(item.kind, item.id) for item in body.records])
+    return {"records": entries, "left_out": len(body.records) - len(entries)}
 
 
 @router.post(

@@ -157,7 +157,7 @@ const TEXT = {
   },
 };
 // the Insights view's strings (insights.js, loaded first)
-for (const language of ["en", "fr"]) Object.assign(TEXT[language], INSIGHTS_TEXT[language], SHORTLIST_TEXT[language]);
+for (const language of ["en", "fr"]) Object.assign(TEXT[language], INSIGHTS_TEXT[language], SHORTLIST_TEXT[language], ALERTS_TEXT[language]);
 const LANGUAGE_NAMES = {
   en: { en: "English", fr: "French", "en+fr": "Bilingual", und: "undetermined" },
   fr: { en: "Anglais", fr: "Français", "en+fr": "Bilingue", und: "indéterminée" },
@@ -233,7 +233,8 @@ function applyLanguage() {
   $("pager").setAttribute("aria-label", t("pages"));
   $("report-pager").setAttribute("aria-label", t("pages"));
   $("views").setAttribute("aria-label", t("views"));
-  saveShortlist(shortlisted());  // its link's label, with its count
+  showShortlistCount();
+  showWatchChoices();
   const button = $("lang-switch");
   button.textContent = t("switchTo");
   button.lang = t("switchLang");
@@ -328,12 +329,12 @@ function toggleFilter(key, value, on) {
   location.hash = searchHash(params);
 }
 
-const NAV = { "registries-view": "nav-registries", "insights-view": "nav-insights", "shortlist-view": "nav-shortlist" };
+const NAV = { "registries-view": "nav-registries", "insights-view": "nav-insights", "shortlist-view": "nav-shortlist", "alerts-view": "nav-alerts" };
 function showView(id) {
-  for (const view of ["search-view", "record-view", "registries-view", "insights-view", "shortlist-view"]) $(view).hidden = view !== id;
+  for (const view of ["search-view", "record-view", ...Object.keys(NAV)]) $(view).hidden = view !== id;
   $("search-form").hidden = id in NAV;
   const active = NAV[id] || "nav-search";
-  for (const link of ["nav-search", "nav-registries", "nav-insights", "nav-shortlist"]) {
+  for (const link of ["nav-search", ...Object.values(NAV)]) {
     if (link === active) $(link).setAttribute("aria-current", "page"); else $(link).removeAttribute("aria-current");
   }
 }
@@ -365,6 +366,9 @@ async function showSearch(params) {
     $("export-xlsx").href = `/search/export?${exportParams}&format=xlsx`;
     $("export").hidden = !body.total;
     $("export-cut").textContent = body.total > 300 ? t("exportCut")(body.total) : "";
+    const alertParams = new URLSearchParams(params);
+    alertParams.delete("offset");
+    $("alert-link").href = `#/alerts?${alertParams}`;
   } catch (error) {
     $("status").textContent = error.message;
     $("results").replaceChildren();
@@ -806,6 +810,7 @@ function route() {
   if (path === "/registries") return showRegistries(params);
   if (path === "/insights") return showInsights();
   if (path === "/shortlist") return showShortlist();
+  if (path === "/alerts") return showAlerts(params);
   const match = path.match(/^\/(organization|cluster|ip_asset)\/(.+)$/);
   if (match) return showRecord(match[1], decodeURIComponent(match[2]));
   return showSearch(params);
@@ -843,10 +848,11 @@ $("key-form").addEventListener("submit", (event) => {
     ready(false);
     const registries = await loadRegistries();
     progress(t("keyKept")(registries.map((r) => r.name)));
+    await syncShortlist();
   });
 });
 $("key-forget").addEventListener("click", () => {
-  sessionStorage.removeItem(KEY_STORE);
+  forgetKey();
   $("api-key").value = "";
   $("registry-names").replaceChildren();
   $("registry-list").replaceChildren();
@@ -878,5 +884,6 @@ $("needs-download").addEventListener("click", (event) => busy(event.currentTarge
 $("mapping-title").setAttribute("tabindex", "-1");
 bindInsights();
 bindShortlist();
+bindAlerts();
 applyLanguage();
 route();

@@ -1,14 +1,17 @@
 "use strict";
 // The shortlist (#/shortlist): records a buyer keeps from their searches, in this browser tab
-// (sessionStorage), compared side by side (2 to 5) and exported as CSV or XLSX by the server
-// (POST /shortlist/export: headers in the page's language, no cell a spreadsheet runs). Loaded
-// before app.js, whose helpers it uses.
+// (sessionStorage) and, once a key is given, on the server for that key (GET/PUT /shortlist, so
+// it is there again in another tab or another day); compared side by side (2 to 5) and exported
+// as CSV or XLSX by the server (POST /shortlist/export: headers in the page's language, no cell a
+// spreadsheet runs). Loaded before app.js, whose helpers it uses.
 
 const SHORTLIST_TEXT = {
   en: {
     navShortlist: "Shortlist", shortlistTitle: "Shortlist", keep: "Add to shortlist", kept: "In the shortlist",
     keepLabel: (name) => `Add ${name} to the shortlist`, shortlistEmpty: "The shortlist is empty: add results from a search.",
-    shortlistHint: "Kept in this browser tab. Tick 2 to 5 records to compare them side by side.",
+    shortlistHint: "Kept in this browser tab (give a key to keep it on the server). Tick 2 to 5 records to compare them side by side.",
+    shortlistHintKept: "Kept on the server for your key. Tick 2 to 5 records to compare them side by side.",
+    shortlistUnsaved: (message) => `The shortlist could not be kept on the server: ${message}`,
     compare: "Compare", remove: "Remove", removeLabel: (name) => `Remove ${name} from the shortlist`,
     compareCaption: "The records side by side", compareFew: "Tick 2 to 5 records to compare.",
     exportShortlist: "Export the shortlist:", field: "Field",
@@ -18,7 +21,9 @@ const SHORTLIST_TEXT = {
   fr: {
     navShortlist: "Liste restreinte", shortlistTitle: "Liste restreinte", keep: "Ajouter à la liste", kept: "Dans la liste",
     keepLabel: (name) => `Ajouter ${name} à la liste restreinte`, shortlistEmpty: "La liste est vide : ajoutez des résultats d'une recherche.",
-    shortlistHint: "Gardée dans cet onglet. Cochez de 2 à 5 fiches pour les comparer côte à côte.",
+    shortlistHint: "Gardée dans cet onglet (donnez une clé pour la garder sur le serveur). Cochez de 2 à 5 fiches pour les comparer côte à côte.",
+    shortlistHintKept: "Gardée sur le serveur pour votre clé. Cochez de 2 à 5 fiches pour les comparer côte à côte.",
+    shortlistUnsaved: (message) => `La liste n'a pas pu être gardée sur le serveur : ${message}`,
     compare: "Comparer", remove: "Retirer", removeLabel: (name) => `Retirer ${name} de la liste restreinte`,
     compareCaption: "Les fiches côte à côte", compareFew: "Cochez de 2 à 5 fiches pour comparer.",
     exportShortlist: "Exporter la liste :", field: "Champ",
@@ -28,10 +33,39 @@ const SHORTLIST_TEXT = {
 };
 
 const SHORTLIST_STORE = "ngen-shortlist";
+const SHORTLIST_KEPT = "ngen-shortlist-on-server";  // set once the tab's list is the key's
 const shortlisted = () => JSON.parse(sessionStorage.getItem(SHORTLIST_STORE) || "[]");
-function saveShortlist(items) {
+function showShortlistCount() { $("nav-shortlist").textContent = `${t("navShortlist")} (${shortlisted().length})`; }
+function keepLocally(items) {
   sessionStorage.setItem(SHORTLIST_STORE, JSON.stringify(items));
-  $("nav-shortlist").textContent = `${t("navShortlist")} (${items.length})`;
+  showShortlistCount();
+}
+
+// The server's copy, for the tab's key: one PUT at a time, the latest list last.
+let shortlistPut = Promise.resolve();
+async function shortlistCall(method, items) {
+  const headers = { "Accept-Language": lang, "X-API-Key": sessionStorage.getItem(KEY_STORE) };
+  if (items) headers["Content-Type"] = "application/json";
+  const body = items ? JSON.stringify({ records: items.map(({ kind, id }) => ({ kind, id })) }) : undefined;
+  const response = await fetch(`/shortlist?lang=${lang}`, { method, headers, body });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.message || t("error"));
+  return answer.records;
+}
+function saveShortlist(items) {
+  keepLocally(items);
+  if (!sessionStorage.getItem(KEY_STORE)) return;
+  shortlistPut = shortlistPut.then(() => shortlistCall("PUT", items)).then(() => { $("compare-note").textContent = ""; })
+    .catch((error) => { $("compare-note").textContent = t("shortlistUnsaved")(error.message); });
+}
+// When a key is given: the server's list, with what this tab kept before appended, kept on both.
+async function syncShortlist() {
+  if (!sessionStorage.getItem(KEY_STORE)) return;
+  const server = await shortlistCall("GET");
+  const known = new Set(server.map((r) => `${r.kind}:${r.id}`));
+  const added = shortlisted().filter((r) => !known.has(`${r.kind}:${r.id}`));
+  if (added.length) saveShortlist([...server, ...added]); else keepLocally(server);
+  sessionStorage.setItem(SHORTLIST_KEPT, "1");
 }
 function inShortlist(kind, id) { return shortlisted().some((r) => r.kind === kind && r.id === id); }
 
@@ -97,8 +131,9 @@ async function exportShortlist(format) {
 function showShortlist() {
   showView("shortlist-view");
   const items = shortlisted();
-  saveShortlist(items);
-  $("shortlist-note").textContent = items.length ? t("shortlistHint") : t("shortlistEmpty");
+  showShortlistCount();
+  const hint = sessionStorage.getItem(KEY_STORE) ? t("shortlistHintKept") : t("shortlistHint");
+  $("shortlist-note").textContent = items.length ? hint : t("shortlistEmpty");
   $("shortlist-actions").hidden = !items.length;
   $("shortlist-items").replaceChildren(...items.map((item, at) => {
     const id = `shortlist-${at}`;
@@ -116,5 +151,7 @@ function bindShortlist() {
   document.querySelectorAll("[data-shortlist-export]").forEach((button) => {
     button.addEventListener("click", () => exportShortlist(button.dataset.shortlistExport).catch((e) => { $("compare-note").textContent = e.message; }));
   });
-  saveShortlist(shortlisted());
+  showShortlistCount();
+  syncShortlist().then(() => { if (parseHash().path === "/shortlist") showShortlist(); })
+    .catch((error) => { $("compare-note").textContent = t("shortlistUnsaved")(error.message); });
 }

@@ -42,6 +42,7 @@ CHECKS: list[CheckFunction] = [
 NOTHING_TO_MAKE_INVALID = {
     "GET /health",
     "GET /alerts",
+    "GET /shortlist",
     "GET /insights/reach",
     "GET /registries",
     "GET /organizations/{record_id}",
