@@ -467,7 +467,7 @@ def report_lines(results, machine, args, prepared, grid) -> list[str]:  # type: 
 # -- the short-label collections (labels.py) ----------------------------------------------------
 
 LABEL_GROUPS = ("en", "fr", "all")
-LABEL_MEANS = ("ndcg", "mrr", "recall", "first_same", "first_other", "detected")
+LABEL_MEANS = ("ndcg", "mrr", "mrr_alone", "recall", "first_same", "first_other", "detected")
 #: the hybrid ranking without its relevance floor: what the floor costs these queries
 NO_FLOOR = "hybrid, no floor"
 
@@ -475,14 +475,19 @@ NO_FLOOR = "hybrid, no floor"
 def score_label_query(
     ranked: list[str], total: int, query: Query, detected: str
 ) -> dict[str, float]:
-    """nDCG@10 on both grades; MRR@10 and recall@10 of the other-language answers (grade 2);
-    what the first result is when it is not one of them; whether nothing came back at all;
-    whether the engine told the query's language."""
+    """nDCG@10 on both grades; MRR@10 and recall@10 of the other-language answers (grade 2), and
+    their MRR@10 once the concept's own-language profile is taken out of the ranking (`alone`:
+    as when the answer exists in the other language only); what the first result is when it is
+    not one of them; whether nothing came back at all; whether the engine told the query's
+    language. `ranked` may hold an 11th result, which counts only once a twin is taken out."""
     cross = {d for d, g in query.judgments.items() if g == 2}
+    alone = [d for d in ranked if query.judgments.get(d) != 1][:10]
+    ranked = ranked[:10]
     first = query.judgments.get(ranked[0], 0) if ranked else None
     return {
         "ndcg": ndcg(ranked, query.judgments) or 0.0,
         "mrr": reciprocal_rank(ranked, cross) or 0.0,
+        "mrr_alone": reciprocal_rank(alone, cross) or 0.0,
         "recall": recall(ranked, cross) or 0.0,
         "first_same": float(first == 1),
         "first_other": float(first == 0),
@@ -496,7 +501,7 @@ def run_labels_collection(
 ) -> list[dict[str, Any]]:
     rows = []
     for query in collection.queries:
-        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=10, ranking=ranking)
+        response = engine.search(query.text, kinds=[Kind.ORGANIZATION], limit=11, ranking=ranking)
         ranked = [hit.id for hit in response.results]
         rows.append(
             {
@@ -622,15 +627,16 @@ def label_report_lines(
         "Half the queries English, half French, the same concepts in both. A query is one concept's "
         "label (1 to 8 words); its profile in the other language is the answer measured (grade 2), "
         "its profile in the query's language is grade 1. `MRR@10`, `recall@10`: of the "
-        "other-language answer; `1st same`: share of queries whose first result is the concept's "
+        "other-language answer; `MRR alone`: its MRR@10 with the own-language profile taken out of "
+        "the ranking, as when the answer exists in the other language only; `1st same`: share of queries whose first result is the concept's "
         "own-language profile, `1st wrong`: another concept's; `empty`: queries with no result at "
         f"all; `detected`: share of queries whose language the engine detected. `{NO_FLOOR}`: the "
         "hybrid ranking without its relevance floor, which keeps a record with no word in common "
         "with the query only when its semantic evidence stands out (`Weights.floor`). `ipc-caps`: "
         "the `ipc` queries in the file's capitals, on the same profiles.",
         "",
-        "| collection | ranking | queries | n | nDCG@10 | MRR@10 | recall@10 | 1st same | 1st wrong | empty | detected |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| collection | ranking | queries | n | nDCG@10 | MRR@10 | MRR alone | recall@10 | 1st same | 1st wrong | empty | detected |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, by_ranking in results.items():
         for ranking, by_group in by_ranking.items():
@@ -638,7 +644,7 @@ def label_report_lines(
                 s = by_group[group]
                 lines.append(
                     f"| {name} | {ranking} | {group} | {s['queries']:.0f} | {s['ndcg']:.3f} "
-                    f"| {s['mrr']:.3f} | {s['recall']:.3f} | {s['first_same']:.2f} "
+                    f"| {s['mrr']:.3f} | {s['mrr_alone']:.3f} | {s['recall']:.3f} | {s['first_same']:.2f} "
                     f"| {s['first_other']:.2f} | {s['empty']:.0f} | {s['detected']:.2f} |"
                 )
     lines += [
