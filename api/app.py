@@ -4,7 +4,9 @@ The service (its engine: model, index, database) is opened once per process, bef
 request, and shared by every request; it decides what each request's caller may see and do.
 """
 
+import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -44,6 +46,21 @@ STATIC = Path(__file__).parent / "static"
 #: embedding): each hand-back could wait that long behind the search's own Python. A shorter
 #: interval makes searches over HTTP faster (benchmarks/bench_api.py; benchmarks/RESULTS.md).
 _SWITCH_INTERVAL = 0.0005
+_TOKEN = re.compile(r"([?&]token=)[^&\s]*")
+
+
+class _HideTokens(logging.Filter):
+    """The server's access log without the key an alert's feed address carries (`token=`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+_HIDE_TOKENS = _HideTokens()
 
 
 def create_app(core: Service | Engine) -> FastAPI:
@@ -57,6 +74,7 @@ def create_app(core: Service | Engine) -> FastAPI:
         service.open()  # open the index and load the model now, not on the first request
         assets.warm()  # and the charts' script
         service.log_searches()  # in each server process, for its own searches (unless turned off)
+        logging.getLogger("uvicorn.access").addFilter(_HIDE_TOKENS)  # once: a set of filters
         yield
         worker.close()
         service.close()

@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
 
 from ngen_connect.atomic import locked_json, read_json
 from ngen_connect.errors import QueryError, RecordNotFoundError
+from ngen_connect.text import strip_control
 
 ALERTS_FILE = Path("alerts") / "alerts.json"
 #: the findings an alert keeps for its feed
@@ -104,15 +106,26 @@ class Alerts:
             alerts.pop(alert_id, None)
 
     def record_check(
-        self, alert_id: str, seen: Sequence[str], new: Sequence[Finding], at: str
-    ) -> Alert:
-        """Keep what a check saw and found."""
+        self, alert_id: str, found: Mapping[str, str], at: str
+    ) -> tuple[Alert, list[Finding]]:
+        """Keep what a check saw (`found`: record key -> name) and what it found new since the
+        check before, compared under the lock, so two checks at once find a record once; a
+        watch's product gone (or gone from a status) is news too. An alert deleted meanwhile is
+        not found."""
         with self._locked() as alerts:
-            alert = alerts[alert_id]
-            alert.seen = list(seen)
+            alert = alerts.get(alert_id)
+            if alert is None:
+                raise RecordNotFoundError(
+                    f"There is no alert '{alert_id[:40]}'.", f"Aucune alerte « {alert_id[:40]} »."
+                )
+            before = set(alert.seen)
+            new = [Finding(key, found[key], at) for key in sorted(found) if key not in before]
+            if alert.watch:
+                new += [Finding(key, f"{key}: gone", at) for key in sorted(before - set(found))]
+            alert.seen = sorted(found)
             alert.checked = at
             alert.findings = [*reversed(new), *alert.findings][:KEPT_FINDINGS]
-            return alert
+            return alert, new
 
     def _read(self) -> dict[str, Alert]:
         return {key: Alert.from_dict(value) for key, value in read_json(self.path).items()}
@@ -127,25 +140,35 @@ class Alerts:
             stored.update({key: asdict(alert) for key, alert in alerts.items()})
 
 
+def _text(value: str) -> str:
+    """Text an XML element holds: escaped, without what XML cannot hold."""
+    return escape(strip_control(value))
+
+
+def feed_link(base: str, alert: Alert) -> str:
+    """Where an alert's feed sends a reader: the search in the page, or the Insights page."""
+    return base + ("#/search?q=" + quote(alert.query, safe="") if alert.query else "#/insights")
+
+
 def atom_feed(alert: Alert, link: str) -> str:
     """The alert's findings as an Atom feed (RFC 4287), the latest first."""
     updated = alert.findings[0].found if alert.findings else (alert.checked or alert.created)
     entries = "".join(
         "<entry>"
-        f"<id>urn:ngen-connect:alert:{escape(alert.id)}:{escape(f.key)}:{escape(f.found)}</id>"
-        f"<title>{escape(f.name)}</title>"
-        f"<updated>{escape(f.found)}</updated>"
-        f'<link href="{escape(link)}"/>'
-        f"<content>{escape(f.key)}</content>"
+        f"<id>urn:ngen-connect:alert:{_text(alert.id)}:{_text(quote(f.key))}:{_text(f.found)}</id>"
+        f"<title>{_text(f.name)}</title>"
+        f"<updated>{_text(f.found)}</updated>"
+        f"<link href={quoteattr(strip_control(link))}/>"
+        f"<content>{_text(f.key)}</content>"
         "</entry>"
         for f in alert.findings
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>urn:ngen-connect:alert:{escape(alert.id)}</id>"
-        f"<title>NGen Connect: {escape(alert.name or alert.query)}</title>"
-        f"<updated>{escape(updated)}</updated>"
+        f"<id>urn:ngen-connect:alert:{_text(alert.id)}</id>"
+        f"<title>NGen Connect: {_text(alert.name or alert.query)}</title>"
+        f"<updated>{_text(updated)}</updated>"
         f"<author><name>NGen Connect</name></author>"
         f"{entries}</feed>"
     )

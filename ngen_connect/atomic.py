@@ -14,9 +14,16 @@ from typing import Any
 from ngen_connect.errors import StorageError
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to a hidden file beside `path`, then rename it over `path`."""
-    replace_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write `text` to a hidden file beside `path`, made with `mode` (before any byte is in it),
+    then rename it over `path`."""
+
+    def write(tmp: Path) -> None:
+        tmp.unlink(missing_ok=True)  # one a crash left, perhaps with another mode
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
+            out.write(text.encode("utf-8"))
+
+    replace_atomic(path, write)
 
 
 def replace_atomic(path: Path, write: Callable[[Path], object]) -> None:
@@ -53,8 +60,7 @@ def locked_json(path: Path) -> Iterator[dict[str, Any]]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         body = read_json(path)
         yield body
-        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1))
-        os.chmod(path, 0o600)
+        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1), mode=0o600)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         os.close(lock)

@@ -1264,12 +1264,24 @@ def alerts_check(
 ) -> None:
     """Run saved searches once: the records new since the last check. / Nouveautés."""
     with _service(data_dir, model) as service:
-        ids = [alert_id] if alert_id else [a.id for a in service.alerts(OPERATOR)]
-        checked = [service.check_alert(OPERATOR, i) for i in ids]
+        if alert_id:
+            checked = [service.check_alert(OPERATOR, alert_id)]
+            skipped = []
+        else:  # a registry key's alerts are checked with that key, not here
+            owned = service.alerts(OPERATOR)
+            skipped = [a for a in owned if a.owner.startswith("key:")]
+            checked = [service.check_alert(OPERATOR, a.id) for a in owned if a not in skipped]
     if as_json:
         body = [{"alert": a.to_dict(), "new": [asdict(f) for f in new]} for a, new in checked]
-        typer.echo(json.dumps({"checked": body}, ensure_ascii=False))
+        typer.echo(
+            json.dumps({"checked": body, "skipped": [a.id for a in skipped]}, ensure_ascii=False)
+        )
         return
+    if skipped:
+        typer.echo(
+            f"{len(skipped)} alerts of registry keys left to their keys / "
+            "alertes de clés de registre laissées à leurs clés"
+        )
     for alert, new in checked:
         label = alert.name or alert.query or " ".join(f"{k} {v}" for k, v in alert.watch.items())
         typer.echo(f"{alert.id} '{label}': {len(new)} new / nouveaux")

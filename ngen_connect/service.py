@@ -79,7 +79,7 @@ from ngen_connect.models import (
     RecordJSON,
     SearchResponse,
 )
-from ngen_connect.registries.access import Access, Caller, Operator, Rights
+from ngen_connect.registries.access import ANONYMOUS, Access, Caller, Operator, Rights
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import ExtractImport
 from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
@@ -101,7 +101,7 @@ from ngen_connect.search.ranking import Ranking
 from ngen_connect.search.render import visible_attributes
 from ngen_connect.settings import Settings
 from ngen_connect.shortlist import MAX_SHORTLIST, ShortlistEntry, Shortlists
-from ngen_connect.text import query_form
+from ngen_connect.text import query_form, strip_control
 
 
 class HealthJSON(TypedDict):
@@ -436,8 +436,7 @@ class Service:
         """The shortlist kept for the caller's key (a key needed: the admin's, a registry's or a
         personal token); a key sees its own only, and of it the records it may read now, named
         as they are now."""
-        self._access.require_key(caller)
-        kept = self._shortlists.of(self._access.actor(caller))
+        kept = self._shortlists.of(self._access.owner(caller))
         return self._entries(self.shortlist(caller, [(Kind(e["kind"]), e["id"]) for e in kept]))
 
     def keep_shortlist(
@@ -445,9 +444,9 @@ class Service:
     ) -> list[ShortlistEntry]:
         """Keep `wanted` as the caller's shortlist, in its order, and return what was kept: only
         records the caller may read now, each once, named as they are now."""
-        self._access.require_key(caller)
+        owner = self._access.owner(caller)
         entries = self._entries(self.shortlist(caller, wanted))
-        self._shortlists.keep(self._access.actor(caller), entries)
+        self._shortlists.keep(owner, entries)
         return entries
 
     @staticmethod
@@ -852,16 +851,16 @@ class Service:
         name: str = "",
     ) -> Alert:
         """Save a search, owned by the caller's key; what it finds now is what later checks
-        compare with. Needs a key (the admin's or a registry's)."""
-        self._access.require_key(caller)
+        compare with. Needs a key (the admin's, a registry's or a personal token)."""
+        owner = self._access.owner(caller)
         text = self._engine.validate_query(query)
         alert = Alert(
             "",
-            self._access.actor(caller),
-            name.strip()[:200],
+            owner,
+            _label(name),
             text,
             {k: list(v) for k, v in filters.values.items()} if filters else {},
-            [k.value for k in kinds],
+            sorted({k.value for k in kinds}),
             created=now(),
         )
         alert.seen = sorted(self._alert_results(caller, alert))
@@ -870,45 +869,75 @@ class Service:
     def create_watch(self, caller: Caller, what: str, value: str, *, name: str = "") -> Alert:
         """Watch SCAN Health's marketed products of an active ingredient, a brand or a licence
         holder (`what`): a check lists the products that appeared, changed status or went."""
-        self._access.require_key(caller)
-        if what not in WATCHED or not value.strip():
+        owner = self._access.owner(caller)
+        if what not in WATCHED or not _label(value):
             raise QueryError(
                 f"A watch follows an {', a '.join(WATCHED)} by a value; got '{what[:20]}'.",
                 "Une veille suit un ingrédient, une marque ou une société, par une valeur.",
             )
-        alert = Alert(
-            "",
-            self._access.actor(caller),
-            name.strip()[:200],
-            "",
-            watch={what: value.strip()[:200]},
-        )
+        alert = Alert("", owner, _label(name), "", watch={what: _label(value)})
         alert.created = now()
         alert.seen = sorted(self._alert_results(caller, alert))
         return self._alerts.create(alert)
 
     def alerts(self, caller: Caller) -> list[Alert]:
-        """The caller's alerts (every alert for the command line's operator)."""
-        return self._alerts.owned(self._alert_owner(caller))
+        """The caller's alerts (every alert for the command line's operator), each with the
+        findings the caller may read now."""
+        owned = self._alerts.owned(self._alert_owner(caller))
+        return [self._readable(caller, alert) for alert in owned]
 
     def check_alert(self, caller: Caller, alert_id: str) -> tuple[Alert, list[Finding]]:
-        """Run a saved search once against the live index: the records that pass it now and did
-        not at the last check, which the alert keeps for its feed."""
+        """Run a saved search once against the live index, with its owner's rights: the records
+        that pass it now and did not at the last check, which the alert keeps for its feed. The
+        command line checks the admin's alerts, its own and personal tokens' (which read what
+        anyone may); a registry key's alert is checked with that key."""
         alert = self._alerts.get(alert_id, self._alert_owner(caller))
-        found = self._alert_results(caller, alert)
-        before = set(alert.seen)
-        at = now()
-        new = [Finding(key, found[key], at) for key in sorted(found) if key not in before]
-        if alert.watch:  # a product gone (or gone from a status) is news too
-            new += [Finding(key, f"{key}: gone", at) for key in sorted(before - set(found))]
-        return self._alerts.record_check(alert.id, sorted(found), new, at), new
+        found = self._alert_results(self._runs_as(caller, alert), alert)
+        checked, new = self._alerts.record_check(alert.id, found, now())
+        return self._readable(caller, checked), self._readable_findings(caller, checked, new)
 
     def delete_alert(self, caller: Caller, alert_id: str) -> None:
         self._alerts.delete(alert_id, self._alert_owner(caller))
 
     def _alert_owner(self, caller: Caller) -> str | None:
-        self._access.require_key(caller)
-        return None if isinstance(caller, Operator) else self._access.actor(caller)
+        """The owner whose alerts the caller reaches (None: every owner's, for the operator)."""
+        return None if isinstance(caller, Operator) else self._access.owner(caller)
+
+    @staticmethod
+    def _runs_as(caller: Caller, alert: Alert) -> Caller:
+        """Whom a check of `alert` by `caller` searches as: the owner, never more."""
+        if not isinstance(caller, Operator) or alert.owner == "admin":
+            return caller
+        if alert.owner.startswith("token:"):
+            return ANONYMOUS  # a token reads what anyone may
+        if alert.owner.startswith("key:"):
+            raise QueryError(
+                "A registry key's alert is checked with that key (GET /alerts/ID/new or its feed).",
+                "L'alerte d'une clé de registre se vérifie avec cette clé.",
+            )
+        return caller  # the command line's own
+
+    def _readable(self, caller: Caller, alert: Alert) -> Alert:
+        return replace(alert, findings=self._readable_findings(caller, alert, alert.findings))
+
+    def _readable_findings(
+        self, caller: Caller, alert: Alert, findings: Sequence[Finding]
+    ) -> list[Finding]:
+        """The findings the caller may read now: a record's while it is in a registry the caller
+        reads (and in the index, for a caller who may not read every registry), a watch's while
+        the caller reads SCAN Health."""
+        rights = self.rights(caller)
+        if not rights.hidden:
+            return list(findings)
+        if alert.watch:
+            return list(findings) if rights.can_read(SCAN_HEALTH) else []
+        records = self._engine.records()
+        kept = []
+        for finding in findings:
+            record = records.get(finding.key)
+            if record is not None and rights.can_read(record.attributes.get("registry")):
+                kept.append(finding)
+        return kept
 
     def _alert_results(self, caller: Caller, alert: Alert) -> dict[str, str]:
         """Record key -> name of every record the saved search returns now (the best 300); for
@@ -961,6 +990,11 @@ class Service:
             self._audit.append(self._access.actor(caller), action, "failed", details)
             raise
         self._audit.append(self._access.actor(caller), action, "ok", details)
+
+
+def _label(text: str) -> str:
+    """A name a person gave, as kept: one line, no control characters, at most 200 characters."""
+    return " ".join(strip_control(text).split())[:200]
 
 
 #: record ids an audit entry lists (the counts say how many there were in all)

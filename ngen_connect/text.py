@@ -44,12 +44,17 @@ _PLACEHOLDERS = frozenset(
 # tab...); XLSX cannot hold them, and one in front of "=" would hide a formula.
 #: C0 control characters but tab, line feed and carriage return, and DEL
 _C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_CONTROL = re.compile(f"[{_C0}]")
+#: what XML 1.0 cannot hold besides them (lone surrogates, U+FFFE, U+FFFF): an XLSX cell or an
+#: Atom feed holding one is no longer a file its reader opens
+_NOT_XML = "\ud800-\udfff\ufffe\uffff"
 #: and the C1 ones, which no text written by a person holds
 _ANY_CONTROL = re.compile(f"[{_C0}\x80-\x9f]")
+_CONTROL = re.compile(f"[{_C0}\x80-\x9f{_NOT_XML}]")
 
 
 def strip_control(text: str) -> str:
+    """`text` without control characters (C0 but tab and line breaks, C1) and without characters
+    XML cannot hold."""
     return _CONTROL.sub("", text)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ngen_connect.alerts import ALERTS_FILE, Alert, Alerts
+from ngen_connect.errors import RecordNotFoundError
 from tests.conftest import ADMIN_KEY, DATA, copy_index, demo_engine, in_process, invoke_cli
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
@@ -132,3 +134,98 @@ def test_a_watch_over_http(client: TestClient) -> None:
     assert saved.status_code == 200 and saved.json()["watch"] == {"brand": "tylenol"}
     two = {"watch": {"brand": "a", "company": "b"}}
     assert client.post("/alerts", json=two, headers=ADMIN).status_code == 400
+    both = {"watch": {"brand": "tylenol"}, "query": "machining"}
+    assert client.post("/alerts", json=both, headers=ADMIN).status_code == 400
+
+
+VAULT = "alerts-vault-key-0123456789abcdef"
+VAULT_CSV = "id,name,description,province\nav-1,Zyxvault Aero Machining,Titanium machining.,MB\n"
+
+
+def test_a_check_searches_with_its_owners_rights_never_more(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    fake = ("--data-dir", data_dir, "--model", "fake")
+    assert invoke_cli("index", str(DATA / "crosslang.csv"), *fake).exit_code == 0
+    issued = invoke_cli("tokens", "create", "Ana", "--data-dir", data_dir)
+    token = {"X-API-Key": issued.stdout.strip()}
+    with in_process(demo_engine(Path(data_dir))) as client:
+        saved = client.post("/alerts", json={"query": "titanium machining"}, headers=token)
+        assert saved.status_code == 200, saved.text
+        route = f"/alerts/{saved.json()['id']}"
+        (tmp_path / "vault.csv").write_text(VAULT_CSV, encoding="utf-8")
+        imported = invoke_cli("registry", "import", "vault", str(tmp_path / "vault.csv"), *fake)
+        assert imported.exit_code == 0, imported.output
+        private = invoke_cli("registry", "private", "vault", "--key", VAULT, "--data-dir", data_dir)
+        assert private.exit_code == 0
+        # the command line checks a token's alert as the token, not with every right
+        checked = invoke_cli("alerts", "check", *fake)
+        assert checked.exit_code == 0 and "Zyxvault" not in checked.output
+        assert b"Zyxvault" not in client.get(route + "/new", headers=token).content
+        # public for a while, then private again: what was found is no longer shown
+        assert invoke_cli("registry", "public", "vault", "--data-dir", data_dir).exit_code == 0
+        found = client.get(route + "/new", headers=token).json()["new"]
+        assert [f["name"] for f in found] == ["Zyxvault Aero Machining"]
+        invoke_cli("registry", "private", "vault", "--key", VAULT, "--data-dir", data_dir)
+        for answer in (
+            client.get("/alerts", headers=token),
+            client.get(route + "/new", headers=token),
+            client.get(route + ".atom", params={"token": token["X-API-Key"]}),
+        ):
+            assert answer.status_code == 200 and b"Zyxvault" not in answer.content
+        # a registry key's alert is left to that key by the command line
+        vault = {"X-API-Key": VAULT}
+        theirs = client.post("/alerts", json={"query": "titanium"}, headers=vault).json()
+        assert theirs["owner"].startswith("key:")
+        skipped = json.loads(invoke_cli("alerts", "check", *fake, "--json").stdout)["skipped"]
+        assert skipped == [theirs["id"]]
+        one = invoke_cli("alerts", "check", theirs["id"], *fake)
+        assert one.exit_code != 0 and "checked with that key" in one.output
+        # the key granted the registry again (a new salt): its alerts and shortlist are still its
+        again = invoke_cli("registry", "private", "vault", "--key", VAULT, "--data-dir", data_dir)
+        assert again.exit_code == 0
+        listed = client.get("/alerts", headers=vault).json()["alerts"]
+        assert [a["id"] for a in listed] == [theirs["id"]]
+
+
+def test_two_checks_at_once_find_a_record_once_and_a_deleted_alert_is_not_found(
+    tmp_path: Path,
+) -> None:
+    alerts = Alerts(tmp_path)
+    made = alerts.create(Alert("", "admin", "", "titanium", created="2026-01-01T00:00:00Z"))
+    found = {"organization:a": "A Works"}
+    first = alerts.record_check(made.id, found, "2026-01-02T00:00:00Z")[1]
+    second = alerts.record_check(made.id, found, "2026-01-02T00:00:01Z")[1]
+    assert [f.key for f in first] == ["organization:a"] and second == []
+    alerts.delete(made.id, "admin")
+    with pytest.raises(RecordNotFoundError):
+        alerts.record_check(made.id, found, "2026-01-03T00:00:00Z")
+    assert oct((tmp_path / ALERTS_FILE).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_feed_is_well_formed_whatever_the_query_name_and_records(client: TestClient) -> None:
+    odd = '[{"id": "al-odd", "name": "Zorblax\\ufffeGadgets\\uffff \\u009b Ltd", "description": "Quoted \\"cryogenic welding\\" fixtures"}]'
+    assert client.post("/records/organization", content=odd, headers=ADMIN).status_code == 200
+    saved = client.post(
+        "/alerts",
+        json={"query": '"cryogenic welding" onload="x', "name": "a\u0000b\u0001"},
+        headers=ADMIN,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["name"] == "ab"
+    alert_id = saved.json()["id"]
+    client.post("/records/organization", content=odd.replace("al-odd", "al-odd2"), headers=ADMIN)
+    feed = client.get(f"/alerts/{alert_id}.atom", params={"token": ADMIN_KEY})
+    root = ET.fromstring(feed.text)  # a parser takes it: quotes, controls, non-characters
+    atom = "{http://www.w3.org/2005/Atom}"
+    [entry] = root.findall(f"{atom}entry")
+    assert entry.findtext(f"{atom}title") == "ZorblaxGadgets Ltd"
+    assert (
+        entry.find(f"{atom}link")
+        .get("href")
+        .endswith(  # type: ignore[union-attr]
+            "#/search?q=%22cryogenic%20welding%22%20onload%3D%22x"
+        )
+    )
+    too_many = {"query": "machining", "kinds": ["cluster"] * 4}
+    assert client.post("/alerts", json=too_many, headers=ADMIN).status_code == 422
+    assert client.get("/alerts", params={"x": "1"}, headers=ADMIN).status_code == 400

@@ -10,7 +10,7 @@ from ngen_connect.language import (
     detect_language,
     detect_query_language,
 )
-from ngen_connect.text import fold, query_form, split_sentences
+from ngen_connect.text import fold, query_form, split_sentences, strip_control
 
 
 def test_detection_is_deterministic_and_prefers_product_languages() -> None:
@@ -118,3 +118,8 @@ def test_fold_takes_a_short_cut_for_ascii_with_the_same_result() -> None:
     samples = [string.printable, "AS-9100 Ltd.", "", "\x00\x1f~", "ÉCOLE Capacités", "Straße"]
     assert [fold(s) for s in samples] == [folded_in_full(s) for s in samples]
     assert fold("Capacités d'USINAGE") == "capacites d'usinage"
+
+
+def test_stripped_text_holds_nothing_xml_or_a_spreadsheet_refuses() -> None:
+    odd = "Zorblax\ufffeGadgets\uffff \x9bLtd\x00 \ud800é\tz\n"
+    assert strip_control(odd) == "ZorblaxGadgets Ltd é\tz\n"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ngen_connect import Kind, QueryError, atom_feed, caller_of
-from ngen_connect.api.deps import CallerDep, ServiceDep
+from ngen_connect import Kind, QueryError, atom_feed, caller_of, feed_link
+from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.search import Filters
 
@@ -31,19 +31,23 @@ class AlertRequest(BaseModel):
         '"company": value}; a check lists the products that appeared, changed status or went.',
     )
     filters: dict[str, list[str] | str] | None = Field(default=None, description="As /search's.")
-    kinds: list[Kind] | None = Field(default=None, description="Only these kinds.")
+    kinds: list[Kind] | None = Field(default=None, max_length=3, description="Only these kinds.")
     name: str = Field(default="", max_length=200, description="A name for the alert.")
 
 
 @router.post("/alerts", responses=ERRORS)
-def create(service: ServiceDep, caller: CallerDep, body: AlertRequest) -> dict[str, Any]:
-    """Save a search (a key needed: the admin's or a registry's); what it finds now is what the
-    next check compares with."""
+def create(
+    service: ServiceDep, caller: CallerDep, body: AlertRequest, _known: KnownParametersDep
+) -> dict[str, Any]:
+    """Save a search (a key needed: the admin's, a registry's or a personal token); what it
+    finds now is what the next check compares with."""
     if body.watch:
-        if len(body.watch) != 1:
+        if len(body.watch) != 1 or body.query.strip() or body.filters or body.kinds:
             raise QueryError(
-                "A watch follows one thing: an ingredient, a brand or a company.",
-                "Une veille suit une seule chose : un ingrédient, une marque ou une société.",
+                "A watch follows one thing (an ingredient, a brand or a company), with no query, "
+                "filters or kinds.",
+                "Une veille suit une seule chose (un ingrédient, une marque ou une société), sans "
+                "recherche, filtres ni types.",
             )
         ((what, value),) = body.watch.items()
         return service.create_watch(caller, what, value, name=body.name).to_dict()
@@ -55,20 +59,24 @@ def create(service: ServiceDep, caller: CallerDep, body: AlertRequest) -> dict[s
 
 
 @router.get("/alerts", responses=ERRORS)
-def listed(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
+def listed(service: ServiceDep, caller: CallerDep, _known: KnownParametersDep) -> dict[str, Any]:
     """The caller's saved searches."""
     return {"alerts": [alert.to_dict() for alert in service.alerts(caller)]}
 
 
 @router.get("/alerts/{alert_id}/new", responses=ERRORS)
-def new(service: ServiceDep, caller: CallerDep, alert_id: AlertParam) -> dict[str, Any]:
+def new(
+    service: ServiceDep, caller: CallerDep, alert_id: AlertParam, _known: KnownParametersDep
+) -> dict[str, Any]:
     """Run the saved search once: the records that pass it now and did not at the last check."""
     alert, found = service.check_alert(caller, alert_id)
     return {"alert": alert.to_dict(), "new": [asdict(f) for f in found]}
 
 
 @router.delete("/alerts/{alert_id}", responses=ERRORS)
-def delete(service: ServiceDep, caller: CallerDep, alert_id: AlertParam) -> dict[str, Any]:
+def delete(
+    service: ServiceDep, caller: CallerDep, alert_id: AlertParam, _known: KnownParametersDep
+) -> dict[str, Any]:
     service.delete_alert(caller, alert_id)
     return {"deleted": alert_id}
 
@@ -79,12 +87,12 @@ def feed(
     request: Request,
     alert_id: AlertParam,
     token: Annotated[str, Query(max_length=200, description="The key that owns the alert.")],
+    _known: KnownParametersDep,
 ) -> Response:
     """The alert as an Atom feed, checked as it is read: what each check found, latest first."""
     alert, _ = service.check_alert(caller_of(token), alert_id)
-    link = str(request.base_url) + ("#/search?q=" + alert.query if alert.query else "#/insights")
     return Response(
-        atom_feed(alert, link),
+        atom_feed(alert, feed_link(str(request.base_url), alert)),
         media_type="application/atom+xml; charset=utf-8",
         headers={"Cache-Control": "no-store"},
     )

@@ -18,7 +18,7 @@ from ngen_connect import (
     shortlist_rows,
     write_table,
 )
-from ngen_connect.api.deps import CallerDep, LanguageDep, ServiceDep
+from ngen_connect.api.deps import CallerDep, KnownParametersDep, LanguageDep, ServiceDep
 from ngen_connect.api.schemas import problems
 
 router = APIRouter(tags=["shortlist"])
@@ -41,15 +41,17 @@ class ShortlistRequest(BaseModel):
     records: list[ShortlistItem] = Field(max_length=MAX_SHORTLIST)
 
 
-@router.get("/shortlist", responses=problems(401, 403, 503))
-def kept(service: ServiceDep, caller: CallerDep) -> dict[str, Any]:
+@router.get("/shortlist", responses=problems(400, 401, 403, 422, 503))
+def kept(service: ServiceDep, caller: CallerDep, _known: KnownParametersDep) -> dict[str, Any]:
     """The shortlist kept for the caller's key (the admin's, a registry's or a personal token):
     each record's kind, id and name, in the order they were kept."""
     return {"records": service.saved_shortlist(caller)}
 
 
 @router.put("/shortlist", responses=problems(400, 401, 403, 413, 422, 503))
-def keep(service: ServiceDep, caller: CallerDep, body: ShortlistRequest) -> dict[str, Any]:
+def keep(
+    service: ServiceDep, caller: CallerDep, body: ShortlistRequest, _known: KnownParametersDep
+) -> dict[str, Any]:
     """Keep these records as the caller's shortlist, replacing the one kept before (an empty list
     forgets it). A record not found, or one the key may not read, is left out; the answer lists
     what was kept."""
@@ -66,6 +68,7 @@ def export(
     caller: CallerDep,
     language: LanguageDep,
     body: ShortlistRequest,
+    _known: KnownParametersDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> Response:
     """The shortlist's records as CSV or XLSX: name, kind, id, place, NAICS, certifications,

@@ -164,7 +164,8 @@ function bindAlerts() {
   $("alerts-key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const key = $("alerts-key").value.trim();
-    if (key) sessionStorage.setItem(KEY_STORE, key); else sessionStorage.removeItem(KEY_STORE);
+    forgetKey();  // another key's shortlist is not this one's
+    if (key) sessionStorage.setItem(KEY_STORE, key);
     $("alerts-key").value = "";
     runCheck(event.submitter, async () => {
       await loadAlerts();

@@ -843,7 +843,8 @@ $("record-name").setAttribute("tabindex", "-1");
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const key = $("api-key").value.trim();
-  if (key) sessionStorage.setItem(KEY_STORE, key); else sessionStorage.removeItem(KEY_STORE);
+  forgetKey();  // another key's shortlist is not this one's
+  if (key) sessionStorage.setItem(KEY_STORE, key);
   busy(event.submitter || $("key-form").querySelector("button"), async () => {
     ready(false);
     const registries = await loadRegistries();

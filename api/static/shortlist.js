@@ -12,6 +12,7 @@ const SHORTLIST_TEXT = {
     shortlistHint: "Kept in this browser tab (give a key to keep it on the server). Tick 2 to 5 records to compare them side by side.",
     shortlistHintKept: "Kept on the server for your key. Tick 2 to 5 records to compare them side by side.",
     shortlistUnsaved: (message) => `The shortlist could not be kept on the server: ${message}`,
+    shortlistFull: "The shortlist holds 50 records at most: remove one first.",
     compare: "Compare", remove: "Remove", removeLabel: (name) => `Remove ${name} from the shortlist`,
     compareCaption: "The records side by side", compareFew: "Tick 2 to 5 records to compare.",
     exportShortlist: "Export the shortlist:", field: "Field",
@@ -24,6 +25,7 @@ const SHORTLIST_TEXT = {
     shortlistHint: "Gardée dans cet onglet (donnez une clé pour la garder sur le serveur). Cochez de 2 à 5 fiches pour les comparer côte à côte.",
     shortlistHintKept: "Gardée sur le serveur pour votre clé. Cochez de 2 à 5 fiches pour les comparer côte à côte.",
     shortlistUnsaved: (message) => `La liste n'a pas pu être gardée sur le serveur : ${message}`,
+    shortlistFull: "La liste restreinte compte au plus 50 fiches : retirez-en une d'abord.",
     compare: "Comparer", remove: "Retirer", removeLabel: (name) => `Retirer ${name} de la liste restreinte`,
     compareCaption: "Les fiches côte à côte", compareFew: "Cochez de 2 à 5 fiches pour comparer.",
     exportShortlist: "Exporter la liste :", field: "Champ",
@@ -33,6 +35,7 @@ const SHORTLIST_TEXT = {
 };
 
 const SHORTLIST_STORE = "ngen-shortlist";
+const SHORTLIST_MAX = 50;  // as the server keeps and exports
 const SHORTLIST_KEPT = "ngen-shortlist-on-server";  // set once the tab's list is the key's
 const shortlisted = () => JSON.parse(sessionStorage.getItem(SHORTLIST_STORE) || "[]");
 function showShortlistCount() { $("nav-shortlist").textContent = `${t("navShortlist")} (${shortlisted().length})`; }
@@ -64,7 +67,7 @@ async function syncShortlist() {
   const server = await shortlistCall("GET");
   const known = new Set(server.map((r) => `${r.kind}:${r.id}`));
   const added = shortlisted().filter((r) => !known.has(`${r.kind}:${r.id}`));
-  if (added.length) saveShortlist([...server, ...added]); else keepLocally(server);
+  if (added.length) saveShortlist([...server, ...added].slice(0, SHORTLIST_MAX)); else keepLocally(server);
   sessionStorage.setItem(SHORTLIST_KEPT, "1");
 }
 function inShortlist(kind, id) { return shortlisted().some((r) => r.kind === kind && r.id === id); }
@@ -78,7 +81,10 @@ function shortlistButton(hit) {
   };
   button.addEventListener("click", () => {
     const items = shortlisted().filter((r) => !(r.kind === hit.kind && r.id === hit.id));
-    if (!inShortlist(hit.kind, hit.id)) items.push({ kind: hit.kind, id: hit.id, name: hit.name });
+    if (!inShortlist(hit.kind, hit.id)) {
+      if (items.length >= SHORTLIST_MAX) { $("status").textContent = t("shortlistFull"); return; }
+      items.push({ kind: hit.kind, id: hit.id, name: hit.name });
+    }
     saveShortlist(items);
     show();
   });

@@ -251,6 +251,46 @@ class Access:
             return f"token:{self._tokens()[token]['name']}#{token}"
         return "key:unknown"
 
+    def owner(self, caller: Caller) -> str:
+        """Who owns what a caller keeps (saved searches, a shortlist), never by its key: "admin",
+        "token:<name>#<id>", "key:<id>" for a registry's key (an id that stays the same while the
+        key does, however often it is granted a registry again), or the command line's user. No
+        key owns nothing (AuthError), nor does a key that opens nothing (ForbiddenError)."""
+        rights = self.require_key(caller)
+        if isinstance(caller, Operator):
+            return command_line_actor()
+        key = caller.key if isinstance(caller, ApiKey) else ""
+        if rights.admin:
+            return "admin"
+        token = self._token_of(key)
+        if token is not None:
+            return f"token:{self._tokens()[token]['name']}#{token}"
+        if not rights.registries:  # revoked since `require_key` read the rules
+            raise ForbiddenError(
+                "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
+            )
+        return "key:" + hmac.new(self._owner_secret(), key.encode(), "sha256").hexdigest()[:20]
+
+    def _owner_secret(self) -> bytes:
+        """The data directory's own secret that names a registry key's belongings (made once)."""
+        path = self.path.with_name("owners.secret")
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        made = path.with_name(f".owners.secret.{os.getpid()}.{secrets.token_hex(4)}")
+        handle = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        try:  # whole or not at all: the first process to link its secret wins
+            os.link(made, path)
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
+        return path.read_bytes()
+
     def require_write(self, caller: Caller, registry: str) -> Rights:
         """The caller's rights, when it may write to `registry`: 401 without a key, 403 with
         another key."""

@@ -193,6 +193,8 @@ def test_an_alert_saved_from_a_search_lists_a_record_indexed_after_it(
     atom = "{http://www.w3.org/2005/Atom}"
     titles = [e.findtext(f"{atom}title") for e in ET.fromstring(feed.text).iter(f"{atom}entry")]
     assert titles == ["Alertville Precision Machining"]
+    logged = (data_dir.parent / "server.log").read_text(encoding="utf-8")
+    assert ".atom?token=…" in logged and token not in logged  # the access log hides the key
     # in French, the view reads in French
     browser.find_element(By.ID, "lang-switch").click()
     _wait(browser, lambda d: d.find_element(By.ID, "alerts-title").text == "Alertes")
