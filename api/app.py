@@ -6,13 +6,13 @@ request, and shared by every request; it decides what each request's caller may 
 
 import logging
 import os
-import re
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import uvicorn
 from fastapi import FastAPI
@@ -46,18 +46,23 @@ STATIC = Path(__file__).parent / "static"
 #: embedding): each hand-back could wait that long behind the search's own Python. A shorter
 #: interval makes searches over HTTP faster (benchmarks/bench_api.py; benchmarks/RESULTS.md).
 _SWITCH_INTERVAL = 0.0005
-_TOKEN = re.compile(r"([?&]token=)[^&\s]*")
 
 
 class _HideTokens(logging.Filter):
-    """The server's access log without the key an alert's feed address carries (`token=`)."""
+    """The server's access log without the key an alert's feed address carries (`token=`, its
+    name written plainly or percent-encoded): such a query string is logged as `?token=…`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
-            )
+            record.args = tuple(_hidden(a) if isinstance(a, str) else a for a in record.args)
         return True
+
+
+def _hidden(text: str) -> str:
+    path, mark, query = text.partition("?")
+    if mark and any(name.strip() == "token" for name, _ in parse_qsl(query, True)):
+        return f"{path}?token=…"
+    return text
 
 
 _HIDE_TOKENS = _HideTokens()

@@ -121,7 +121,9 @@ def problem(
     details: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": _without_server_paths(message)}
+    # a message quoting a caller's value holds no lone surrogate (JSON as UTF-8 cannot)
+    said = _without_server_paths(message).encode("utf-8", "replace").decode("utf-8")
+    body: dict[str, Any] = {"code": code, "message": said}
     if details:
         body["details"] = details
     return JSONResponse(body, status_code=status, headers=headers)

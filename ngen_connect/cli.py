@@ -78,6 +78,7 @@ from ngen_connect.registries import (
     selected,
 )
 from ngen_connect.search import FILTER_KEYS, Filters, Ranking
+from ngen_connect.text import control_as_spaces
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
@@ -1247,10 +1248,14 @@ def alerts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> 
         typer.echo(json.dumps({"alerts": [a.to_dict() for a in found]}, ensure_ascii=False))
         return
     for alert in found:
-        typer.echo(
-            f"{alert.id}  {alert.owner}  '{alert.name or alert.query}'  checked {alert.checked or '-'}"
-        )
+        label = _shown(alert.name or alert.query)
+        typer.echo(f"{alert.id}  {_shown(alert.owner)}  '{label}'  checked {alert.checked or '-'}")
     typer.echo(f"{len(found)} alerts / alertes.")
+
+
+def _shown(text: str) -> str:
+    """Text from data as a terminal shows it: no control character to act on the terminal."""
+    return control_as_spaces(text)
 
 
 @alerts_app.command("check")
@@ -1270,7 +1275,14 @@ def alerts_check(
         else:  # a registry key's alerts are checked with that key, not here
             owned = service.alerts(OPERATOR)
             skipped = [a for a in owned if a.owner.startswith("key:")]
-            checked = [service.check_alert(OPERATOR, a.id) for a in owned if a not in skipped]
+            checked = []
+            for alert in owned:
+                if alert in skipped:
+                    continue
+                try:
+                    checked.append(service.check_alert(OPERATOR, alert.id))
+                except RecordNotFoundError:  # deleted meanwhile
+                    continue
     if as_json:
         body = [{"alert": a.to_dict(), "new": [asdict(f) for f in new]} for a, new in checked]
         typer.echo(
@@ -1284,9 +1296,9 @@ def alerts_check(
         )
     for alert, new in checked:
         label = alert.name or alert.query or " ".join(f"{k} {v}" for k, v in alert.watch.items())
-        typer.echo(f"{alert.id} '{label}': {len(new)} new / nouveaux")
+        typer.echo(f"{alert.id} '{_shown(label)}': {len(new)} new / nouveaux")
         for finding in new:
-            typer.echo(f"  {finding.name} ({finding.key})")
+            typer.echo(f"  {_shown(finding.name)} ({_shown(finding.key)})")
 
 
 @alerts_app.command("delete")

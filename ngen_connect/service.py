@@ -79,7 +79,14 @@ from ngen_connect.models import (
     RecordJSON,
     SearchResponse,
 )
-from ngen_connect.registries.access import ANONYMOUS, Access, Caller, Operator, Rights
+from ngen_connect.registries.access import (
+    ANONYMOUS,
+    Access,
+    Caller,
+    Operator,
+    Rights,
+    token_label,
+)
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
 from ngen_connect.registries.dpd import ExtractImport
 from ngen_connect.registries.duplicates import DEFAULT_MIN_CONFIDENCE, DuplicateReport
@@ -835,7 +842,7 @@ class Service:
     def create_token(self, caller: Caller, name: str) -> str:
         """A personal token for `name` (shown once, kept hashed): it opens its owner's saved
         searches and reads what anyone may. The admin's."""
-        with self._audited(caller, "create_token", name=" ".join(name.split())[:80]):
+        with self._audited(caller, "create_token", name=token_label(name)):
             self.require_admin(caller)
             return self._access.create_token(name)
 
@@ -872,7 +879,8 @@ class Service:
         owner = self._access.owner(caller)
         if what not in WATCHED or not _label(value):
             raise QueryError(
-                f"A watch follows an {', a '.join(WATCHED)} by a value; got '{what[:20]}'.",
+                f"A watch follows an {', a '.join(WATCHED)} by a name; got {what[:20]!r} = "
+                f"{_label(value)[:40]!r}.",
                 "Une veille suit un ingrédient, une marque ou une société, par une valeur.",
             )
         alert = Alert("", owner, _label(name), "", watch={what: _label(value)})
@@ -918,7 +926,13 @@ class Service:
         return caller  # the command line's own
 
     def _readable(self, caller: Caller, alert: Alert) -> Alert:
-        return replace(alert, findings=self._readable_findings(caller, alert, alert.findings))
+        """The alert as the caller may read it: its findings, and the records it follows."""
+        followed = [Finding(key, "", "") for key in alert.seen]
+        return replace(
+            alert,
+            findings=self._readable_findings(caller, alert, alert.findings),
+            seen=[f.key for f in self._readable_findings(caller, alert, followed)],
+        )
 
     def _readable_findings(
         self, caller: Caller, alert: Alert, findings: Sequence[Finding]

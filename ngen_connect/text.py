@@ -48,7 +48,7 @@ _C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 #: Atom feed holding one is no longer a file its reader opens
 _NOT_XML = "\ud800-\udfff\ufffe\uffff"
 #: and the C1 ones, which no text written by a person holds
-_ANY_CONTROL = re.compile(f"[{_C0}\x80-\x9f]")
+_ANY_CONTROL = re.compile(f"[{_C0}\x80-\x9f\ud800-\udfff]")
 _CONTROL = re.compile(f"[{_C0}\x80-\x9f{_NOT_XML}]")
 
 
@@ -59,8 +59,8 @@ def strip_control(text: str) -> str:
 
 
 def control_as_spaces(text: str) -> str:
-    """Every control character (C0 and C1) as a space: a query pasted from a terminal or a badly
-    decoded file."""
+    """Every control character (C0 and C1) as a space, and every lone surrogate (bytes a
+    command line could not decode): a query pasted from a terminal or a badly decoded file."""
     return _ANY_CONTROL.sub(" ", text)
 
 

@@ -229,3 +229,30 @@ def test_a_feed_is_well_formed_whatever_the_query_name_and_records(client: TestC
     too_many = {"query": "machining", "kinds": ["cluster"] * 4}
     assert client.post("/alerts", json=too_many, headers=ADMIN).status_code == 422
     assert client.get("/alerts", params={"x": "1"}, headers=ADMIN).status_code == 400
+    surrogate = '{"query": "welding", "filters": {"province": ["\\ud800"]}}'  # JSON's escape
+    as_json = {**ADMIN, "Content-Type": "application/json"}
+    refused = client.post("/alerts", content=surrogate, headers=as_json)
+    assert refused.status_code == 400 and refused.json()["code"] == "bad_query"  # not a 500
+
+
+def test_what_a_command_line_cannot_decode_is_cleaned_not_a_crash(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    fake = ("--data-dir", data_dir, "--model", "fake")
+    assert invoke_cli("index", str(DATA / "crosslang.csv"), *fake).exit_code == 0
+    made = invoke_cli("alerts", "create", "\udcffwelding", *fake, "--json")
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["query"] == "welding"
+    issued = invoke_cli("tokens", "create", "\udcffcarol\x1b[31m", "--data-dir", data_dir)
+    assert issued.exit_code == 0, issued.output
+    stored = (tmp_path / "d" / "registries" / "tokens.json").read_text(encoding="utf-8")
+    assert '"name": "carol[31m"' in stored  # no escape left to act on a terminal
+    trail = invoke_cli("audit", "verify", "--data-dir", data_dir)
+    assert trail.exit_code == 0, trail.output
+
+
+def test_the_access_log_hides_a_feeds_key_however_its_name_is_written() -> None:
+    from ngen_connect.api.app import _hidden
+
+    assert _hidden("/alerts/a.atom?token=SECRET") == "/alerts/a.atom?token=…"
+    assert _hidden("/alerts/a.atom?x=1&%74ok%65n=SECRET") == "/alerts/a.atom?token=…"
+    assert _hidden("/search?q=token%3Dx") == "/search?q=token%3Dx"

@@ -53,8 +53,8 @@ def keep(
     service: ServiceDep, caller: CallerDep, body: ShortlistRequest, _known: KnownParametersDep
 ) -> dict[str, Any]:
     """Keep these records as the caller's shortlist, replacing the one kept before (an empty list
-    forgets it). A record not found, or one the key may not read, is left out; the answer lists
-    what was kept."""
+    forgets it). A record not found, one the key may not read, or one listed again is left out;
+    the answer lists what was kept and counts what was left out."""
     entries = service.keep_shortlist(caller, [(item.kind, item.id) for item in body.records])
     return {"records": entries, "left_out": len(body.records) - len(entries)}
 

@@ -26,6 +26,7 @@ from typing import TypeAlias
 from ngen_connect.atomic import write_atomic
 from ngen_connect.audit import command_line_actor
 from ngen_connect.errors import AuthError, ForbiddenError, QueryError
+from ngen_connect.text import strip_control
 
 MIN_KEY_CHARS = 16
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -42,6 +43,11 @@ def check_registry_name(name: str) -> str:
             "Nom de registre invalide : lettres minuscules, chiffres et tirets.",
         )
     return name
+
+
+def token_label(name: str) -> str:
+    """A personal token's name as kept: one line, no control characters, at most 80 characters."""
+    return " ".join(strip_control(name).split())[:80]
 
 
 def new_key() -> str:
@@ -161,7 +167,7 @@ class Access:
     def create_token(self, name: str) -> str:
         """A new personal token for `name`, kept as a salted hash: the token itself is shown
         once, here, and never stored."""
-        label = " ".join(name.split())[:80]
+        label = token_label(name)
         if not label:
             raise QueryError("A token needs a name.", "Un jeton doit avoir un nom.")
         token = new_key()

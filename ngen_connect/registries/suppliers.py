@@ -20,7 +20,7 @@ from ngen_connect.language import combine_languages
 from ngen_connect.models import Kind, Profile
 from ngen_connect.names import normalise_name
 from ngen_connect.places import city_key, normalise_place
-from ngen_connect.text import fold
+from ngen_connect.text import fold, strip_control
 
 _CATEGORY_HEADERS = {
     "category",
@@ -82,7 +82,8 @@ def read_suppliers(
 
 
 def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value not in (None, "") else ""
+    """A directory's cell as one line of text, without control characters (as `index` reads)."""
+    return " ".join(strip_control(str(value)).split()) if value not in (None, "") else ""
 
 
 def _add_row(

@@ -165,3 +165,14 @@ def test_a_needs_list_without_a_header_keeps_its_first_need(tmp_path: Path) -> N
     headed = tmp_path / "liste.csv"
     headed.write_text("Liste des besoins\nPompes\n", encoding="utf-8")
     assert [n.text for n in read_needs(headed)[0]] == ["Pompes"]
+
+
+def test_a_directory_s_control_characters_never_reach_a_name(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        'name,description\n"Quux \x1b]0;pwned\x07 Delta\ufffe",Widgets\x9b and\x00 gears\n',
+        encoding="utf-8",
+    )
+    [profile] = read_suppliers(path, "odd").profiles
+    assert profile.name == "Quux ]0;pwned Delta"
+    assert all("\x1b" not in p.text and "\x9b" not in p.text for p in profile.passages)
