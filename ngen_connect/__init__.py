@@ -87,6 +87,7 @@ from ngen_connect.shortlist import (
     SHORTLIST_HEADERS_FR,
     shortlist_rows,
 )
+from ngen_connect.text import control_as_spaces
 
 __version__ = "0.1.0"
 
@@ -155,6 +156,7 @@ __all__ = [
     "__version__",
     "atom_feed",
     "caller_of",
+    "control_as_spaces",
     "evaluate_ranking",
     "feed_link",
     "load_embedder",

@@ -45,6 +45,7 @@ from ngen_connect import (
     Service,
     Settings,
     StorageError,
+    control_as_spaces,
     evaluate_ranking,
     load_settings,
     read_judgments,
@@ -78,7 +79,6 @@ from ngen_connect.registries import (
     selected,
 )
 from ngen_connect.search import FILTER_KEYS, Filters, Ranking
-from ngen_connect.text import control_as_spaces
 
 EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 1, 2, 3
 
