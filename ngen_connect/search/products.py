@@ -25,7 +25,7 @@ from ngen_connect.index.products import (
 )
 from ngen_connect.models import RecordSummary
 from ngen_connect.names import normalise_name
-from ngen_connect.text import analyse
+from ngen_connect.text import analyse, query_words
 
 
 @dataclass(frozen=True)
@@ -127,10 +127,17 @@ class ProductIndex:
                 if owner not in firsts and eligible(index):
                     firsts[owner] = (score, index)
             found = self._keywords.matched_terms_of([i for _, i in firsts.values()], terms)
+            # a product counts as much as it covers the query's words: those products have, or
+            # all the query's own words when more, so "5-axis titanium machining" is not a search
+            # for the products holding titanium dioxide; a short number alone ("5" of "5 mg") is
+            # no evidence of a product, a DIN is
+            words = _query_words(text)
+            asked = max(len(_evidence(known)), len(words))
             for owner, (score, index) in firsts.items():
-                # a product counts as much as it covers the query's words that products have
                 matched = frozenset(found[index])
-                coverage = min(1.0, len(matched) / max(len(known), 1))
+                held = sum(1 for word in words if word & matched) if words else 0
+                counted = held if words else len(_evidence(matched))
+                coverage = min(1.0, counted / max(asked, 1))
                 best[owner] = ProductMatch(
                     score / top * coverage, self._products[index], "words", matched
                 )
@@ -145,6 +152,31 @@ class ProductIndex:
                 for index in self._brand_products[at]:
                     offer(index, ProductMatch(score / 100, self._products[index], "brand"))
         return best
+
+
+#: a number alone this long is a code (a DIN has 8 digits), shorter it is a dose or a count
+_CODE_DIGITS = 5
+
+
+def _evidence(terms: Iterable[str]) -> list[str]:
+    """The terms that say something of a product: not a short number alone ("5" of "5 mg")."""
+    return [
+        t
+        for t in terms
+        if not ((stem := t.partition(":")[2]).isdigit() and len(stem) < _CODE_DIGITS)
+    ]
+
+
+def _query_words(text: str) -> list[frozenset[str]]:
+    """The query's words that could name a product, each as its terms in both languages: not
+    role words ("manufacturer", "DIN"), not stop words, not short numbers. A product holds a
+    word when it holds one of its terms (a word's glossary translation does not count twice)."""
+    roles = _role_terms()
+    return [
+        frozenset(terms)
+        for terms in query_words(text, "und")
+        if _evidence(terms) and not set(terms) <= roles
+    ]
 
 
 def owners_allowed(

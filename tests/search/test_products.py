@@ -179,3 +179,30 @@ def test_the_snippet_is_in_the_page_language_and_names_the_product(fake_engine: 
     # a record found by its words alone: its snippet as written
     [hit] = fake_engine.search("transdermal products").results
     assert hit.snippet == texts["en"] and hit.snippet_language == "en"
+
+
+def test_a_manufacturing_query_is_no_search_for_the_products_sharing_one_word() -> None:
+    index = ProductIndex(
+        [
+            _holder(
+                "cosmetics",
+                {"din": "02529130", "brand": "Fluid Spf 15", "ingredients": ["Titanium Dioxide"]},
+            ),
+            _holder(
+                "vaccines",
+                {"din": "02552914", "brand": "Mresvia", "ingredients": ["M7G-5 PPP-5 mRNA"]},
+            ),
+        ]
+    )
+
+    def score(text: str, holder: str) -> float:
+        found = index.search(text, set(analyse(text, "und")), None, 88.0)
+        match = found.get(f"organization:{holder}")
+        return match.score if match else 0.0
+
+    # one word of four is titanium: a quarter of a product match at most; "5" is no evidence
+    assert 0 < score("5-axis titanium machining, AS9100", "cosmetics") <= 0.25
+    assert score("5-axis titanium machining, AS9100", "vaccines") == 0.0
+    # asked for the product, it is found whole; a DIN, a number, still finds its product
+    assert score("titanium dioxide", "cosmetics") == 1.0
+    assert score("02552914", "vaccines") == 1.0
