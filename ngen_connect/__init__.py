@@ -8,7 +8,7 @@ The public API is what `__all__` lists here and in the public subpackages `ngen_
 `ngen_connect.cli`) use nothing else.
 """
 
-from ngen_connect.alerts import Alert, Finding, atom_feed, feed_link
+from ngen_connect.alerts import Alert, Finding, atom_feed
 from ngen_connect.embedding import Embedder, FakeEmbedder, load_embedder
 from ngen_connect.engine import Engine
 from ngen_connect.errors import (
@@ -158,7 +158,6 @@ __all__ = [
     "caller_of",
     "control_as_spaces",
     "evaluate_ranking",
-    "feed_link",
     "load_embedder",
     "load_settings",
     "read_judgments",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -121,7 +121,7 @@ class Alerts:
             before = set(alert.seen)
             new = [Finding(key, found[key], at) for key in sorted(found) if key not in before]
             if alert.watch:
-                new += [Finding(key, f"{key}: gone", at) for key in sorted(before - set(found))]
+                new = _changes(new, sorted(before - set(found)), at)
             alert.seen = sorted(found)
             alert.checked = at
             alert.findings = [*reversed(new), *alert.findings][:KEPT_FINDINGS]
@@ -146,20 +146,43 @@ def _text(value: str) -> str:
 
 
 def feed_link(base: str, alert: Alert) -> str:
-    """Where an alert's feed sends a reader: the search in the page, or the Insights page."""
-    return base + ("#/search?q=" + quote(alert.query, safe="") if alert.query else "#/insights")
+    """Where an alert's feed sends a reader: the search in the page, with its filters, or the
+    Insights page for a watch."""
+    if not alert.query:
+        return base + "#/insights"
+    pairs = [("q", alert.query), *((k, v) for k, vs in alert.filters.items() for v in vs)]
+    pairs += [("kind", kind) for kind in alert.kinds]
+    return base + "#/search?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
 
 
-def atom_feed(alert: Alert, link: str) -> str:
-    """The alert's findings as an Atom feed (RFC 4287), the latest first."""
+def alert_title(alert: Alert) -> str:
+    """What an alert is called: its name, else its query, else what it watches."""
+    watched = " ".join(f"{what} {value}" for what, value in alert.watch.items())
+    return alert.name or alert.query or watched
+
+
+def _entry_link(base: str, alert: Alert, finding: Finding) -> str:
+    """A finding's record in the page (a search's finding), else the alert's own link."""
+    kind, _, record_id = finding.key.partition(":")
+    if alert.watch or kind not in _PAGES:
+        return feed_link(base, alert)
+    return f"{base}#/{kind}/{quote(record_id, safe='')}"
+
+
+_PAGES = ("organization", "cluster", "ip_asset")
+
+
+def atom_feed(alert: Alert, base: str) -> str:
+    """The alert's findings as an Atom feed (RFC 4287), the latest first; `base` is the page's
+    address, where each entry links (its record, for a search's finding)."""
     updated = alert.findings[0].found if alert.findings else (alert.checked or alert.created)
     entries = "".join(
         "<entry>"
         f"<id>urn:ngen-connect:alert:{_text(alert.id)}:{_text(quote(f.key))}:{_text(f.found)}</id>"
         f"<title>{_text(f.name)}</title>"
         f"<updated>{_text(f.found)}</updated>"
-        f"<link href={quoteattr(strip_control(link))}/>"
-        f"<content>{_text(f.key)}</content>"
+        f"<link href={quoteattr(strip_control(_entry_link(base, alert, f)))}/>"
+        f"<summary>{_text(f.name)} ({_text(f.key)})</summary>"
         "</entry>"
         for f in alert.findings
     )
@@ -167,11 +190,27 @@ def atom_feed(alert: Alert, link: str) -> str:
         '<?xml version="1.0" encoding="utf-8"?>'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<id>urn:ngen-connect:alert:{_text(alert.id)}</id>"
-        f"<title>NGen Connect: {_text(alert.name or alert.query)}</title>"
+        f"<title>NGen Connect: {_text(alert_title(alert))}</title>"
+        f"<link href={quoteattr(strip_control(feed_link(base, alert)))}/>"
         f"<updated>{_text(updated)}</updated>"
         f"<author><name>NGen Connect</name></author>"
         f"{entries}</feed>"
     )
+
+
+def _changes(appeared: list[Finding], gone: list[str], at: str) -> list[Finding]:
+    """A watch's news: a product whose status changed is one finding ("Tapazole (02296039) —
+    DORMANT — holder; was MARKETED"), a product gone another ("02296039 MARKETED: gone")."""
+    was = {key.partition(" ")[0]: key.partition(" ")[2] for key in gone}
+    changed = []
+    for finding in appeared:
+        din = finding.key.partition(" ")[0]
+        if din in was:
+            changed.append(replace(finding, name=f"{finding.name}; was {was.pop(din)}"))
+        else:
+            changed.append(finding)
+    left = [key for key in gone if key.partition(" ")[0] in was]
+    return changed + [Finding(key, f"{key}: gone", at) for key in left]
 
 
 #: what a SCAN Health watch may follow

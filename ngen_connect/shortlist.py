@@ -78,9 +78,18 @@ def shortlist_row(record: RecordJSON) -> dict[str, Any]:
     }
 
 
-def shortlist_rows(records: Sequence[RecordJSON]) -> list[dict[str, Any]]:
-    """The records as a shortlist's rows, in order (`SHORTLIST_COLUMNS`)."""
-    return [shortlist_row(record) for record in records]
+#: a record's kind as a French export writes it
+KINDS_FR = {"organization": "organisation", "cluster": "grappe", "ip_asset": "actif de PI"}
+
+
+def shortlist_rows(records: Sequence[RecordJSON], language: str = "en") -> list[dict[str, Any]]:
+    """The records as a shortlist's rows, in order (`SHORTLIST_COLUMNS`); kinds in French for a
+    French export."""
+    rows = [shortlist_row(record) for record in records]
+    if language == "fr":
+        for row in rows:
+            row["kind"] = KINDS_FR.get(row["kind"], row["kind"])
+    return rows
 
 
 class ShortlistEntry(TypedDict):

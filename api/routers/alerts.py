@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ngen_connect import Kind, QueryError, atom_feed, caller_of, feed_link
+from ngen_connect import Kind, QueryError, atom_feed, caller_of
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.search import Filters
@@ -92,7 +92,7 @@ def feed(
     """The alert as an Atom feed, checked as it is read: what each check found, latest first."""
     alert, _ = service.check_alert(caller_of(token), alert_id)
     return Response(
-        atom_feed(alert, feed_link(str(request.base_url), alert)),
+        atom_feed(alert, str(request.base_url)),
         media_type="application/atom+xml; charset=utf-8",
         headers={"Cache-Control": "no-store"},
     )

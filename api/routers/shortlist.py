@@ -81,7 +81,7 @@ def export(
         write_table(
             path,
             SHORTLIST_COLUMNS,
-            shortlist_rows(records),
+            shortlist_rows(records, language),
             sheet="Liste" if language == "fr" else "Shortlist",
             headers=SHORTLIST_HEADERS_FR if language == "fr" else None,
             formats=(".csv", ".xlsx"),

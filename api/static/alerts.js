@@ -11,44 +11,60 @@ const ALERTS_TEXT = {
     alertsIntro: "A saved search tells you what is new: the records that pass it now and did not at the last check, after any index write, registry upload or SCAN Health import. Every alert has an Atom feed a feed reader can follow.",
     alertsKeyTitle: "Your key", alertsKeyLabel: "A personal token, a registry's key or the admin key",
     alertsKeyHint: "Kept in this browser tab only, until it is closed. Your alerts and your shortlist belong to it.",
-    alertsNeedKey: "Alerts belong to a key: give yours above.", alertsKeyKept: "Key kept for this tab.",
+    alertsNeedKey: "Alerts belong to a key: give yours below.", alertsKeyKept: "Key kept for this tab.",
     alertNewTitle: "Follow a search", alertQueryLabel: "Search to follow", alertNameLabel: "Name (optional)",
     alertFilters: (text) => `With the filters: ${text}.`, alertSave: "Save the alert",
     watchTitle: "Or watch SCAN Health products", watchWhatLabel: "What to watch", watchValueLabel: "Its name",
     watchWhat: { ingredient: "Active ingredient", brand: "Brand", company: "Licence holder" }, watchSave: "Watch",
     alertsListTitle: "Your alerts", alertsEmpty: "No alerts yet.",
     alertSaved: (name) => `Alert “${name}” saved: it follows what the search finds from now on.`,
+    watchSaved: (name) => `Watch “${name}” saved: it follows these products' status from now on.`,
+    keyUnknown: (message) => `This key was not kept: ${message}`,
     alertCheck: "Check now", alertDelete: "Delete", alertFeed: "Atom feed",
     alertCheckLabel: (name) => `Check ${name} now`, alertDeleteLabel: (name) => `Delete ${name}`, alertFeedLabel: (name) => `Atom feed of ${name}`,
     alertDeleted: (name) => `Alert “${name}” deleted.`,
     alertNew: (n) => (n ? `${n} new since the last check:` : "Nothing new since the last check."),
     alertEarlier: "Found by earlier checks:",
     alertWatching: (what, value) => `watches the ${what.toLowerCase()} “${value}”`,
-    alertMeta: (a) => `${a.watch && Object.keys(a.watch).length ? "" : `“${a.query}” · `}${a.watching} ${a.watch && Object.keys(a.watch).length ? "products" : "records"} followed · last checked ${when(a.checked || a.created)}`,
-    alertFromSearch: "🔔 Alert me about new results",
+    alertMeta: (a) => `${isWatch(a) ? "" : `“${a.query}”${searchFilters(a)} · `}${a.watching} ${isWatch(a) ? (a.watching === 1 ? "product" : "products") : (a.watching === 1 ? "record" : "records")} followed · last checked ${when(a.checked || a.created)}`,
+    alertFromSearch: "Alert me about new results",
   },
   fr: {
     navAlerts: "Alertes", alertsTitle: "Alertes",
     alertsIntro: "Une recherche enregistrée vous dit ce qui est nouveau : les fiches qu'elle trouve maintenant et ne trouvait pas à la dernière vérification, après toute écriture dans l'index, tout dépôt de registre ou toute importation de SCAN Santé. Chaque alerte a un fil Atom qu'un lecteur de fils peut suivre.",
     alertsKeyTitle: "Votre clé", alertsKeyLabel: "Un jeton personnel, la clé d'un registre ou la clé d'administration",
     alertsKeyHint: "Gardée dans cet onglet seulement, jusqu'à sa fermeture. Vos alertes et votre liste restreinte lui appartiennent.",
-    alertsNeedKey: "Les alertes appartiennent à une clé : donnez la vôtre ci-dessus.", alertsKeyKept: "Clé gardée pour cet onglet.",
+    alertsNeedKey: "Les alertes appartiennent à une clé : donnez la vôtre ci-dessous.", alertsKeyKept: "Clé gardée pour cet onglet.",
     alertNewTitle: "Suivre une recherche", alertQueryLabel: "Recherche à suivre", alertNameLabel: "Nom (facultatif)",
     alertFilters: (text) => `Avec les filtres : ${text}.`, alertSave: "Enregistrer l'alerte",
     watchTitle: "Ou surveiller des produits de SCAN Santé", watchWhatLabel: "Quoi surveiller", watchValueLabel: "Son nom",
     watchWhat: { ingredient: "Ingrédient actif", brand: "Marque", company: "Titulaire de licence" }, watchSave: "Surveiller",
     alertsListTitle: "Vos alertes", alertsEmpty: "Aucune alerte pour l'instant.",
     alertSaved: (name) => `Alerte « ${name} » enregistrée : elle suit ce que la recherche trouve à partir de maintenant.`,
+    watchSaved: (name) => `Veille « ${name} » enregistrée : elle suit l'état de ces produits à partir de maintenant.`,
+    keyUnknown: (message) => `Cette clé n'a pas été gardée : ${message}`,
     alertCheck: "Vérifier maintenant", alertDelete: "Supprimer", alertFeed: "Fil Atom",
     alertCheckLabel: (name) => `Vérifier ${name} maintenant`, alertDeleteLabel: (name) => `Supprimer ${name}`, alertFeedLabel: (name) => `Fil Atom de ${name}`,
     alertDeleted: (name) => `Alerte « ${name} » supprimée.`,
-    alertNew: (n) => (n ? `${n} nouveauté(s) depuis la dernière vérification :` : "Rien de nouveau depuis la dernière vérification."),
+    alertNew: (n) => (n ? `${n} ${n === 1 ? "nouveauté" : "nouveautés"} depuis la dernière vérification :` : "Rien de nouveau depuis la dernière vérification."),
     alertEarlier: "Trouvé aux vérifications précédentes :",
     alertWatching: (what, value) => `surveille « ${value} » (${what.toLowerCase()})`,
-    alertMeta: (a) => `${a.watch && Object.keys(a.watch).length ? "" : `« ${a.query} » · `}${a.watching} ${a.watch && Object.keys(a.watch).length ? "produits suivis" : "fiches suivies"} · vérifiée le ${when(a.checked || a.created)}`,
-    alertFromSearch: "🔔 M'alerter des nouveaux résultats",
+    alertMeta: (a) => `${isWatch(a) ? "" : `« ${a.query} »${searchFilters(a)} · `}${a.watching} ${isWatch(a) ? (a.watching > 1 ? "produits suivis" : "produit suivi") : (a.watching > 1 ? "fiches suivies" : "fiche suivie")} · vérifiée le ${when(a.checked || a.created)}`,
+    alertFromSearch: "M'alerter des nouveaux résultats",
   },
 };
+
+const isWatch = (alert) => Boolean(alert.watch && Object.keys(alert.watch).length);
+// An alert's filters and kinds as a person reads them, in the page's language.
+function filtersText(filters, kinds) {
+  const parts = Object.entries(filters || {}).map(([key, values]) => `${t("facets")[key] || key} = ${values.map((v) => valueName(key, v)).join(", ")}`);
+  if (kinds && kinds.length) parts.unshift(`${t("facets").kind} = ${kinds.map((k) => valueName("kind", k)).join(", ")}`);
+  return parts.join("; ");
+}
+function searchFilters(alert) {
+  const text = filtersText(alert.filters, alert.kinds);
+  return text ? ` (${text})` : "";
+}
 
 // A date and time as the page's language writes them.
 function when(iso) {
@@ -100,12 +116,13 @@ function renderAlert(alert) {
     found.replaceChildren(el("p", { text: t("alertNew")(answer.new.length) }),
       el("ul", {}, ...answer.new.map((f) => el("li", {}, findingLink(f)))));
     item.querySelector(".meta").textContent = t("alertMeta")(answer.alert);
-  }));
+  }).then(() => check.focus()));
   const remove = el("button", { type: "button", class: "link", text: t("alertDelete"), "aria-label": t("alertDeleteLabel")(name) });
   remove.addEventListener("click", () => runCheck(remove, async () => {
     await alertsCall("DELETE", `/alerts/${encodeURIComponent(alert.id)}`);
     await loadAlerts();
     alertsStatus(t("alertDeleted")(name));
+    $("alerts-list-title").focus();
   }));
   const token = encodeURIComponent(sessionStorage.getItem(KEY_STORE) || "");
   const feed = el("a", { href: `/alerts/${encodeURIComponent(alert.id)}.atom?token=${token}`, text: t("alertFeed"),
@@ -135,9 +152,8 @@ async function loadAlerts() {
 
 function showAlertDraft() {
   $("alert-query").value = alertDraft.query;
-  const parts = Object.entries(alertDraft.filters).map(([key, values]) => `${(t("facets")[key] || key)} = ${values.join(", ")}`);
-  if (alertDraft.kinds.length) parts.unshift(`${t("facets").kind} = ${alertDraft.kinds.map((k) => valueName("kind", k)).join(", ")}`);
-  $("alert-filters").textContent = parts.length ? t("alertFilters")(parts.join("; ")) : "";
+  const text = filtersText(alertDraft.filters, alertDraft.kinds);
+  $("alert-filters").textContent = text ? t("alertFilters")(text) : "";
 }
 
 function showAlerts(params) {
@@ -168,7 +184,11 @@ function bindAlerts() {
     if (key) sessionStorage.setItem(KEY_STORE, key);
     $("alerts-key").value = "";
     runCheck(event.submitter, async () => {
-      await loadAlerts();
+      try { await loadAlerts(); } catch (error) {  // a key no one issued is not kept
+        forgetKey();
+        $("alert-forms").hidden = true;
+        throw new Error(t("keyUnknown")(error.message));
+      }
       if (key) alertsStatus(t("alertsKeyKept"));
       await syncShortlist();
     });
@@ -186,6 +206,7 @@ function bindAlerts() {
       $("alert-name").value = "";
       await loadAlerts();
       alertsStatus(t("alertSaved")(alert.name || alert.query));
+      $("alerts-status").focus();
     });
   });
   $("watch-form").addEventListener("submit", (event) => {
@@ -195,7 +216,8 @@ function bindAlerts() {
       const alert = await alertsCall("POST", "/alerts", body);
       $("watch-value").value = "";
       await loadAlerts();
-      alertsStatus(t("alertSaved")(alert.name || Object.values(alert.watch)[0]));
+      alertsStatus(t("watchSaved")(alert.name || Object.values(alert.watch)[0]));
+      $("alerts-status").focus();
     });
   });
 }

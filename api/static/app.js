@@ -343,7 +343,11 @@ async function showSearch(params) {
   showView("search-view");
   const q = params.get("q") || "";
   $("q").value = q;
+  $("alert-me").hidden = !q;  // a search that finds nothing yet is worth following too
   if (!q) { $("status").textContent = ""; $("results").replaceChildren(); $("facets").hidden = true; $("pager").hidden = true; $("export").hidden = true; return; }
+  const alertParams = new URLSearchParams(params);
+  alertParams.delete("offset");
+  $("alert-link").href = `#/alerts?${alertParams}`;
   $("status").textContent = t("loading");
   const query = new URLSearchParams(params);
   query.set("limit", String(PAGE_SIZE));
@@ -366,9 +370,7 @@ async function showSearch(params) {
     $("export-xlsx").href = `/search/export?${exportParams}&format=xlsx`;
     $("export").hidden = !body.total;
     $("export-cut").textContent = body.total > 300 ? t("exportCut")(body.total) : "";
-    const alertParams = new URLSearchParams(params);
-    alertParams.delete("offset");
-    $("alert-link").href = `#/alerts?${alertParams}`;
+
   } catch (error) {
     $("status").textContent = error.message;
     $("results").replaceChildren();
@@ -839,6 +841,8 @@ $("next").addEventListener("click", () => page(1));
 $("back").addEventListener("click", (event) => { event.preventDefault(); history.back(); });
 window.addEventListener("hashchange", route);
 $("record-name").setAttribute("tabindex", "-1");
+// "Skip to results" moves the focus; as a link to #main it would leave the search's address
+document.querySelector("a.skip").addEventListener("click", (event) => { event.preventDefault(); $("main").focus(); });
 
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -61,10 +61,13 @@ function saveShortlist(items) {
   shortlistPut = shortlistPut.then(() => shortlistCall("PUT", items)).then(() => { $("compare-note").textContent = ""; })
     .catch((error) => { $("compare-note").textContent = t("shortlistUnsaved")(error.message); });
 }
-// When a key is given: the server's list, with what this tab kept before appended, kept on both.
+// When a key is given: the server's list, with what this tab kept before the key appended, kept
+// on both; once the tab's list is the key's, the server's is the list (a record removed in
+// another tab stays removed).
 async function syncShortlist() {
   if (!sessionStorage.getItem(KEY_STORE)) return;
   const server = await shortlistCall("GET");
+  if (sessionStorage.getItem(SHORTLIST_KEPT)) { keepLocally(server); return; }
   const known = new Set(server.map((r) => `${r.kind}:${r.id}`));
   const added = shortlisted().filter((r) => !known.has(`${r.kind}:${r.id}`));
   if (added.length) saveShortlist([...server, ...added].slice(0, SHORTLIST_MAX)); else keepLocally(server);
@@ -92,6 +95,13 @@ function shortlistButton(hit) {
   return button;
 }
 
+// At most `most` characters, cut after a word, with an ellipsis when cut.
+function shortened(text, most) {
+  if (text.length <= most) return text;
+  const cut = text.slice(0, most);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), most / 2)).trimEnd()}…`;
+}
+
 function compareRows(records) {
   const row = (label, value) => el("tr", {}, el("th", { scope: "row", text: label }),
     ...records.map((r) => el("td", { text: value(r) || "—" })));
@@ -104,7 +114,7 @@ function compareRows(records) {
     row(f.employees, (r) => String(r.attributes.employees ?? r.attributes.employee_band ?? "")),
     row(f.products, (r) => String(r.attributes.products ?? "")),
     row(f.registries, (r) => [r.attributes.registry, ...Object.keys(r.attributes.listed_in || {})].filter(Boolean).join(", ")),
-    row(f.capabilities, (r) => (r.texts?.[lang] || Object.values(r.texts || {})[0])?.slice(0, 300)),
+    row(f.capabilities, (r) => shortened(r.texts?.[lang] || Object.values(r.texts || {})[0] || "", 300)),
   ];
 }
 

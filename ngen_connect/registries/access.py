@@ -328,7 +328,10 @@ class Access:
         rights = self.rights(caller)
         if not rights.admin and not rights.registries and not self.is_token(caller):
             raise ForbiddenError(
-                "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
+                "This API key is not known here: it is no personal token, registry key or admin "
+                "key (it opens no registry).",
+                "Cette clé d'API est inconnue ici : ni jeton personnel, ni clé de registre, ni clé "
+                "d'administration (elle n'ouvre aucun registre).",
             )
         return rights
 

@@ -86,6 +86,12 @@ def test_a_buyer_shortlists_compares_and_exports(
     _fresh_tab(browser, base + "/?fresh=1#/search?q=machining")
     names = _shortlist_three(browser)
     assert browser.find_element(By.ID, "nav-shortlist").text == "Shortlist (3)"
+    # "Skip to results" moves the focus and leaves the search where it is
+    address = browser.current_url
+    browser.execute_script("document.querySelector('a.skip').click()")
+    assert browser.current_url == address
+    assert browser.switch_to.active_element.get_attribute("id") == "main"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#results .hit")) >= 3
     browser.find_element(By.ID, "nav-shortlist").click()
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#shortlist-items li")) == 3)
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#shortlist-items a")] == names
@@ -130,6 +136,11 @@ def test_with_a_token_the_shortlist_is_kept_on_the_server(
     _fresh_tab(browser, base + "/?fresh=2#/search?q=sheet metal")
     first = _shortlist_three(browser)[0]  # kept in the tab, before any key
     browser.get(base + "/#/alerts")
+    # a key no one issued is said so, and not kept
+    browser.find_element(By.ID, "alerts-key").send_keys("not-a-real-token-0123456789", Keys.ENTER)
+    _wait(browser, lambda d: d.find_element(By.ID, "alerts-error").is_displayed())
+    assert "This key was not kept" in browser.find_element(By.ID, "alerts-error").text
+    assert browser.execute_script("return sessionStorage.getItem('ngen-api-key')") is None
     browser.find_element(By.ID, "alerts-key").send_keys(token, Keys.ENTER)
     _wait(
         browser, lambda d: d.find_element(By.ID, "alerts-status").text == "Key kept for this tab."
@@ -165,7 +176,7 @@ def test_an_alert_saved_from_a_search_lists_a_record_indexed_after_it(
     browser.find_element(By.ID, "alert-link").click()
     _wait(browser, lambda d: d.find_element(By.ID, "alert-forms").is_displayed())
     assert browser.find_element(By.ID, "alert-query").get_attribute("value") == "titanium machining"
-    assert "Province or territory = MB" in browser.find_element(By.ID, "alert-filters").text
+    assert "Province or territory = Manitoba" in browser.find_element(By.ID, "alert-filters").text
     browser.find_element(By.ID, "alert-name").send_keys("Titanium in Manitoba", Keys.ENTER)
     _wait(browser, lambda d: "saved" in d.find_element(By.ID, "alerts-status").text)
     # an index write between checks
@@ -175,6 +186,7 @@ def test_an_alert_saved_from_a_search_lists_a_record_indexed_after_it(
     assert written.status_code == 200, written.text
     item = browser.find_element(By.CSS_SELECTOR, "#alerts-list .alert-item")
     assert item.find_element(By.TAG_NAME, "h4").text == "Titanium in Manitoba"
+    assert "(Province or territory = Manitoba)" in item.find_element(By.CLASS_NAME, "meta").text
     item.find_element(By.XPATH, ".//button[text()='Check now']").send_keys(Keys.ENTER)
     _wait(
         browser,
