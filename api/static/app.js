@@ -280,7 +280,8 @@ function renderWhy(hit) {
   const list = el("ul");
   if (legs.semantic !== undefined) {
     const passage = legs.passage ? ` — ${names.passage} ${legs.passage.number}/${legs.passage.of}` : "";
-    list.append(el("li", { text: `${names.semantic}: ${legs.semantic.toFixed(3)} (${LANGUAGE_NAMES[lang][hit.snippet_language] || hit.snippet_language})${passage}` }));
+    const matched = legs.passage?.language || hit.snippet_language;  // the passage that matched, not the snippet's
+    list.append(el("li", { text: `${names.semantic}: ${legs.semantic.toFixed(3)} (${LANGUAGE_NAMES[lang][matched] || matched})${passage}` }));
   }
   if (legs.keyword) list.append(el("li", { text: `${names.keyword}: ${legs.keyword.terms.join(", ")} (${names.coverage} ${Math.round(100 * (legs.keyword.coverage || 0))} %)` }));
   if (legs.name) list.append(el("li", { text: `${names.name}: ${legs.name.toFixed(2)}` }));
