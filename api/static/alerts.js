@@ -19,6 +19,7 @@ const ALERTS_TEXT = {
     alertsListTitle: "Your alerts", alertsEmpty: "No alerts yet.",
     alertSaved: (name) => `Alert “${name}” saved: it follows what the search finds from now on.`,
     watchSaved: (name) => `Watch “${name}” saved: it follows these products' status from now on.`,
+    watchNone: (name) => `Watch “${name}” saved, but no marketed or other product is named so today: check the spelling (it will list any that appear).`,
     keyUnknown: (message) => `This key was not kept: ${message}`,
     alertCheck: "Check now", alertDelete: "Delete", alertFeed: "Atom feed",
     alertCheckLabel: (name) => `Check ${name} now`, alertDeleteLabel: (name) => `Delete ${name}`, alertFeedLabel: (name) => `Atom feed of ${name}`,
@@ -42,6 +43,7 @@ const ALERTS_TEXT = {
     alertsListTitle: "Vos alertes", alertsEmpty: "Aucune alerte pour l'instant.",
     alertSaved: (name) => `Alerte « ${name} » enregistrée : elle suit ce que la recherche trouve à partir de maintenant.`,
     watchSaved: (name) => `Veille « ${name} » enregistrée : elle suit l'état de ces produits à partir de maintenant.`,
+    watchNone: (name) => `Veille « ${name} » enregistrée, mais aucun produit ne porte ce nom aujourd'hui : vérifiez l'orthographe (elle signalera ceux qui apparaîtront).`,
     keyUnknown: (message) => `Cette clé n'a pas été gardée : ${message}`,
     alertCheck: "Vérifier maintenant", alertDelete: "Supprimer", alertFeed: "Fil Atom",
     alertCheckLabel: (name) => `Vérifier ${name} maintenant`, alertDeleteLabel: (name) => `Supprimer ${name}`, alertFeedLabel: (name) => `Fil Atom de ${name}`,
@@ -216,7 +218,8 @@ function bindAlerts() {
       const alert = await alertsCall("POST", "/alerts", body);
       $("watch-value").value = "";
       await loadAlerts();
-      alertsStatus(t("watchSaved")(alert.name || Object.values(alert.watch)[0]));
+      const named = alert.name || Object.values(alert.watch)[0];
+      alertsStatus(alert.watching ? t("watchSaved")(named) : t("watchNone")(named));
       $("alerts-status").focus();
     });
   });

@@ -207,6 +207,9 @@ def test_an_alert_saved_from_a_search_lists_a_record_indexed_after_it(
     assert titles == ["Alertville Precision Machining"]
     logged = (data_dir.parent / "server.log").read_text(encoding="utf-8")
     assert ".atom?token=…" in logged and token not in logged  # the access log hides the key
+    # a watch on a name no product has is kept, and said so
+    browser.find_element(By.ID, "watch-value").send_keys("hydrocortisonne", Keys.ENTER)
+    _wait(browser, lambda d: "check the spelling" in d.find_element(By.ID, "alerts-status").text)
     # in French, the view reads in French
     browser.find_element(By.ID, "lang-switch").click()
     _wait(browser, lambda d: d.find_element(By.ID, "alerts-title").text == "Alertes")
