@@ -106,10 +106,13 @@ function findingLink(finding) {
 }
 
 function renderAlert(alert) {
-  const name = alert.name || alert.query || Object.values(alert.watch)[0];
-  const item = el("li", { class: "alert-item" });
   const watched = Object.entries(alert.watch || {});
-  const what = watched.length ? ` — ${t("alertWatching")(t("watchWhat")[watched[0][0]], watched[0][1])}` : "";
+  const colon = lang === "fr" ? " : " : ": ";  // French sets a space before a colon
+  const watchedName = watched.length ? `${t("watchWhat")[watched[0][0]]}${colon}${watched[0][1]}` : "";
+  const name = alert.name || alert.query || watchedName;
+  const item = el("li", { class: "alert-item" });
+  // a named watch also says what it watches
+  const what = watched.length && alert.name ? ` — ${t("alertWatching")(t("watchWhat")[watched[0][0]], watched[0][1])}` : "";
   item.append(el("h4", { text: name + what }), el("p", { class: "meta", text: t("alertMeta")(alert) }));
   const found = el("div", { class: "alert-found", role: "status" });
   const check = el("button", { type: "button", text: t("alertCheck"), "aria-label": t("alertCheckLabel")(name) });
