@@ -66,6 +66,44 @@ CURATED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("cobot", "collaborative robot"), ("cobot", "robot collaboratif")),
     (("PLC", "programmable logic controller"), ("automate programmable", "API", "automate")),
     (("machine vision", "computer vision"), ("vision artificielle", "vision par ordinateur")),
+    # the trade's acronyms, with what they stand for in each language
+    (
+        ("autonomous mobile robot", "autonomous mobile robots", "AMR"),
+        ("robot mobile autonome", "robots mobiles autonomes", "AMR"),
+    ),
+    (
+        ("automated guided vehicle", "automated guided vehicles", "AGV"),
+        ("véhicule à guidage automatique", "véhicules à guidage automatique", "AGV", "VGA"),
+    ),
+    (
+        ("CMM", "coordinate measuring machine", "coordinate measuring machines"),
+        ("MMT", "machine à mesurer tridimensionnelle", "machines à mesurer tridimensionnelles"),
+    ),
+    (("selective laser melting", "SLM"), ("fusion laser sélective", "SLM")),
+    (("high velocity oxy-fuel", "HVOF"), ("projection à haute vitesse", "HVOF")),
+    (("thermal spray", "thermal spraying"), ("projection thermique",)),
+    (
+        ("high pressure processing", "HPP", "cold pasteurization"),
+        ("traitement à haute pression", "HPP", "pasteurisation à froid"),
+    ),
+    (("SPC", "statistical process control"), ("MSP", "maîtrise statistique des procédés")),
+    (
+        ("FMEA", "failure mode and effects analysis"),
+        ("AMDE", "analyse des modes de défaillance et de leurs effets"),
+    ),
+    (("CAD", "computer-aided design"), ("CAO", "conception assistée par ordinateur")),
+    (("CAM", "computer-aided manufacturing"), ("FAO", "fabrication assistée par ordinateur")),
+    (("HMI", "human-machine interface"), ("IHM", "interface homme-machine")),
+    (("supervisory control and data acquisition", "SCADA"), ("télésurveillance", "SCADA")),
+    (
+        ("VFD", "variable frequency drive", "variable speed drive"),
+        ("variateur de fréquence", "variateur de vitesse"),
+    ),
+    (
+        ("OEM", "original equipment manufacturer", "original equipment manufacturers"),
+        ("FEO", "fabricant d'équipement d'origine", "équipementier", "OEM"),
+    ),
+    (("lyophilization", "freeze drying", "freeze-drying"), ("lyophilisation",)),
     (("IoT", "internet of things", "IIoT"), ("internet des objets", "IdO", "IIoT")),
     (
         ("AI", "artificial intelligence", "machine learning"),
