@@ -32,6 +32,7 @@ SHORTLIST_COLUMNS = (
     "products",
     "registries",
     "website",
+    "sample",
 )
 SHORTLIST_HEADERS_FR = {
     "name": "nom",
@@ -46,6 +47,7 @@ SHORTLIST_HEADERS_FR = {
     "products": "produits",
     "registries": "registres",
     "website": "site web",
+    "sample": "exemple fictif",
 }
 
 
@@ -75,6 +77,8 @@ def shortlist_row(record: RecordJSON) -> dict[str, Any]:
         "products": attributes.get("products", ""),
         "registries": "; ".join(registries),
         "website": attributes.get("website", ""),
+        # a fictitious profile of the bundled sample says so wherever it goes
+        "sample": "yes" if attributes.get("sample") else "",
     }
 
 
@@ -89,6 +93,7 @@ def shortlist_rows(records: Sequence[RecordJSON], language: str = "en") -> list[
     if language == "fr":
         for row in rows:
             row["kind"] = KINDS_FR.get(row["kind"], row["kind"])
+            row["sample"] = "oui" if row["sample"] else ""
     return rows
 
 

@@ -126,7 +126,8 @@ async function compareChosen() {
   const records = await Promise.all(chosen.map((r) => api(`/${DETAIL_PATH[r.kind]}/${encodeURIComponent(r.id)}`)));
   table.replaceChildren(
     el("caption", { text: t("compareCaption") }),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("field") }), ...records.map((r) => el("th", { scope: "col", text: r.name })))),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("field") }), ...records.map((r) => el("th", { scope: "col" }, r.name,
+      ...(r.attributes.sample ? [" ", el("span", { class: "badge sample", text: t("sample") })] : []))))),
     el("tbody", {}, ...compareRows(records)),
   );
 }

@@ -101,7 +101,8 @@ def test_a_buyer_shortlists_compares_and_exports(
     browser.find_element(By.ID, "compare-button").click()
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#compare-table thead th")) == 4)
     heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#compare-table thead th")]
-    assert heads[1:] == names
+    # each record by its name, a fictitious sample profile marked so
+    assert heads[1:] == [f"{name} sample data" for name in names]
     rows = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#compare-table tbody th")]
     assert "Industry (NAICS)" in rows and "Place" in rows
     browser.save_screenshot(str(ARTIFACTS / "13-shortlist-compare.png"))
@@ -112,6 +113,7 @@ def test_a_buyer_shortlists_compares_and_exports(
         csv.reader(io.StringIO(_downloaded(downloads, ".csv", before).read_text("utf-8-sig")))
     )
     assert lines[0][:3] == ["name", "kind", "id"] and [r[0] for r in lines[1:]] == names
+    assert lines[0][-1] == "sample" and {r[-1] for r in lines[1:]} == {"yes"}
     # in French: French headers
     browser.find_element(By.ID, "lang-switch").click()
     _wait(browser, lambda d: d.find_element(By.ID, "nav-shortlist").text == "Liste restreinte (3)")
@@ -121,6 +123,7 @@ def test_a_buyer_shortlists_compares_and_exports(
     rows_read = list(sheet.values)
     assert rows_read[0][:3] == ("nom", "type de fiche", "identifiant")
     assert [r[0] for r in rows_read[1:]] == names
+    assert {(r[1], r[-1]) for r in rows_read[1:]} == {("organisation", "oui")}
     browser.find_element(By.ID, "lang-switch").click()
     # one click removes a record from the list
     browser.find_element(By.CSS_SELECTOR, "#shortlist-items li button").click()
