@@ -12,7 +12,7 @@ route may check a key early (before it reads a request body), and the check here
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -892,7 +892,8 @@ class Service:
         """The caller's alerts (every alert for the command line's operator), each with the
         findings the caller may read now."""
         owned = self._alerts.owned(self._alert_owner(caller))
-        return [self._readable(caller, alert) for alert in owned]
+        rights = self.rights(caller)
+        return [_readable(alert, self._reads(rights, alert)) for alert in owned]
 
     def check_alert(self, caller: Caller, alert_id: str) -> tuple[Alert, list[Finding]]:
         """Run a saved search once against the live index, with its owner's rights: the records
@@ -902,7 +903,8 @@ class Service:
         alert = self._alerts.get(alert_id, self._alert_owner(caller))
         found = self._alert_results(self._runs_as(caller, alert), alert)
         checked, new = self._alerts.record_check(alert.id, found, now())
-        return self._readable(caller, checked), self._readable_findings(caller, checked, new)
+        reads = self._reads(self.rights(caller), checked)
+        return _readable(checked, reads), [f for f in new if reads(f.key)]
 
     def delete_alert(self, caller: Caller, alert_id: str) -> None:
         self._alerts.delete(alert_id, self._alert_owner(caller))
@@ -925,33 +927,22 @@ class Service:
             )
         return caller  # the command line's own
 
-    def _readable(self, caller: Caller, alert: Alert) -> Alert:
-        """The alert as the caller may read it: its findings, and the records it follows."""
-        followed = [Finding(key, "", "") for key in alert.seen]
-        return replace(
-            alert,
-            findings=self._readable_findings(caller, alert, alert.findings),
-            seen=[f.key for f in self._readable_findings(caller, alert, followed)],
-        )
-
-    def _readable_findings(
-        self, caller: Caller, alert: Alert, findings: Sequence[Finding]
-    ) -> list[Finding]:
-        """The findings the caller may read now: a record's while it is in a registry the caller
-        reads (and in the index, for a caller who may not read every registry), a watch's while
-        the caller reads SCAN Health."""
-        rights = self.rights(caller)
+    def _reads(self, rights: Rights, alert: Alert) -> Callable[[str], bool]:
+        """Whether `rights` read a finding (or a followed record) of `alert` now, by its key: a
+        record's while it is in a registry they read (and in the index, for rights that do not
+        read every registry), a watch's while they read SCAN Health."""
         if not rights.hidden:
-            return list(findings)
+            return lambda key: True
         if alert.watch:
-            return list(findings) if rights.can_read(SCAN_HEALTH) else []
+            scan_health = rights.can_read(SCAN_HEALTH)
+            return lambda key: scan_health
         records = self._engine.records()
-        kept = []
-        for finding in findings:
-            record = records.get(finding.key)
-            if record is not None and rights.can_read(record.attributes.get("registry")):
-                kept.append(finding)
-        return kept
+
+        def reads(key: str) -> bool:
+            record = records.get(key)
+            return record is not None and rights.can_read(record.attributes.get("registry"))
+
+        return reads
 
     def _alert_results(self, caller: Caller, alert: Alert) -> dict[str, str]:
         """Record key -> name of every record the saved search returns now (the best 300); for
@@ -1004,6 +995,15 @@ class Service:
             self._audit.append(self._access.actor(caller), action, "failed", details)
             raise
         self._audit.append(self._access.actor(caller), action, "ok", details)
+
+
+def _readable(alert: Alert, reads: Callable[[str], bool]) -> Alert:
+    """The alert as its reader may read it: its findings, and the records it follows."""
+    return replace(
+        alert,
+        findings=[f for f in alert.findings if reads(f.key)],
+        seen=[key for key in alert.seen if reads(key)],
+    )
 
 
 def _label(text: str) -> str:
