@@ -21,7 +21,6 @@ import json
 import logging
 import multiprocessing
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +40,7 @@ from ngen_connect import (
     Settings,
     load_settings,
 )
+from ngen_connect.api.downloads import written
 from ngen_connect.indexer import check_row_count
 from ngen_connect.limits import MAX_NEEDS, MAX_UPLOAD_ROWS, MAX_WRITE_ROWS
 from ngen_connect.registries import (
@@ -213,10 +213,9 @@ def export_report(
     """The file's name (the registry, the upload's number and `part`) and its bytes."""
     kept = _core().kept(caller, name, upload)
     filename = f"{name}-{kept.number:05d}{part}.{format}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / filename
-        kept.report.write(path, language=language, statuses=statuses)
-        return filename, path.read_bytes()
+    return filename, written(
+        filename, lambda path: kept.report.write(path, language=language, statuses=statuses)
+    )
 
 
 @_json

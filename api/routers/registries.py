@@ -19,6 +19,7 @@ from ngen_connect.api.deps import (
     WorkerDep,
     strict_parameters,
 )
+from ngen_connect.api.downloads import FILE_ANSWER, attachment
 from ngen_connect.api.schemas import DecisionRequest, problems
 from ngen_connect.api.uploads import save_body, upload_folder
 from ngen_connect.indexer import parse_mapping
@@ -139,10 +140,6 @@ REVIEW_ERRORS = problems(
         404: "not_found: no such upload, or no such row in it",
     },
 )
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 UploadParam = Annotated[
     str, Path(description="The upload's number (1, 2, ...) or `latest`.", max_length=20)
 ]
@@ -195,7 +192,7 @@ async def report(
 
 @router.get(
     "/registries/{name}/uploads/{upload}/export",
-    responses={**REVIEW_ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}},
+    responses={**REVIEW_ERRORS, **FILE_ANSWER},
 )
 async def export_report(
     service: ServiceDep,
@@ -219,11 +216,7 @@ async def export_report(
     filename, content = await jobs.run(
         worker.export_report, caller, name, number, statuses, part, format, language
     )
-    return Response(
-        content,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(content, filename, format)
 
 
 @router.post(
@@ -304,7 +297,7 @@ NEEDS_BODY = _file_body(
     "/registries/{name}/needs",
     response_model=NeedsJSON,
     responses={
-        200: {"content": {v: {} for v in _MEDIA.values()}},
+        **FILE_ANSWER,
         **problems(
             400,
             401,
@@ -362,8 +355,4 @@ async def needs(
         )
     if format == "json":
         return Response(found, media_type="application/json")
-    return Response(
-        found,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}-needs.{format}"'},
-    )
+    return attachment(found, f"{name}-needs.{format}", format)

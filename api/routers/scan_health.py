@@ -2,8 +2,6 @@
 ingredient in a form by a route, and ATC class), as JSON or a file. For a caller who may not read
 the scan-health registry, the report of a registry never imported: empty."""
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +9,7 @@ from fastapi.responses import Response
 
 from ngen_connect import QueryError, write_table
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
+from ngen_connect.api.downloads import FILE_ANSWER, attachment, written
 from ngen_connect.api.schemas import problems
 from ngen_connect.limits import MAX_REPORT_PAGE
 from ngen_connect.registries import (
@@ -25,10 +24,6 @@ from ngen_connect.registries import (
 
 router = APIRouter(tags=["scan-health"])
 ERRORS = problems(400, 422, 503)
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 LevelParam = Annotated[
     ResilienceLevel, Query(description="ingredient, ingredient_form_route or atc.")
 ]
@@ -77,7 +72,7 @@ def resilience(
 
 @router.get(
     "/scan-health/resilience/export",
-    responses={**ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}},
+    responses={**ERRORS, **FILE_ANSWER},
 )
 def export_resilience(
     service: ServiceDep,
@@ -91,18 +86,14 @@ def export_resilience(
     the summary, the last import's losses)."""
     about, lines = _lines(service, caller, level, only)
     name = f"scan-health-resilience-{level.value}.{format}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        write_table(
+    content = written(
+        name,
+        lambda path: write_table(
             path,
             RESILIENCE_COLUMNS,
             [line.row() for line in lines],
             sheet="Resilience",
             about=file_about(about),
-        )
-        content = path.read_bytes()
-    return Response(
-        content,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        ),
     )
+    return attachment(content, name, format)

@@ -1,6 +1,4 @@
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -8,16 +6,13 @@ from fastapi.responses import Response
 
 from ngen_connect import Caller, Kind, QueryError, SearchJSON, SearchResponse, write_results
 from ngen_connect.api.deps import CallerDep, FiltersDep, LanguageDep, ServiceDep
+from ngen_connect.api.downloads import FILE_ANSWER, attachment, written
 from ngen_connect.api.schemas import QUERY_LENGTH, SearchRequest, problems
 from ngen_connect.limits import MAX_LIMIT, RESULT_POOL
 from ngen_connect.search import Filters
 
 router = APIRouter(tags=["search"])
 ERRORS = problems(400, 422, 503)
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 QueryParam = Annotated[
     str,
     Query(
@@ -95,9 +90,7 @@ def search_post(
     ).to_dict(language)
 
 
-@router.get(
-    "/search/export", responses={**ERRORS, 200: {"content": {v: {} for v in _MEDIA.values()}}}
-)
+@router.get("/search/export", responses={**ERRORS, **FILE_ANSWER})
 def export(
     caller: CallerDep,
     service: ServiceDep,
@@ -122,15 +115,11 @@ def export(
         offset=offset,
         ui_language=language,
     )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"ngen-connect-results.{format}"
-        write_results(path, response, language=language, filters=filters.values)
-        content = path.read_bytes()
-    return Response(
-        content,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="ngen-connect-results.{format}"'},
+    name = f"ngen-connect-results.{format}"
+    content = written(
+        name, lambda path: write_results(path, response, language=language, filters=filters.values)
     )
+    return attachment(content, name, format)
 
 
 def document_query_limit(openapi: dict[str, Any], longest: int) -> dict[str, Any]:

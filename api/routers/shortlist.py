@@ -2,8 +2,6 @@
 browser tab), and a shortlist as a file: the records a buyer kept, as the caller may read them,
 with headers in the page's language; no cell a spreadsheet runs."""
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -19,13 +17,10 @@ from ngen_connect import (
     write_table,
 )
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, LanguageDep, ServiceDep
+from ngen_connect.api.downloads import FILE_ANSWER, attachment, written
 from ngen_connect.api.schemas import problems
 
 router = APIRouter(tags=["shortlist"])
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class ShortlistItem(BaseModel):
@@ -61,7 +56,7 @@ def keep(
 
 @router.post(
     "/shortlist/export",
-    responses={**problems(400, 413, 422, 503), 200: {"content": {v: {} for v in _MEDIA.values()}}},
+    responses={**problems(400, 413, 422, 503), **FILE_ANSWER},
 )
 def export(
     service: ServiceDep,
@@ -76,19 +71,15 @@ def export(
     is left out."""
     records = service.shortlist(caller, [(item.kind, item.id) for item in body.records])
     name = f"ngen-connect-shortlist.{format}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        write_table(
+    content = written(
+        name,
+        lambda path: write_table(
             path,
             SHORTLIST_COLUMNS,
             shortlist_rows(records, language),
             sheet="Liste" if language == "fr" else "Shortlist",
             headers=SHORTLIST_HEADERS_FR if language == "fr" else None,
             formats=(".csv", ".xlsx"),
-        )
-        content = path.read_bytes()
-    return Response(
-        content,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        ),
     )
+    return attachment(content, name, format)
