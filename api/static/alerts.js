@@ -86,14 +86,6 @@ function alertSearch(params) {
 }
 let alertDraft = { query: "", filters: {}, kinds: [] };
 
-async function alertsCall(method, path, body) {
-  const headers = { "Accept-Language": lang, "X-API-Key": sessionStorage.getItem(KEY_STORE) || "" };
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(`${path}?lang=${lang}`, { method, headers, body: body && JSON.stringify(body) });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.message || t("error"));
-  return answer;
-}
 function alertsStatus(text, error = false) {
   $("alerts-status").textContent = error ? "" : text;
   $("alerts-error").textContent = error ? text : "";
@@ -117,14 +109,14 @@ function renderAlert(alert) {
   const found = el("div", { class: "alert-found", role: "status" });
   const check = el("button", { type: "button", text: t("alertCheck"), "aria-label": t("alertCheckLabel")(name) });
   check.addEventListener("click", () => runCheck(check, async () => {
-    const answer = await alertsCall("GET", `/alerts/${encodeURIComponent(alert.id)}/new`);
+    const answer = await jsonCall("GET", `/alerts/${encodeURIComponent(alert.id)}/new`);
     found.replaceChildren(el("p", { text: t("alertNew")(answer.new.length) }),
       el("ul", {}, ...answer.new.map((f) => el("li", {}, findingLink(f)))));
     item.querySelector(".meta").textContent = t("alertMeta")(answer.alert);
   }).then(() => check.focus()));
   const remove = el("button", { type: "button", class: "link", text: t("alertDelete"), "aria-label": t("alertDeleteLabel")(name) });
   remove.addEventListener("click", () => runCheck(remove, async () => {
-    await alertsCall("DELETE", `/alerts/${encodeURIComponent(alert.id)}`);
+    await jsonCall("DELETE", `/alerts/${encodeURIComponent(alert.id)}`);
     await loadAlerts();
     alertsStatus(t("alertDeleted")(name));
     $("alerts-list-title").focus();
@@ -151,7 +143,7 @@ async function loadAlerts() {
   const hasKey = Boolean(sessionStorage.getItem(KEY_STORE));
   $("alert-forms").hidden = !hasKey;
   if (!hasKey) { $("alerts-list").replaceChildren(); alertsStatus(t("alertsNeedKey")); return; }
-  const { alerts } = await alertsCall("GET", "/alerts");
+  const { alerts } = await jsonCall("GET", "/alerts");
   $("alerts-list").replaceChildren(...(alerts.length ? alerts.map(renderAlert) : [el("li", { class: "meta", text: t("alertsEmpty") })]));
 }
 
@@ -207,7 +199,7 @@ function bindAlerts() {
     const body = { query: $("alert-query").value.trim(), name: $("alert-name").value.trim() };
     if (alertDraft.query === body.query) { body.filters = alertDraft.filters; body.kinds = alertDraft.kinds; }
     runCheck(event.submitter, async () => {
-      const alert = await alertsCall("POST", "/alerts", body);
+      const alert = await jsonCall("POST", "/alerts", body);
       $("alert-name").value = "";
       await loadAlerts();
       alertsStatus(t("alertSaved")(alert.name || alert.query));
@@ -218,7 +210,7 @@ function bindAlerts() {
     event.preventDefault();
     const body = { watch: { [$("watch-what").value]: $("watch-value").value.trim() }, name: $("alert-name").value.trim() };
     runCheck(event.submitter, async () => {
-      const alert = await alertsCall("POST", "/alerts", body);
+      const alert = await jsonCall("POST", "/alerts", body);
       $("watch-value").value = "";
       await loadAlerts();
       const named = alert.name || Object.values(alert.watch)[0];

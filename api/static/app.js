@@ -449,7 +449,8 @@ function showError(error) {
   if (error) progress("");
 }
 
-// A call to a registries route; throws an Error carrying the server's message (in the page's language).
+// A call with the tab's key (registries, alerts, the shortlist); throws an Error carrying the
+// server's message (in the page's language).
 async function registryCall(method, path, { params, body, type } = {}) {
   const query = new URLSearchParams(params || []);
   query.set("lang", lang);
@@ -464,6 +465,11 @@ async function registryCall(method, path, { params, body, type } = {}) {
     throw error;
   }
   return response;
+}
+// The same with a JSON body, if any, and a JSON answer.
+async function jsonCall(method, path, body) {
+  const sent = body === undefined ? {} : { body: JSON.stringify(body), type: "application/json" };
+  return (await registryCall(method, path, sent)).json();
 }
 function registryPath(name, ...rest) {
   return ["/registries", encodeURIComponent(name), ...rest].join("/");
@@ -694,7 +700,7 @@ async function decide(rowNumber, status, candidate) {
   document.querySelector(`#report-row-${rowNumber} th`)?.focus();
 }
 
-// A file from an authenticated GET or POST, saved through a temporary link.
+// A file from an authenticated GET or POST, saved through a temporary link; its name.
 async function saveDownload(response, fallback) {
   const disposition = response.headers.get("Content-Disposition") || "";
   const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallback;
@@ -704,7 +710,7 @@ async function saveDownload(response, fallback) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  progress(t("downloaded")(name));
+  return name;
 }
 
 async function downloadReport(format, status) {
@@ -713,7 +719,7 @@ async function downloadReport(format, status) {
   const params = [["format", format]];
   if (status) params.push(["status", status]);
   const response = await registryCall("GET", registryPath(report.registry, "uploads", String(report.upload), "export"), { params });
-  await saveDownload(response, `${report.registry}.${format}`);
+  progress(t("downloaded")(await saveDownload(response, `${report.registry}.${format}`)));
 }
 
 // -- needs lists ------------------------------------------------------------------------------------
@@ -769,7 +775,7 @@ async function downloadNeeds() {
   progress(t("downloading"));
   const response = await registryCall("POST", registryPath(name, "needs"),
     { params: needsParams(reg.needsFile, "csv"), body: reg.needsFile, type: "application/octet-stream" });
-  await saveDownload(response, `${name}-needs.csv`);
+  progress(t("downloaded")(await saveDownload(response, `${name}-needs.csv`)));
 }
 
 // -- the view ---------------------------------------------------------------------------------------

@@ -47,13 +47,8 @@ function keepLocally(items) {
 // The server's copy, for the tab's key: one PUT at a time, the latest list last.
 let shortlistPut = Promise.resolve();
 async function shortlistCall(method, items) {
-  const headers = { "Accept-Language": lang, "X-API-Key": sessionStorage.getItem(KEY_STORE) };
-  if (items) headers["Content-Type"] = "application/json";
-  const body = items ? JSON.stringify({ records: items.map(({ kind, id }) => ({ kind, id })) }) : undefined;
-  const response = await fetch(`/shortlist?lang=${lang}`, { method, headers, body });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.message || t("error"));
-  return answer.records;
+  const body = items && { records: items.map(({ kind, id }) => ({ kind, id })) };
+  return (await jsonCall(method, "/shortlist", body)).records;
 }
 function saveShortlist(items) {
   keepLocally(items);
@@ -134,15 +129,9 @@ async function compareChosen() {
 
 async function exportShortlist(format) {
   const records = shortlisted().map(({ kind, id }) => ({ kind, id }));
-  const headers = { "Content-Type": "application/json", "Accept-Language": lang };
-  const key = sessionStorage.getItem(KEY_STORE);
-  if (key) headers["X-API-Key"] = key;
-  const response = await fetch(`/shortlist/export?format=${format}&lang=${lang}`, { method: "POST", headers, body: JSON.stringify({ records }) });
-  if (!response.ok) throw new Error((await response.json()).message || t("error"));
-  const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `ngen-connect-shortlist.${format}` });
-  document.body.append(link);
-  link.click();
-  link.remove();
+  const response = await registryCall("POST", "/shortlist/export", {
+    params: { format }, body: JSON.stringify({ records }), type: "application/json" });
+  await saveDownload(response, `ngen-connect-shortlist.${format}`);
 }
 
 function showShortlist() {
