@@ -8,13 +8,14 @@ Québec concordance, WIPO IPC subclass titles (written in capitals, so also lowe
 relevance benchmark's hand-written queries (benchmarks/relevance/sample_queries.tsv). A label is
 short at two to four words (the queries: at most four). Methods:
 
-- `query (before)`: the query detector of the previous release, words of one language voting
-  first (stop words, glossary, accents, elisions), langdetect's English/French odds on a tie;
+- `query (before)`: the query detector of the previous release, lingua's odds with the words'
+  votes (stop words, glossary, accents, elisions) and the lean of words joined without a French
+  function word, without the words' frequencies;
 - `profile`: `detect_language`, the detector of profiles' passages (left as it is);
 - `langdetect`: langdetect alone, the more probable of English and French;
 - `lingua`: lingua alone, restricted to English and French;
-- `query (shipped)`: `detect_query_language`, lingua's odds, the words' votes and the lean of
-  words joined without a French function word, together.
+- `query (shipped)`: `detect_query_language`: the same, plus each word's frequency in English
+  against French text (wordfreq).
 
 Prints and records (section `language` of benchmarks/RESULTS.md) the share right per source,
 language and method, the mean time per call, and each detector's load time and resident memory,
@@ -38,11 +39,13 @@ from _machine import describe, update_results
 from ngen_connect.language import (
     UNDETERMINED,
     _odds,
-    _vocabulary_votes,
     detect_language,
     detect_query_language,
     lingua_confidences,
+    query_lean,
+    word_frequency_lean,
 )
+from ngen_connect.text import query_form
 
 DATA = HERE.parents[1] / "shared" / "data"
 LANGUAGES = ("en", "fr")
@@ -88,13 +91,13 @@ def is_short(source: str, text: str) -> bool:
 
 
 def before(text: str) -> str:
-    """The query detector of the previous release (words voting first, langdetect on a tie)."""
-    if not any(c.isalpha() for c in text):
-        return UNDETERMINED
-    votes = _vocabulary_votes(text)
-    if votes["en"] != votes["fr"]:
-        return "en" if votes["en"] > votes["fr"] else "fr"
-    return langdetect(text)
+    """The query detector of the previous release: `detect_query_language` without the words'
+    frequencies."""
+    text = query_form(text)
+    lean = query_lean(text)
+    if lean:
+        lean -= word_frequency_lean(text)
+    return UNDETERMINED if lean == 0 else "en" if lean > 0 else "fr"
 
 
 def langdetect(text: str) -> str:
@@ -119,6 +122,8 @@ LOADS = {
     "langdetect": "from ngen_connect.language import _odds; _odds('soudage robotisé')",
     "lingua": "from ngen_connect.language import lingua_confidences; "
     "lingua_confidences('soudage robotisé')",
+    "wordfreq": "from ngen_connect.language import word_frequency_lean; "
+    "word_frequency_lean('soudage robotisé')",
 }
 
 
@@ -190,11 +195,11 @@ def report(
         "four) and on all. Sources: ESCO occupation labels, NAICS Canada 2022 English titles and "
         "the French SCIAN titles of the Québec concordance, WIPO IPC subclass titles as written "
         "(capitals) and lower-cased, the relevance benchmark's hand-written queries. Methods: "
-        "`query (before)`: the previous release's query detector (words of one language voting "
-        "first, langdetect on a tie); `profile`: the detector of profiles' passages; "
-        "`langdetect` and `lingua` (English and French only) alone; `query (shipped)`: "
-        "`detect_query_language`, lingua's odds with the words' votes and the lean of words "
-        "joined without a French function word (`UNLINKED`).",
+        "`query (before)`: the previous release's query detector (lingua's odds with the words' "
+        "votes and the lean of words joined without a French function word, `UNLINKED`); "
+        "`profile`: the detector of profiles' passages; `langdetect` and `lingua` (English and "
+        "French only) alone; `query (shipped)`: `detect_query_language`, the same plus each "
+        "word's frequency in English against French text (wordfreq, `word_frequency_lean`).",
         "",
         "| source | language | labels (short / all) | " + " | ".join(names) + " |",
         "|---|---|---:|" + "---:|" * len(names),
@@ -222,7 +227,8 @@ def report(
             f"{name} {seconds:.2f} s and {mib:.0f} MiB resident"
             for name, (seconds, mib) in loads.items()
         )
-        + " (lingua: its English and French models only).",
+        + " (lingua: its English and French models only; wordfreq: its English and French "
+        "word lists).",
     ]
     return lines
 

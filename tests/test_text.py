@@ -90,6 +90,26 @@ def test_english_words_without_a_french_function_word_lean_english() -> None:
     assert detect_query_language("centres de services") == "fr"
 
 
+def test_words_written_alike_in_both_languages_are_weighed_by_how_often_each_writes_them() -> None:
+    from ngen_connect.language import _vocabulary_votes, word_frequency_lean
+
+    # real short labels the detector once got wrong: "telecommunications" is French to the
+    # glossary, but English writes it more often; "resellers", "unisex", "rail" are English
+    assert _vocabulary_votes("telecommunications resellers")["fr"] == 1
+    assert word_frequency_lean("telecommunications resellers") > 0
+    for label in ("TELECOMMUNICATIONS RESELLERS", "Unisex hair salons", "Rail transportation"):
+        assert detect_query_language(label) == "en", label
+    assert word_frequency_lean("services publics") < 0  # "publics" is French
+    assert detect_query_language("Services publics") == "fr"
+    assert detect_query_language("technique de soudage") == "fr"
+    assert detect_query_language("welding technique") == "en"
+    # a word neither language writes adds nothing; two-letter words are left to the stop words
+    assert word_frequency_lean("xqzvplorb") == 0
+    assert word_frequency_lean("ve") == 0
+    # one word of one language that turns up in the other weighs at most `_WORD_CAP` / 2
+    assert 0 < -word_frequency_lean("brassières") <= 2.5
+
+
 def test_a_query_in_capitals_title_or_lower_case_is_one_query() -> None:
     cases = ("FABRICANT DE MÉDICAMENTS GÉNÉRIQUES", "Fabricant De Médicaments Génériques")
     assert {query_form(q) for q in cases} == {"fabricant de médicaments génériques"}
