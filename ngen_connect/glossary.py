@@ -227,10 +227,16 @@ class Group:
     @cached_property
     def terms(self) -> frozenset[str]:
         """The index terms of the group's words in both languages (worked out once)."""
-        return frozenset(
-            [term for word in self.en for term in analyse(word, "en")]
-            + [term for word in self.fr for term in analyse(word, "fr")]
-        )
+        return frozenset(term for phrase in self.phrases for term in phrase)
+
+    @cached_property
+    def phrases(self) -> frozenset[tuple[str, ...]]:
+        """Each of the group's terms as the index terms of its words, in its language: a term of
+        several words is in common with a passage only where all of them are
+        (`KeywordIndex.holding`)."""
+        found = [tuple(analyse(term, "en")) for term in self.en]
+        found += [tuple(analyse(term, "fr")) for term in self.fr]
+        return frozenset(phrase for phrase in found if phrase)
 
 
 @dataclass(frozen=True)

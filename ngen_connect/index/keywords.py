@@ -194,6 +194,32 @@ class KeywordIndex:
         covered: Scores = np.minimum(found / total, 1.0)
         return covered
 
+    def holding(
+        self, passage_ids: Ids, words: Sequence[Iterable[str]], phrases: Iterable[Sequence[str]]
+    ) -> npt.NDArray[np.bool_]:
+        """For each passage, whether it holds one of the query's `words` (any of a word's terms)
+        or every term of one of `phrases` (the words' translations): what it has in common with
+        the query. A glossary phrase is in common only whole: "commande numérique" is CNC,
+        "numérique" alone is not; "computer numerical control" is, "control" alone is not."""
+        found = np.zeros(len(passage_ids), dtype=bool)
+        own_words = [set(w) for w in words]
+        whole = [set(p) for p in phrases if p]
+        held = sorted({t for terms in own_words + whole for t in terms if t in self.vocabulary})
+        if not held or not len(passage_ids):
+            return found
+        column = {t: at for at, t in enumerate(held)}
+        present = (
+            self._weights[:, [self.vocabulary[t] for t in held]][self._rows_of(passage_ids)] > 0
+        ).toarray()
+        for word in own_words:
+            mine = [column[t] for t in word if t in column]
+            if mine:
+                found |= present[:, mine].any(axis=1)
+        for phrase in whole:
+            if all(t in column for t in phrase):
+                found |= present[:, [column[t] for t in phrase]].all(axis=1)
+        return found
+
     def passages_holding(self, phrases: Iterable[Sequence[str]]) -> Ids:
         """Ids of the passages that hold every term of at least one phrase, however rare or
         common the terms: a count of who has a capability, not a ranking, so no top-k."""

@@ -281,6 +281,11 @@ class QueryPlan:
     balance_languages: bool = False
 
     @property
+    def expansion_phrases(self) -> list[tuple[str, ...]]:
+        """The glossary terms the query's expansions add, each as its words' index terms."""
+        return [phrase for e in self.expansions for phrase in e.group.phrases]
+
+    @property
     def vectors(self) -> list[Vectors]:
         """The query as each encoder embeds it, once they are done."""
         return self.embedding.all()
@@ -377,6 +382,7 @@ class Ranker:
             rows = np.searchsorted(records, keyword.records)
             evidence.keyword[rows], evidence.keyword_passage[rows] = keyword.ratio, keyword.passage
             evidence.coverage[rows] = keyword.coverage
+            evidence.words[rows] = keyword.in_common
         for ordinal, match in products.items():
             row = int(np.searchsorted(records, ordinal))
             evidence.product[row] = match.score
@@ -566,9 +572,9 @@ class Ranker:
             plan.terms | plan.expansion_terms, max(_MIN_DEPTH, pool * _DEPTH), allowed
         )
         found = _Keyword.of(self._table, scores, ids)
-        found.coverage[:] = self.keywords.coverage(
-            found.passage, query_words(plan.text, plan.language), plan.expansion_terms
-        )
+        words = query_words(plan.text, plan.language)
+        found.coverage[:] = self.keywords.coverage(found.passage, words, plan.expansion_terms)
+        found.in_common[:] = self.keywords.holding(found.passage, words, plan.expansion_phrases)
         return found
 
     def explain(
@@ -745,16 +751,22 @@ class _Keyword:
     passage: Ids
     #: each best passage's share of the query's information (`KeywordIndex.coverage`)
     coverage: Scores
+    #: whether each best passage holds a word of the query or a glossary phrase of it whole
+    #: (`KeywordIndex.holding`): a word of a translation alone is no word in common
+    in_common: npt.NDArray[np.bool_]
 
     @classmethod
     def of(cls, table: _Table, scores: npt.NDArray[np.float32], ids: Ids) -> _Keyword:
         if not len(ids):
             empty = np.zeros(0, np.int64)
-            return cls(empty, np.zeros(0, np.float64), empty, np.zeros(0, np.float64))
+            none = np.zeros(0, np.float64)
+            return cls(empty, none, empty, none, np.zeros(0, dtype=bool))
         records = table.passage_record[ids].astype(np.int64)
         ratio = scores.astype(np.float64) / float(scores[0])
         best = _best_of_groups(records, ratio, np.arange(len(ids)))
-        return cls(records[best], ratio[best], ids[best], np.zeros(len(best)))
+        return cls(
+            records[best], ratio[best], ids[best], np.zeros(len(best)), np.zeros(len(best), bool)
+        )
 
 
 class _Evidence:
@@ -769,6 +781,8 @@ class _Evidence:
         self.cross_language = np.zeros(n)
         self.keyword = np.zeros(n)
         self.coverage = np.zeros(n)
+        #: the keyword passage holds a word of the query or a glossary phrase of it whole
+        self.words = np.zeros(n, dtype=bool)
         self.keyword_passage = np.full(n, -1, dtype=np.int64)
         self.name = np.zeros(n)
         self.product = np.zeros(n)
@@ -788,7 +802,7 @@ class _Evidence:
 
     def in_common(self) -> npt.NDArray[np.bool_]:
         """Words, a name or a product in common with the query."""
-        common: npt.NDArray[np.bool_] = (self.keyword > 0) | (self.name > 0) | (self.product > 0)
+        common: npt.NDArray[np.bool_] = self.words | (self.name > 0) | (self.product > 0)
         return common
 
 

@@ -188,6 +188,18 @@ def test_matched_terms_of_several_passages_at_once(index: KeywordIndex) -> None:
     assert index.matched_terms_of([], wanted) == {}
 
 
+def test_a_passage_holds_a_query_word_or_a_glossary_phrase_whole(index: KeywordIndex) -> None:
+    welding, sheet, composite = PIDS[2], PIDS[6], PIDS[4]  # robotic welding; sheet metal; hulls
+    passages = np.asarray([welding, sheet, composite])
+    # the query's own words: any of a word's terms
+    assert index.holding(passages, [["en:steel", "fr:steel"]], []).tolist() == [True, True, False]
+    # a phrase: only where all its words are
+    phrases = [("en:robot", "en:weld")]
+    assert index.holding(passages, [["fr:soudag"]], phrases).tolist() == [True, False, False]
+    assert not index.holding(passages, [], [("en:weld", "en:xylophon")]).any()
+    assert index.holding(np.zeros(0, np.int64), [["en:steel"]], phrases).tolist() == []
+
+
 def test_coverage_weighs_the_words_matched_by_how_rare_they_are(
     oracle: bm25s.BM25, index: KeywordIndex
 ) -> None:

@@ -81,3 +81,34 @@ def test_the_floor_holds_before_and_after_a_registry_of_names(
                 "registry", "import", "simsa", str(names), "--data-dir", str(data_dir)
             )
             assert imported.returncode == 0, imported.stderr
+
+
+def test_a_glossary_phrase_is_in_common_only_whole(data_dir: Path, tmp_path: Path) -> None:
+    # "CNC" expands to "commande numérique" and "computer numerical control": a record holding
+    # one word of them ("numériques", "control") has nothing in common with "CNC"
+    extra = tmp_path / "extra.csv"
+    with extra.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "description_en", "description_fr", "province"])
+        writer.writerow(["drug-ids", "Laboratoires Pharmaskin", "", PHARMA_FR, "QC"])
+        writer.writerow(["lab", "Cosmeto Labs", COSMETICS_EN, "", "QC"])
+        writer.writerow(["cn", "Ateliers Mékinac", "", WHOLE_FR, "QC"])
+    engine = Engine(load_settings(data_dir=data_dir))
+    try:
+        engine.index_files([extra])
+        first = engine.search("CNC", limit=100)
+        found = [hit.id for hit in first.results]
+        while len(found) < first.total:
+            found += [h.id for h in engine.search("CNC", limit=100, offset=len(found)).results]
+    finally:
+        engine.close()
+    assert "cn" in found
+    assert "drug-ids" not in found and "lab" not in found, first.total
+
+
+PHARMA_FR = (
+    "Onguents et crèmes dermatologiques en vente libre. Identifications numériques de drogue "
+    "attribuées par Santé Canada pour chaque produit."
+)
+COSMETICS_EN = "Quality control testing of shampoos, lotions and creams for cosmetics brands."
+WHOLE_FR = "Pièces tournées et fraisées sur machines à commande numérique pour l'agroalimentaire."
