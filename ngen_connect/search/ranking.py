@@ -86,6 +86,13 @@ class Weights:
     align_depth: int = 20
     max_cross_language: float = 0.1
     cross_language: float = 0.03
+    #: a query of at most `short_query` words besides stop words (a label: "Used car dealers")
+    #: gets `short_gap_scale` times the gap: the same-language records that share all its few
+    #: words ("New car dealers") stand further above the rest than the top `align_depth` tell,
+    #: and the answer may exist only in the other language (benchmarks/RESULTS.md, "Fusion
+    #: weights": leave-one-collection-out over sample, DPD and the short-label collections)
+    short_query: int = 3
+    short_gap_scale: float = 1.5
     #: the keyword leg: its BM25 score as a share of the query's best (`keyword`), and the share
     #: of the query's information, its words' IDF, that the passage holds (`coverage`): a match on
     #: words hundreds of profiles share is little evidence. The judgments of the relevance
@@ -399,6 +406,8 @@ class Ranker:
                 gap = self._bilingual_gap(plan, semantic)
                 if gap is None:
                     gap = self._language_gap(plan, evidence, other)
+                if len(query_words(plan.text, plan.language)) <= self.weights.short_query:
+                    gap *= self.weights.short_gap_scale
                 evidence.settle(semantic, other, gap)
             elif plan.balance_languages:
                 # A record's likeness: the other language may hold nothing as close, so the fixed

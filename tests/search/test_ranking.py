@@ -80,6 +80,21 @@ def test_cross_language_correction_is_explained(engine: Engine) -> None:
     assert all("cross_language" not in h.why["boosts"] for h in semantic.results)
 
 
+def test_a_short_query_gets_more_of_the_language_correction(engine: Engine) -> None:
+    from ngen_connect.search.ranking import Weights
+
+    w = Weights()
+    # an index this small has no gap to measure: the fixed correction, once or scaled
+    for query, words in (("usinage de pièces", 2), ("usinage de pièces de précision en titane", 4)):
+        boosts = [
+            h.why["boosts"].get("cross_language")
+            for h in engine.search(query, limit=6).results
+            if h.language == "en"
+        ]
+        scale = w.short_gap_scale if words <= w.short_query else 1.0
+        assert boosts and boosts == pytest.approx([w.cross_language * scale] * len(boosts)), query
+
+
 def test_filters_apply_before_ranking(engine: Engine) -> None:
     only_qc = engine.search("welding", filters=Filters.parse({"province": ["Québec"]}), limit=5)
     assert set(ids(only_qc)) == {"m2", "m4"} and only_qc.total == 2
