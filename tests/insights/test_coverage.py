@@ -112,7 +112,7 @@ def test_naics_counts_reconcile_with_filtered_search(service: Service) -> None:
 
 
 def test_a_query_counts_its_whole_result_set_not_one_page(service: Service) -> None:
-    query = "usinage 5 axes titane"
+    query = "usinage, soudage et peinture"
     [counted] = service.coverage(ANONYMOUS, queries=[query]).capabilities
     first = service.search(ANONYMOUS, query, kinds=[Kind.ORGANIZATION], limit=100)
     assert first.total > 100  # more than a page: the report reads every page
