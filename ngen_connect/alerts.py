@@ -96,7 +96,9 @@ class Alerts:
                     f"An owner keeps {MAX_ALERTS} alerts at most; delete one first.",
                     f"Une même clé garde au plus {MAX_ALERTS} alertes; supprimez-en une d'abord.",
                 )
-            alert.id = secrets.token_urlsafe(9)
+            # hexadecimal: an id is typed on a command line, where one starting with "-" would
+            # read as an option ("alerts delete -J2x...")
+            alert.id = secrets.token_hex(8)
             alerts[alert.id] = alert
         return alert
 

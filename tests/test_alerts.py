@@ -4,6 +4,7 @@ the last check; each key sees its own alerts only; the Atom feed; the command li
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,14 @@ def test_the_access_log_hides_a_feeds_key_however_its_name_is_written() -> None:
     assert _hidden("/alerts/a.atom?token=SECRET") == "/alerts/a.atom?token=…"
     assert _hidden("/alerts/a.atom?x=1&%74ok%65n=SECRET") == "/alerts/a.atom?token=…"
     assert _hidden("/search?q=token%3Dx") == "/search?q=token%3Dx"
+
+
+def test_an_alert_id_can_be_typed_on_a_command_line(tmp_path: Path) -> None:
+    # an id starting with "-" read as an option: "alerts delete -J2x..." was a usage error
+    alerts = Alerts(tmp_path)
+    made = [
+        alerts.create(Alert("", "admin", "", f"q{n}", created="2026-01-01T00:00:00Z")).id
+        for n in range(40)
+    ]
+    assert all(re.fullmatch("[0-9a-f]{16}", alert_id) for alert_id in made)
+    assert len(set(made)) == len(made)
