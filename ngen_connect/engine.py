@@ -38,6 +38,7 @@ from ngen_connect.models import (
     RecordSummary,
     SearchResponse,
 )
+from ngen_connect.naics import naics_title
 from ngen_connect.search.filters import Filters, facet_counts, facet_values
 from ngen_connect.search.ranking import (
     Candidate,
@@ -487,10 +488,19 @@ class Engine:
                 raise RecordNotFoundError(
                     f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
                 )
-            clusters = found["attributes"].get("clusters")
+            attributes = found["attributes"]
+            clusters = attributes.get("clusters")
             if clusters:
                 names = reader.cluster_names
-                found["attributes"]["cluster_names"] = [names.get(c, c) for c in clusters]
+                attributes["cluster_names"] = [names.get(c, c) for c in clusters]
+            codes = attributes.get("naics")
+            if isinstance(codes, list) and codes:
+                # each code with its title in both languages, for a reader who does not know them
+                attributes["naics_titles"] = {
+                    code: {"en": naics_title(code, "en"), "fr": naics_title(code, "fr")}
+                    for code in codes
+                    if naics_title(code, "en")
+                }
             return found
 
     def _allowed(

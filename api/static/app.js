@@ -404,6 +404,7 @@ async function showRecord(kind, id) {
     for (const [key, label] of Object.entries(t("attributes"))) {
       const value = key === "org_type" ? valueName("type", attrs[key])
         : key === "clusters" && attrs.cluster_names ? attrs.cluster_names
+        : key === "naics" && Array.isArray(attrs[key]) ? naicsWithTitles(attrs)
         : key === "ownership" && Array.isArray(attrs[key]) ? attrs[key].map((v) => valueName("ownership", v))
         : attrs[key];
       if (value === undefined || value === null || (Array.isArray(value) && !value.length)) continue;
@@ -412,7 +413,9 @@ async function showRecord(kind, id) {
         list.append(el("dt", { text: label }), el("dd", {}, link));
         continue;
       }
-      list.append(el("dt", { text: label }), el("dd", { text: Array.isArray(value) ? value.join(", ") : String(value) }));
+      // industry titles hold commas of their own ("Lumber, millwork...")
+      const joiner = key === "naics" ? "; " : ", ";
+      list.append(el("dt", { text: label }), el("dd", { text: Array.isArray(value) ? value.join(joiner) : String(value) }));
     }
     const similar = $("similar");
     similar.replaceChildren();
@@ -423,6 +426,12 @@ async function showRecord(kind, id) {
   } catch (error) {
     $("record-name").textContent = error.message;
   }
+}
+
+/** A record's NAICS codes, each with its title in the page's language when it is known. */
+function naicsWithTitles(attrs) {
+  const titles = attrs.naics_titles || {};
+  return (attrs.naics || []).map((code) => (titles[code] ? `${code} · ${titles[code][lang] || titles[code].en}` : code));
 }
 
 // ---- Registries: upload, columns, match report, decisions, exports, needs lists -----------------

@@ -104,7 +104,7 @@ function compareRows(records) {
   const list = (v) => (Array.isArray(v) ? v.join(", ") : v && typeof v === "object" ? Object.keys(v).join(", ") : v || "");
   return [
     row(f.place, (r) => placeOf(r.attributes)),
-    row(f.naics, (r) => list(r.attributes.naics)),
+    row(f.naics, (r) => (Array.isArray(r.attributes.naics) ? naicsWithTitles(r.attributes).join("; ") : list(r.attributes.naics))),
     row(f.certifications, (r) => list(r.attributes.certifications)),
     row(f.employees, (r) => String(r.attributes.employees ?? r.attributes.employee_band ?? "")),
     row(f.products, (r) => String(r.attributes.products ?? "")),

@@ -6,6 +6,7 @@ feed. Screenshots go to test-artifacts/browser/."""
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,13 @@ def test_a_buyer_shortlists_compares_and_exports(
     assert heads[1:] == [f"{name} sample data" for name in names]
     rows = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#compare-table tbody th")]
     assert "Industry (NAICS)" in rows and "Place" in rows
+    industries = browser.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")[
+        rows.index("Industry (NAICS)")
+    ].find_elements(By.TAG_NAME, "td")
+    # each code with its title ("332710 · Machine shops"), not a bare number
+    assert all(re.search(r"\d{4,6} · \w", td.text) for td in industries), [
+        td.text for td in industries
+    ]
     browser.save_screenshot(str(ARTIFACTS / "13-shortlist-compare.png"))
     # the export, as the page downloads it: the same records, in order
     before = set(downloads.glob("*"))

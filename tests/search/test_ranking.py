@@ -95,6 +95,14 @@ def test_a_short_query_gets_more_of_the_language_correction(engine: Engine) -> N
         assert boosts and boosts == pytest.approx([w.cross_language * scale] * len(boosts)), query
 
 
+def test_a_record_gives_its_naics_codes_titles_in_both_languages(engine: Engine) -> None:
+    attributes = engine.record("m3")["attributes"]
+    assert attributes["naics"] == ["332710"]
+    assert attributes["naics_titles"] == {
+        "332710": {"en": "Machine shops", "fr": "Ateliers d'usinage"}
+    }
+
+
 def test_filters_apply_before_ranking(engine: Engine) -> None:
     only_qc = engine.search("welding", filters=Filters.parse({"province": ["Québec"]}), limit=5)
     assert set(ids(only_qc)) == {"m2", "m4"} and only_qc.total == 2
