@@ -1243,13 +1243,17 @@ def alerts_watch(
 def alerts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Every saved search. / Les recherches enregistrées."""
     with _service(data_dir) as service:
-        found = service.alerts(OPERATOR)
+        found = [(a, service.feed_address(a)) for a in service.alerts(OPERATOR)]
     if as_json:
-        typer.echo(json.dumps({"alerts": [a.to_dict() for a in found]}, ensure_ascii=False))
+        listed = [{**a.to_dict(), "feed": feed} for a, feed in found]
+        typer.echo(json.dumps({"alerts": listed}, ensure_ascii=False))
         return
-    for alert in found:
+    for alert, feed in found:
         label = _shown(alert.name or alert.query)
-        typer.echo(f"{alert.id}  {_shown(alert.owner)}  '{label}'  checked {alert.checked or '-'}")
+        typer.echo(
+            f"{alert.id}  {_shown(alert.owner)}  '{label}'  checked {alert.checked or '-'}  "
+            f"feed {feed}"
+        )
     typer.echo(f"{len(found)} alerts / alertes.")
 
 

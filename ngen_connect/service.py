@@ -11,6 +11,7 @@ route may check a key early (before it reads a request body), and the check here
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from typing_extensions import TypedDict
 
@@ -83,8 +85,10 @@ from ngen_connect.registries.access import (
     ANONYMOUS,
     Access,
     Caller,
+    FeedReader,
     Operator,
     Rights,
+    caller_of,
     token_label,
 )
 from ngen_connect.registries.dpd import REGISTRY as SCAN_HEALTH
@@ -908,6 +912,36 @@ class Service:
 
     def delete_alert(self, caller: Caller, alert_id: str) -> None:
         self._alerts.delete(alert_id, self._alert_owner(caller))
+
+    def feed_address(self, alert: Alert) -> str:
+        """Where a feed reader follows `alert`: its Atom feed with a secret of its own, which
+        reads that feed only (a reader sends no headers, and an address is seen in histories
+        and logs: it must never hold a key that writes)."""
+        secret = self._access.feed_key(alert.id, alert.owner)
+        return f"/alerts/{quote(alert.id, safe='')}.atom?token={secret}"
+
+    def read_feed(self, alert_id: str, token: str) -> Alert:
+        """The alert `token` opens, checked once, as its feed shows it. With the alert's feed
+        secret the check reads what the owner may read now (refused once the owner's key is
+        revoked); with a key, as `check_alert` (addresses given before feeds had a secret)."""
+        try:
+            alert = self._alerts.get(alert_id, None)
+        except RecordNotFoundError:
+            alert = None
+        secret = alert and self._access.feed_key(alert.id, alert.owner)
+        if alert is None or not secret or not hmac.compare_digest(token.encode(), secret.encode()):
+            return self.check_alert(caller_of(token), alert_id)[0]
+        rights = self._access.owner_rights(alert.owner)
+        if rights is None:
+            raise ForbiddenError(
+                "This feed's address no longer opens it: the key that saved the alert was "
+                "revoked or has no registry now.",
+                "L'adresse de ce fil ne l'ouvre plus : la clé qui a enregistré l'alerte a été "
+                "révoquée ou n'ouvre plus aucun registre.",
+            )
+        reader = FeedReader(rights.hidden, alert.id)
+        checked, _ = self._alerts.record_check(alert.id, self._alert_results(reader, alert), now())
+        return _readable(checked, self._reads(self.rights(reader), checked))
 
     def _alert_owner(self, caller: Caller) -> str | None:
         """The owner whose alerts the caller reaches (None: every owner's, for the operator)."""

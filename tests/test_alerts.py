@@ -191,6 +191,64 @@ def test_a_check_searches_with_its_owners_rights_never_more(tmp_path: Path) -> N
         assert [a["id"] for a in listed] == [theirs["id"]]
 
 
+def test_a_feed_address_reads_its_feed_only_and_holds_no_key(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    fake = ("--data-dir", data_dir, "--model", "fake")
+    assert invoke_cli("index", str(DATA / "crosslang.csv"), *fake).exit_code == 0
+    vault_csv = tmp_path / "vault.csv"
+    vault_csv.write_text(VAULT_CSV, encoding="utf-8")
+    assert invoke_cli("registry", "import", "vault", str(vault_csv), *fake).exit_code == 0
+    private = invoke_cli("registry", "private", "vault", "--key", VAULT, "--data-dir", data_dir)
+    assert private.exit_code == 0
+    vault = {"X-API-Key": VAULT}
+    with in_process(demo_engine(Path(data_dir))) as client:
+        saved = client.post("/alerts", json={"query": "titanium machining"}, headers=vault)
+        assert saved.status_code == 200, saved.text
+        theirs, admins = (
+            saved.json(),
+            client.post("/alerts", json={"query": "titanium machining"}, headers=ADMIN).json(),
+        )
+        for alert in (theirs, admins):
+            assert alert["feed"].startswith(f"/alerts/{alert['id']}.atom?token=")
+            assert VAULT not in alert["feed"] and ADMIN_KEY not in alert["feed"]
+        assert theirs["feed"] != admins["feed"]
+        listed = client.get("/alerts", headers=vault).json()["alerts"]
+        assert [a["feed"] for a in listed] == [theirs["feed"]]
+        # a new record of the private registry: the owner's feed shows it, nobody else finds it
+        vault_csv.write_text(
+            VAULT_CSV + "av-2,Qwertvault Titanium Machining,Titanium machining.,MB\n",
+            encoding="utf-8",
+        )
+        assert invoke_cli("registry", "import", "vault", str(vault_csv), *fake).exit_code == 0
+        feed = client.get(theirs["feed"])
+        assert feed.status_code == 200 and b"Qwertvault" in feed.content, feed.text
+        assert b"Qwertvault" in client.get(admins["feed"]).content
+        assert client.get("/search", params={"q": "Qwertvault"}).json()["total"] == 0
+        # the address's secret opens that feed only: not another alert's, not a write
+        secret = theirs["feed"].partition("token=")[2]
+        assert client.get(f"/alerts/{admins['id']}.atom", params={"token": secret}).status_code in (
+            403,
+            404,
+        )
+        assert client.get("/alerts", headers={"X-API-Key": secret}).status_code == 403
+        refused = client.post("/alerts", json={"query": "x"}, headers={"X-API-Key": secret})
+        assert refused.status_code == 403
+        # the owner's key still reads its feed, as addresses given before did
+        assert (
+            client.get(f"/alerts/{theirs['id']}.atom", params={"token": VAULT}).status_code == 200
+        )
+        # the key revoked: its feed's address no longer opens it
+        revoked = invoke_cli("registry", "revoke", "vault", "--key", VAULT, "--data-dir", data_dir)
+        assert revoked.exit_code == 0, revoked.output
+        gone = client.get(theirs["feed"])
+        assert gone.status_code == 403 and "revoked" in gone.json()["message"]
+        assert client.get(admins["feed"]).status_code == 200
+    listed_cli = json.loads(invoke_cli("alerts", "list", "--data-dir", data_dir, "--json").stdout)[
+        "alerts"
+    ]
+    assert {a["feed"] for a in listed_cli} == {theirs["feed"], admins["feed"]}
+
+
 def test_two_checks_at_once_find_a_record_once_and_a_deleted_alert_is_not_found(
     tmp_path: Path,
 ) -> None:

@@ -1,6 +1,6 @@
 """Saved searches and their alerts, owned by the key that saved them: a key sees, checks and
-deletes its own alerts only. The Atom feed takes the key as `token=` (a feed reader sends no
-headers)."""
+deletes its own alerts only. Each alert's Atom feed has an address of its own (`feed`), whose
+`token=` secret reads that feed and nothing else (a feed reader sends no headers)."""
 
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ngen_connect import Kind, QueryError, atom_feed, caller_of
+from ngen_connect import Alert, Kind, QueryError, atom_feed
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.search import Filters
+from ngen_connect.service import Service
 
 router = APIRouter(tags=["alerts"])
 ERRORS = problems(400, 401, 403, 404, 422, 503)
@@ -50,18 +51,23 @@ def create(
                 "recherche, filtres ni types.",
             )
         ((what, value),) = body.watch.items()
-        return service.create_watch(caller, what, value, name=body.name).to_dict()
+        return _shown(service, service.create_watch(caller, what, value, name=body.name))
     filters = Filters.parse(body.filters) if body.filters else None
     alert = service.create_alert(
         caller, body.query, filters=filters, kinds=body.kinds or (), name=body.name
     )
-    return alert.to_dict()
+    return _shown(service, alert)
+
+
+def _shown(service: Service, alert: Alert) -> dict[str, Any]:
+    """An alert as its owner reads it, with its feed's address."""
+    return {**alert.to_dict(), "feed": service.feed_address(alert)}
 
 
 @router.get("/alerts", responses=ERRORS)
 def listed(service: ServiceDep, caller: CallerDep, _known: KnownParametersDep) -> dict[str, Any]:
     """The caller's saved searches."""
-    return {"alerts": [alert.to_dict() for alert in service.alerts(caller)]}
+    return {"alerts": [_shown(service, alert) for alert in service.alerts(caller)]}
 
 
 @router.get("/alerts/{alert_id}/new", responses=ERRORS)
@@ -70,7 +76,7 @@ def new(
 ) -> dict[str, Any]:
     """Run the saved search once: the records that pass it now and did not at the last check."""
     alert, found = service.check_alert(caller, alert_id)
-    return {"alert": alert.to_dict(), "new": [asdict(f) for f in found]}
+    return {"alert": _shown(service, alert), "new": [asdict(f) for f in found]}
 
 
 @router.delete("/alerts/{alert_id}", responses=ERRORS)
@@ -86,11 +92,20 @@ def feed(
     service: ServiceDep,
     request: Request,
     alert_id: AlertParam,
-    token: Annotated[str, Query(max_length=200, description="The key that owns the alert.")],
+    token: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="The feed's own secret, as in the alert's `feed` address (the key that "
+            "owns the alert is still taken).",
+        ),
+    ],
     _known: KnownParametersDep,
 ) -> Response:
-    """The alert as an Atom feed, checked as it is read: what each check found, latest first."""
-    alert, _ = service.check_alert(caller_of(token), alert_id)
+    """The alert as an Atom feed, checked as it is read: what each check found, latest first.
+    Its address (`feed` in the alert) reads this feed only, with what the alert's owner may
+    read now."""
+    alert = service.read_feed(alert_id, token)
     return Response(
         atom_feed(alert, str(request.base_url)),
         media_type="application/atom+xml; charset=utf-8",

@@ -2,8 +2,8 @@
 // Alerts (#/alerts): saved searches and SCAN Health watches owned by the tab's key (a personal
 // token, a registry's key or the admin key). A search's "alert me" link opens this view with its
 // query and filters; "check now" runs the saved search once and lists what is new since the last
-// check; each alert's Atom feed is a link any feed reader follows (it carries the key as
-// `token=`, since a feed reader sends no headers). Loaded before app.js, whose helpers it uses.
+// check; each alert's Atom feed is a link any feed reader follows (its address carries a secret
+// that reads that feed only, never the key). Loaded before app.js, whose helpers it uses.
 
 const ALERTS_TEXT = {
   en: {
@@ -121,8 +121,7 @@ function renderAlert(alert) {
     alertsStatus(t("alertDeleted")(name));
     $("alerts-list-title").focus();
   }));
-  const token = encodeURIComponent(sessionStorage.getItem(KEY_STORE) || "");
-  const feed = el("a", { href: `/alerts/${encodeURIComponent(alert.id)}.atom?token=${token}`, text: t("alertFeed"),
+  const feed = el("a", { href: alert.feed, text: t("alertFeed"),
     "aria-label": t("alertFeedLabel")(name), class: "feed", type: "application/atom+xml" });
   item.append(el("p", { class: "field-row" }, check, remove, feed), found);
   const earlier = (alert.findings || []).slice(0, 10);

@@ -2,7 +2,8 @@
 as salted hashes.
 
     DATA_DIR/registries/access.json
-    {"scan-health": [{"salt": "<hex>", "hash": "<hex of sha256(salt + key)>"}, ...]}
+    {"scan-health": [{"salt": "<hex>", "hash": "<hex of sha256(salt + key)>",
+                      "owner": "<the key's owner id>"}, ...]}
 
 The admin key (NGEN_CONNECT_ADMIN_KEY) may do everything. A registry's key reads and writes that
 registry; a registry that has keys is private: its records reach no other caller. Keys are long
@@ -77,9 +78,19 @@ class Operator:
     """Whoever runs the command line on the machine that holds the data: every right, no key."""
 
 
+@dataclass(frozen=True)
+class FeedReader:
+    """Whoever holds an alert's feed address: reads what the alert's owner may read now
+    (`hidden`: the private registries it may not, from `Access.owner_rights`), writes nothing
+    and holds no key."""
+
+    hidden: frozenset[str]
+    alert: str
+
+
 #: who asks; a new kind of caller (a personal token) is one more class here and one more case in
 #: `Access.rights`
-Caller: TypeAlias = Anonymous | ApiKey | Operator
+Caller: TypeAlias = Anonymous | ApiKey | Operator | FeedReader
 ANONYMOUS = Anonymous()
 OPERATOR = Operator()
 
@@ -90,7 +101,9 @@ def caller_of(key: str | None) -> Caller:
 
 
 def _without_key(caller: Caller) -> bool:
-    return isinstance(caller, Anonymous) or (isinstance(caller, ApiKey) and not caller.key)
+    return isinstance(caller, Anonymous | FeedReader) or (
+        isinstance(caller, ApiKey) and not caller.key
+    )
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,8 @@ class Access:
             e for e in rules.get(check_registry_name(registry), []) if not self._matches(e, key)
         ]
         salt = secrets.token_hex(16)
-        rules[registry] = [*entries, {"salt": salt, "hash": _digest(salt, key)}]
+        entry = {"salt": salt, "hash": _digest(salt, key), "owner": self._owner_id(key)}
+        rules[registry] = [*entries, entry]
         self._save(rules)
 
     def revoke(self, registry: str, key: str) -> bool:
@@ -221,6 +235,8 @@ class Access:
         """What this caller may do; an unknown key may do what no key may."""
         if isinstance(caller, Operator):
             return Rights(True, frozenset(), frozenset())
+        if isinstance(caller, FeedReader):
+            return Rights(False, frozenset(), caller.hidden)
         key = caller.key if isinstance(caller, ApiKey) else None
         admin = bool(
             key and self._admin and hmac.compare_digest(key.encode(), self._admin.encode())
@@ -242,6 +258,8 @@ class Access:
         user."""
         if isinstance(caller, Operator):
             return command_line_actor()
+        if isinstance(caller, FeedReader):
+            return f"feed:{caller.alert}"
         if _without_key(caller):
             return "anonymous"
         key = caller.key if isinstance(caller, ApiKey) else ""
@@ -275,7 +293,37 @@ class Access:
             raise ForbiddenError(
                 "This API key opens no registry.", "Cette clé d'API n'ouvre aucun registre."
             )
-        return "key:" + hmac.new(self._owner_secret(), key.encode(), "sha256").hexdigest()[:20]
+        return "key:" + self._owner_id(key)
+
+    def _owner_id(self, key: str) -> str:
+        return hmac.new(self._owner_secret(), key.encode(), "sha256").hexdigest()[:20]
+
+    def owner_rights(self, owner: str) -> Rights | None:
+        """The rights of whoever owns what is filed under `owner`, as they are now, without its
+        key: the admin's; what anyone may read for a personal token still issued or the command
+        line's user; the registries a registry key still opens (None when it opens none, when
+        the token was removed, or for a key granted before keys named their owner)."""
+        if owner == "admin":
+            return Rights(True, frozenset(), frozenset())
+        rules = self._load()
+        public = Rights(False, frozenset(), frozenset(rules))
+        if owner.startswith("token:"):
+            return public if owner.rpartition("#")[2] in self._tokens() else None
+        if owner.startswith("key:"):
+            opens = frozenset(
+                name
+                for name, entries in rules.items()
+                if any(isinstance(e, dict) and e.get("owner") == owner[4:] for e in entries)
+            )
+            return Rights(False, opens, frozenset(rules) - opens) if opens else None
+        return public
+
+    def feed_key(self, alert_id: str, owner: str) -> str:
+        """The secret of one alert's feed address: it reads that feed and nothing else, so a
+        feed reader never holds a key that writes (an HMAC under the data directory's secret,
+        made again when asked, never stored)."""
+        message = f"feed\0{alert_id}\0{owner}".encode()
+        return hmac.new(self._owner_secret(), message, "sha256").hexdigest()[:40]
 
     def _owner_secret(self) -> bytes:
         """The data directory's own secret that names a registry key's belongings (made once)."""

@@ -211,6 +211,7 @@ def test_an_alert_saved_from_a_search_lists_a_record_indexed_after_it(
     # the feed a reader follows lists it too
     feed_url = item.find_element(By.CSS_SELECTOR, "a.feed").get_attribute("href")
     assert feed_url and feed_url.startswith(base)
+    assert token not in feed_url  # the feed's own secret, never the key the page holds
     feed = httpx.get(feed_url)
     assert feed.status_code == 200
     atom = "{http://www.w3.org/2005/Atom}"
