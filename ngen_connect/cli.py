@@ -1252,7 +1252,7 @@ def alerts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> 
         label = _shown(alert.name or alert.query)
         typer.echo(
             f"{alert.id}  {_shown(alert.owner)}  '{label}'  checked {alert.checked or '-'}  "
-            f"feed {feed}"
+            f"feed {feed or '-'}"
         )
     typer.echo(f"{len(found)} alerts / alertes.")
 

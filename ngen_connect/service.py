@@ -913,31 +913,44 @@ class Service:
     def delete_alert(self, caller: Caller, alert_id: str) -> None:
         self._alerts.delete(alert_id, self._alert_owner(caller))
 
-    def feed_address(self, alert: Alert) -> str:
+    def feed_address(self, alert: Alert) -> str | None:
         """Where a feed reader follows `alert`: its Atom feed with a secret of its own, which
         reads that feed only (a reader sends no headers, and an address is seen in histories
-        and logs: it must never hold a key that writes)."""
+        and logs: it must never hold a key that writes). None for an alert of the command
+        line's, which reads with the machine's rights and so has no feed."""
+        if alert.owner != "admin" and not alert.owner.startswith(("token:", "key:")):
+            return None
         secret = self._access.feed_key(alert.id, alert.owner)
         return f"/alerts/{quote(alert.id, safe='')}.atom?token={secret}"
 
     def read_feed(self, alert_id: str, token: str) -> Alert:
         """The alert `token` opens, checked once, as its feed shows it. With the alert's feed
         secret the check reads what the owner may read now (refused once the owner's key is
-        revoked); with a key, as `check_alert` (addresses given before feeds had a secret)."""
+        revoked); with a key, as `check_alert` (addresses given before feeds had a secret).
+        Spaces around the token are ignored, as around a key."""
+        token = token.strip()
         try:
             alert = self._alerts.get(alert_id, None)
         except RecordNotFoundError:
             alert = None
         secret = alert and self._access.feed_key(alert.id, alert.owner)
         if alert is None or not secret or not hmac.compare_digest(token.encode(), secret.encode()):
-            return self.check_alert(caller_of(token), alert_id)[0]
+            try:
+                return self.check_alert(caller_of(token), alert_id)[0]
+            except (AuthError, ForbiddenError):
+                raise ForbiddenError(
+                    "This is not the address of an alert's feed: use the `feed` address the "
+                    "alert gives (GET /alerts, or the Alerts page).",
+                    "Ce n'est pas l'adresse du fil d'une alerte : utilisez l'adresse `feed` que "
+                    "donne l'alerte (GET /alerts, ou la page Alertes).",
+                ) from None
         rights = self._access.owner_rights(alert.owner)
         if rights is None:
             raise ForbiddenError(
                 "This feed's address no longer opens it: the key that saved the alert was "
-                "revoked or has no registry now.",
+                "revoked or opens nothing now.",
                 "L'adresse de ce fil ne l'ouvre plus : la clé qui a enregistré l'alerte a été "
-                "révoquée ou n'ouvre plus aucun registre.",
+                "révoquée ou n'ouvre plus rien.",
             )
         reader = FeedReader(rights.hidden, alert.id)
         checked, _ = self._alerts.record_check(alert.id, self._alert_results(reader, alert), now())

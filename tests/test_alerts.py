@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from ngen_connect.alerts import ALERTS_FILE, Alert, Alerts
 from ngen_connect.errors import RecordNotFoundError
+from ngen_connect.registries.access import Access
 from tests.conftest import ADMIN_KEY, DATA, copy_index, demo_engine, in_process, invoke_cli
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
@@ -233,6 +234,10 @@ def test_a_feed_address_reads_its_feed_only_and_holds_no_key(tmp_path: Path) -> 
         assert client.get("/alerts", headers={"X-API-Key": secret}).status_code == 403
         refused = client.post("/alerts", json={"query": "x"}, headers={"X-API-Key": secret})
         assert refused.status_code == 403
+        # spaces around it are ignored, as around a key; a wrong one names the feed's address
+        assert client.get(theirs["feed"] + "%20").status_code == 200
+        wrong = client.get(f"/alerts/{theirs['id']}.atom", params={"token": secret[:-1]})
+        assert wrong.status_code == 403 and "feed" in wrong.json()["message"]
         # the owner's key still reads its feed, as addresses given before did
         assert (
             client.get(f"/alerts/{theirs['id']}.atom", params={"token": VAULT}).status_code == 200
@@ -243,10 +248,21 @@ def test_a_feed_address_reads_its_feed_only_and_holds_no_key(tmp_path: Path) -> 
         gone = client.get(theirs["feed"])
         assert gone.status_code == 403 and "revoked" in gone.json()["message"]
         assert client.get(admins["feed"]).status_code == 200
+    # the command line's own alert reads with the machine's rights: it has no feed
+    assert invoke_cli("alerts", "create", "titanium", *fake).exit_code == 0
     listed_cli = json.loads(invoke_cli("alerts", "list", "--data-dir", data_dir, "--json").stdout)[
         "alerts"
     ]
-    assert {a["feed"] for a in listed_cli} == {theirs["feed"], admins["feed"]}
+    feeds = sorted(str(a["feed"]) for a in listed_cli)
+    assert feeds == sorted([theirs["feed"], admins["feed"], "None"])
+
+
+def test_an_owner_lends_a_feed_only_the_rights_it_has_now(tmp_path: Path) -> None:
+    access = Access(tmp_path, admin_key=None)
+    assert access.owner_rights("admin") is None  # no admin key on this server: no admin's feed
+    assert access.owner_rights("cli:someone") is None  # the machine's rights are never lent
+    assert access.owner_rights("token:ana#00000000") is None  # a token not issued here
+    assert Access(tmp_path, admin_key=ADMIN_KEY).owner_rights("admin") is not None
 
 
 def test_two_checks_at_once_find_a_record_once_and_a_deleted_alert_is_not_found(

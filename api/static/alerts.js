@@ -121,8 +121,9 @@ function renderAlert(alert) {
     alertsStatus(t("alertDeleted")(name));
     $("alerts-list-title").focus();
   }));
-  const feed = el("a", { href: alert.feed, text: t("alertFeed"),
-    "aria-label": t("alertFeedLabel")(name), class: "feed", type: "application/atom+xml" });
+  // an alert of the command line's has no feed (it reads with the machine's rights)
+  const feed = alert.feed ? el("a", { href: alert.feed, text: t("alertFeed"),
+    "aria-label": t("alertFeedLabel")(name), class: "feed", type: "application/atom+xml" }) : "";
   item.append(el("p", { class: "field-row" }, check, remove, feed), found);
   const earlier = (alert.findings || []).slice(0, 10);
   if (earlier.length) {

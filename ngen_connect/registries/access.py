@@ -300,15 +300,16 @@ class Access:
 
     def owner_rights(self, owner: str) -> Rights | None:
         """The rights of whoever owns what is filed under `owner`, as they are now, without its
-        key: the admin's; what anyone may read for a personal token still issued or the command
-        line's user; the registries a registry key still opens (None when it opens none, when
-        the token was removed, or for a key granted before keys named their owner)."""
+        key: the admin's while the server has an admin key; what anyone may read for a personal
+        token still issued; the registries a registry key still opens. None for the command
+        line's user (its rights are the machine's, never lent), a token removed, a key that opens
+        nothing now or one granted before keys named their owner."""
         if owner == "admin":
-            return Rights(True, frozenset(), frozenset())
+            return Rights(True, frozenset(), frozenset()) if self._admin else None
         rules = self._load()
-        public = Rights(False, frozenset(), frozenset(rules))
         if owner.startswith("token:"):
-            return public if owner.rpartition("#")[2] in self._tokens() else None
+            issued = owner.rpartition("#")[2] in self._tokens()
+            return Rights(False, frozenset(), frozenset(rules)) if issued else None
         if owner.startswith("key:"):
             opens = frozenset(
                 name
@@ -316,7 +317,7 @@ class Access:
                 if any(isinstance(e, dict) and e.get("owner") == owner[4:] for e in entries)
             )
             return Rights(False, opens, frozenset(rules) - opens) if opens else None
-        return public
+        return None
 
     def feed_key(self, alert_id: str, owner: str) -> str:
         """The secret of one alert's feed address: it reads that feed and nothing else, so a
