@@ -100,7 +100,11 @@ def test_keys_are_stored_salted_never_in_clear(access: Access, tmp_path: Path) -
     rules = json.loads(text)
     assert set(rules) == {"simsa", "scan-health", "third"}
     entries = [entry for registry in rules.values() for entry in registry]
-    assert all(set(entry) == {"salt", "hash"} for entry in entries)
+    assert all(set(entry) == {"salt", "hash", "owner"} for entry in entries)
+    # the owner id names the key's belongings (its alerts' feeds) under the data directory's
+    # secret: the same for one key in two registries, another for another key
+    assert rules["simsa"][0]["owner"] == rules["third"][0]["owner"]
+    assert rules["simsa"][0]["owner"] != rules["scan-health"][0]["owner"]
     # one salt per key: the same key hashes differently in each registry
     assert len({entry["salt"] for entry in entries}) == len(entries) == 3
     assert rules["simsa"][0]["hash"] != rules["third"][0]["hash"]
