@@ -282,16 +282,24 @@ class Glossary:
                 self._by_first_word.setdefault(first.group(), []).append(at)
 
     def expand(self, query: str) -> list[Expansion]:
-        """Groups whose terms occur in the query (accents and case ignored), longest match first."""
+        """Groups whose terms occur in the query (accents and case ignored), longest match first.
+        A term found only inside a longer term already matched is not a match of its own: the
+        "injection" of "injection moulding" is no drug's route of administration."""
         folded = fold(query)
         candidates = set(self._wordless)
         for word in set(_WORD.findall(folded)):
             candidates.update(self._by_first_word.get(word, ()))
         found: dict[int, Expansion] = {}
+        taken: list[tuple[int, int]] = []
         for at in sorted(candidates):
             group, term, folded_term, pattern = self._patterns[at]
-            if folded_term in folded and id(group) not in found and pattern.search(folded):
+            if folded_term not in folded or id(group) in found:
+                continue
+            spans = [m.span() for m in pattern.finditer(folded)]
+            free = [(a, b) for a, b in spans if not any(s <= a and b <= e for s, e in taken)]
+            if free:
                 found[id(group)] = Expansion(group, term)
+            taken.extend(spans)
         return list(found.values())
 
     def vocabulary(self, language: str) -> set[str]:

@@ -135,15 +135,16 @@ def analyse_query(text: str, language: str) -> list[str]:
     return [term for word in query_words(text, language) for term in word]
 
 
-def query_words(text: str, language: str) -> list[list[str]]:
-    """`analyse_query`'s terms word by word: each word that becomes terms, with its terms."""
+def query_words(text: str, language: str, without: frozenset[str] = frozenset()) -> list[list[str]]:
+    """`analyse_query`'s terms word by word: each word that becomes terms, with its terms;
+    words in `without` (as `words` writes them) are left out unless no other word is left."""
+    indexed = _indexed_words(text)
+    indexed = [word for word in indexed if word not in without] or indexed
     if language not in _ALGORITHMS:
-        return [
-            sorted({*analyse(word, "en"), *analyse(word, "fr")}) for word in _indexed_words(text)
-        ]
+        return [sorted({*analyse(word, "en"), *analyse(word, "fr")}) for word in indexed]
     other = "fr" if language == "en" else "en"
     found = []
-    for word in _indexed_words(text):
+    for word in indexed:
         stem = _stem(word, language)
         terms = [f"{language}:{stem}"]
         if _stem(word, other) == stem:

@@ -95,10 +95,14 @@ class ProductIndex:
         allowed: set[str] | None,
         threshold: float,
         statuses: Sequence[str] = (),
+        phrases: Sequence[str] = (),
     ) -> dict[str, ProductMatch]:
         """Each record's best product for the query (`terms` are its analysed words, glossary
         expansions included); `allowed` limits the records, `threshold` is the brand similarity
-        (0-100) that counts, `statuses` (marketed, dormant...) the products that may match."""
+        (0-100) that counts, `statuses` (marketed, dormant...) the products that may match;
+        `phrases`, the glossary terms of several words the query holds, each one thing: a
+        product holds all of a phrase's words or none ("Busulfan For Injection" holds nothing of
+        "injection moulding")."""
         best: dict[str, ProductMatch] = {}
         wanted = tuple(s.lower() for s in statuses)
 
@@ -132,12 +136,19 @@ class ProductIndex:
             # for the products holding titanium dioxide; a short number alone ("5" of "5 mg") is
             # no evidence of a product, a DIN is
             words = _query_words(text)
+            wholes = [set(_query_words(phrase)) for phrase in phrases]
             asked = max(len(_evidence(known)), len(words))
             for owner, (score, index) in firsts.items():
                 matched = frozenset(found[index])
-                held = sum(1 for word in words if word & matched) if words else 0
+                holding = {word for word in words if word & matched}
+                for whole in wholes:
+                    if not all(word & matched for word in whole):
+                        holding -= whole
+                held = len(holding)
                 counted = held if words else len(_evidence(matched))
                 coverage = min(1.0, counted / max(asked, 1))
+                if coverage <= 0:  # it holds nothing the query asks
+                    continue
                 best[owner] = ProductMatch(
                     score / top * coverage, self._products[index], "words", matched
                 )

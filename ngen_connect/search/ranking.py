@@ -52,7 +52,7 @@ from ngen_connect.index.version import IndexVersion
 from ngen_connect.places import PROVINCES
 from ngen_connect.search.name_leg import NameIndex
 from ngen_connect.search.products import ProductIndex, ProductMatch, owners_allowed
-from ngen_connect.text import analyse_query, fold, query_words
+from ngen_connect.text import fold, query_words, words
 
 _PRODUCT_LANGUAGES = ("en", "fr")
 _R = TypeVar("_R")
@@ -300,9 +300,30 @@ class QueryPlan:
         return self.embedding.all()
 
 
+#: words about the supplier a query asks for, not about what it makes: "oral solution
+#: manufacturer" asks who makes oral solutions, and its "manufacturer" is no evidence that
+#: "Armstrong Manufacturing" or "Total Fabrication" does. A query's keywords leave them out when
+#: any other word is left ("contract manufacturing", "fabrication" stay: they are capabilities).
+SUPPLIER_WORDS = frozenset(
+    words(
+        "manufacturer manufacturers maker makers supplier suppliers vendor vendors distributor "
+        "distributors company companies fabricant fabricants fournisseur fournisseurs "
+        "distributeur distributeurs entreprise entreprises compagnie compagnies"
+    )
+)
+
+
+def content_words(text: str, language: str) -> list[list[str]]:
+    """The query's words as index terms, without the words about the supplier."""
+    return query_words(text, language, SUPPLIER_WORDS)
+
+
 def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glossary) -> QueryPlan:
-    terms = set(analyse_query(text, language))
+    content = content_words(text, language)
+    terms = {term for word in content for term in word}
     expansions = glossary.expand(text)
+    if content != query_words(text, language):  # supplier words left out: their glossary too
+        expansions = [e for e in expansions if fold(e.matched) not in SUPPLIER_WORDS]
     extra: set[str] = set()
     for expansion in expansions:
         extra |= expansion.group.terms
@@ -583,7 +604,7 @@ class Ranker:
             plan.terms | plan.expansion_terms, max(_MIN_DEPTH, pool * _DEPTH), allowed
         )
         found = _Keyword.of(self._table, scores, ids)
-        words = query_words(plan.text, plan.language)
+        words = content_words(plan.text, plan.language)
         found.coverage[:] = self.keywords.coverage(found.passage, words, plan.expansion_terms)
         found.in_common[:] = self.keywords.holding(found.passage, words, plan.expansion_phrases)
         return found
@@ -629,6 +650,7 @@ class Ranker:
             owners_allowed(self._first_passage, allowed),
             self.weights.name_threshold,
             plan.product_statuses,
+            [e.matched for e in plan.expansions if len(e.matched.split()) > 1],
         )
         return {self._table.ordinal(key): match for key, match in found.items()}
 

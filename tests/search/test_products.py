@@ -206,3 +206,32 @@ def test_a_manufacturing_query_is_no_search_for_the_products_sharing_one_word() 
     # asked for the product, it is found whole; a DIN, a number, still finds its product
     assert score("titanium dioxide", "cosmetics") == 1.0
     assert score("02552914", "vaccines") == 1.0
+
+
+def test_a_glossary_phrase_is_held_by_a_product_whole_or_not_at_all() -> None:
+    """ "injection moulding" is one thing: a product "For Injection" holds half its words and
+    none of what it asks; the glossary does not read its "injection" as a drug's route either."""
+    from ngen_connect.glossary import load_glossary
+
+    index = ProductIndex(
+        [
+            _holder("pharma", {"din": "02536935", "brand": "Busulfan For Injection"}),
+            _holder("moulds", {"din": "00000001", "brand": "Injection Moulding Resin"}),
+        ]
+    )
+    for query, language in (("injection moulding", "en"), ("moulage par injection", "fr")):
+        expansions = load_glossary().expand(query)
+        assert not any("injectable" in e.group.en for e in expansions), query
+        phrases = [e.matched for e in expansions if len(e.matched.split()) > 1]
+        assert phrases, query
+        terms = set(analyse_query(query, language))
+        for expansion in expansions:
+            terms |= expansion.group.terms
+        found = index.search(query, terms, None, 88.0, phrases=phrases)
+        assert "organization:pharma" not in found, (query, found)
+        if language == "en":
+            assert "organization:moulds" in found
+    # "injection" alone still names the drugs' route
+    assert any("injectable" in e.group.en for e in load_glossary().expand("injection"))
+    found = index.search("injection", set(analyse_query("injection", "en")), None, 88.0)
+    assert "organization:pharma" in found

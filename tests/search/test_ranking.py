@@ -10,6 +10,7 @@ from ngen_connect import Engine, Kind, QueryError
 from ngen_connect.errors import RecordNotFoundError
 from ngen_connect.export import write_results
 from ngen_connect.language import detect_query_language
+from ngen_connect.models import Profile
 from ngen_connect.names import normalise_name
 from ngen_connect.search.explain import highlight
 from ngen_connect.search.filters import Filters
@@ -260,3 +261,32 @@ def test_a_french_query_never_matches_an_english_name_through_a_french_stem(
     query = "fabricant de médicaments génériques au Québec"
     assert ids(fake_engine.search(query, ranking=Ranking.KEYWORD)) == ["generiques"]
     assert "generation" in ids(fake_engine.search("Generation V", ranking=Ranking.KEYWORD))
+
+
+def test_words_about_the_supplier_are_no_evidence_of_what_it_makes(fake_engine: Engine) -> None:
+    """ "oral solution manufacturer" asks who makes oral solutions: a company called
+    "... Manufacturing" or "... Fabrication" is not one by its name; "manufacturer" alone still
+    finds it, and "contract manufacturing" is a capability, not a word about the supplier."""
+    fake_engine.index_profiles(
+        [
+            _profile("armstrong", "Armstrong Manufacturing Inc", {"en": "Fasteners and brackets."}),
+            _profile("total", "Total Fabrication inc.", {"fr": "Supports et attaches en acier."}),
+            _profile("vita", "Vita Pharma", {"en": "Oral solutions and syrups for hospitals."}),
+            _profile("cmo", "Pharma Contract", {"en": "Contract manufacturing of oral tablets."}),
+        ]
+    )
+    for query in ("oral solution manufacturer", "fabricant de solutions orales"):
+        assert "vita" in ids(fake_engine.search(query, ranking=Ranking.KEYWORD)), query
+        found = ids(fake_engine.search(query, ranking=Ranking.KEYWORD))
+        assert "armstrong" not in found and "total" not in found, (query, found)
+    assert "armstrong" in ids(fake_engine.search("manufacturer", ranking=Ranking.KEYWORD))
+    assert ids(fake_engine.search("contract manufacturing", ranking=Ranking.KEYWORD))[0] == "cmo"
+
+
+def _profile(rid: str, name: str, texts: dict[str, str]) -> Profile:
+    from ngen_connect.indexer import build_passages
+
+    language = next(iter(texts))
+    return Profile(
+        rid, Kind.ORGANIZATION, name, texts, language, {}, passages=tuple(build_passages(texts))
+    )
