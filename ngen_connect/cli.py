@@ -1184,6 +1184,36 @@ def tokens_create(
     )
 
 
+@tokens_app.command("list")
+def tokens_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """The personal tokens issued, by id and name (never the token). / Les jetons émis."""
+    with _service(data_dir) as service:
+        issued = service.tokens(OPERATOR)
+    if as_json:
+        typer.echo(json.dumps({"tokens": [{"id": i, "name": n} for i, n in issued]}))
+        return
+    for token_id, name in issued:
+        typer.echo(f"{token_id}  {_shown(name)}")
+    typer.echo(f"{len(issued)} tokens / jetons.")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (tokens list). / Son id.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Revoke a personal token, and its alerts' feeds. / Révoquer un jeton personnel."""
+    with _service(data_dir) as service:
+        removed = service.revoke_token(OPERATOR, token_id)
+    if not removed:
+        typer.echo(
+            f"No token has the id '{_shown(token_id[:40])}' (tokens list). / Aucun jeton n'a cet id.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"Token {token_id} revoked. / Jeton révoqué.")
+
+
 alerts_app = typer.Typer(
     help="Saved searches and what is new for them. / Recherches enregistrées et nouveautés.",
     no_args_is_help=True,

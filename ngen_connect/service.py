@@ -850,6 +850,17 @@ class Service:
             self.require_admin(caller)
             return self._access.create_token(name)
 
+    def tokens(self, caller: Caller) -> list[tuple[str, str]]:
+        """The personal tokens issued, as (id, name). The admin's."""
+        self.require_admin(caller)
+        return self._access.tokens()
+
+    def revoke_token(self, caller: Caller, token_id: str) -> bool:
+        """Remove a personal token by its id (True when it was there). The admin's."""
+        with self._audited(caller, "revoke_token", token=token_id[:40]):
+            self.require_admin(caller)
+            return self._access.revoke_token(token_id)
+
     # -- saved searches and alerts --------------------------------------------------------------
 
     def create_alert(

@@ -210,7 +210,7 @@ def test_a_feed_address_reads_its_feed_only_and_holds_no_key(tmp_path: Path) -> 
             client.post("/alerts", json={"query": "titanium machining"}, headers=ADMIN).json(),
         )
         for alert in (theirs, admins):
-            assert alert["feed"].startswith(f"/alerts/{alert['id']}.atom?token=")
+            assert alert["feed"].startswith(f"http://testserver/alerts/{alert['id']}.atom?token=")
             assert VAULT not in alert["feed"] and ADMIN_KEY not in alert["feed"]
         assert theirs["feed"] != admins["feed"]
         listed = client.get("/alerts", headers=vault).json()["alerts"]
@@ -254,7 +254,20 @@ def test_a_feed_address_reads_its_feed_only_and_holds_no_key(tmp_path: Path) -> 
         "alerts"
     ]
     feeds = sorted(str(a["feed"]) for a in listed_cli)
-    assert feeds == sorted([theirs["feed"], admins["feed"], "None"])
+    assert feeds == sorted([theirs["feed"][17:], admins["feed"][17:], "None"])
+    # a personal token revoked: its alerts' feeds are refused with it
+    token = invoke_cli("tokens", "create", "Ana", "--data-dir", data_dir).stdout.strip()
+    with in_process(demo_engine(Path(data_dir))) as client:
+        saved = client.post("/alerts", json={"query": "titanium"}, headers={"X-API-Key": token})
+        assert client.get(saved.json()["feed"]).status_code == 200
+        issued = json.loads(invoke_cli("tokens", "list", "--data-dir", data_dir, "--json").stdout)
+        [ana] = [t["id"] for t in issued["tokens"] if t["name"] == "Ana"]
+        assert token not in json.dumps(issued)
+        revoked = invoke_cli("tokens", "revoke", ana, "--data-dir", data_dir)
+        assert revoked.exit_code == 0, revoked.output
+        assert client.get(saved.json()["feed"]).status_code == 403
+        assert client.get("/alerts", headers={"X-API-Key": token}).status_code == 403
+    assert invoke_cli("tokens", "revoke", ana, "--data-dir", data_dir).exit_code == 1
 
 
 def test_an_owner_lends_a_feed_only_the_rights_it_has_now(tmp_path: Path) -> None:

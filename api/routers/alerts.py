@@ -38,7 +38,11 @@ class AlertRequest(BaseModel):
 
 @router.post("/alerts", responses=ERRORS)
 def create(
-    service: ServiceDep, caller: CallerDep, body: AlertRequest, _known: KnownParametersDep
+    service: ServiceDep,
+    caller: CallerDep,
+    request: Request,
+    body: AlertRequest,
+    _known: KnownParametersDep,
 ) -> dict[str, Any]:
     """Save a search (a key needed: the admin's, a registry's or a personal token); what it
     finds now is what the next check compares with."""
@@ -51,32 +55,42 @@ def create(
                 "recherche, filtres ni types.",
             )
         ((what, value),) = body.watch.items()
-        return _shown(service, service.create_watch(caller, what, value, name=body.name))
+        watch = service.create_watch(caller, what, value, name=body.name)
+        return _shown(service, request, watch)
     filters = Filters.parse(body.filters) if body.filters else None
     alert = service.create_alert(
         caller, body.query, filters=filters, kinds=body.kinds or (), name=body.name
     )
-    return _shown(service, alert)
+    return _shown(service, request, alert)
 
 
-def _shown(service: Service, alert: Alert) -> dict[str, Any]:
-    """An alert as its owner reads it, with its feed's address."""
-    return {**alert.to_dict(), "feed": service.feed_address(alert)}
+def _shown(service: Service, request: Request, alert: Alert) -> dict[str, Any]:
+    """An alert as its owner reads it, with its feed's whole address (a feed reader is given
+    it as it is)."""
+    address = service.feed_address(alert)
+    feed = str(request.base_url).rstrip("/") + address if address else None
+    return {**alert.to_dict(), "feed": feed}
 
 
 @router.get("/alerts", responses=ERRORS)
-def listed(service: ServiceDep, caller: CallerDep, _known: KnownParametersDep) -> dict[str, Any]:
-    """The caller's saved searches."""
-    return {"alerts": [_shown(service, alert) for alert in service.alerts(caller)]}
+def listed(
+    service: ServiceDep, caller: CallerDep, request: Request, _known: KnownParametersDep
+) -> dict[str, Any]:
+    """The caller's saved searches, each with its feed's address."""
+    return {"alerts": [_shown(service, request, alert) for alert in service.alerts(caller)]}
 
 
 @router.get("/alerts/{alert_id}/new", responses=ERRORS)
 def new(
-    service: ServiceDep, caller: CallerDep, alert_id: AlertParam, _known: KnownParametersDep
+    service: ServiceDep,
+    caller: CallerDep,
+    request: Request,
+    alert_id: AlertParam,
+    _known: KnownParametersDep,
 ) -> dict[str, Any]:
     """Run the saved search once: the records that pass it now and did not at the last check."""
     alert, found = service.check_alert(caller, alert_id)
-    return {"alert": _shown(service, alert), "new": [asdict(f) for f in found]}
+    return {"alert": _shown(service, request, alert), "new": [asdict(f) for f in found]}
 
 
 @router.delete("/alerts/{alert_id}", responses=ERRORS)

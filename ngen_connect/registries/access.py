@@ -192,6 +192,20 @@ class Access:
         os.chmod(self._tokens_path, 0o600)
         return token
 
+    def tokens(self) -> list[tuple[str, str]]:
+        """The personal tokens issued, as (id, name): never the token, which is not kept."""
+        return sorted((token_id, entry["name"]) for token_id, entry in self._tokens().items())
+
+    def revoke_token(self, token_id: str) -> bool:
+        """Remove a personal token by its id; True when it was there. What it saved stays filed
+        under it, out of reach: its alerts' feed addresses are refused from now on."""
+        tokens = self._tokens()
+        if tokens.pop(token_id, None) is None:
+            return False
+        write_atomic(self._tokens_path, json.dumps(tokens, indent=2, sort_keys=True) + "\n")
+        os.chmod(self._tokens_path, 0o600)
+        return True
+
     def _token_of(self, key: str) -> str | None:
         """The id of the personal token `key` is, if it is one."""
         for token_id, entry in self._tokens().items():
