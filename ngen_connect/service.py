@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -420,6 +420,8 @@ class Service:
                 f"There is no {kind.value} with id '{record_id}'.", "Fiche introuvable."
             )
         record["attributes"] = visible_attributes(record["attributes"], sorted(rights.hidden))
+        if not rights.admin and record["source"]:  # the file's name, not where the server keeps it
+            record["source"] = PurePath(record["source"]).name
         owner = record["attributes"].get("owner")
         if isinstance(owner, str):  # an IP asset's owner, by its id: named when it may be read
             member = self._engine.records().get(f"{Kind.ORGANIZATION.value}:{owner}")

@@ -113,6 +113,10 @@ def test_record_detail_and_similar(client: TestClient) -> None:
     record_id = top["results"][0]["id"]
     detail = client.get(f"/organizations/{record_id}").json()
     assert detail["id"] == record_id and detail["texts"] and detail["attributes"]["sample"] is True
+    # a caller reads the file's name, the admin where the server read it
+    assert detail["source"] == "organizations.csv"
+    admin = client.get(f"/organizations/{record_id}", headers={"X-API-Key": ADMIN_KEY}).json()
+    assert admin["source"].endswith("/organizations.csv") and Path(admin["source"]).is_absolute()
     similar = client.get(f"/organizations/{record_id}/similar", params={"limit": 4}).json()
     assert len(similar["results"]) == 4 and record_id not in [r["id"] for r in similar["results"]]
     cluster = client.get("/clusters/sample-cluster-001").json()
