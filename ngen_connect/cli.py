@@ -249,18 +249,32 @@ def index(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _emit(response: SearchResponse, as_json: bool) -> None:
+def _emit(
+    response: SearchResponse, as_json: bool, language: str = "en", similar: bool = False
+) -> None:
     if as_json:
         typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
-        _print_results(response)
+        _print_results(response, language, similar)
 
 
-def _print_results(response: SearchResponse) -> None:
-    typer.echo(
-        f'{response.total} records ranked for "{response.query}" '
-        f"(query language: {response.detected_language})"
-    )
+def _print_results(response: SearchResponse, language: str = "en", similar: bool = False) -> None:
+    """The results as a person reads them, in the language asked for (`--lang`)."""
+    french = language == "fr"
+    if similar:  # the query is the record's name
+        typer.echo(
+            f"{_count(response.total, 'fiche semblable', 'fiches semblables')} à « {response.query} »"
+            if french
+            else f'{_count(response.total, "record", "records")} like "{response.query}"'
+        )
+    else:
+        typer.echo(
+            f"{_count(response.total, 'fiche classée', 'fiches classées')} pour « {response.query} » "
+            f"(langue de la requête : {response.detected_language})"
+            if french
+            else f'{_count(response.total, "record", "records")} ranked for "{response.query}" '
+            f"(query language: {response.detected_language})"
+        )
     for rank, hit in enumerate(response.results, start=1):
         place = ", ".join(
             str(hit.attributes[k])
@@ -274,7 +288,7 @@ def _print_results(response: SearchResponse) -> None:
         if place:
             typer.echo(f"     {place}")
         typer.echo(f"     {hit.snippet}")
-        typer.echo(f"     why: {hit.explanation}")
+        typer.echo(f"     {'pourquoi :' if french else 'why:'} {hit.explanation}")
 
 
 LimitOption = Annotated[
@@ -343,7 +357,7 @@ def search(
             typer.echo(
                 f"Wrote {count} results to {export}. / {count} résultats exportés.", err=True
             )
-    _emit(response, as_json)
+    _emit(response, as_json, lang.value)
 
 
 @app.command()
@@ -367,7 +381,7 @@ def similar(
             limit=limit,
             ui_language=lang.value,
         )
-    _emit(response, as_json)
+    _emit(response, as_json, lang.value, similar=True)
 
 
 @app.command()
@@ -1515,21 +1529,46 @@ def insights_reach(
         typer.echo(json.dumps(reach.to_dict(lang.value), ensure_ascii=False))
         return
     summary = reach.summary()
+    french = lang == UiLanguage.FR
     typer.echo(
-        f"{summary['clusters']} clusters, {summary['members']} members in "
-        f"{summary['provinces']} provinces and territories and {summary['countries']} countries; "
+        f"{summary['clusters']} grappes, {summary['members']} membres dans "
+        f"{_count(summary['provinces'], 'province ou territoire', 'provinces et territoires')} "
+        f"et {_count(summary['countries'], 'pays', 'pays')} ; "
+        f"{summary['outside_region']} hors de la province de leur grappe."
+        if french
+        else f"{summary['clusters']} clusters, {summary['members']} members in "
+        f"{_count(summary['provinces'], 'province or territory', 'provinces and territories')} "
+        f"and {_count(summary['countries'], 'country', 'countries')}; "
         f"{summary['outside_region']} outside their cluster's province."
     )
     for cluster in reach.clusters:
         row = cluster.row()
         families = ", ".join(f"{c} ({n})" for c, n in cluster.families().most_common(3))
+        provinces, countries = row["provinces"], row["countries"]
         typer.echo(
-            f"  {_cut(cluster.name)}  [{cluster.province or '-'}]  {row['members']} members, "
-            f"{row['provinces']} provinces, {row['countries']} countries, "
-            f"{row['outside_region']} outside; NAICS {families or '-'}"
+            f"  {_cut(cluster.name)}  [{cluster.province or '-'}]  "
+            + (
+                f"{_count(row['members'], 'membre', 'membres')}, "
+                f"{_count(provinces, 'province', 'provinces')}, {_count(countries, 'pays', 'pays')}, "
+                f"{row['outside_region']} hors province ; SCIAN {families or '-'}"
+                if french
+                else f"{_count(row['members'], 'member', 'members')}, "
+                f"{_count(provinces, 'province', 'provinces')}, "
+                f"{_count(countries, 'country', 'countries')}, "
+                f"{row['outside_region']} outside; NAICS {families or '-'}"
+            )
         )
     if out is not None:
-        typer.echo(f"\nWrote {len(reach.clusters)} clusters to {out}.")
+        typer.echo(
+            f"\n{len(reach.clusters)} grappes écrites dans {out}."
+            if french
+            else f"\nWrote {len(reach.clusters)} clusters to {out}."
+        )
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """ "1 country", "2 countries"."""
+    return f"{number} {one if number == 1 else many}"
 
 
 def _cut(text: str, width: int = 40) -> str:

@@ -292,3 +292,19 @@ def test_a_preview_warns_when_no_column_is_a_description(tmp_path: Path) -> None
     fine = invoke_cli("match", str(described), "--preview")
     assert "description      <- What we do" in fine.output
     assert "no column is read as a description" not in fine.output
+
+
+def test_results_read_in_the_language_asked_for(index_dir: Path) -> None:
+    found = {
+        lang: invoke_cli(
+            "search", "titanium machining", "--data-dir", str(index_dir), "--lang", lang
+        )
+        for lang in ("en", "fr")
+    }
+    assert all(r.exit_code == 0 for r in found.values())
+    assert "records ranked for" in found["en"].stdout and "why:" in found["en"].stdout
+    assert "fiches classées pour « titanium machining »" in found["fr"].stdout
+    assert "pourquoi :" in found["fr"].stdout and "why:" not in found["fr"].stdout
+    record = _search(index_dir, "titanium machining")["results"][0]["id"]
+    like = invoke_cli("similar", record, "--data-dir", str(index_dir), "--lang", "fr")
+    assert like.exit_code == 0 and "semblable" in like.stdout.splitlines()[0]

@@ -86,6 +86,12 @@ def test_the_command_line_and_http_agree_and_hide_a_private_member(data_dir: Pat
         "insights", "reach", "--data-dir", str(data_dir), "--model", "fake", "--out", str(out)
     )
     assert written.exit_code == 0 and out.read_text(encoding="utf-8-sig").startswith("cluster,")
+    assert "32 clusters" in written.stdout and " 1 countries" not in written.stdout
+    french = invoke_cli(
+        "insights", "reach", "--data-dir", str(data_dir), "--model", "fake", "--lang", "fr"
+    )
+    assert french.exit_code == 0 and french.stdout.startswith("32 grappes, ")
+    assert "members" not in french.stdout and "countries" not in french.stdout
     engine = demo_engine(data_dir)
     with in_process(engine) as client:
         answer = client.get("/insights/reach", headers={"Accept-Language": "fr"})
