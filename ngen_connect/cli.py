@@ -127,23 +127,36 @@ KindOption = Annotated[
 
 
 class _Bar:
-    """tqdm behind the core's Progress protocol; silent when stderr is not a terminal."""
+    """tqdm behind the core's Progress protocol on a terminal; elsewhere (a log, a scheduled
+    job) a line at the start and at each tenth of the work."""
 
     def __init__(self) -> None:
         self._bar: tqdm[Any] | None = None
+        self._lines: tuple[int, str] | None = None  # (total, description) when not a terminal
+        self._done = self._told = 0
 
     def start(self, total: int, description: str) -> None:
-        self._bar = tqdm(
-            total=total, desc=description, unit="passage", file=sys.stderr, disable=None
-        )
+        if sys.stderr.isatty():
+            self._bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr)
+            return
+        self._lines, self._done, self._told = (total, description), 0, 0
+        typer.echo(f"{description}: 0/{total} passages", err=True)
 
     def advance(self, n: int) -> None:
         if self._bar is not None:
             self._bar.update(n)
+        elif self._lines is not None:
+            total, description = self._lines
+            self._done += n
+            tenth = self._done * 10 // max(total, 1)
+            if tenth > self._told:
+                self._told = tenth
+                typer.echo(f"{description}: {self._done}/{total} passages", err=True)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+        self._bar = self._lines = None
 
 
 def _fail(message: str, code: int) -> typer.Exit:
