@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from enum import StrEnum
@@ -289,11 +289,7 @@ def _print_results(response: SearchResponse, language: str = "en", similar: bool
             f"(query language: {response.detected_language})"
         )
     for rank, hit in enumerate(response.results, start=1):
-        place = ", ".join(
-            str(hit.attributes[k])
-            for k in ("city", "province", "region", "country")
-            if hit.attributes.get(k)
-        )
+        place = _place(hit.attributes)
         sample = "  [SAMPLE DATA / DONNÉES D'EXEMPLE]" if hit.attributes.get("sample") else ""
         typer.echo(
             f"\n{rank:>3}. {hit.name}  [{hit.kind.value}, {hit.language}]  score {hit.score:.3f}{sample}"
@@ -971,7 +967,7 @@ def registry_needs(
     for need in found.needs:
         typer.echo(f"\n{'ligne' if french else 'row'} {need.row}: {need.text}")
         for rank, hit in enumerate(found.results[need.row], start=1):
-            place = hit.attributes.get("province") or hit.attributes.get("region") or ""
+            place = _place(hit.attributes)
             typer.echo(f"  {rank}. {hit.name}{f' ({place})' if place else ''} {hit.score:.3f}")
             typer.echo(f"     {hit.explanation}")
     if out is not None:
@@ -1577,6 +1573,14 @@ def insights_reach(
             if french
             else f"\nWrote {len(reach.clusters)} clusters to {out}."
         )
+
+
+def _place(attributes: Mapping[str, Any]) -> str:
+    """Where a record is, as written: "Gillette, WY, US" (a region code alone is no place: "CA"
+    is California as well as Canada)."""
+    return ", ".join(
+        str(attributes[k]) for k in ("city", "province", "region", "country") if attributes.get(k)
+    )
 
 
 def _count(number: int, one: str, many: str) -> str:
