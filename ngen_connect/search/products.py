@@ -149,8 +149,11 @@ class ProductIndex:
                 coverage = min(1.0, counted / max(asked, 1))
                 if coverage <= 0:  # it holds nothing the query asks
                     continue
+                # squared: a product holding one word of four ("titane" of "usinage 5 axes de
+                # titane, AS9100", a sunscreen's titanium dioxide) is a sixteenth of a match,
+                # not a quarter; one holding every word is a whole one
                 best[owner] = ProductMatch(
-                    score / top * coverage, self._products[index], "words", matched
+                    score / top * coverage**2, self._products[index], "words", matched
                 )
         query = utils.default_process(normalise_name(text))
         if len(query) >= 3 and self._brands:

@@ -313,6 +313,11 @@ SUPPLIER_WORDS = frozenset(
 )
 
 
+def _short_number(terms: Sequence[str]) -> bool:
+    """Whether a query word's terms are a number of one or two digits."""
+    return all((stem := t.partition(":")[2]).isdigit() and len(stem) <= 2 for t in terms)
+
+
 def content_words(text: str, language: str) -> list[list[str]]:
     """The query's words as index terms, without the words about the supplier."""
     return query_words(text, language, SUPPLIER_WORDS)
@@ -606,7 +611,10 @@ class Ranker:
         found = _Keyword.of(self._table, scores, ids)
         words = content_words(plan.text, plan.language)
         found.coverage[:] = self.keywords.coverage(found.passage, words, plan.expansion_terms)
-        found.in_common[:] = self.keywords.holding(found.passage, words, plan.expansion_phrases)
+        # a number of one or two digits alone ("5" of "usinage 5 axes") is in every other text:
+        # no word in common (it still weighs in the ranking)
+        common = [w for w in words if not _short_number(w)] or words
+        found.in_common[:] = self.keywords.holding(found.passage, common, plan.expansion_phrases)
         return found
 
     def explain(
