@@ -372,10 +372,14 @@ def _command_values(seeded: Seeded, folder: Path) -> dict[str, list[str]]:
     records = folder / "records.csv"
     records.write_text(RECORDS_CSV.replace("walk-1", "walk-cli"), encoding="utf-8")
     engine = demo_engine(seeded.data_dir)
-    alert = Service(engine).create_alert(OPERATOR, QUERY)  # for `alerts delete`
+    service = Service(engine)
+    alert = service.create_alert(OPERATOR, QUERY)  # for `alerts delete`
+    service.create_token(OPERATOR, "walker")  # for `tokens revoke`
+    [(token_id, _)] = service.tokens(OPERATOR)
     engine.close()
     return {
         "alert_id": [alert.id],
+        "token_id": [token_id],
         "what": ["ingredient"],
         "value": ["hydrocortisone"],
         "files": [str(records)],

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ngen_connect import Alert, Kind, QueryError, atom_feed
+from ngen_connect import Alert, Kind, QueryError, Service, atom_feed
 from ngen_connect.api.deps import CallerDep, KnownParametersDep, ServiceDep
 from ngen_connect.api.schemas import problems
 from ngen_connect.search import Filters
-from ngen_connect.service import Service
 
 router = APIRouter(tags=["alerts"])
 ERRORS = problems(400, 401, 403, 404, 422, 503)
