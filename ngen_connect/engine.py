@@ -496,10 +496,11 @@ class Engine:
             codes = attributes.get("naics")
             if isinstance(codes, list) and codes:
                 # each code with its title in both languages, for a reader who does not know them
+                titles = {
+                    code: (naics_title(code, "en"), naics_title(code, "fr")) for code in codes
+                }
                 attributes["naics_titles"] = {
-                    code: {"en": naics_title(code, "en"), "fr": naics_title(code, "fr")}
-                    for code in codes
-                    if naics_title(code, "en")
+                    code: {"en": en, "fr": fr} for code, (en, fr) in titles.items() if en
                 }
             return found
 

@@ -288,6 +288,11 @@ class QueryPlan:
     #: fixed `Weights.cross_language` (a record's likeness, `similar`; the hybrid ranking always
     #: corrects it, by the gap it measures)
     balance_languages: bool = False
+    #: the query's words as index terms, without the words about the supplier (`plan_query`):
+    #: what the keyword leg's coverage and words in common are measured on
+    words: list[list[str]] = field(default_factory=list)
+    #: how many words the query has besides stop words, supplier words included (its shape)
+    length: int = 0
 
     @property
     def expansion_phrases(self) -> list[tuple[str, ...]]:
@@ -318,22 +323,26 @@ def _short_number(terms: Sequence[str]) -> bool:
     return all((stem := t.partition(":")[2]).isdigit() and len(stem) <= 2 for t in terms)
 
 
-def content_words(text: str, language: str) -> list[list[str]]:
-    """The query's words as index terms, without the words about the supplier."""
-    return query_words(text, language, SUPPLIER_WORDS)
-
-
 def plan_query(text: str, language: str, embedding: QueryVectors, glossary: Glossary) -> QueryPlan:
-    content = content_words(text, language)
+    length = len(query_words(text, language))
+    content = query_words(text, language, SUPPLIER_WORDS)
     terms = {term for word in content for term in word}
     expansions = glossary.expand(text)
-    if content != query_words(text, language):  # supplier words left out: their glossary too
+    if len(content) < length:  # supplier words left out: their glossary groups too
         expansions = [e for e in expansions if fold(e.matched) not in SUPPLIER_WORDS]
     extra: set[str] = set()
     for expansion in expansions:
         extra |= expansion.group.terms
     return QueryPlan(
-        text, language, embedding, terms, expansions, extra - terms, named_province(text)
+        text,
+        language,
+        embedding,
+        terms,
+        expansions,
+        extra - terms,
+        named_province(text),
+        words=content,
+        length=length,
     )
 
 
@@ -434,7 +443,7 @@ class Ranker:
                 gap = self._bilingual_gap(plan, semantic)
                 if gap is None:
                     gap = self._language_gap(plan, evidence, other)
-                if len(query_words(plan.text, plan.language)) <= self.weights.short_query:
+                if plan.length <= self.weights.short_query:
                     gap *= self.weights.short_gap_scale
                 evidence.settle(semantic, other, gap)
             elif plan.balance_languages:
@@ -609,11 +618,10 @@ class Ranker:
             plan.terms | plan.expansion_terms, max(_MIN_DEPTH, pool * _DEPTH), allowed
         )
         found = _Keyword.of(self._table, scores, ids)
-        words = content_words(plan.text, plan.language)
-        found.coverage[:] = self.keywords.coverage(found.passage, words, plan.expansion_terms)
+        found.coverage[:] = self.keywords.coverage(found.passage, plan.words, plan.expansion_terms)
         # a number of one or two digits alone ("5" of "usinage 5 axes") is in every other text:
         # no word in common (it still weighs in the ranking)
-        common = [w for w in words if not _short_number(w)] or words
+        common = [w for w in plan.words if not _short_number(w)] or plan.words
         found.in_common[:] = self.keywords.holding(found.passage, common, plan.expansion_phrases)
         return found
 
