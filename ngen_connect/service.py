@@ -946,8 +946,9 @@ class Service:
             alert = self._alerts.get(alert_id, None)
         except RecordNotFoundError:
             alert = None
-        secret = alert and self._access.feed_key(alert.id, alert.owner)
-        if alert is None or not secret or not hmac.compare_digest(token.encode(), secret.encode()):
+        if alert is None or not hmac.compare_digest(
+            token.encode(), self._access.feed_key(alert.id, alert.owner).encode()
+        ):
             try:
                 return self.check_alert(caller_of(token), alert_id)[0]
             except (AuthError, ForbiddenError):
